@@ -1,0 +1,67 @@
+// The metric contract every metric in scoring/ implements. A metric folds batches into a
+// mergeable state; merging states in any order and grouping gives bit-identical finals.
+// scoring/ imports nothing from src/: it is the pure core the engine, shards and CI share.
+import type { z } from 'zod';
+
+/** What a metric reads from a batch. The engine fills only the fields the metrics ask for. */
+export type MetricInputKind =
+  | 'labels' // true class id per row (Int32Array)
+  | 'predictedClasses' // predicted class id per row (Int32Array), argmax of scores, ties to the lowest index
+  | 'probabilities' // n x numClasses row-major class probabilities (Float32Array | Float64Array)
+  | 'targets' // regression targets (Float64Array)
+  | 'predictions' // regression predictions (Float64Array)
+  | 'tokenLosses' // language modelling: per-example NLL sums in nats, token counts and UTF-8 byte counts
+  | 'texts' // generated text and reference texts
+  | 'rankings'; // retrieval: ranked doc ids and relevance judgements
+
+/** One batch of aligned rows. `n` rows; every present array has n (or n x numClasses) entries. */
+export interface MetricBatch {
+  n: number;
+  numClasses?: number;
+  labels?: Int32Array;
+  predictedClasses?: Int32Array;
+  probabilities?: Float32Array | Float64Array;
+  targets?: Float64Array;
+  predictions?: Float64Array;
+  /** per example: summed NLL (nats) over its scored tokens, the number of scored tokens, the UTF-8 bytes of the scored text */
+  nllSums?: Float64Array;
+  tokenCounts?: Float64Array;
+  byteCounts?: Float64Array;
+  predictionTexts?: string[];
+  referenceTexts?: string[][];
+  /** per query: doc ids in ranked order, and relevance (grade) per judged doc id */
+  rankedIds?: string[][];
+  relevance?: Array<Record<string, number>>;
+}
+
+/** Static facts a metric may need at init, taken from the benchmark spec. */
+export interface MetricContext {
+  numClasses?: number;
+}
+
+export interface MetricResult {
+  value: number; // finite, never NaN
+  extras?: Record<string, unknown>; // e.g. per-class F1, the confusion matrix
+}
+
+/**
+ * A metric. States are plain JSON data (numbers, strings, arrays, objects; no typed arrays,
+ * no bigint, no NaN) so that they can be journaled, sent between shards and merged later;
+ * JSON round-trips of doubles are exact. `update` and `merge` may reuse the state passed in
+ * (the caller gives up ownership) and return the new state.
+ */
+export interface Metric<S = unknown, O = unknown> {
+  readonly name: string;
+  /** bumped on any change that can change a number this metric produces */
+  readonly version: number;
+  readonly higherIsBetter: boolean;
+  readonly inputs: readonly MetricInputKind[];
+  readonly description: string;
+  readonly optionsSchema: z.ZodType<O>;
+  init(options: O, ctx: MetricContext): S;
+  update(state: S, batch: MetricBatch, options: O): S;
+  merge(a: S, b: S, options: O): S;
+  finalize(state: S, options: O): MetricResult;
+}
+
+export type AnyMetric = Metric<any, any>;

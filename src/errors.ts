@@ -1,0 +1,71 @@
+// Stable error codes, the error class that carries them, and the plain-data form that crosses
+// worker and process boundaries. Every failure a user can cause is one of these codes.
+
+/** What each code means and which process exit code a command returns for it. */
+export const ERROR_CODES = {
+  E_USAGE: { exit: 2, summary: 'The command line is wrong: unknown option, missing argument, bad value.' },
+  E_SPEC_INVALID: { exit: 3, summary: 'benchmark.yaml is not valid YAML or does not match the spec schema.' },
+  E_SPEC_NOT_FOUND: { exit: 3, summary: 'No benchmark with that id or path was found.' },
+  E_DATASET_INVALID: { exit: 3, summary: 'A dataset file is unreadable, has the wrong schema, unsorted or duplicate ids, or nulls.' },
+  E_DATASET_COMMITMENT: { exit: 3, summary: "The dataset's sha256 differs from the one the spec commits to." },
+  E_PACK_INPUT: { exit: 3, summary: '`dataset pack` input is malformed: ragged row, wrong type, NaN label (with its line number).' },
+  E_METRIC_UNKNOWN: { exit: 3, summary: 'The spec names a metric the registry does not have.' },
+  E_METRIC_INPUT: { exit: 3, summary: 'A metric got input it cannot score: wrong length, NaN, unknown class id, empty set.' },
+  E_SUBMISSION_NOT_FOUND: { exit: 3, summary: 'A submission path does not exist or is not a file.' },
+  E_MODEL_FORMAT: { exit: 3, summary: 'The submission is not a loadable ONNX model.' },
+  E_MODEL_CONTRACT: { exit: 3, summary: "The model's inputs or outputs do not match the benchmark's contract." },
+  E_MODEL_TOO_LARGE: { exit: 3, summary: "The submission is larger than the benchmark's size limit." },
+  E_MODEL_RUNTIME: { exit: 3, summary: 'onnxruntime failed while running the model on a batch.' },
+  E_PREDICTIONS: { exit: 3, summary: 'A prediction file has missing, extra or duplicate ids or wrong value types.' },
+  E_WORKER_CRASH: { exit: 1, summary: 'A worker thread died while running a submission.' },
+  E_STORE: { exit: 3, summary: 'The SQLite store is unreadable, from a newer arbiter, or has no such run.' },
+  E_INTERNAL: { exit: 1, summary: 'A bug in arbiter. Please report it with the command and its output.' },
+} as const satisfies Record<string, { exit: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The form an error takes on the wire: between workers, in the store, in JSON output. */
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export class ArbiterError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'ArbiterError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toData(): ErrorData {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+/** Any thrown value as plain error data; unknown errors become E_INTERNAL (or `fallback`). */
+export function toErrorData(err: unknown, fallback: ErrorCode = 'E_INTERNAL'): ErrorData {
+  if (err instanceof ArbiterError) return err.toData();
+  if (err && typeof err === 'object' && isErrorCode((err as { code?: unknown }).code)) {
+    const e = err as { code: ErrorCode; message?: unknown; details?: unknown };
+    const data: ErrorData = { code: e.code, message: String(e.message ?? e.code) };
+    if (e.details && typeof e.details === 'object') data.details = e.details as Record<string, unknown>;
+    return data;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: fallback, message };
+}
+
+export function exitCodeFor(code: ErrorCode): number {
+  return ERROR_CODES[code].exit;
+}
