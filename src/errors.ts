@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   E_MODEL_CONTRACT: { exit: 3, summary: "The model's inputs or outputs do not match the benchmark's contract." },
   E_MODEL_TOO_LARGE: { exit: 3, summary: "The submission is larger than the benchmark's size limit." },
   E_MODEL_RUNTIME: { exit: 3, summary: 'onnxruntime failed while running the model on a batch.' },
+  E_MODEL_OUTPUT: { exit: 3, summary: 'The model produced NaN or infinite values.' },
+  E_DUPLICATE: { exit: 3, summary: 'The submission has the same bytes as an earlier one; it is not ranked.' },
   E_PREDICTIONS: { exit: 3, summary: 'A prediction file has missing, extra or duplicate ids or wrong value types.' },
   E_WORKER_CRASH: { exit: 1, summary: 'A worker thread died while running a submission.' },
   E_STORE: { exit: 3, summary: 'The SQLite store is unreadable, from a newer arbiter, or has no such run.' },

@@ -1,0 +1,39 @@
+// `arbiter leaderboard`: print a finished run's leaderboard from the store.
+import type { Argv } from 'yargs';
+import { ArbiterError } from '../../errors.ts';
+import { Store, DEFAULT_DB } from '../../store/store.ts';
+import { loadBenchmark } from '../../spec/loader.ts';
+import type { ScoreResult } from '../../engine/score-job.ts';
+import { formatLeaderboard, type LeaderboardFormat } from '../../report/leaderboard-text.ts';
+import { print, reportError } from '../io.ts';
+
+export const leaderboardCommand = {
+  command: 'leaderboard',
+  describe: 'Print the leaderboard of the latest (or a given) run of a benchmark',
+  builder: (y: Argv) => y
+    .option('benchmark', { alias: 'b', type: 'string', demandOption: true, describe: 'benchmark id or path' })
+    .option('run', { type: 'number', describe: 'run id (default: the latest finished run)' })
+    .option('format', { alias: 'f', choices: ['table', 'json', 'csv', 'md'] as const, default: 'table' as const })
+    .option('db', { type: 'string', default: DEFAULT_DB })
+    .example('$0 leaderboard -b tabular-demo --format md', 'the latest demo run as a Markdown table'),
+  handler: (argv: Record<string, unknown>) => {
+    const format = argv.format as LeaderboardFormat;
+    try {
+      const b = loadBenchmark(argv.benchmark as string);
+      const store = Store.open(argv.db as string);
+      try {
+        const run = argv.run !== undefined ? store.run(argv.run as number) : store.latestFinishedRun(b.spec.id);
+        if (!run || run.benchmarkId !== b.spec.id) {
+          throw new ArbiterError('E_STORE', argv.run !== undefined ? `no run ${argv.run} of benchmark ${b.spec.id} in ${argv.db}` : `no finished run of benchmark ${b.spec.id} in ${argv.db}; run \`arbiter score -b ${b.spec.id}\` first`);
+        }
+        if (run.status !== 'finished' || !run.resultJson) throw new ArbiterError('E_STORE', `run ${run.id} is ${run.status}, not finished`);
+        const result = JSON.parse(run.resultJson) as ScoreResult;
+        print(formatLeaderboard(result, format, b.metricKeys, { width: format === 'table' ? process.stdout.columns : undefined }));
+      } finally {
+        store.close();
+      }
+    } catch (err) {
+      reportError(err, format === 'json');
+    }
+  },
+};

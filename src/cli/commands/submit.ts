@@ -1,0 +1,48 @@
+// `arbiter submit`: admission-check a submission and register it for a benchmark.
+import { readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { ArbiterError } from '../../errors.ts';
+import { loadBenchmark } from '../../spec/loader.ts';
+import { Store, DEFAULT_DB } from '../../store/store.ts';
+import { collectSubmissionFiles, kindOf, registerFile } from '../../engine/submissions.ts';
+import { admitOnnxBytes } from '../../models/onnx/contract.ts';
+import { loadPredictions } from '../../models/predictions.ts';
+import { metricsNeed } from '../../engine/fold.ts';
+import { print, reportError } from '../io.ts';
+
+export const submitCommand = {
+  command: 'submit <file>',
+  describe: 'Check a submission against the benchmark contract and register it in the store',
+  builder: (y: Argv) => y
+    .positional('file', { type: 'string', demandOption: true, describe: 'an .onnx model or a .csv/.arrow prediction file' })
+    .option('benchmark', { alias: 'b', type: 'string', demandOption: true })
+    .option('participant', { alias: 'p', type: 'string', describe: 'who submits (default: the file name without extension)' })
+    .option('db', { type: 'string', default: DEFAULT_DB })
+    .option('json', { type: 'boolean', default: false })
+    .example('$0 submit my-model.onnx -b tabular-demo -p alice', 'register alice\'s model; `arbiter score -b tabular-demo` then scores it'),
+  handler: async (argv: Record<string, unknown>) => {
+    const json = argv.json as boolean;
+    try {
+      const b = loadBenchmark(argv.benchmark as string);
+      const [f] = collectSubmissionFiles([argv.file as string]);
+      if (!f) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `${argv.file}: expected a submission file`);
+      if (argv.participant) f.participant = argv.participant as string;
+      if (kindOf(f.path) === 'onnx') {
+        const res = admitOnnxBytes(readFileSync(f.path), b.spec.model, b.spec.batching.size);
+        if (!res.ok) throw new ArbiterError(res.error.code, res.error.message, res.error.details);
+      } else {
+        await loadPredictions(f.path, b, metricsNeed(b, 'probabilities'));
+      }
+      const store = Store.open(argv.db as string);
+      try {
+        const rec = registerFile(store, b.spec.id, f);
+        if (json) print(JSON.stringify({ submission: rec.sha256, participant: rec.participant, kind: rec.kind, id: rec.id }));
+        else print(`registered ${rec.kind} submission ${rec.sha256} for ${rec.participant} on ${b.spec.id} (#${rec.id})`);
+      } finally {
+        store.close();
+      }
+    } catch (err) {
+      reportError(err, json);
+    }
+  },
+};

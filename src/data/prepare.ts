@@ -1,0 +1,121 @@
+// Opens a benchmark's hidden set for a scoring job: checks the sha256 commitment, checks the
+// schema against the spec, checks that ids are unique and ascending and labels valid, and
+// assigns every row to a split once. Rows and labels never leave this process.
+import { ArbiterError } from '../errors.ts';
+import type { LoadedBenchmark } from '../spec/loader.ts';
+import { checkColumns, openArrowStream, readChunks, type ColumnKind, type ColumnRequest } from './arrow-stream.ts';
+import { sha256File } from './file-hash.ts';
+import { canonicalId, PUBLIC, splitOf } from './split.ts';
+
+export interface PreparedDataset {
+  file: string;
+  sha256: string;
+  rows: number;
+  idKind: 'int64' | 'utf8';
+  /** one byte per row in file order: 1 public, 0 private */
+  splitMask: Uint8Array;
+  publicRows: number;
+  /** what the model inputs read, and the label column */
+  inputColumns: ColumnRequest[];
+  labelColumn: ColumnRequest;
+  idColumn: ColumnRequest;
+}
+
+const SCAN_ROWS = 65536;
+
+export function inputRequests(b: LoadedBenchmark): ColumnRequest[] {
+  return b.spec.model.inputs.map((inp) => ({
+    name: inp.column,
+    kind: inp.dtype as ColumnKind,
+    width: (inp.shape.slice(1) as number[]).reduce((a, d) => a * d, 1),
+    role: `input "${inp.name}"`,
+  }));
+}
+
+export function labelRequest(b: LoadedBenchmark): ColumnRequest {
+  const t = b.spec.task;
+  return t.type === 'classification'
+    ? { name: t.labelColumn, kind: 'int64', width: 1, role: 'label' }
+    : { name: t.targetColumn, kind: 'float64', width: 1, role: 'target' };
+}
+
+function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+export async function prepareDataset(b: LoadedBenchmark): Promise<PreparedDataset> {
+  const file = b.datasetPath;
+  const sha256 = await sha256File(file).catch((err: NodeJS.ErrnoException) => {
+    throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: expected a readable file, but ${err.code === 'ENOENT' ? 'it does not exist' : err.message}`, { file });
+  });
+  if (sha256 !== b.spec.dataset.sha256) {
+    throw new ArbiterError('E_DATASET_COMMITMENT', `dataset ${file}: the spec commits to sha256 ${b.spec.dataset.sha256}, the file has ${sha256}`, {
+      file, expected: b.spec.dataset.sha256, found: sha256,
+    });
+  }
+  const { schema } = await openArrowStream(file, 'dataset');
+  const idField = schema.fields.find((f) => f.name === b.spec.dataset.idColumn);
+  const idKind: 'int64' | 'utf8' = idField && String(idField.type).startsWith('Utf8') ? 'utf8' : 'int64';
+  const idColumn: ColumnRequest = { name: b.spec.dataset.idColumn, kind: idKind, width: 1, role: 'row id' };
+  const inputColumns = inputRequests(b);
+  const labelColumn = labelRequest(b);
+  checkColumns(schema, [idColumn, ...inputColumns], file);
+  const labelField = schema.fields.find((f) => f.name === labelColumn.name);
+  if (!labelField) {
+    throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: expected a ${labelColumn.role} column "${labelColumn.name}", found only ${schema.fields.map((f) => `"${f.name}"`).join(', ')}`, { file });
+  }
+  const labelType = String(labelField.type);
+  if (b.spec.task.type === 'classification' ? !/^U?Int(8|16|32|64)$/.test(labelType) : !/^(Float(16|32|64)|U?Int(8|16|32|64))$/.test(labelType)) {
+    throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: ${labelColumn.role} column "${labelColumn.name}" must be ${b.spec.task.type === 'classification' ? 'an integer class id' : 'numeric'}, found ${labelType}`, { file });
+  }
+
+  const masks: Uint8Array[] = [];
+  let rows = 0;
+  let publicRows = 0;
+  let prev: bigint | string | undefined;
+  const scanLabel: ColumnRequest = { ...labelColumn, kind: labelKind(labelType) };
+  for await (const chunk of readChunks(file, [idColumn, scanLabel], SCAN_ROWS)) {
+    const ids = chunk.columns.get(idColumn.name)!;
+    const labels = chunk.columns.get(labelColumn.name)! as ArrayLike<number | bigint>;
+    const mask = new Uint8Array(chunk.rows);
+    for (let i = 0; i < chunk.rows; i++) {
+      const id = (ids as ArrayLike<bigint | string>)[i]!;
+      if (prev !== undefined) {
+        const cmp = typeof id === 'bigint' ? (id > (prev as bigint) ? 1 : id === prev ? 0 : -1) : compareUtf8(id, prev as string);
+        if (cmp <= 0) {
+          throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: row ids must be unique and ascending; row ${chunk.start + i + 1} has id ${canonicalId(id)} after ${canonicalId(prev)}${cmp === 0 ? ' (a duplicate)' : ''}`, { file, row: chunk.start + i + 1 });
+        }
+      }
+      prev = id;
+      checkLabel(b, labels[i]!, chunk.start + i + 1, file);
+      mask[i] = splitOf(b.splitKey, canonicalId(id), b.spec.split.publicFraction);
+      if (mask[i] === PUBLIC) publicRows++;
+    }
+    masks.push(mask);
+    rows += chunk.rows;
+  }
+  if (rows === 0) throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: expected at least one row, found none`, { file });
+  const splitMask = new Uint8Array(rows);
+  let at = 0;
+  for (const m of masks) { splitMask.set(m, at); at += m.length; }
+  return { file, sha256, rows, idKind, splitMask, publicRows, inputColumns, labelColumn: scanLabel, idColumn };
+}
+
+function labelKind(arrowType: string): ColumnKind {
+  if (arrowType === 'Float32') return 'float32';
+  if (arrowType.startsWith('Float')) return 'float64';
+  if (arrowType === 'Int32') return 'int32';
+  return 'int64';
+}
+
+function checkLabel(b: LoadedBenchmark, v: number | bigint, row: number, file: string): void {
+  const t = b.spec.task;
+  if (t.type === 'classification') {
+    const k = Number(v);
+    if (!(k >= 0 && k < t.numClasses)) {
+      throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: row ${row}: expected a class id in 0..${t.numClasses - 1}, found a value outside it`, { file, row });
+    }
+  } else if (!Number.isFinite(Number(v))) {
+    throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: row ${row}: expected a finite target, found ${Number(v)}`, { file, row });
+  }
+}

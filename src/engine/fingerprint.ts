@@ -1,0 +1,50 @@
+// The fingerprint every run records: what the scores were made with. Two runs with the same
+// fingerprint and inputs give identical bits.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { createHash } from 'node:crypto';
+import ort from 'onnxruntime-node';
+import { GRAPH_OPTIMIZATION_LEVEL } from './task.ts';
+
+export interface Fingerprint {
+  engine: string;
+  onnxruntime: string;
+  node: string;
+  platform: string;
+  arch: string;
+  cpu: string;
+  cpuFlags: string;
+  specHash: string;
+  datasetSha256: string;
+  batchSize: number;
+  graphOptimizationLevel: string;
+}
+
+export const ENGINE_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** sha256 (first 16 hex) of the CPU feature flags: MLAS picks kernels by instruction set. */
+function cpuFlagsHash(): string {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    const flags = (line?.split(':')[1] ?? '').trim().split(/\s+/).sort().join(' ');
+    return createHash('sha256').update(flags).digest('hex').slice(0, 16);
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function makeFingerprint(specHash: string, datasetSha256: string, batchSize: number): Fingerprint {
+  return {
+    engine: ENGINE_VERSION,
+    onnxruntime: ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown',
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    cpu: os.cpus()[0]?.model?.trim() ?? 'unknown',
+    cpuFlags: cpuFlagsHash(),
+    specHash,
+    datasetSha256,
+    batchSize,
+    graphOptimizationLevel: GRAPH_OPTIMIZATION_LEVEL,
+  };
+}

@@ -1,0 +1,288 @@
+// `arbiter score` as a function: load the spec, open the hidden set, register and admit the
+// submissions, run every admitted one through the worker pool in the spec's fixed batches,
+// fold outputs into metric states in batch order, rank, and record the run.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Piscina } from 'piscina';
+import { ArbiterError, toErrorData, type ErrorData } from '../errors.ts';
+import { loadBenchmark, type LoadedBenchmark } from '../spec/loader.ts';
+import { canonicalJson } from '../spec/canonical.ts';
+import { prepareDataset, type PreparedDataset } from '../data/prepare.ts';
+import { readChunks, type ColumnArray } from '../data/arrow-stream.ts';
+import type { SplitName } from '../data/split.ts';
+import { admitOnnxBytes } from '../models/onnx/contract.ts';
+import { checkNoExtraPredictions, loadPredictions, lookupPredictions, type PredictionTable } from '../models/predictions.ts';
+import { Store, DEFAULT_DB, type SubmissionRecord } from '../store/store.ts';
+import { rankEntries } from '../ranking/leaderboard.ts';
+import { createPool, defaultWorkerCount } from './pool.ts';
+import { makeFingerprint, type Fingerprint } from './fingerprint.ts';
+import { collectSubmissionFiles, registerFile } from './submissions.ts';
+import { configuredMetrics, finalizeFold, foldChunk, initFold, metricsNeed, type ChunkOutput } from './fold.ts';
+import type { InferenceInput, InferenceResult, InferenceTask, InputArray } from './task.ts';
+
+export interface ScoreRow {
+  rank: number | null;
+  submission: string;
+  participant: string;
+  status: 'scored' | 'failed' | 'duplicate';
+  scores: Record<string, number>;
+  splitScores: Record<string, Record<string, number>>;
+  error: { code: string; message: string } | null;
+}
+
+export interface ScoreResult {
+  benchmark: { id: string; version: number; specHash: string };
+  run: { id: number; fingerprint: Fingerprint };
+  rows: ScoreRow[];
+}
+
+export interface ScoreProgress { done: number; total: number; submissionsDone: number; submissions: number }
+
+export interface ScoreOptions {
+  benchmark: string;
+  benchmarksDir?: string;
+  /** files or folders; default: every submission registered for the benchmark, after registering its submissions/ folder */
+  submissions?: string[];
+  workers?: number;
+  db?: string;
+  /** rows per worker task, rounded up to whole batches; changes speed, never results */
+  taskRows?: number;
+  onProgress?: (p: ScoreProgress) => void;
+  /** test seams: delay a finished task before it is folded (to shuffle completion order); another worker module */
+  hooks?: { afterTask?: (submission: number, chunk: number) => Promise<void> | void; workerFile?: string };
+}
+
+interface Outcome { splitScores: Record<SplitName, Record<string, number>> | null; error: ErrorData | null }
+
+const DEFAULT_TASK_ROWS = 8192;
+
+/** An async counting semaphore: bounds the tasks in flight across all submissions. */
+class Semaphore {
+  private waiting: Array<() => void> = [];
+  constructor(private free: number) {}
+  async acquire(): Promise<void> {
+    if (this.free > 0) { this.free--; return; }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next(); else this.free++;
+  }
+}
+
+function toInputArray(a: ColumnArray): InputArray {
+  if (Array.isArray(a)) throw new ArbiterError('E_INTERNAL', 'string columns cannot feed an ONNX input');
+  return a as InputArray;
+}
+
+export async function score(opts: ScoreOptions): Promise<ScoreResult> {
+  const b = loadBenchmark(opts.benchmark, opts.benchmarksDir);
+  const store = Store.open(opts.db ?? DEFAULT_DB);
+  try {
+    return await scoreWithStore(b, store, opts);
+  } finally {
+    store.close();
+  }
+}
+
+export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: ScoreOptions): Promise<ScoreResult> {
+  const workers = opts.workers ?? defaultWorkerCount();
+  if (!Number.isInteger(workers) || workers < 1) throw new ArbiterError('E_USAGE', `--workers must be a positive integer, found ${workers}`);
+  const spec = b.spec;
+  store.upsertBenchmark(spec.id, spec.version, b.specHash, canonicalJson(spec));
+
+  let subs: SubmissionRecord[];
+  if (opts.submissions && opts.submissions.length > 0) {
+    subs = collectSubmissionFiles(opts.submissions).map((f) => registerFile(store, spec.id, f));
+    const seen = new Set<number>();
+    subs = subs.filter((s) => (seen.has(s.id) ? false : (seen.add(s.id), true))).sort((x, y) => x.id - y.id);
+  } else {
+    const own = path.join(b.dir, 'submissions');
+    if (existsSync(own)) for (const f of collectSubmissionFiles([own])) registerFile(store, spec.id, f);
+    subs = store.submissions(spec.id);
+  }
+  if (subs.length === 0) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `benchmark ${spec.id}: no submissions to score (give --submissions, or register some with \`arbiter submit\`)`);
+
+  const data = await prepareDataset(b);
+  const fingerprint = makeFingerprint(b.specHash, data.sha256, spec.batching.size);
+  const runId = store.createRun({ benchmarkId: spec.id, specHash: b.specHash, datasetSha256: data.sha256, fingerprintJson: canonicalJson(fingerprint), workers });
+
+  try {
+    const outcomes = new Map<number, Outcome>();
+    const todo: Array<{ sub: SubmissionRecord; order: number; predictions?: PredictionTable }> = [];
+    const firstBySha = new Map<string, SubmissionRecord>();
+    const needsProbabilities = metricsNeed(b, 'probabilities');
+    for (const [order, sub] of subs.entries()) {
+      const original = firstBySha.get(sub.sha256);
+      if (original) {
+        outcomes.set(sub.id, { splitScores: null, error: { code: 'E_DUPLICATE', message: `same bytes as the earlier submission ${sub.sha256.slice(0, 12)} by ${original.participant}; only the first is ranked` } });
+        continue;
+      }
+      firstBySha.set(sub.sha256, sub);
+      if (sub.kind === 'predictions') {
+        try {
+          todo.push({ sub, order, predictions: await loadPredictions(sub.blobPath, b, needsProbabilities) });
+        } catch (err) {
+          outcomes.set(sub.id, { splitScores: null, error: toErrorData(err, 'E_PREDICTIONS') });
+        }
+        continue;
+      }
+      const admitted = admitOnnxBytes(readFileSync(sub.blobPath), spec.model, spec.batching.size);
+      if (!admitted.ok) outcomes.set(sub.id, { splitScores: null, error: admitted.error });
+      else todo.push({ sub, order });
+    }
+
+    const total = todo.length * data.rows;
+    let done = 0;
+    let subsDone = 0;
+    const report = () => opts.onProgress?.({ done, total, submissionsDone: subsDone, submissions: todo.length });
+    report();
+
+    const needsPool = todo.some((t) => !t.predictions);
+    const pool = needsPool ? createPool(workers, opts.hooks?.workerFile) : null;
+    try {
+      const inflight = new Semaphore(Math.max(2, workers * 2));
+      let next = 0;
+      const lane = async () => {
+        while (next < todo.length) {
+          const t = todo[next++]!;
+          const outcome = await scoreOne(b, data, t.sub, t.order, pool, inflight, t.predictions, opts, (rows) => { done += rows; report(); });
+          outcomes.set(t.sub.id, outcome);
+          subsDone++;
+          report();
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(workers, Math.max(1, todo.length)) }, lane));
+    } finally {
+      // Every task has settled here (scoreOne waits for its in-flight tasks), so destroying is safe.
+      if (pool) await pool.destroy();
+    }
+
+    const { rows, submissionIds } = buildRows(b, subs, outcomes);
+    const result: ScoreResult = { benchmark: { id: spec.id, version: spec.version, specHash: b.specHash }, run: { id: runId, fingerprint }, rows };
+    store.finishRun(runId, rows.map((r, i) => ({
+      submissionId: submissionIds[i]!, status: r.status, rank: r.rank, error: r.error, splitScores: r.splitScores,
+    })), JSON.stringify(result));
+    return result;
+  } catch (err) {
+    store.failRun(runId, toErrorData(err).message);
+    throw err;
+  }
+}
+
+function buildRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes: Map<number, Outcome>): { rows: ScoreRow[]; submissionIds: number[] } {
+  const rankSplit = b.spec.ranking.split;
+  const higherIsBetter: Record<string, boolean> = {};
+  for (const m of configuredMetrics(b)) higherIsBetter[m.key] = m.metric.higherIsBetter;
+  const entries = subs.map((s, seq) => {
+    const o = outcomes.get(s.id)!;
+    const status: ScoreRow['status'] = o.error?.code === 'E_DUPLICATE' ? 'duplicate' : o.error ? 'failed' : 'scored';
+    return { seq, status, scores: o.splitScores?.[rankSplit] ?? {} };
+  });
+  const ranked = rankEntries(entries, { primary: b.primary, tieBreak: b.tieBreak, higherIsBetter });
+  const submissionIds = ranked.map(({ index }) => subs[index]!.id);
+  const rows = ranked.map(({ index, rank }): ScoreRow => {
+    const s = subs[index]!;
+    const o = outcomes.get(s.id)!;
+    return {
+      rank,
+      submission: s.sha256,
+      participant: s.participant,
+      status: entries[index]!.status,
+      scores: o.splitScores?.[rankSplit] ?? {},
+      splitScores: o.splitScores ?? {},
+      error: o.error ? { code: o.error.code, message: o.error.message } : null,
+    };
+  });
+  return { rows, submissionIds };
+}
+
+async function scoreOne(
+  b: LoadedBenchmark, data: PreparedDataset, sub: SubmissionRecord, order: number, pool: Piscina | null, inflight: Semaphore,
+  predictions: PredictionTable | undefined, opts: ScoreOptions, progressed: (rows: number) => void,
+): Promise<Outcome> {
+  const spec = b.spec;
+  const batch = spec.batching.size;
+  const taskRows = Math.max(1, Math.ceil((opts.taskRows ?? DEFAULT_TASK_ROWS) / batch)) * batch;
+  const fold = initFold(b);
+  const out = spec.model.outputs[0]!;
+  const outRowShape = out.shape.slice(1) as number[];
+  const width = outRowShape.reduce((a, d) => a * d, 1);
+  const pending = new Map<number, { labels: ArrayLike<number | bigint>; mask: Uint8Array; output: ChunkOutput }>();
+  const tasks: Promise<void>[] = [];
+  let nextFold = 0;
+  let failure: ErrorData | null = null;
+
+  const foldReady = () => {
+    while (!failure && pending.has(nextFold)) {
+      const p = pending.get(nextFold)!;
+      pending.delete(nextFold);
+      try {
+        foldChunk(b, fold, p.labels, p.mask, p.output);
+        progressed(p.mask.length);
+      } catch (err) {
+        failure = toErrorData(err, 'E_METRIC_INPUT');
+      }
+      nextFold++;
+    }
+  };
+
+  const asOutput = (o: Float32Array | Float64Array): ChunkOutput =>
+    spec.task.type === 'classification' ? { kind: 'scores', data: o, width } : { kind: 'values', data: o };
+
+  try {
+    const columns = [data.idColumn, ...data.inputColumns, data.labelColumn];
+    for await (const chunk of readChunks(data.file, columns, taskRows)) {
+      if (failure) break;
+      const labels = chunk.columns.get(data.labelColumn.name) as ArrayLike<number | bigint>;
+      const mask = data.splitMask.subarray(chunk.start, chunk.start + chunk.rows);
+      if (predictions) {
+        try {
+          const rows = lookupPredictions(predictions, chunk.columns.get(data.idColumn.name) as ArrayLike<bigint | string>, chunk.rows, sub.filename);
+          const output: ChunkOutput = predictions.kind === 'classes' ? { kind: 'classes', data: rows }
+            : predictions.kind === 'probabilities' ? { kind: 'scores', data: rows, width: predictions.width } : { kind: 'values', data: rows };
+          pending.set(chunk.index, { labels, mask, output });
+          foldReady();
+        } catch (err) {
+          failure = toErrorData(err, 'E_PREDICTIONS');
+        }
+        continue;
+      }
+      const inputs: InferenceInput[] = spec.model.inputs.map((inp) => ({
+        name: inp.name, dtype: inp.dtype, rowShape: inp.shape.slice(1) as number[], data: toInputArray(chunk.columns.get(inp.column)!),
+      }));
+      const task: InferenceTask = {
+        modelPath: sub.blobPath, modelSha256: sub.sha256, rows: chunk.rows, batchSize: batch, padLast: spec.batching.last === 'pad',
+        inputs, output: { name: out.name, rowShape: outRowShape },
+      };
+      await inflight.acquire();
+      if (failure) { inflight.release(); break; }
+      const index = chunk.index;
+      const run = pool!.run(task, { transferList: inputs.map((i) => i.data.buffer as ArrayBuffer) }) as Promise<InferenceResult>;
+      tasks.push(run.then(async (res) => {
+        await opts.hooks?.afterTask?.(order, index);
+        if (!res.ok) { failure ??= res.error; return; }
+        pending.set(index, { labels, mask, output: asOutput(res.output) });
+        foldReady();
+      }, (err: unknown) => {
+        failure ??= { code: 'E_WORKER_CRASH', message: `the worker running this submission died: ${toErrorData(err).message}` };
+      }).finally(() => inflight.release()));
+    }
+  } catch (err) {
+    failure ??= toErrorData(err);
+  }
+  await Promise.allSettled(tasks);
+  if (failure) return { splitScores: null, error: failure };
+  if (predictions) {
+    try { checkNoExtraPredictions(predictions, sub.filename); } catch (err) { return { splitScores: null, error: toErrorData(err, 'E_PREDICTIONS') }; }
+  }
+  if (fold.rowsFolded !== data.rows) {
+    return { splitScores: null, error: { code: 'E_INTERNAL', message: `folded ${fold.rowsFolded} of ${data.rows} rows` } };
+  }
+  try {
+    return { splitScores: finalizeFold(fold).scores, error: null };
+  } catch (err) {
+    return { splitScores: null, error: toErrorData(err, 'E_METRIC_INPUT') };
+  }
+}
+

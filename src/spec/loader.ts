@@ -1,0 +1,173 @@
+// Loads benchmarks/<id>/benchmark.yaml: YAML parse, strict zod validation, cross-field checks,
+// and the spec hash. Every failure is E_SPEC_INVALID naming the file, the YAML path and line,
+// what was expected and what was found.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ArbiterError } from '../errors.ts';
+import { registry } from '../../scoring/index.ts';
+import { BenchmarkSpec, type BenchmarkSpecData } from './schema.ts';
+import { canonicalJson, sha256Hex } from './canonical.ts';
+
+export interface LoadedBenchmark {
+  spec: BenchmarkSpecData;
+  /** absolute path of benchmark.yaml and its folder */
+  file: string;
+  dir: string;
+  /** sha256 of the canonical JSON of the validated spec (defaults applied) */
+  specHash: string;
+  datasetPath: string;
+  splitKey: Buffer;
+  /** metric keys in spec order, the primary key, and the resolved tie-break order */
+  metricKeys: string[];
+  primary: string;
+  tieBreak: string[];
+}
+
+/** The benchmarks shipped with arbiter (used when the working directory has none). */
+export const BUNDLED_BENCHMARKS_DIR = fileURLToPath(new URL('../../benchmarks/', import.meta.url));
+
+/** Resolve `--benchmark`: a path to a yaml file or folder, or an id under ./benchmarks or the bundled ones. */
+export function resolveBenchmarkFile(idOrPath: string, benchmarksDir?: string): string {
+  const candidates: string[] = [];
+  if (idOrPath.endsWith('.yaml') || idOrPath.endsWith('.yml')) candidates.push(path.resolve(idOrPath));
+  else {
+    if (idOrPath.includes('/') || idOrPath.startsWith('.')) candidates.push(path.resolve(idOrPath, 'benchmark.yaml'));
+    for (const dir of [benchmarksDir, path.resolve('benchmarks'), BUNDLED_BENCHMARKS_DIR]) {
+      if (dir) candidates.push(path.join(dir, idOrPath, 'benchmark.yaml'));
+    }
+  }
+  for (const c of candidates) if (existsSync(c) && statSync(c).isFile()) return c;
+  throw new ArbiterError('E_SPEC_NOT_FOUND', `no benchmark "${idOrPath}": expected one of ${candidates.join(', ')} to exist`, {
+    benchmark: idOrPath, tried: candidates,
+  });
+}
+
+export function loadBenchmark(idOrPath: string, benchmarksDir?: string): LoadedBenchmark {
+  const file = resolveBenchmarkFile(idOrPath, benchmarksDir);
+  return parseBenchmark(readFileSync(file, 'utf8'), file);
+}
+
+function pathString(p: ReadonlyArray<PropertyKey>): string {
+  let s = '';
+  for (const k of p) s += typeof k === 'number' ? `[${k}]` : s ? `.${String(k)}` : String(k);
+  return s || '(top level)';
+}
+
+function located(doc: Document, lc: LineCounter, file: string, p: ReadonlyArray<PropertyKey>): string {
+  for (let n = p.length; n >= 0; n--) {
+    const node = doc.getIn(p.slice(0, n) as unknown[], true);
+    if (isNode(node) && node.range) {
+      const { line, col } = lc.linePos(node.range[0]);
+      return `${path.basename(file)}:${line}:${col}`;
+    }
+  }
+  return path.basename(file);
+}
+
+function foundAt(value: unknown, p: ReadonlyArray<PropertyKey>): string {
+  let cur: unknown = value;
+  for (const k of p) {
+    if (cur === null || typeof cur !== 'object') return 'nothing';
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  if (cur === undefined) return 'nothing (the field is missing)';
+  const json = JSON.stringify(cur);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): { path: string; expected: string; found: string } {
+  const p = issue.path;
+  if (issue.code === 'unrecognized_keys') {
+    return { path: pathString(p), expected: 'only the keys the schema defines (see `arbiter spec schema`)', found: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
+  }
+  const expected = issue.message.replace(/^Invalid (input|option): /, '').replace(/^expected /, '');
+  return { path: pathString(p), expected, found: foundAt(raw, p) };
+}
+
+/** Parse and validate spec text. `file` names the source in messages and anchors relative paths. */
+export function parseBenchmark(text: string, file: string): LoadedBenchmark {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = e.linePos?.[0];
+    const where = pos ? `${path.basename(file)}:${pos.line}:${pos.col}` : path.basename(file);
+    throw new ArbiterError('E_SPEC_INVALID', `${where}: not valid YAML: ${e.message.split('\n')[0]}`, {
+      file, line: pos?.line, column: pos?.col, yamlCode: e.code,
+    });
+  }
+  const raw: unknown = doc.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ArbiterError('E_SPEC_INVALID', `${path.basename(file)}: expected a YAML mapping at the top level, found ${raw === null ? 'an empty document' : Array.isArray(raw) ? 'a list' : typeof raw}`, { file });
+  }
+  const parsed = BenchmarkSpec.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ ...describeIssue(i, raw), where: located(doc, lc, file, i.path) }));
+    const first = issues[0]!;
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+    throw new ArbiterError('E_SPEC_INVALID', `${first.where} ${first.path}: expected ${first.expected}, found ${first.found}${more}`, { file, issues });
+  }
+  const spec = parsed.data;
+  const fail = (p: PropertyKey[], expected: string, found: string): never => {
+    throw new ArbiterError('E_SPEC_INVALID', `${located(doc, lc, file, p)} ${pathString(p)}: expected ${expected}, found ${found}`, { file, path: pathString(p) });
+  };
+
+  // Cross-field rules the schema cannot express.
+  const metricKeys = spec.metrics.map((m) => m.key ?? m.name);
+  metricKeys.forEach((k, i) => {
+    if (metricKeys.indexOf(k) !== i) fail(['metrics', i], 'unique metric keys (set `key` to tell two uses of one metric apart)', `"${k}" twice`);
+  });
+  spec.metrics.forEach((m, i) => {
+    if (!registry.has(m.name)) {
+      try { registry.get(m.name); } catch (err) { fail(['metrics', i, 'name'], 'a registered metric', (err as Error).message); }
+    }
+    const metric = registry.get(m.name);
+    const opts = metric.optionsSchema.safeParse(m.options ?? {});
+    if (!opts.success) fail(['metrics', i, 'options'], `options of ${m.name}: ${opts.error.issues.map((x) => `${pathString(x.path)} ${x.message}`).join('; ')}`, JSON.stringify(m.options ?? {}));
+  });
+  const primary = spec.ranking.primary ?? metricKeys[0]!;
+  if (!metricKeys.includes(primary)) fail(['ranking', 'primary'], `one of the metric keys ${metricKeys.join(', ')}`, `"${primary}"`);
+  const tieBreak = spec.ranking.tieBreak ?? [...metricKeys.filter((k) => k !== primary), 'earliest'];
+  tieBreak.forEach((k, i) => {
+    if (k !== 'earliest' && !metricKeys.includes(k)) fail(['ranking', 'tieBreak', i], `a metric key (${metricKeys.join(', ')}) or "earliest"`, `"${k}"`);
+    if (k === 'earliest' && i !== tieBreak.length - 1) fail(['ranking', 'tieBreak', i], '"earliest" only as the last tie-break', `"earliest" at position ${i + 1} of ${tieBreak.length}`);
+  });
+
+  const labelColumn = spec.task.type === 'classification' ? spec.task.labelColumn : spec.task.targetColumn;
+  spec.model.inputs.forEach((inp, i) => {
+    if (inp.column === labelColumn) fail(['model', 'inputs', i, 'column'], 'an input column (labels never reach a model)', `the label column "${labelColumn}"`);
+    if (inp.column === spec.dataset.idColumn) fail(['model', 'inputs', i, 'column'], 'an input column', `the id column "${inp.column}"`);
+    if (typeof inp.shape[0] !== 'string') fail(['model', 'inputs', i, 'shape', 0], 'a symbolic batch axis such as "batch"', JSON.stringify(inp.shape[0]));
+    inp.shape.slice(1).forEach((d, j) => {
+      if (typeof d !== 'number') fail(['model', 'inputs', i, 'shape', j + 1], 'a fixed size (only the batch axis is symbolic)', JSON.stringify(d));
+    });
+  });
+  const out = spec.model.outputs[0]!;
+  if (typeof out.shape[0] !== 'string') fail(['model', 'outputs', 0, 'shape', 0], 'a symbolic batch axis such as "batch"', JSON.stringify(out.shape[0]));
+  out.shape.slice(1).forEach((d, j) => {
+    if (typeof d !== 'number') fail(['model', 'outputs', 0, 'shape', j + 1], 'a fixed size', JSON.stringify(d));
+  });
+  if (out.dtype !== 'float32' && out.dtype !== 'float64') fail(['model', 'outputs', 0, 'dtype'], 'float32 or float64', out.dtype);
+  if (spec.task.type === 'classification') {
+    const want = JSON.stringify(['batch', spec.task.numClasses]);
+    if (out.shape.length !== 2 || out.shape[1] !== spec.task.numClasses) fail(['model', 'outputs', 0, 'shape'], `[<batch>, ${spec.task.numClasses}] (one score per class) such as ${want}`, JSON.stringify(out.shape));
+  } else if (!(out.shape.length === 1 || (out.shape.length === 2 && out.shape[1] === 1))) {
+    fail(['model', 'outputs', 0, 'shape'], '[batch] or [batch, 1] (one value per row)', JSON.stringify(out.shape));
+  }
+
+  const dir = path.dirname(path.resolve(file));
+  let splitKey: Buffer;
+  if (spec.split.keyFile !== undefined) {
+    const kf = path.resolve(dir, spec.split.keyFile);
+    if (!existsSync(kf)) fail(['split', 'keyFile'], 'an existing file holding the split key', `no file at ${kf}`);
+    splitKey = readFileSync(kf);
+  } else splitKey = Buffer.from(spec.split.key!, 'utf8');
+
+  return {
+    spec, file: path.resolve(file), dir, specHash: sha256Hex(canonicalJson(spec)),
+    datasetPath: path.resolve(dir, spec.dataset.path), splitKey, metricKeys, primary, tieBreak,
+  };
+}

@@ -1,0 +1,56 @@
+// The SQLite schema, as an ordered list of migrations. PRAGMA user_version holds how many ran.
+// Never edit a shipped migration: append a new one.
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE benchmarks (
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    spec_hash TEXT NOT NULL,
+    spec_json TEXT NOT NULL,
+    registered_at TEXT NOT NULL,
+    PRIMARY KEY (id, spec_hash)
+  );
+  CREATE TABLE submissions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    benchmark_id TEXT NOT NULL,
+    participant TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('onnx', 'predictions')),
+    filename TEXT NOT NULL,
+    blob_path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    submitted_at TEXT NOT NULL,
+    UNIQUE (benchmark_id, participant, sha256)
+  );
+  CREATE INDEX submissions_by_benchmark ON submissions (benchmark_id, id);
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    benchmark_id TEXT NOT NULL,
+    spec_hash TEXT NOT NULL,
+    dataset_sha256 TEXT NOT NULL,
+    fingerprint_json TEXT NOT NULL,
+    workers INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    result_json TEXT
+  );
+  CREATE TABLE run_entries (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    submission_id INTEGER NOT NULL REFERENCES submissions (id),
+    status TEXT NOT NULL CHECK (status IN ('scored', 'failed', 'duplicate')),
+    rank INTEGER,
+    error_code TEXT,
+    error_message TEXT,
+    PRIMARY KEY (run_id, submission_id)
+  );
+  CREATE TABLE scores (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    submission_id INTEGER NOT NULL REFERENCES submissions (id),
+    split TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (run_id, submission_id, split, metric)
+  );
+  `,
+];

@@ -1,0 +1,170 @@
+// The SQLite store (better-sqlite3, WAL): benchmarks, submissions and their content-addressed
+// blobs, runs, entries and scores. The one place that touches the database file.
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ArbiterError } from '../errors.ts';
+import { MIGRATIONS } from './migrations.ts';
+
+export interface SubmissionRecord {
+  id: number;
+  benchmarkId: string;
+  participant: string;
+  sha256: string;
+  kind: 'onnx' | 'predictions';
+  filename: string;
+  blobPath: string;
+  size: number;
+  submittedAt: string;
+}
+
+export interface RunRecord {
+  id: number;
+  benchmarkId: string;
+  specHash: string;
+  datasetSha256: string;
+  status: 'running' | 'finished' | 'failed';
+  workers: number;
+  startedAt: string;
+  finishedAt: string | null;
+  resultJson: string | null;
+}
+
+export const DEFAULT_DB = '.arbiter/arbiter.db';
+
+export class Store {
+  readonly db: Database.Database;
+  readonly file: string;
+  readonly blobDir: string;
+
+  private constructor(file: string) {
+    this.file = file;
+    this.blobDir = file === ':memory:' ? path.resolve('.arbiter/blobs') : path.join(path.dirname(path.resolve(file)), 'blobs');
+    try {
+      if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      this.db = new Database(file);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+    } catch (err) {
+      throw new ArbiterError('E_STORE', `cannot open the store ${file}: ${(err as Error).message}`, { file });
+    }
+    this.migrate();
+  }
+
+  static open(file = DEFAULT_DB): Store {
+    return new Store(file);
+  }
+
+  private migrate(): void {
+    let version: number;
+    try {
+      version = this.db.pragma('user_version', { simple: true }) as number;
+    } catch (err) {
+      throw new ArbiterError('E_STORE', `${this.file} is not an arbiter SQLite store: ${(err as Error).message}`, { file: this.file });
+    }
+    if (version > MIGRATIONS.length) {
+      throw new ArbiterError('E_STORE', `${this.file} has schema version ${version}; this arbiter knows up to ${MIGRATIONS.length}. Upgrade arbiter.`, { file: this.file });
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  upsertBenchmark(id: string, version: number, specHash: string, specJson: string): void {
+    this.db.prepare(`INSERT OR IGNORE INTO benchmarks (id, version, spec_hash, spec_json, registered_at) VALUES (?, ?, ?, ?, ?)`)
+      .run(id, version, specHash, specJson, new Date().toISOString());
+  }
+
+  /** Register a submission (idempotent per benchmark, participant and bytes); copies the file into the blob store. */
+  registerSubmission(s: { benchmarkId: string; participant: string; sha256: string; kind: 'onnx' | 'predictions'; sourcePath: string; size: number }): SubmissionRecord {
+    const existing = this.db.prepare(`SELECT * FROM submissions WHERE benchmark_id = ? AND participant = ? AND sha256 = ?`)
+      .get(s.benchmarkId, s.participant, s.sha256) as Record<string, unknown> | undefined;
+    if (existing) return toSubmission(existing);
+    mkdirSync(this.blobDir, { recursive: true });
+    const ext = path.extname(s.sourcePath).toLowerCase();
+    const blobPath = path.join(this.blobDir, `${s.sha256}${ext}`);
+    if (!existsSync(blobPath)) copyFileSync(s.sourcePath, blobPath);
+    const info = this.db.prepare(`INSERT INTO submissions (benchmark_id, participant, sha256, kind, filename, blob_path, size, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(s.benchmarkId, s.participant, s.sha256, s.kind, path.basename(s.sourcePath), blobPath, s.size, new Date().toISOString());
+    return this.submission(Number(info.lastInsertRowid))!;
+  }
+
+  submission(id: number): SubmissionRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM submissions WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
+    return row ? toSubmission(row) : undefined;
+  }
+
+  /** Submissions of a benchmark in registration order (the order "earliest" tie-breaks use). */
+  submissions(benchmarkId: string): SubmissionRecord[] {
+    return (this.db.prepare(`SELECT * FROM submissions WHERE benchmark_id = ? ORDER BY id`).all(benchmarkId) as Record<string, unknown>[]).map(toSubmission);
+  }
+
+  createRun(r: { benchmarkId: string; specHash: string; datasetSha256: string; fingerprintJson: string; workers: number }): number {
+    const info = this.db.prepare(`INSERT INTO runs (benchmark_id, spec_hash, dataset_sha256, fingerprint_json, workers, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)`)
+      .run(r.benchmarkId, r.specHash, r.datasetSha256, r.fingerprintJson, r.workers, new Date().toISOString());
+    return Number(info.lastInsertRowid);
+  }
+
+  finishRun(runId: number, entries: Array<{ submissionId: number; status: 'scored' | 'failed' | 'duplicate'; rank: number | null; error: { code: string; message: string } | null; splitScores: Record<string, Record<string, number>> }>, resultJson: string): void {
+    const insEntry = this.db.prepare(`INSERT INTO run_entries (run_id, submission_id, status, rank, error_code, error_message) VALUES (?, ?, ?, ?, ?, ?)`);
+    const insScore = this.db.prepare(`INSERT INTO scores (run_id, submission_id, split, metric, value) VALUES (?, ?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      for (const e of entries) {
+        insEntry.run(runId, e.submissionId, e.status, e.rank, e.error?.code ?? null, e.error?.message ?? null);
+        for (const [split, metrics] of Object.entries(e.splitScores)) {
+          for (const [metric, value] of Object.entries(metrics)) insScore.run(runId, e.submissionId, split, metric, value);
+        }
+      }
+      this.db.prepare(`UPDATE runs SET status = 'finished', finished_at = ?, result_json = ? WHERE id = ?`).run(new Date().toISOString(), resultJson, runId);
+    })();
+  }
+
+  failRun(runId: number, message: string): void {
+    this.db.prepare(`UPDATE runs SET status = 'failed', finished_at = ?, result_json = ? WHERE id = ?`).run(new Date().toISOString(), JSON.stringify({ error: message }), runId);
+  }
+
+  run(runId: number): RunRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM runs WHERE id = ?`).get(runId) as Record<string, unknown> | undefined;
+    return row ? toRun(row) : undefined;
+  }
+
+  latestFinishedRun(benchmarkId: string): RunRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM runs WHERE benchmark_id = ? AND status = 'finished' ORDER BY id DESC LIMIT 1`).get(benchmarkId) as Record<string, unknown> | undefined;
+    return row ? toRun(row) : undefined;
+  }
+
+  /** Scores as stored, for checks that the database agrees with the run's JSON. */
+  scores(runId: number): Array<{ submissionId: number; split: string; metric: string; value: number }> {
+    return (this.db.prepare(`SELECT submission_id, split, metric, value FROM scores WHERE run_id = ? ORDER BY submission_id, split, metric`).all(runId) as Array<Record<string, unknown>>)
+      .map((r) => ({ submissionId: Number(r.submission_id), split: String(r.split), metric: String(r.metric), value: Number(r.value) }));
+  }
+}
+
+function toSubmission(r: Record<string, unknown>): SubmissionRecord {
+  return {
+    id: Number(r.id), benchmarkId: String(r.benchmark_id), participant: String(r.participant), sha256: String(r.sha256),
+    kind: r.kind as 'onnx' | 'predictions', filename: String(r.filename), blobPath: String(r.blob_path), size: Number(r.size),
+    submittedAt: String(r.submitted_at),
+  };
+}
+
+function toRun(r: Record<string, unknown>): RunRecord {
+  return {
+    id: Number(r.id), benchmarkId: String(r.benchmark_id), specHash: String(r.spec_hash), datasetSha256: String(r.dataset_sha256),
+    status: r.status as RunRecord['status'], workers: Number(r.workers), startedAt: String(r.started_at),
+    finishedAt: r.finished_at == null ? null : String(r.finished_at), resultJson: r.result_json == null ? null : String(r.result_json),
+  };
+}
