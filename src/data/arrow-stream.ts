@@ -1,8 +1,7 @@
 // Streaming access to Arrow IPC stream files: open with clear errors, check column types, and
 // re-cut arbitrary record batches into fixed-size row chunks. Never reads a whole file at once.
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { DataType, RecordBatchReader, Type, type Data, type RecordBatch, type Schema } from 'apache-arrow';
+import { DataType, RecordBatchReader, Type, type AsyncRecordBatchStreamReader, type Data, type RecordBatch, type Schema } from 'apache-arrow';
 import { ArbiterError } from '../errors.ts';
 
 export type ColumnKind = 'float32' | 'float64' | 'int32' | 'int64' | 'utf8';
@@ -51,7 +50,7 @@ export function columnShape(t: DataType): { kind: ColumnKind | 'int-other' | nul
 
 export async function openArrowStream(file: string, what: string): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch> }> {
   try {
-    const reader = await RecordBatchReader.from(createReadStream(file) as unknown as Readable as never);
+    const reader = await RecordBatchReader.from(createReadStream(file) as unknown as NodeJS.ReadableStream & AsyncIterable<Uint8Array>) as unknown as AsyncRecordBatchStreamReader;
     await reader.open();
     if (!reader.schema) throw new Error('the file holds no Arrow schema');
     const batches = (async function* () {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createHash } from 'node:crypto';
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { GRAPH_OPTIMIZATION_LEVEL } from './task.ts';
 
 export interface Fingerprint {

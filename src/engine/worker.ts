@@ -2,7 +2,7 @@
 // of the benchmark and returns the output tensor rows. Sessions use one intra-op and one
 // inter-op thread: parallelism comes from workers, never from threads inside a session.
 // Every failure comes back as data; nothing a model does may throw out of this function.
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { move, Piscina } from 'piscina';
 import { toErrorData, type ErrorData } from '../errors.ts';
 import { GRAPH_OPTIMIZATION_LEVEL, type InferenceInput, type InferenceResult, type InferenceTask } from './task.ts';
