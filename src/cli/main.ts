@@ -2,7 +2,7 @@
 // error, 2 usage error, 3 invalid input, 4 verification failure (docs/errors.md).
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ENGINE_VERSION } from '../engine/fingerprint.ts';
+import { ENGINE_VERSION } from '../version.ts';
 import { scoreCommand } from './commands/score.ts';
 import { leaderboardCommand } from './commands/leaderboard.ts';
 import { submitCommand } from './commands/submit.ts';

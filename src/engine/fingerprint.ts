@@ -5,6 +5,7 @@ import os from 'node:os';
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { GRAPH_OPTIMIZATION_LEVEL } from './task.ts';
+import { ENGINE_VERSION } from '../version.ts';
 
 export interface Fingerprint {
   engine: string;
@@ -20,7 +21,7 @@ export interface Fingerprint {
   graphOptimizationLevel: string;
 }
 
-export const ENGINE_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export { ENGINE_VERSION };
 
 /** sha256 (first 16 hex) of the CPU feature flags: MLAS picks kernels by instruction set. */
 function cpuFlagsHash(): string {

@@ -1,13 +1,10 @@
 // The piscina pool of inference workers. Workers run TypeScript sources through tsx when arbiter
 // runs from source, plain JS when compiled. The pool is destroyed only after every task settled:
 // terminating a worker inside an onnxruntime call aborts the process.
-import os from 'node:os';
 import { Piscina } from 'piscina';
 import { ArbiterError } from '../errors.ts';
 
-export function defaultWorkerCount(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
+export { defaultWorkerCount } from '../cli/defaults.ts';
 
 export function workerFileUrl(): string {
   return new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url).href;

@@ -103,43 +103,50 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   }
   if (subs.length === 0) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `benchmark ${spec.id}: no submissions to score (give --submissions, or register some with \`arbiter submit\`)`);
 
-  const data = await prepareDataset(b);
+  // Admission first: it needs no data, and its outcome says whether a worker pool is needed.
+  const outcomes = new Map<number, Outcome>();
+  const todo: Array<{ sub: SubmissionRecord; order: number; predictions?: PredictionTable }> = [];
+  const firstBySha = new Map<string, SubmissionRecord>();
+  const needsProbabilities = metricsNeed(b, 'probabilities');
+  for (const [order, sub] of subs.entries()) {
+    const original = firstBySha.get(sub.sha256);
+    if (original) {
+      outcomes.set(sub.id, { splitScores: null, error: { code: 'E_DUPLICATE', message: `same bytes as the earlier submission ${sub.sha256.slice(0, 12)} by ${original.participant}; only the first is ranked` } });
+      continue;
+    }
+    firstBySha.set(sub.sha256, sub);
+    if (sub.kind === 'predictions') {
+      try {
+        todo.push({ sub, order, predictions: await loadPredictions(sub.blobPath, b, needsProbabilities) });
+      } catch (err) {
+        outcomes.set(sub.id, { splitScores: null, error: toErrorData(err, 'E_PREDICTIONS') });
+      }
+      continue;
+    }
+    const admitted = admitOnnxBytes(readFileSync(sub.blobPath), spec.model, spec.batching.size);
+    if (!admitted.ok) outcomes.set(sub.id, { splitScores: null, error: admitted.error });
+    else todo.push({ sub, order });
+  }
+
+  // Workers start (and load onnxruntime) while the main thread checks the dataset.
+  const pool = todo.some((t) => !t.predictions) ? createPool(workers, opts.hooks?.workerFile) : null;
+  let data: PreparedDataset;
+  try {
+    data = await prepareDataset(b);
+  } catch (err) {
+    if (pool) await pool.destroy();
+    throw err;
+  }
   const fingerprint = makeFingerprint(b.specHash, data.sha256, spec.batching.size);
   const runId = store.createRun({ benchmarkId: spec.id, specHash: b.specHash, datasetSha256: data.sha256, fingerprintJson: canonicalJson(fingerprint), workers });
 
   try {
-    const outcomes = new Map<number, Outcome>();
-    const todo: Array<{ sub: SubmissionRecord; order: number; predictions?: PredictionTable }> = [];
-    const firstBySha = new Map<string, SubmissionRecord>();
-    const needsProbabilities = metricsNeed(b, 'probabilities');
-    for (const [order, sub] of subs.entries()) {
-      const original = firstBySha.get(sub.sha256);
-      if (original) {
-        outcomes.set(sub.id, { splitScores: null, error: { code: 'E_DUPLICATE', message: `same bytes as the earlier submission ${sub.sha256.slice(0, 12)} by ${original.participant}; only the first is ranked` } });
-        continue;
-      }
-      firstBySha.set(sub.sha256, sub);
-      if (sub.kind === 'predictions') {
-        try {
-          todo.push({ sub, order, predictions: await loadPredictions(sub.blobPath, b, needsProbabilities) });
-        } catch (err) {
-          outcomes.set(sub.id, { splitScores: null, error: toErrorData(err, 'E_PREDICTIONS') });
-        }
-        continue;
-      }
-      const admitted = admitOnnxBytes(readFileSync(sub.blobPath), spec.model, spec.batching.size);
-      if (!admitted.ok) outcomes.set(sub.id, { splitScores: null, error: admitted.error });
-      else todo.push({ sub, order });
-    }
-
     const total = todo.length * data.rows;
     let done = 0;
     let subsDone = 0;
     const report = () => opts.onProgress?.({ done, total, submissionsDone: subsDone, submissions: todo.length });
     report();
 
-    const needsPool = todo.some((t) => !t.predictions);
-    const pool = needsPool ? createPool(workers, opts.hooks?.workerFile) : null;
     try {
       const inflight = new Semaphore(Math.max(2, workers * 2));
       let next = 0;

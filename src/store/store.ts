@@ -30,7 +30,9 @@ export interface RunRecord {
   resultJson: string | null;
 }
 
-export const DEFAULT_DB = '.arbiter/arbiter.db';
+import { DEFAULT_DB } from '../cli/defaults.ts';
+
+export { DEFAULT_DB };
 
 export class Store {
   readonly db: Database.Database;

@@ -1,7 +1,6 @@
 // `arbiter dataset pack`: CSV or JSONL -> Arrow IPC stream with a checked schema and a sha256.
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { loadPackSchema, packDataset } from '../../data/pack.ts';
 import { print, reportError } from '../io.ts';
 
 export const datasetCommand = {
@@ -17,8 +16,9 @@ export const datasetCommand = {
         .option('out', { alias: 'o', type: 'string', describe: 'output .arrow file (default: input name with .arrow)' })
         .option('json', { type: 'boolean', default: false })
         .example('$0 dataset pack datasets/tabular-demo/hidden.csv --schema datasets/tabular-demo/schema.yaml -o /tmp/hidden.arrow', 'pack the demo set'),
-      handler: (argv: Record<string, unknown>) => {
+      handler: async (argv: Record<string, unknown>) => {
         try {
+          const { loadPackSchema, packDataset } = await import('../../data/pack.ts');
           const input = argv.input as string;
           const out = (argv.out as string | undefined) ?? input.replace(/\.[^./]+$/, '') + '.arrow';
           const res = packDataset(input, loadPackSchema(argv.schema as string), out);

@@ -1,6 +1,6 @@
 // `arbiter demo` (what `npm start` runs): the bundled demo competition end to end.
 import type { Argv } from 'yargs';
-import { defaultWorkerCount } from '../../engine/pool.ts';
+import { defaultWorkerCount } from '../defaults.ts';
 import { runScoreCommand } from './score.ts';
 
 export const demoCommand = {

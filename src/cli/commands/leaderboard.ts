@@ -1,10 +1,9 @@
 // `arbiter leaderboard`: print a finished run's leaderboard from the store.
 import type { Argv } from 'yargs';
 import { ArbiterError } from '../../errors.ts';
-import { Store, DEFAULT_DB } from '../../store/store.ts';
-import { loadBenchmark } from '../../spec/loader.ts';
 import type { ScoreResult } from '../../engine/score-job.ts';
-import { formatLeaderboard, type LeaderboardFormat } from '../../report/leaderboard-text.ts';
+import type { LeaderboardFormat } from '../../report/leaderboard-text.ts';
+import { DEFAULT_DB } from '../defaults.ts';
 import { print, reportError } from '../io.ts';
 
 export const leaderboardCommand = {
@@ -16,9 +15,12 @@ export const leaderboardCommand = {
     .option('format', { alias: 'f', choices: ['table', 'json', 'csv', 'md'] as const, default: 'table' as const })
     .option('db', { type: 'string', default: DEFAULT_DB })
     .example('$0 leaderboard -b tabular-demo --format md', 'the latest demo run as a Markdown table'),
-  handler: (argv: Record<string, unknown>) => {
+  handler: async (argv: Record<string, unknown>) => {
     const format = argv.format as LeaderboardFormat;
     try {
+      const { loadBenchmark } = await import('../../spec/loader.ts');
+      const { Store } = await import('../../store/store.ts');
+      const { formatLeaderboard } = await import('../../report/leaderboard-text.ts');
       const b = loadBenchmark(argv.benchmark as string);
       const store = Store.open(argv.db as string);
       try {

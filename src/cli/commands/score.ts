@@ -1,11 +1,6 @@
 // `arbiter score`: score submissions against a benchmark and print the leaderboard.
 import type { Argv } from 'yargs';
-import { score } from '../../engine/score-job.ts';
-import { loadBenchmark } from '../../spec/loader.ts';
-import { formatLeaderboard } from '../../report/leaderboard-text.ts';
-import { createProgress } from '../../report/progress.ts';
-import { defaultWorkerCount } from '../../engine/pool.ts';
-import { DEFAULT_DB } from '../../store/store.ts';
+import { DEFAULT_DB, defaultWorkerCount } from '../defaults.ts';
 import { print, reportError } from '../io.ts';
 
 export interface ScoreArgs {
@@ -14,6 +9,10 @@ export interface ScoreArgs {
 
 export async function runScoreCommand(args: ScoreArgs): Promise<void> {
   try {
+    const { loadBenchmark } = await import('../../spec/loader.ts');
+    const { score } = await import('../../engine/score-job.ts');
+    const { formatLeaderboard } = await import('../../report/leaderboard-text.ts');
+    const { createProgress } = await import('../../report/progress.ts');
     const b = loadBenchmark(args.benchmark, args.benchmarksDir);
     const progress = args.json ? null : createProgress({ total: 0, label: `scoring ${b.spec.id}` });
     let ticked = 0;

@@ -1,7 +1,5 @@
 // `arbiter spec schema | validate`: the JSON Schema of benchmark.yaml, and checking a spec.
 import type { Argv } from 'yargs';
-import { benchmarkJsonSchema } from '../../spec/schema.ts';
-import { loadBenchmark } from '../../spec/loader.ts';
 import { print, reportError } from '../io.ts';
 
 export const specCommand = {
@@ -11,14 +9,18 @@ export const specCommand = {
     .command({
       command: 'schema',
       describe: 'Print the JSON Schema of benchmark.yaml',
-      handler: () => print(JSON.stringify(benchmarkJsonSchema(), null, 2)),
+      handler: async () => {
+        const { benchmarkJsonSchema } = await import('../../spec/schema.ts');
+        print(JSON.stringify(benchmarkJsonSchema(), null, 2));
+      },
     })
     .command({
       command: 'validate <benchmark>',
       describe: 'Validate a benchmark spec and print its hash',
       builder: (yy: Argv) => yy.positional('benchmark', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
-      handler: (argv: Record<string, unknown>) => {
+      handler: async (argv: Record<string, unknown>) => {
         try {
+          const { loadBenchmark } = await import('../../spec/loader.ts');
           const b = loadBenchmark(argv.benchmark as string);
           if (argv.json) print(JSON.stringify({ id: b.spec.id, version: b.spec.version, specHash: b.specHash, file: b.file }));
           else print(`${b.file}: valid (${b.spec.id} v${b.spec.version}, spec hash ${b.specHash})`);

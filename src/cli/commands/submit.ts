@@ -2,12 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { ArbiterError } from '../../errors.ts';
-import { loadBenchmark } from '../../spec/loader.ts';
-import { Store, DEFAULT_DB } from '../../store/store.ts';
-import { collectSubmissionFiles, kindOf, registerFile } from '../../engine/submissions.ts';
-import { admitOnnxBytes } from '../../models/onnx/contract.ts';
-import { loadPredictions } from '../../models/predictions.ts';
-import { metricsNeed } from '../../engine/fold.ts';
+import { DEFAULT_DB } from '../defaults.ts';
 import { print, reportError } from '../io.ts';
 
 export const submitCommand = {
@@ -23,6 +18,12 @@ export const submitCommand = {
   handler: async (argv: Record<string, unknown>) => {
     const json = argv.json as boolean;
     try {
+      const { loadBenchmark } = await import('../../spec/loader.ts');
+      const { Store } = await import('../../store/store.ts');
+      const { collectSubmissionFiles, kindOf, registerFile } = await import('../../engine/submissions.ts');
+      const { admitOnnxBytes } = await import('../../models/onnx/contract.ts');
+      const { loadPredictions } = await import('../../models/predictions.ts');
+      const { metricsNeed } = await import('../../engine/fold.ts');
       const b = loadBenchmark(argv.benchmark as string);
       const [f] = collectSubmissionFiles([argv.file as string]);
       if (!f) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `${argv.file}: expected a submission file`);

@@ -1,0 +1,19 @@
+// `npm run bench`: throughput of the engine against a raw onnxruntime loop, and of each
+// capability's hot path. Prints numbers; asserts nothing (targets are in the docs).
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { runEngineBench } from './engine.ts';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'arbiter-bench-'));
+const log = (line: string) => console.log(line);
+const rows = Number(process.env.BENCH_ROWS ?? 524_288);
+
+log(`arbiter bench · node ${process.version} · ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length} · load ${os.loadavg()[0]!.toFixed(2)}`);
+try {
+  await runEngineBench({ rows, dir, repo, log });
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,98 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO, tempDir } from '../helpers.ts';
+
+const BIN = path.join(REPO, 'bin/arbiter.js');
+
+function arbiter(args: string[], cwd = tempDir()) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('arbiter CLI (child process)', () => {
+  const dir = tempDir();
+  const db = path.join(dir, 'cli.db');
+
+  it('score --json prints exactly one JSON object with the documented shape', () => {
+    const r = arbiter(['score', '--benchmark', 'tabular-demo', '--workers', '2', '--db', db, '--json'], dir);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const out = JSON.parse(lines[0]!);
+    expect(Object.keys(out).sort()).toEqual(['benchmark', 'rows', 'run']);
+    expect(Object.keys(out.run).sort()).toEqual(['fingerprint', 'id']);
+    expect(Object.keys(out.run.fingerprint).sort()).toEqual(['arch', 'batchSize', 'cpu', 'cpuFlags', 'datasetSha256', 'engine', 'graphOptimizationLevel', 'node', 'onnxruntime', 'platform', 'specHash']);
+    for (const row of out.rows) {
+      expect(Object.keys(row).sort()).toEqual(['error', 'participant', 'rank', 'scores', 'splitScores', 'status', 'submission']);
+      expect(row.submission).toMatch(/^[0-9a-f]{64}$/);
+    }
+    expect(out.rows[0].participant).toBe('alice');
+  });
+
+  it('leaderboard reads the run back in every format', () => {
+    const table = arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db], dir);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^rank\s+participant\s+submission\s+status\s+log_loss\s+accuracy\s+macro_f1\s+error$/);
+    expect(table.stdout).toContain('E_MODEL_CONTRACT');
+    const csv = arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'csv'], dir);
+    expect(csv.stdout.split('\r\n')[0]).toBe('rank,participant,submission,status,log_loss,accuracy,macro_f1,error_code,error_message');
+    const md = arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'md'], dir);
+    expect(md.stdout.split('\n')[1]).toMatch(/^\| ---: \| --- \|/);
+    const json = JSON.parse(arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'json'], dir).stdout);
+    expect(json.rows).toHaveLength(8);
+  });
+
+  it('submit admits a good model, refuses a broken one with its code, and score picks registered ones up', () => {
+    const sdb = path.join(dir, 'submit.db');
+    const ok = arbiter(['submit', path.join(REPO, 'benchmarks/tabular-demo/submissions/bob.onnx'), '-b', 'tabular-demo', '-p', 'zoe', '--db', sdb], dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/registered onnx submission [0-9a-f]{64} for zoe/);
+    const bad = arbiter(['submit', path.join(REPO, 'benchmarks/tabular-demo/submissions/erin.onnx'), '-b', 'tabular-demo', '--db', sdb], dir);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain('E_MODEL_CONTRACT');
+    const notOnnx = arbiter(['submit', path.join(REPO, 'benchmarks/tabular-demo/submissions/frank.onnx'), '-b', 'tabular-demo', '--db', sdb], dir);
+    expect(notOnnx.code).toBe(3);
+    expect(notOnnx.stderr).toContain('E_MODEL_FORMAT');
+    const scored = JSON.parse(arbiter(['score', '-b', 'tabular-demo', '--db', sdb, '--json', '--workers', '1'], dir).stdout);
+    expect(scored.rows.map((r: { participant: string }) => r.participant)).toContain('zoe');
+  });
+
+  it('dataset pack writes an Arrow file and reports its sha256; bad input gives E_PACK_INPUT with the line', () => {
+    const csv = path.join(dir, 'd.csv');
+    writeFileSync(csv, 'id,x,label\n2,0.5,1\n1,0.25,0\n');
+    writeFileSync(path.join(dir, 's.yaml'), 'columns:\n  - { name: id, type: int64 }\n  - { name: x, type: float32 }\n  - { name: label, type: int32, label: true }\n');
+    const ok = arbiter(['dataset', 'pack', csv, '--schema', path.join(dir, 's.yaml'), '--out', path.join(dir, 'd.arrow'), '--json'], dir);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ rows: 2 });
+    writeFileSync(csv, 'id,x,label\n1,0.5,1\n2,abc,0\n');
+    const bad = arbiter(['dataset', 'pack', csv, '--schema', path.join(dir, 's.yaml')], dir);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/E_PACK_INPUT: d\.csv line 3, column x: expected float32/);
+  });
+
+  it('spec schema prints a JSON Schema; spec validate checks a benchmark', () => {
+    const s = arbiter(['spec', 'schema'], dir);
+    expect(s.code).toBe(0);
+    const schema = JSON.parse(s.stdout);
+    expect(schema.properties.model).toBeDefined();
+    const v = arbiter(['spec', 'validate', 'tabular-demo'], dir);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/valid \(tabular-demo v1, spec hash [0-9a-f]{64}\)/);
+  });
+
+  it('exit codes: 2 for usage errors, 3 for bad input', () => {
+    const usage = arbiter(['score'], dir);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('E_USAGE');
+    const unknown = arbiter(['frobnicate'], dir);
+    expect(unknown.code).toBe(2);
+    const missing = arbiter(['score', '-b', 'no-such-benchmark', '--db', db], dir);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('E_SPEC_NOT_FOUND');
+    const help = arbiter(['score', '--help'], dir);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Examples:');
+  });
+});
