@@ -1,0 +1,20 @@
+// The one public entry of arbiter. The CLI is a thin layer over these functions.
+export { score, scoreWithStore, type ScoreOptions, type ScoreResult, type ScoreRow, type ScoreProgress } from './engine/score-job.ts';
+export { loadBenchmark, parseBenchmark, resolveBenchmarkFile, type LoadedBenchmark } from './spec/loader.ts';
+export { BenchmarkSpec, benchmarkJsonSchema, type BenchmarkSpecData, type BenchmarkSpecInput } from './spec/schema.ts';
+export { canonicalJson, sha256Hex } from './spec/canonical.ts';
+export { packDataset, loadPackSchema, PackSchema, type PackResult, type PackSchemaData } from './data/pack.ts';
+export { prepareDataset, type PreparedDataset } from './data/prepare.ts';
+export { readChunks, type RowChunk, type ColumnRequest } from './data/arrow-stream.ts';
+export { splitOf, canonicalId, SPLITS, type SplitName } from './data/split.ts';
+export { admitOnnxBytes } from './models/onnx/contract.ts';
+export { buildModel, mlpModel, mulberry32, gaussian, type ModelSpec } from './models/onnx/builder.ts';
+export { decodeModel, encodeModel } from './models/onnx/proto.ts';
+export { loadPredictions } from './models/predictions.ts';
+export { Store, type SubmissionRecord, type RunRecord } from './store/store.ts';
+export { rankEntries, compareEntries, type RankInput, type RankRule } from './ranking/leaderboard.ts';
+export { formatLeaderboard, type LeaderboardFormat } from './report/leaderboard-text.ts';
+export { makeFingerprint, type Fingerprint } from './engine/fingerprint.ts';
+export { ArbiterError, ERROR_CODES, toErrorData, type ErrorCode, type ErrorData } from './errors.ts';
+export { registry as metricRegistry } from '../scoring/index.ts';
+export { ENGINE_VERSION } from './version.ts';
