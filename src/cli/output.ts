@@ -3,6 +3,7 @@
 // Everything here is a pure function of its arguments (the environment is passed in, with
 // process.env as the default), so the same result always prints the same bytes.
 import { createColors, displayWidth, sanitizeTerminal, type Colors } from '../report/terminal.ts';
+import { formatScore, shortHash } from '../report/format.ts';
 import type { ReportRow, ScoreResult } from '../report/types.ts';
 
 export {
@@ -16,6 +17,7 @@ export {
   type Colors,
   type TtyLike,
 } from '../report/terminal.ts';
+export { formatScore, shortHash } from '../report/format.ts';
 
 export type Align = 'left' | 'right';
 
@@ -38,21 +40,6 @@ export function formatTable(headers: string[], rows: string[][], opts: { align?:
   const out = [line(headers), line(widths.map((w) => '-'.repeat(w)))];
   for (const r of rows) out.push(line(headers.map((_, i) => r[i] ?? '')));
   return out.join('\n');
-}
-
-/**
- * A score for humans: 6 significant digits, no exponent for ordinary magnitudes, trailing zeros
- * dropped (0.912345678 -> "0.912346", 1234567.8 -> "1234570", 12 -> "12").
- */
-export function formatScore(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v)) return String(v);
-  return String(Number(v.toPrecision(6)));
-}
-
-/** The first 12 hex digits of a sha256: enough to tell submissions apart on a leaderboard. */
-export function shortHash(sha: string): string {
-  return sha.slice(0, 12);
 }
 
 export type LeaderboardFormat = 'table' | 'json' | 'csv' | 'md';
