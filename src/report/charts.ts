@@ -27,7 +27,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const raw = (hi - lo) / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const norm = raw / mag;
-  const stepMul = norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10;
+  // round the raw step to the nearest of 1, 2, 5, 10 on a log scale (the thresholds d3 uses)
+  const stepMul = norm >= Math.sqrt(50) ? 10 : norm >= Math.sqrt(10) ? 5 : norm >= Math.sqrt(2) ? 2 : 1;
   const exp = Math.floor(Math.log10(raw));
   const out: number[] = [];
   const first = Math.ceil(lo / (stepMul * mag) - 1e-9);
@@ -35,7 +36,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   for (let i = first; i <= last; i++) {
     // i * stepMul * 10^exp, rounded to the step's decimals to avoid 0.30000000000000004
     const v = i * stepMul * mag;
-    out.push(exp < 0 ? Number(v.toFixed(-exp)) : v);
+    out.push((exp < 0 ? Number(v.toFixed(-exp)) : v) || 0); // `|| 0` turns -0 into 0
   }
   return out;
 }
