@@ -1,6 +1,7 @@
 // A small, hand-written run result shared by the report and CLI output tests: two scored rows,
 // a tie-free ranking, a failure, a duplicate, and participant names and error messages that try
 // to break out of HTML, Markdown, CSV and the terminal.
+import type { HtmlReportInput } from '../../src/report/html.ts';
 import type { ReportRow, ScoreResult } from '../../src/report/types.ts';
 
 export const SHA_A = 'a1'.repeat(32);
@@ -86,3 +87,18 @@ export function fixtureResult(): ScoreResult & { rows: ReportRow[] } {
     rows: fixtureRows(),
   };
 }
+
+/** The fixture run as HTML report input: times for the scored rows, a receipt hash, a 3-class confusion matrix. */
+export function fixtureInput(over: Partial<HtmlReportInput> = {}): HtmlReportInput {
+  return {
+    ...fixtureResult(),
+    generatedBy: 'arbiter 0.1.0',
+    primaryMetric: 'accuracy',
+    higherIsBetter: { accuracy: true, macro_f1: true },
+    submittedAt: { [SHA_A]: '2026-11-20T10:00:00Z', [SHA_B]: '2026-11-18T09:30:00Z', [SHA_C]: '2026-11-17T12:00:00Z' },
+    receiptHash: '9'.repeat(64),
+    confusion: { labels: ['setosa', 'versicolor', 'virginica'], matrix: [[10, 0, 0], [0, 9, 1], [0, 0, 10]] },
+    ...over,
+  };
+}
+

@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderHtmlReport, REPORT_CSP, reportMetricKeys, type HtmlReportInput } from '../../src/report/html.ts';
-import { fixtureResult, SHA_A, SHA_B, SHA_C, XSS, XSS_IMG } from './fixture.ts';
-
-export function fixtureInput(over: Partial<HtmlReportInput> = {}): HtmlReportInput {
-  return {
-    ...fixtureResult(),
-    generatedBy: 'arbiter 0.1.0',
-    primaryMetric: 'accuracy',
-    higherIsBetter: { accuracy: true, macro_f1: true },
-    submittedAt: { [SHA_A]: '2026-11-20T10:00:00Z', [SHA_B]: '2026-11-18T09:30:00Z', [SHA_C]: '2026-11-17T12:00:00Z' },
-    receiptHash: '9'.repeat(64),
-    confusion: { labels: ['setosa', 'versicolor', 'virginica'], matrix: [[10, 0, 0], [0, 9, 1], [0, 0, 10]] },
-    ...over,
-  };
-}
+import { fixtureInput, SHA_A, SHA_B, XSS, XSS_IMG } from './fixture.ts';
 
 /** The <tbody> rows of the table with the given class. */
 function bodyRows(html: string, tableClass: string): string[] {
