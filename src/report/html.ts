@@ -149,7 +149,7 @@ function chartsSection(input: HtmlReportInput, keys: string[]): string {
     const values = scored.filter((r) => Object.hasOwn(r.scores, k)).map((r) => r.scores[k]);
     const hist = histogramSvg(values, { title: `${k}: distribution`, xLabel: k });
     let scatter: string;
-    if (timed.length > 0) {
+    if (Object.keys(times).length > 0) {
       const points: ScatterPoint[] = timed
         .filter((r) => Object.hasOwn(r.scores, k))
         .map((r) => ({

@@ -1,7 +1,7 @@
 // Opens the HTML report in real headless Chromium (Debian's /usr/bin/chromium, driven over the
 // DevTools pipe) and checks what a person would see: the page loads with no console error and
 // no network request, the leaderboard has the expected rows, hostile names stay text, and a
-// screenshot is written to test-artifacts/report.png. Skips with a notice when Chromium is absent.
+// screenshot is written to test-artifacts/report.png (and report-dark.png). Skips with a notice when Chromium is absent.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -118,6 +118,15 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML report in headless Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     writeFileSync(join(ARTIFACTS, 'report.png'), png);
     expect(readFileSync(join(ARTIFACTS, 'report.png')).length).toBe(png.length);
+
+    // the same page for a reader whose system is in dark mode
+    const bg = `getComputedStyle(document.body).backgroundColor`;
+    expect(await evaluate<string>(browser, page.sessionId, bg)).toBe('rgb(255, 255, 255)');
+    await browser.send('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: 'dark' }] }, page.sessionId);
+    expect(await evaluate<string>(browser, page.sessionId, bg)).toBe('rgb(13, 17, 23)');
+    const dark = await browser.send<{ data: string }>('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true }, page.sessionId);
+    writeFileSync(join(ARTIFACTS, 'report-dark.png'), Buffer.from(dark.data, 'base64'));
+    expect(page.errors).toEqual([]);
   });
 
   it('control: a script smuggled into the page is blocked by the CSP, and the blocking is reported as an error', async () => {

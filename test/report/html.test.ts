@@ -123,4 +123,31 @@ describe('renderHtmlReport', () => {
   it('rejects a confusion matrix that does not match its labels', () => {
     expect(() => renderHtmlReport(fixtureInput({ confusion: { labels: ['a', 'b'], matrix: [[1, 2, 3]] } }))).toThrow(/must be 2 x 2/);
   });
+
+  it('renders a run where nothing was scored, and a run with no rows', () => {
+    const input = fixtureInput({ confusion: undefined });
+    input.rows = input.rows.filter((r) => r.status !== 'scored');
+    const html = renderHtmlReport(input);
+    expect(bodyRows(html, 'leaderboard').length).toBe(2);
+    expect(html).toContain('<div class="card-value">—</div><div class="card-label">winner</div>');
+    expect(html.match(/no scored submissions/g)?.length).toBe(4); // 2 metrics x (histogram + time chart)
+    expect(html).not.toMatch(/NaN|Infinity|undefined/);
+    const empty = renderHtmlReport(fixtureInput({ rows: [], confusion: undefined, submittedAt: undefined }));
+    expect(bodyRows(empty, 'leaderboard')).toEqual([]);
+    expect(empty).not.toContain('id="failures"');
+    expect(empty).not.toMatch(/NaN|Infinity|undefined/);
+  });
+
+  it('escapes hostile benchmark ids, metric keys, split names and class labels too', () => {
+    const input = fixtureInput({
+      higherIsBetter: { accuracy: true, '<i>k</i>': false },
+      confusion: { labels: ['<u>a</u>', 'b'], matrix: [[1, 0], [0, 1]] },
+    });
+    input.benchmark = { ...input.benchmark, id: '<b>bench</b>' };
+    input.rows[0].scores['<i>k</i>'] = 1;
+    input.rows[0].splitScores['<s>x</s>'] = { accuracy: 1 };
+    const html = renderHtmlReport(input);
+    expect(html).not.toMatch(/<(b|i|u|s)>/);
+    for (const t of ['&lt;b&gt;bench&lt;/b&gt;', '&lt;i&gt;k&lt;/i&gt;', '&lt;u&gt;a&lt;/u&gt;', '&lt;s&gt;x&lt;/s&gt;']) expect(html).toContain(t);
+  });
 });
