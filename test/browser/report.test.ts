@@ -98,15 +98,21 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML report in headless Chromium', () => {
     ]);
     expect(rows[3][7]).toMatch(/^E_MODEL_CONTRACT expected input 'X' float32 \[batch,4\], found "><img src=x onerror="window.__xss=1">$/);
 
-    const facts = await evaluate<{ scripts: number; imgs: number; xss: unknown; svgs: number; title: string; overflow: boolean; fullHash: string | null }>(
+    const facts = await evaluate<Record<string, unknown>>(
       browser,
       page.sessionId,
       `({ scripts: document.scripts.length, imgs: document.images.length, xss: window.__xss ?? null,
           svgs: document.querySelectorAll('svg.chart').length, title: document.title,
           overflow: document.documentElement.scrollWidth > window.innerWidth,
-          fullHash: document.querySelector('table.leaderboard code.sha').getAttribute('title') })`,
+          fullHash: document.querySelector('table.leaderboard code.sha').getAttribute('title'),
+          chartsDrawn: Array.from(document.querySelectorAll('svg.chart')).every((el) => el.getBoundingClientRect().width >= 200),
+          bars: document.querySelectorAll('svg rect.bar').length, points: document.querySelectorAll('svg circle.pt').length,
+          cells: document.querySelectorAll('svg g.cell').length })`,
     );
-    expect(facts).toEqual({ scripts: 0, imgs: 0, xss: null, svgs: 5, title: 'iris-demo v2 — run 7', overflow: false, fullHash: SHA_A });
+    expect(facts).toEqual({
+      scripts: 0, imgs: 0, xss: null, svgs: 5, title: 'iris-demo v2 — run 7', overflow: false, fullHash: SHA_A,
+      chartsDrawn: true, bars: 6, points: 6, cells: 9, // 2 metrics x 3 bins, 2 metrics x 3 timed rows, 3 x 3 matrix
+    });
 
     const shot = await browser.send<{ data: string }>('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true }, page.sessionId);
     const png = Buffer.from(shot.data, 'base64');

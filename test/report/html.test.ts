@@ -150,4 +150,18 @@ describe('renderHtmlReport', () => {
     expect(html).not.toMatch(/<(b|i|u|s)>/);
     for (const t of ['&lt;b&gt;bench&lt;/b&gt;', '&lt;i&gt;k&lt;/i&gt;', '&lt;u&gt;a&lt;/u&gt;', '&lt;s&gt;x&lt;/s&gt;']) expect(html).toContain(t);
   });
+
+  it('is well-formed: every element is closed in order (all "<" in text are escaped, so tags can be scanned)', () => {
+    const html = renderHtmlReport(fixtureInput());
+    const voids = new Set(['meta', 'link', 'br', 'img', 'input', 'hr']);
+    const stack: string[] = [];
+    for (const m of html.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9]*)\b(?:[^>"']|"[^"]*"|'[^']*')*?(\/?)>/g)) {
+      const [, closing, name, selfClosing] = m;
+      if (closing) expect(stack.pop(), `closing </${name}> at ${m.index}`).toBe(name);
+      else if (!selfClosing && !voids.has(name.toLowerCase())) stack.push(name);
+    }
+    expect(stack).toEqual([]);
+    // only <!DOCTYPE html> and tags: no stray '<' anywhere
+    expect(html.replace(/<(\/?)[a-zA-Z][a-zA-Z0-9]*\b(?:[^>"']|"[^"]*"|'[^']*')*?\/?>/g, '').replace('<!DOCTYPE html>', '')).not.toContain('<');
+  });
 });
