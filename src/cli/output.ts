@@ -13,6 +13,7 @@ export {
   sanitizeTerminal,
   shouldColor,
   stripAnsi,
+  truncateToWidth,
   type ColorName,
   type Colors,
   type TtyLike,

@@ -2,7 +2,7 @@
 // --json. It draws only on a TTY (a pipe or a CI log gets nothing at all), redraws at most
 // 10 times a second, shows rows/s and an ETA, and drops colour under NO_COLOR.
 // It reads a clock, so it must never feed anything that is scored; it only displays.
-import { colorsFor, sanitizeTerminal } from './terminal.ts';
+import { colorsFor, displayWidth, sanitizeTerminal, truncateToWidth } from './terminal.ts';
 
 /** What the bar needs from its stream: process.stderr, a tty.WriteStream, or any Writable. */
 export interface ProgressStream {
@@ -80,7 +80,7 @@ export function renderProgressLine(state: ProgressState, columns: number, color:
   const tail = [pct, count, `${formatRate(rate)} ${state.unit}/s`, time].filter((p) => p !== '').join(' ');
   const label = sanitizeTerminal(state.label);
   const budget = Math.max(0, columns - 1);
-  const room = budget - label.length - tail.length - 4; // spaces and brackets around the bar
+  const room = budget - displayWidth(label) - tail.length - 4; // spaces and brackets around the bar
   if (known && room >= 10) {
     const width = Math.min(40, room);
     const filled = Math.floor(frac * width);
@@ -88,7 +88,7 @@ export function renderProgressLine(state: ProgressState, columns: number, color:
     return `${label} [${bar}] ${tail}`;
   }
   const plain = `${label} ${tail}`;
-  return plain.length <= budget ? plain : plain.slice(0, budget);
+  return truncateToWidth(plain, budget);
 }
 
 /**

@@ -73,9 +73,42 @@ export function sanitizeTerminal(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** Display width in terminal columns: code points, with colour sequences ignored. */
+// Wide (2-column) ranges: Hangul Jamo, CJK, Hangul syllables, compatibility ideographs,
+// fullwidth forms, emoji; zero-width: combining marks, ZWJ/ZWNJ, variation selectors.
+const WIDE: ReadonlyArray<readonly [number, number]> = [
+  [0x1100, 0x115f], [0x2e80, 0x303e], [0x3041, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xa000, 0xa4cf],
+  [0xac00, 0xd7a3], [0xf900, 0xfaff], [0xfe30, 0xfe4f], [0xff00, 0xff60], [0xffe0, 0xffe6],
+  [0x1f300, 0x1f64f], [0x1f680, 0x1f6ff], [0x1f900, 0x1f9ff], [0x20000, 0x3fffd],
+];
+const ZERO: ReadonlyArray<readonly [number, number]> = [
+  [0x0300, 0x036f], [0x200b, 0x200f], [0x20d0, 0x20ff], [0xfe00, 0xfe0f], [0xfe20, 0xfe2f],
+];
+const inRanges = (cp: number, ranges: ReadonlyArray<readonly [number, number]>) => ranges.some(([a, b]) => cp >= a && cp <= b);
+
+/**
+ * Display width in terminal columns, colour sequences ignored: CJK and emoji count 2,
+ * combining marks 0, everything else 1 (a close approximation of wcwidth).
+ */
 export function displayWidth(text: string): number {
   let n = 0;
-  for (const _ of stripAnsi(text)) n++;
+  for (const ch of stripAnsi(text)) n += charWidth(ch);
   return n;
+}
+
+function charWidth(ch: string): number {
+  const cp = ch.codePointAt(0)!;
+  return inRanges(cp, ZERO) ? 0 : inRanges(cp, WIDE) ? 2 : 1;
+}
+
+/** The longest prefix of plain (uncoloured) text that fits in `width` columns; never splits a code point. */
+export function truncateToWidth(text: string, width: number): string {
+  let n = 0;
+  let out = '';
+  for (const ch of text) {
+    const w = charWidth(ch);
+    if (n + w > width) break;
+    n += w;
+    out += ch;
+  }
+  return out;
 }

@@ -3,6 +3,7 @@ import {
   colorsFor,
   createColors,
   csvField,
+  displayWidth,
   formatLeaderboard,
   formatScore,
   formatTable,
@@ -45,6 +46,14 @@ describe('formatTable', () => {
         'longer name     10  x',
       ].join('\n'),
     );
+  });
+
+  it('measures CJK and emoji as two columns and combining marks as none', () => {
+    expect(displayWidth('名前')).toBe(4);
+    expect(displayWidth('e\u0301')).toBe(1);
+    expect(displayWidth('🚀x')).toBe(3);
+    const out = formatTable(['who', 'n'], [['名前', '1'], ['abcde', '2']], { align: ['left', 'right'] });
+    expect(out).toBe(['who    n', '-----  -', '名前   1', 'abcde  2'].join('\n'));
   });
 
   it('ignores colour sequences when measuring widths', () => {

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgress, formatDuration, formatRate, renderProgressLine } from '../../src/report/progress.ts';
-import { stripAnsi } from '../../src/report/terminal.ts';
+import { displayWidth, stripAnsi } from '../../src/report/terminal.ts';
 
 /** A real Writable that records what is written and claims to be a terminal of `columns` width. */
 class FakeTty extends Writable {
@@ -117,6 +117,13 @@ describe('renderProgressLine', () => {
     }
     expect(renderProgressLine(state, 65)).toBe('a-long-benchmark-name [█████░░░░░]  50% 5/10 5.0 rows/s ETA 0:01');
     expect(renderProgressLine(state, 64)).toBe('a-long-benchmark-name  50% 5/10 5.0 rows/s ETA 0:01');
+  });
+
+  it('measures wide labels in columns and never cuts a character in half', () => {
+    const wide = { ...state, label: '名前'.repeat(10) }; // 40 columns
+    for (const cols of [80, 41, 30, 7, 2]) expect(displayWidth(renderProgressLine(wide, cols))).toBeLessThanOrEqual(cols - 1);
+    expect(renderProgressLine(wide, 7)).toBe('名前名');
+    expect(renderProgressLine({ ...state, label: '🚀'.repeat(30) }, 10)).toBe('🚀'.repeat(4));
   });
 
   it('escapes control characters in the label', () => {
