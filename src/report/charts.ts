@@ -88,6 +88,11 @@ function xTicks(ticks: number[], sx: (v: number) => number, fmt: (v: number) => 
     .join('');
 }
 
+/** Sturges' rule, ceil(log2 n) + 1, capped at 20 bins (as numpy's 'sturges' before the cap). */
+export function binCount(n: number): number {
+  return Math.min(20, Math.max(1, Math.ceil(Math.log2(n)) + 1));
+}
+
 export interface HistogramBin {
   lo: number;
   hi: number;
@@ -108,7 +113,7 @@ export function histogramBins(values: readonly number[]): HistogramBin[] {
     if (x > hi) hi = x;
   }
   if (lo === hi) return [{ lo, hi, count: v.length }];
-  const k = Math.min(20, Math.max(1, Math.ceil(Math.log2(v.length)) + 1));
+  const k = binCount(v.length);
   const width = (hi - lo) / k;
   const bins: HistogramBin[] = [];
   for (let i = 0; i < k; i++) bins.push({ lo: lo + i * width, hi: i === k - 1 ? hi : lo + (i + 1) * width, count: 0 });
