@@ -45,6 +45,11 @@ export function reportMetricKeys(input: Pick<HtmlReportInput, 'rows' | 'higherIs
   return keys;
 }
 
+/** The metric's direction, or undefined when unknown (own keys only: a metric named 'constructor' is not a prototype lookup). */
+function higherIsBetter(input: HtmlReportInput, key: string): boolean | undefined {
+  return Object.hasOwn(input.higherIsBetter, key) ? input.higherIsBetter[key] : undefined;
+}
+
 function direction(hib: boolean | undefined): string {
   if (hib === undefined) return '';
   return hib ? ' <span class="dir" title="higher is better">↑</span>' : ' <span class="dir" title="lower is better">↓</span>';
@@ -73,10 +78,10 @@ function scoreTitle(row: ReportRow, key: string): string {
 
 function leaderboardTable(input: HtmlReportInput, keys: string[]): string {
   const withReward = input.rows.some((r) => r.reward !== undefined);
-  const best = keys.map((k) => bestValue(input.rows, k, input.higherIsBetter[k]));
+  const best = keys.map((k) => bestValue(input.rows, k, higherIsBetter(input, k)));
   const head =
     '<tr><th class="num">Rank</th><th>Participant</th><th>Submission</th><th>Status</th>' +
-    keys.map((k) => `<th class="num${k === input.primaryMetric ? ' primary' : ''}">${e(k)}${direction(input.higherIsBetter[k])}</th>`).join('') +
+    keys.map((k) => `<th class="num${k === input.primaryMetric ? ' primary' : ''}">${e(k)}${direction(higherIsBetter(input, k))}</th>`).join('') +
     (withReward ? '<th class="num">Reward</th>' : '') +
     '<th>Error</th></tr>';
   const body = input.rows
@@ -158,12 +163,12 @@ function chartsSection(input: HtmlReportInput, keys: string[]): string {
           label: `${r.participant} (${shortHash(r.submission)}) ${times[r.submission]}: ${formatScore(r.scores[k])}`,
           highlight: r === winner,
         }));
-      const hib = input.higherIsBetter[k];
+      const hib = higherIsBetter(input, k);
       scatter = scatterSvg(points, { title: `${k}: over time`, xLabel: 'submitted (UTC)', yLabel: k, xIsTime: true, best: hib === undefined ? undefined : hib ? 'max' : 'min' });
     } else {
       scatter = '<p class="note">No submission times given: the score-over-time chart needs <code>submittedAt</code>.</p>';
     }
-    return `<figure class="metric"><figcaption>${e(k)}${direction(input.higherIsBetter[k])}</figcaption><div class="charts">${hist}${scatter}</div></figure>`;
+    return `<figure class="metric"><figcaption>${e(k)}${direction(higherIsBetter(input, k))}</figcaption><div class="charts">${hist}${scatter}</div></figure>`;
   });
   return `<section id="charts"><h2>Metrics</h2>${figures.join('\n')}</section>`;
 }

@@ -164,4 +164,14 @@ describe('renderHtmlReport', () => {
     // only <!DOCTYPE html> and tags: no stray '<' anywhere
     expect(html.replace(/<(\/?)[a-zA-Z][a-zA-Z0-9]*\b(?:[^>"']|"[^"]*"|'[^']*')*?\/?>/g, '').replace('<!DOCTYPE html>', '')).not.toContain('<');
   });
+
+  it('treats metric keys as data, even ones named like Object.prototype members', () => {
+    const input = fixtureInput({ primaryMetric: 'constructor', higherIsBetter: { constructor: false } });
+    input.rows[0].scores = { constructor: 0.1, toString: 0.2 };
+    input.rows[1].scores = { constructor: 0.3 };
+    const html = renderHtmlReport(input);
+    expect(html).toContain('<th class="num primary">constructor <span class="dir" title="lower is better">↓</span></th>');
+    expect(html).toContain('<th class="num">toString</th>'); // direction unknown: no arrow
+    expect(bodyRows(html, 'leaderboard')[0]).toContain('<td class="num best" title="0.1">0.1</td>');
+  });
 });
