@@ -9,6 +9,7 @@ import { submitCommand } from './commands/submit.ts';
 import { datasetCommand } from './commands/dataset.ts';
 import { specCommand } from './commands/spec.ts';
 import { demoCommand } from './commands/demo.ts';
+import { reportCommand } from './commands/report.ts';
 import { reportError, usageError } from './io.ts';
 
 export async function main(argv: string[]): Promise<void> {
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(leaderboardCommand as never)
     .command(datasetCommand as never)
     .command(specCommand as never)
+    .command(reportCommand as never)
     .command(demoCommand as never)
     .demandCommand(1, 'name a command (see arbiter --help)')
     .strict()

@@ -87,6 +87,15 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): { path: string; e
   return { path: pathString(p), expected, found: foundAt(raw, p) };
 }
 
+/** What a stored spec (canonical JSON) says about ranking: metric directions and the primary. */
+export function parseBenchmarkJson(specJson: string): { spec: BenchmarkSpecData; primary: string; metricKeys: string[]; higherIsBetter: Record<string, boolean> } {
+  const spec = BenchmarkSpec.parse(JSON.parse(specJson));
+  const metricKeys = spec.metrics.map((m) => m.key ?? m.name);
+  const higherIsBetter: Record<string, boolean> = {};
+  spec.metrics.forEach((m, i) => { higherIsBetter[metricKeys[i]!] = registry.get(m.name).higherIsBetter; });
+  return { spec, primary: spec.ranking.primary ?? metricKeys[0]!, metricKeys, higherIsBetter };
+}
+
 /** Parse and validate spec text. `file` names the source in messages and anchors relative paths. */
 export function parseBenchmark(text: string, file: string): LoadedBenchmark {
   const lc = new LineCounter();

@@ -90,6 +90,12 @@ export class Store {
       .run(id, version, specHash, specJson, new Date().toISOString());
   }
 
+  /** The canonical spec JSON a run was scored under. */
+  benchmarkSpec(id: string, specHash: string): string | undefined {
+    const row = this.db.prepare(`SELECT spec_json FROM benchmarks WHERE id = ? AND spec_hash = ?`).get(id, specHash) as { spec_json: string } | undefined;
+    return row?.spec_json;
+  }
+
   /** Register a submission (idempotent per benchmark, participant and bytes); copies the file into the blob store. */
   registerSubmission(s: { benchmarkId: string; participant: string; sha256: string; kind: 'onnx' | 'predictions'; sourcePath: string; size: number }): SubmissionRecord {
     const existing = this.db.prepare(`SELECT * FROM submissions WHERE benchmark_id = ? AND participant = ? AND sha256 = ?`)

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { ArbiterError } from '../../errors.ts';
 import type { ScoreResult } from '../../engine/score-job.ts';
-import type { LeaderboardFormat } from '../../report/leaderboard-text.ts';
+import type { LeaderboardFormat } from '../output.ts';
 import { DEFAULT_DB } from '../defaults.ts';
 import { print, reportError } from '../io.ts';
 
@@ -20,7 +20,7 @@ export const leaderboardCommand = {
     try {
       const { loadBenchmark } = await import('../../spec/loader.ts');
       const { Store } = await import('../../store/store.ts');
-      const { formatLeaderboard } = await import('../../report/leaderboard-text.ts');
+      const { formatLeaderboard, colorsFor } = await import('../output.ts');
       const b = loadBenchmark(argv.benchmark as string);
       const store = Store.open(argv.db as string);
       try {
@@ -30,7 +30,7 @@ export const leaderboardCommand = {
         }
         if (run.status !== 'finished' || !run.resultJson) throw new ArbiterError('E_STORE', `run ${run.id} is ${run.status}, not finished`);
         const result = JSON.parse(run.resultJson) as ScoreResult;
-        print(formatLeaderboard(result, format, b.metricKeys, { width: format === 'table' ? process.stdout.columns : undefined }));
+        print(formatLeaderboard(result, format, { primaryMetric: b.primary, metricKeys: b.metricKeys, colors: format === 'table' ? colorsFor(process.stdout) : undefined }));
       } finally {
         store.close();
       }

@@ -11,7 +11,7 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
   try {
     const { loadBenchmark } = await import('../../spec/loader.ts');
     const { score } = await import('../../engine/score-job.ts');
-    const { formatLeaderboard } = await import('../../report/leaderboard-text.ts');
+    const { formatLeaderboard, colorsFor } = await import('../output.ts');
     const { createProgress } = await import('../../report/progress.ts');
     const b = loadBenchmark(args.benchmark, args.benchmarksDir);
     const progress = args.json ? null : createProgress({ total: 0, label: `scoring ${b.spec.id}` });
@@ -24,7 +24,7 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
     if (args.json) print(JSON.stringify(result));
     else {
       print(`run ${result.run.id} · ${b.spec.id} v${b.spec.version} · ranked on the ${b.spec.ranking.split} split by ${b.primary} · workers ${args.workers}`);
-      print(formatLeaderboard(result, 'table', b.metricKeys, { width: process.stdout.columns }));
+      print(formatLeaderboard(result, 'table', { primaryMetric: b.primary, metricKeys: b.metricKeys, colors: colorsFor(process.stdout) }));
     }
   } catch (err) {
     reportError(err, args.json);

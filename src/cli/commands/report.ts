@@ -1,0 +1,46 @@
+// `arbiter report <run> --html out.html`: one self-contained HTML page for a finished run.
+import { writeFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { ArbiterError } from '../../errors.ts';
+import { DEFAULT_DB } from '../defaults.ts';
+import { print, reportError } from '../io.ts';
+
+export const reportCommand = {
+  command: 'report <run>',
+  describe: 'Write a self-contained HTML report of a finished run',
+  builder: (y: Argv) => y
+    .positional('run', { type: 'number', demandOption: true, describe: 'run id (see `arbiter score` output)' })
+    .option('html', { type: 'string', demandOption: true, describe: 'output .html file' })
+    .option('db', { type: 'string', default: DEFAULT_DB })
+    .example('$0 report 1 --html report.html --db .arbiter/demo.db', 'the demo run as a web page'),
+  handler: async (argv: Record<string, unknown>) => {
+    try {
+      const { Store } = await import('../../store/store.ts');
+      const { renderHtmlReport } = await import('../../report/html.ts');
+      const { parseBenchmarkJson } = await import('../../spec/loader.ts');
+      const { ENGINE_VERSION } = await import('../../version.ts');
+      const store = Store.open(argv.db as string);
+      try {
+        const run = store.run(argv.run as number);
+        if (!run || run.status !== 'finished' || !run.resultJson) {
+          throw new ArbiterError('E_STORE', `no finished run ${argv.run} in ${argv.db}${run ? ` (it is ${run.status})` : ''}`);
+        }
+        const result = JSON.parse(run.resultJson);
+        const specJson = store.benchmarkSpec(run.benchmarkId, run.specHash);
+        if (!specJson) throw new ArbiterError('E_STORE', `run ${run.id}: the store lacks the spec it was scored under (${run.specHash})`);
+        const b = parseBenchmarkJson(specJson);
+        const submittedAt: Record<string, string> = {};
+        for (const s of store.submissions(run.benchmarkId)) submittedAt[s.sha256] ??= s.submittedAt;
+        const html = renderHtmlReport({
+          ...result, generatedBy: `arbiter ${ENGINE_VERSION}`, higherIsBetter: b.higherIsBetter, primaryMetric: b.primary, submittedAt,
+        });
+        writeFileSync(argv.html as string, html);
+        print(`wrote ${argv.html} (${html.length} bytes) for run ${run.id} of ${run.benchmarkId}`);
+      } finally {
+        store.close();
+      }
+    } catch (err) {
+      reportError(err);
+    }
+  },
+};
