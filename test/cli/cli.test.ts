@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO, tempDir } from '../helpers.ts';
@@ -42,6 +42,18 @@ describe('arbiter CLI (child process)', () => {
     expect(md.stdout.split('\n')[1]).toMatch(/^\| ---: \| --- \|/);
     const json = JSON.parse(arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'json'], dir).stdout);
     expect(json.rows).toHaveLength(8);
+  });
+
+  it('report writes a self-contained HTML page for a run', () => {
+    const out = path.join(dir, 'report.html');
+    const r = arbiter(['report', '1', '--html', out, '--db', db], dir);
+    expect(r.code).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>/i);
+    expect(html).toContain('alice');
+    expect(html).toContain('E_MODEL_CONTRACT');
+    expect(html).not.toMatch(/<script/i);
+    expect(html.replace(/xmlns="http:\/\/www.w3.org\/2000\/svg"/g, '')).not.toMatch(/https?:\/\//i);
   });
 
   it('submit admits a good model, refuses a broken one with its code, and score picks registered ones up', () => {
