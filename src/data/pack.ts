@@ -83,8 +83,13 @@ interface Columns { values: Array<Array<number | bigint | string>>; lines: numbe
 
 function readCsv(file: string, schema: PackSchemaData): Columns {
   let records: string[][];
+  // Physical line of each record (its last line): blank lines and quoted newlines make the
+  // record index differ from the line number that error messages must name.
+  let lineOf: number[];
   try {
-    records = parseCsv(readFileSync(file), { relax_column_count: false, skip_empty_lines: true }) as string[][];
+    const parsed = parseCsv(readFileSync(file), { relax_column_count: false, skip_empty_lines: true, info: true }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+    records = parsed.map((p) => p.record);
+    lineOf = parsed.map((p) => p.info.lines);
   } catch (err) {
     const e = err as Error & { lines?: number; code?: string };
     const ragged = e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH';
@@ -104,11 +109,11 @@ function readCsv(file: string, schema: PackSchemaData): Columns {
     const rec = records[r]!;
     schema.columns.forEach((c, i) => {
       idx[i]!.forEach((ci, k) => {
-        values[i]!.push(parseValue(c.type, rec[ci], `${path.basename(file)} line ${r + 1}, column ${header[ci]}`, c.label, c.allowNaN));
+        values[i]!.push(parseValue(c.type, rec[ci], `${path.basename(file)} line ${lineOf[r]}, column ${header[ci]}`, c.label, c.allowNaN));
         void k;
       });
     });
-    lines.push(r + 1);
+    lines.push(lineOf[r]!);
   }
   return { values, lines };
 }
