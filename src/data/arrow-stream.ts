@@ -1,6 +1,6 @@
 // Streaming access to Arrow IPC stream files: open with clear errors, check column types, and
 // re-cut arbitrary record batches into fixed-size row chunks. Never reads a whole file at once.
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { DataType, RecordBatchReader, Type, type AsyncRecordBatchStreamReader, type Data, type RecordBatch, type Schema } from 'apache-arrow';
 import { ArbiterError } from '../errors.ts';
 
@@ -50,6 +50,9 @@ export function columnShape(t: DataType): { kind: ColumnKind | 'int-other' | nul
 
 export async function openArrowStream(file: string, what: string): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch> }> {
   try {
+    // createReadStream reports a missing file asynchronously, after the reader has already seen
+    // an empty stream ("no schema"): stat first so the message says what is wrong.
+    if (!statSync(file).isFile()) throw new Error('the path is not a file');
     const reader = await RecordBatchReader.from(createReadStream(file) as unknown as NodeJS.ReadableStream & AsyncIterable<Uint8Array>) as unknown as AsyncRecordBatchStreamReader;
     await reader.open();
     if (!reader.schema) throw new Error('the file holds no Arrow schema');

@@ -81,10 +81,27 @@ function parseDecimal(text: string): number | undefined {
 
 interface Columns { values: Array<Array<number | bigint | string>>; lines: number[] }
 
+/** Lines in a text buffer (a final line without a newline counts). */
+function physicalLines(buf: Buffer): number {
+  let n = 0;
+  for (let at = buf.indexOf(10); at !== -1; at = buf.indexOf(10, at + 1)) n++;
+  return buf.length > 0 && buf[buf.length - 1] !== 10 ? n + 1 : n;
+}
+
 function readCsv(file: string, schema: PackSchemaData): Columns {
   let records: string[][];
+  // Physical line of each record (its last line): blank lines and quoted newlines make the
+  // record index differ from the line number that error messages must name.
+  let lineOf: number[];
   try {
-    records = parseCsv(readFileSync(file), { relax_column_count: false, skip_empty_lines: true }) as string[][];
+    const buf = readFileSync(file);
+    records = parseCsv(buf, { relax_column_count: false, skip_empty_lines: true }) as string[][];
+    if (physicalLines(buf) === records.length) lineOf = records.map((_, r) => r + 1);
+    else {
+      // Only files with blank lines or multi-line fields pay for csv-parse's per-record info.
+      const parsed = parseCsv(buf, { relax_column_count: false, skip_empty_lines: true, info: true }) as unknown as Array<{ info: { lines: number } }>;
+      lineOf = parsed.map((p) => p.info.lines);
+    }
   } catch (err) {
     const e = err as Error & { lines?: number; code?: string };
     const ragged = e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH';
@@ -104,11 +121,11 @@ function readCsv(file: string, schema: PackSchemaData): Columns {
     const rec = records[r]!;
     schema.columns.forEach((c, i) => {
       idx[i]!.forEach((ci, k) => {
-        values[i]!.push(parseValue(c.type, rec[ci], `${path.basename(file)} line ${r + 1}, column ${header[ci]}`, c.label, c.allowNaN));
+        values[i]!.push(parseValue(c.type, rec[ci], `${path.basename(file)} line ${lineOf[r]}, column ${header[ci]}`, c.label, c.allowNaN));
         void k;
       });
     });
-    lines.push(r + 1);
+    lines.push(lineOf[r]!);
   }
   return { values, lines };
 }

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ArbiterError } from '../errors.ts';
 import { registry } from '../../scoring/index.ts';
@@ -67,6 +67,19 @@ function located(doc: Document, lc: LineCounter, file: string, p: ReadonlyArray<
   return path.basename(file);
 }
 
+/** Where the key `key` of the mapping at `p` is written (falls back to the mapping). */
+function keyLocated(doc: Document, lc: LineCounter, file: string, p: ReadonlyArray<PropertyKey>, key: string): string {
+  const map = p.length === 0 ? doc.contents : doc.getIn(p as unknown[], true);
+  if (isMap(map)) {
+    const pair = map.items.find((it) => isScalar(it.key) && it.key.value === key);
+    if (pair && isNode(pair.key) && pair.key.range) {
+      const { line, col } = lc.linePos(pair.key.range[0]);
+      return `${path.basename(file)}:${line}:${col}`;
+    }
+  }
+  return located(doc, lc, file, p);
+}
+
 function foundAt(value: unknown, p: ReadonlyArray<PropertyKey>): string {
   let cur: unknown = value;
   for (const k of p) {
@@ -83,7 +96,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): { path: string; e
   if (issue.code === 'unrecognized_keys') {
     return { path: pathString(p), expected: 'only the keys the schema defines (see `arbiter spec schema`)', found: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
   }
-  const expected = issue.message.replace(/^Invalid (input|option): /, '').replace(/^expected /, '');
+  // zod says "expected number, received string"; we print the value found instead of its type.
+  const expected = issue.message.replace(/^Invalid (input|option): /, '').replace(/^expected /, '').replace(/, received [a-z]+$/, '');
   return { path: pathString(p), expected, found: foundAt(raw, p) };
 }
 
@@ -102,7 +116,8 @@ export function parseBenchmark(text: string, file: string): LoadedBenchmark {
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    const pos = e.linePos?.[0];
+    // linePos is only filled in with prettyErrors; compute it from the offset ourselves.
+    const pos = e.linePos?.[0] ?? (e.pos ? lc.linePos(e.pos[0]) : undefined);
     const where = pos ? `${path.basename(file)}:${pos.line}:${pos.col}` : path.basename(file);
     throw new ArbiterError('E_SPEC_INVALID', `${where}: not valid YAML: ${e.message.split('\n')[0]}`, {
       file, line: pos?.line, column: pos?.col, yamlCode: e.code,
@@ -114,7 +129,11 @@ export function parseBenchmark(text: string, file: string): LoadedBenchmark {
   }
   const parsed = BenchmarkSpec.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ ...describeIssue(i, raw), where: located(doc, lc, file, i.path) }));
+    // An unknown key is located at the key itself, not at the start of the mapping that holds it.
+    const issues = parsed.error.issues.map((i) => ({
+      ...describeIssue(i, raw),
+      where: i.code === 'unrecognized_keys' ? keyLocated(doc, lc, file, i.path, i.keys[0]!) : located(doc, lc, file, i.path),
+    }));
     const first = issues[0]!;
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
     throw new ArbiterError('E_SPEC_INVALID', `${first.where} ${first.path}: expected ${first.expected}, found ${first.found}${more}`, { file, issues });

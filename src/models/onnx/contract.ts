@@ -62,6 +62,11 @@ export function admitOnnxBytes(bytes: Uint8Array, contract: ModelContractData, b
   if (!g || !g.node || g.node.length === 0 || !g.output || g.output.length === 0) {
     return { ok: false, error: { code: 'E_MODEL_FORMAT', message: `expected an ONNX model with a graph of nodes and outputs, found ${!g ? 'no graph' : !g.node?.length ? 'a graph with no nodes' : 'a graph with no outputs'}`, details: {} } };
   }
+  // ONNX requires at least one opset_import (onnxruntime refuses the model without it); a file
+  // cut at a protobuf field boundary parses fine but loses it.
+  if (!model.opsetImport || model.opsetImport.length === 0) {
+    return { ok: false, error: { code: 'E_MODEL_FORMAT', message: 'expected an ONNX model that imports an operator set (opset_import), found none', details: {} } };
+  }
   const initNames = new Set((g.initializer ?? []).map((t) => t.name));
   const inputs = (g.input ?? []).filter((i) => !initNames.has(i.name));
   const inputNames = inputs.map((i) => i.name ?? '');
