@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   E_DUPLICATE: { exit: 3, summary: 'The submission has the same bytes as an earlier one; it is not ranked.' },
   E_PREDICTIONS: { exit: 3, summary: 'A prediction file has missing, extra or duplicate ids or wrong value types.' },
   E_WORKER_CRASH: { exit: 1, summary: 'A worker thread died while running a submission.' },
+  E_RESUME: { exit: 3, summary: 'A run cannot be resumed: unknown, or its spec, dataset or benchmark differs from the one given.' },
   E_STORE: { exit: 3, summary: 'The SQLite store is unreadable, from a newer arbiter, or has no such run.' },
   E_INTERNAL: { exit: 1, summary: 'A bug in arbiter. Please report it with the command and its output.' },
 } as const satisfies Record<string, { exit: number; summary: string }>;

@@ -85,12 +85,36 @@ function gather<T extends Float32Array | Float64Array | Int32Array>(src: T, widt
   return out;
 }
 
+/** Per split, per configured metric: the states of one chunk (what the journal stores). */
+export type ChunkStates = Record<SplitName, unknown[]>;
+
 /**
- * Fold one chunk: `labels` are the chunk's label column (class ids or targets), `mask` its
- * split bits (1 public), `output` what the submission predicted for the same rows.
+ * Fold one chunk into the running states: its own states are computed from fresh ones, then
+ * merged in. Metric merges are exact, so this equals updating the running states directly.
  */
-export function foldChunk(b: LoadedBenchmark, fold: FoldState, labels: ArrayLike<number | bigint>, mask: Uint8Array, output: ChunkOutput): void {
+export function foldChunk(b: LoadedBenchmark, fold: FoldState, labels: ArrayLike<number | bigint>, mask: Uint8Array, output: ChunkOutput): ChunkStates {
+  const states = chunkStates(b, fold, labels, mask, output);
+  mergeChunk(fold, states, mask.length);
+  return states;
+}
+
+/** Merge a chunk's states (computed here or read back from the journal) into the running states. */
+export function mergeChunk(fold: FoldState, states: ChunkStates, rows: number): void {
+  for (const split of SPLITS) {
+    fold.metrics.forEach((m, i) => { fold.states[split][i] = m.metric.merge(fold.states[split][i], states[split][i], m.options); });
+  }
+  fold.rowsFolded += rows;
+}
+
+/**
+ * The metric states of one chunk alone: `labels` are the chunk's label column (class ids or
+ * targets), `mask` its split bits (1 public), `output` what the submission predicted.
+ */
+export function chunkStates(b: LoadedBenchmark, fold: FoldState, labels: ArrayLike<number | bigint>, mask: Uint8Array, output: ChunkOutput): ChunkStates {
   const rows = mask.length;
+  const ctx = b.spec.task.type === 'classification' ? { numClasses: b.spec.task.numClasses } : {};
+  const out = {} as ChunkStates;
+  for (const split of SPLITS) out[split] = fold.metrics.map((m) => m.metric.init(m.options, ctx));
   const task = b.spec.task;
   let full: MetricBatch;
   let widthOf: Record<string, number>;
@@ -130,10 +154,10 @@ export function foldChunk(b: LoadedBenchmark, fold: FoldState, labels: ArrayLike
     for (const [field, width] of Object.entries(widthOf)) {
       (batch as unknown as Record<string, unknown>)[field] = gather((full as unknown as Record<string, Float64Array>)[field]!, width, idx);
     }
-    const states = fold.states[split];
+    const states = out[split];
     fold.metrics.forEach((m, i) => { states[i] = m.metric.update(states[i], batch, m.options); });
   }
-  fold.rowsFolded += rows;
+  return out;
 }
 
 /** Final values per split: split -> metric key -> value (finite). */

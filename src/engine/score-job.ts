@@ -1,6 +1,8 @@
-// `arbiter score` as a function: load the spec, open the hidden set, register and admit the
-// submissions, run every admitted one through the worker pool in the spec's fixed batches,
-// fold outputs into metric states in batch order, rank, and record the run.
+// `arbiter score` as a function: load the spec, register and admit the submissions, open the
+// hidden set, run every admitted submission through the worker pool in the spec's fixed
+// batches, fold outputs into metric states in batch order, rank, and record the run.
+// Every folded chunk's metric states and every submission's outcome are journaled in SQLite as
+// they happen, so `--resume <run>` after a crash (even kill -9) finishes with the same bytes.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Piscina } from 'piscina';
@@ -17,7 +19,7 @@ import { rankEntries } from '../ranking/leaderboard.ts';
 import { createPool, defaultWorkerCount } from './pool.ts';
 import { makeFingerprint, type Fingerprint } from './fingerprint.ts';
 import { collectSubmissionFiles, registerFile } from './submissions.ts';
-import { configuredMetrics, finalizeFold, foldChunk, initFold, metricsNeed, type ChunkOutput } from './fold.ts';
+import { configuredMetrics, finalizeFold, foldChunk, initFold, mergeChunk, metricsNeed, type ChunkOutput, type ChunkStates } from './fold.ts';
 import type { InferenceInput, InferenceResult, InferenceTask, InputArray } from './task.ts';
 
 export interface ScoreRow {
@@ -47,12 +49,14 @@ export interface ScoreOptions {
   db?: string;
   /** rows per worker task, rounded up to whole batches; changes speed, never results */
   taskRows?: number;
+  /** continue an interrupted run (its submissions and task size come from the store) */
+  resume?: number;
   onProgress?: (p: ScoreProgress) => void;
   /** test seams: delay a finished task before it is folded (to shuffle completion order); another worker module */
   hooks?: { afterTask?: (submission: number, chunk: number) => Promise<void> | void; workerFile?: string };
 }
 
-interface Outcome { splitScores: Record<SplitName, Record<string, number>> | null; error: ErrorData | null }
+interface Outcome { splitScores: Record<string, Record<string, number>> | null; error: ErrorData | { code: string; message: string } | null }
 
 const DEFAULT_TASK_ROWS = 8192;
 
@@ -85,75 +89,113 @@ export async function score(opts: ScoreOptions): Promise<ScoreResult> {
   }
 }
 
+/** The submissions a new run scores, in registration order. */
+function selectSubmissions(b: LoadedBenchmark, store: Store, opts: ScoreOptions): SubmissionRecord[] {
+  const id = b.spec.id;
+  let subs: SubmissionRecord[];
+  if (opts.submissions && opts.submissions.length > 0) {
+    const seen = new Set<number>();
+    subs = collectSubmissionFiles(opts.submissions).map((f) => registerFile(store, id, f))
+      .filter((s) => (seen.has(s.id) ? false : (seen.add(s.id), true))).sort((x, y) => x.id - y.id);
+  } else {
+    const own = path.join(b.dir, 'submissions');
+    if (existsSync(own)) for (const f of collectSubmissionFiles([own])) registerFile(store, id, f);
+    subs = store.submissions(id);
+  }
+  if (subs.length === 0) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `benchmark ${id}: no submissions to score (give --submissions, or register some with \`arbiter submit\`)`);
+  return subs;
+}
+
 export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: ScoreOptions): Promise<ScoreResult> {
   const workers = opts.workers ?? defaultWorkerCount();
   if (!Number.isInteger(workers) || workers < 1) throw new ArbiterError('E_USAGE', `--workers must be a positive integer, found ${workers}`);
   const spec = b.spec;
   store.upsertBenchmark(spec.id, spec.version, b.specHash, canonicalJson(spec));
 
+  // A resumed run keeps its own submissions, task size and outcomes so far.
+  let resumed: { runId: number; datasetSha256: string } | null = null;
   let subs: SubmissionRecord[];
-  if (opts.submissions && opts.submissions.length > 0) {
-    subs = collectSubmissionFiles(opts.submissions).map((f) => registerFile(store, spec.id, f));
-    const seen = new Set<number>();
-    subs = subs.filter((s) => (seen.has(s.id) ? false : (seen.add(s.id), true))).sort((x, y) => x.id - y.id);
+  let taskRows: number;
+  const outcomes = new Map<number, Outcome>();
+  if (opts.resume !== undefined) {
+    const run = store.run(opts.resume);
+    if (!run) throw new ArbiterError('E_RESUME', `no run ${opts.resume} in ${store.file} to resume`);
+    if (run.benchmarkId !== spec.id || run.specHash !== b.specHash) {
+      throw new ArbiterError('E_RESUME', `run ${run.id} scored ${run.benchmarkId} with spec hash ${run.specHash}; the spec given is ${spec.id} with hash ${b.specHash}`, { expected: run.specHash, found: b.specHash });
+    }
+    if (run.status === 'finished' && run.resultJson) return JSON.parse(run.resultJson) as ScoreResult;
+    subs = store.runMembers(run.id);
+    taskRows = run.taskRows ?? DEFAULT_TASK_ROWS;
+    for (const [id, o] of store.outcomes(run.id)) outcomes.set(id, o);
+    resumed = { runId: run.id, datasetSha256: run.datasetSha256 };
   } else {
-    const own = path.join(b.dir, 'submissions');
-    if (existsSync(own)) for (const f of collectSubmissionFiles([own])) registerFile(store, spec.id, f);
-    subs = store.submissions(spec.id);
+    subs = selectSubmissions(b, store, opts);
+    taskRows = Math.max(1, Math.ceil((opts.taskRows ?? DEFAULT_TASK_ROWS) / spec.batching.size)) * spec.batching.size;
   }
-  if (subs.length === 0) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `benchmark ${spec.id}: no submissions to score (give --submissions, or register some with \`arbiter submit\`)`);
 
   // Admission first: it needs no data, and its outcome says whether a worker pool is needed.
-  const outcomes = new Map<number, Outcome>();
+  const newOutcomes = new Map<number, Outcome>();
   const todo: Array<{ sub: SubmissionRecord; order: number; predictions?: PredictionTable }> = [];
   const firstBySha = new Map<string, SubmissionRecord>();
   const needsProbabilities = metricsNeed(b, 'probabilities');
   for (const [order, sub] of subs.entries()) {
     const original = firstBySha.get(sub.sha256);
+    if (!original) firstBySha.set(sub.sha256, sub);
+    if (outcomes.has(sub.id)) continue;
     if (original) {
-      outcomes.set(sub.id, { splitScores: null, error: { code: 'E_DUPLICATE', message: `same bytes as the earlier submission ${sub.sha256.slice(0, 12)} by ${original.participant}; only the first is ranked` } });
+      newOutcomes.set(sub.id, { splitScores: null, error: { code: 'E_DUPLICATE', message: `same bytes as the earlier submission ${sub.sha256.slice(0, 12)} by ${original.participant}; only the first is ranked` } });
       continue;
     }
-    firstBySha.set(sub.sha256, sub);
     if (sub.kind === 'predictions') {
       try {
         todo.push({ sub, order, predictions: await loadPredictions(sub.blobPath, b, needsProbabilities) });
       } catch (err) {
-        outcomes.set(sub.id, { splitScores: null, error: toErrorData(err, 'E_PREDICTIONS') });
+        newOutcomes.set(sub.id, { splitScores: null, error: toErrorData(err, 'E_PREDICTIONS') });
       }
       continue;
     }
     const admitted = admitOnnxBytes(readFileSync(sub.blobPath), spec.model, spec.batching.size);
-    if (!admitted.ok) outcomes.set(sub.id, { splitScores: null, error: admitted.error });
+    if (!admitted.ok) newOutcomes.set(sub.id, { splitScores: null, error: admitted.error });
     else todo.push({ sub, order });
   }
 
   // Workers start (and load onnxruntime) while the main thread checks the dataset.
   const pool = todo.some((t) => !t.predictions) ? createPool(workers, opts.hooks?.workerFile) : null;
   let data: PreparedDataset;
+  let runId: number;
+  let fingerprint: Fingerprint;
   try {
     data = await prepareDataset(b);
+    fingerprint = makeFingerprint(b.specHash, data.sha256, spec.batching.size);
+    if (resumed) {
+      if (resumed.datasetSha256 !== data.sha256) throw new ArbiterError('E_RESUME', `run ${resumed.runId} scored dataset ${resumed.datasetSha256}; the file now has ${data.sha256}`);
+      runId = resumed.runId;
+    } else {
+      runId = store.createRun({
+        benchmarkId: spec.id, specHash: b.specHash, datasetSha256: data.sha256, fingerprintJson: canonicalJson(fingerprint),
+        workers, taskRows, members: subs.map((s) => s.id),
+      });
+    }
   } catch (err) {
     if (pool) await pool.destroy();
     throw err;
   }
-  const fingerprint = makeFingerprint(b.specHash, data.sha256, spec.batching.size);
-  const runId = store.createRun({ benchmarkId: spec.id, specHash: b.specHash, datasetSha256: data.sha256, fingerprintJson: canonicalJson(fingerprint), workers });
 
   try {
+    for (const [id, o] of newOutcomes) { store.recordOutcome(runId, id, o); outcomes.set(id, o); }
     const total = todo.length * data.rows;
     let done = 0;
     let subsDone = 0;
     const report = () => opts.onProgress?.({ done, total, submissionsDone: subsDone, submissions: todo.length });
     report();
-
     try {
       const inflight = new Semaphore(Math.max(2, workers * 2));
       let next = 0;
       const lane = async () => {
         while (next < todo.length) {
           const t = todo[next++]!;
-          const outcome = await scoreOne(b, data, t.sub, t.order, pool, inflight, t.predictions, opts, (rows) => { done += rows; report(); });
+          const outcome = await scoreOne(b, data, store, runId, taskRows, t.sub, t.order, pool, inflight, t.predictions, opts, (rows) => { done += rows; report(); });
+          store.recordOutcome(runId, t.sub.id, outcome);
           outcomes.set(t.sub.id, outcome);
           subsDone++;
           report();
@@ -205,19 +247,26 @@ function buildRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes: Map<n
 }
 
 async function scoreOne(
-  b: LoadedBenchmark, data: PreparedDataset, sub: SubmissionRecord, order: number, pool: Piscina | null, inflight: Semaphore,
-  predictions: PredictionTable | undefined, opts: ScoreOptions, progressed: (rows: number) => void,
+  b: LoadedBenchmark, data: PreparedDataset, store: Store, runId: number, taskRows: number, sub: SubmissionRecord, order: number,
+  pool: Piscina | null, inflight: Semaphore, predictions: PredictionTable | undefined, opts: ScoreOptions,
+  progressed: (rows: number) => void,
 ): Promise<Outcome> {
   const spec = b.spec;
-  const batch = spec.batching.size;
-  const taskRows = Math.max(1, Math.ceil((opts.taskRows ?? DEFAULT_TASK_ROWS) / batch)) * batch;
   const fold = initFold(b);
   const out = spec.model.outputs[0]!;
   const outRowShape = out.shape.slice(1) as number[];
   const width = outRowShape.reduce((a, d) => a * d, 1);
+
+  // What the journal already holds for this submission: merge it, continue after it.
+  const journaled = store.journal(runId, sub.id);
+  journaled.forEach((j, i) => {
+    if (j.chunkIndex !== i) throw new ArbiterError('E_STORE', `run ${runId}: the journal of submission ${sub.id} skips chunk ${i}`);
+    mergeChunk(fold, JSON.parse(j.statesJson) as ChunkStates, j.rows);
+  });
+  progressed(fold.rowsFolded);
   const pending = new Map<number, { labels: ArrayLike<number | bigint>; mask: Uint8Array; output: ChunkOutput }>();
   const tasks: Promise<void>[] = [];
-  let nextFold = 0;
+  let nextFold = journaled.length;
   let failure: ErrorData | null = null;
 
   const foldReady = () => {
@@ -225,7 +274,8 @@ async function scoreOne(
       const p = pending.get(nextFold)!;
       pending.delete(nextFold);
       try {
-        foldChunk(b, fold, p.labels, p.mask, p.output);
+        const states = foldChunk(b, fold, p.labels, p.mask, p.output);
+        store.journalChunk(runId, sub.id, nextFold, p.mask.length, JSON.stringify(states));
         progressed(p.mask.length);
       } catch (err) {
         failure = toErrorData(err, 'E_METRIC_INPUT');
@@ -245,7 +295,9 @@ async function scoreOne(
       const mask = data.splitMask.subarray(chunk.start, chunk.start + chunk.rows);
       if (predictions) {
         try {
+          // Mark every id as seen, journaled or not, so the check for extra ids stays exact.
           const rows = lookupPredictions(predictions, chunk.columns.get(data.idColumn.name) as ArrayLike<bigint | string>, chunk.rows, sub.filename);
+          if (chunk.index < journaled.length) continue;
           const output: ChunkOutput = predictions.kind === 'classes' ? { kind: 'classes', data: rows }
             : predictions.kind === 'probabilities' ? { kind: 'scores', data: rows, width: predictions.width } : { kind: 'values', data: rows };
           pending.set(chunk.index, { labels, mask, output });
@@ -255,11 +307,12 @@ async function scoreOne(
         }
         continue;
       }
+      if (chunk.index < journaled.length) continue;
       const inputs: InferenceInput[] = spec.model.inputs.map((inp) => ({
         name: inp.name, dtype: inp.dtype, rowShape: inp.shape.slice(1) as number[], data: toInputArray(chunk.columns.get(inp.column)!),
       }));
       const task: InferenceTask = {
-        modelPath: sub.blobPath, modelSha256: sub.sha256, rows: chunk.rows, batchSize: batch, padLast: spec.batching.last === 'pad',
+        modelPath: sub.blobPath, modelSha256: sub.sha256, rows: chunk.rows, batchSize: spec.batching.size, padLast: spec.batching.last === 'pad',
         inputs, output: { name: out.name, rowShape: outRowShape },
       };
       await inflight.acquire();
@@ -287,9 +340,8 @@ async function scoreOne(
     return { splitScores: null, error: { code: 'E_INTERNAL', message: `folded ${fold.rowsFolded} of ${data.rows} rows` } };
   }
   try {
-    return { splitScores: finalizeFold(fold).scores, error: null };
+    return { splitScores: finalizeFold(fold).scores as Record<SplitName, Record<string, number>>, error: null };
   } catch (err) {
     return { splitScores: null, error: toErrorData(err, 'E_METRIC_INPUT') };
   }
 }
-

@@ -53,4 +53,31 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (run_id, submission_id, split, metric)
   );
   `,
+  // 2: the crash-safe journal. A run lists its submissions up front; every folded chunk's metric
+  // states are journaled; each submission's outcome is written the moment it is known.
+  `
+  ALTER TABLE runs ADD COLUMN task_rows INTEGER;
+  CREATE TABLE run_members (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    submission_id INTEGER NOT NULL REFERENCES submissions (id),
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (run_id, submission_id)
+  );
+  CREATE TABLE journal (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    submission_id INTEGER NOT NULL REFERENCES submissions (id),
+    chunk_index INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    states_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, submission_id, chunk_index)
+  );
+  CREATE TABLE outcomes (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    submission_id INTEGER NOT NULL REFERENCES submissions (id),
+    split_scores_json TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    PRIMARY KEY (run_id, submission_id)
+  );
+  `,
 ];

@@ -20,6 +20,7 @@ export interface SubmissionRecord {
 
 export interface RunRecord {
   id: number;
+  taskRows: number | null;
   benchmarkId: string;
   specHash: string;
   datasetSha256: string;
@@ -120,10 +121,44 @@ export class Store {
     return (this.db.prepare(`SELECT * FROM submissions WHERE benchmark_id = ? ORDER BY id`).all(benchmarkId) as Record<string, unknown>[]).map(toSubmission);
   }
 
-  createRun(r: { benchmarkId: string; specHash: string; datasetSha256: string; fingerprintJson: string; workers: number }): number {
-    const info = this.db.prepare(`INSERT INTO runs (benchmark_id, spec_hash, dataset_sha256, fingerprint_json, workers, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)`)
-      .run(r.benchmarkId, r.specHash, r.datasetSha256, r.fingerprintJson, r.workers, new Date().toISOString());
-    return Number(info.lastInsertRowid);
+  /** Create a run with its members (in registration order) in one transaction. */
+  createRun(r: { benchmarkId: string; specHash: string; datasetSha256: string; fingerprintJson: string; workers: number; taskRows: number; members: number[] }): number {
+    return this.db.transaction(() => {
+      const info = this.db.prepare(`INSERT INTO runs (benchmark_id, spec_hash, dataset_sha256, fingerprint_json, workers, status, started_at, task_rows) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`)
+        .run(r.benchmarkId, r.specHash, r.datasetSha256, r.fingerprintJson, r.workers, new Date().toISOString(), r.taskRows);
+      const runId = Number(info.lastInsertRowid);
+      const ins = this.db.prepare(`INSERT INTO run_members (run_id, submission_id, seq) VALUES (?, ?, ?)`);
+      r.members.forEach((id, seq) => ins.run(runId, id, seq));
+      return runId;
+    })();
+  }
+
+  runMembers(runId: number): SubmissionRecord[] {
+    return (this.db.prepare(`SELECT s.* FROM run_members m JOIN submissions s ON s.id = m.submission_id WHERE m.run_id = ? ORDER BY m.seq`).all(runId) as Record<string, unknown>[]).map(toSubmission);
+  }
+
+  /** Journal one folded chunk's metric states. Chunks of a submission are journaled in order. */
+  journalChunk(runId: number, submissionId: number, chunkIndex: number, rows: number, statesJson: string): void {
+    this.db.prepare(`INSERT INTO journal (run_id, submission_id, chunk_index, rows, states_json) VALUES (?, ?, ?, ?, ?)`).run(runId, submissionId, chunkIndex, rows, statesJson);
+  }
+
+  journal(runId: number, submissionId: number): Array<{ chunkIndex: number; rows: number; statesJson: string }> {
+    return (this.db.prepare(`SELECT chunk_index, rows, states_json FROM journal WHERE run_id = ? AND submission_id = ? ORDER BY chunk_index`).all(runId, submissionId) as Array<Record<string, unknown>>)
+      .map((r) => ({ chunkIndex: Number(r.chunk_index), rows: Number(r.rows), statesJson: String(r.states_json) }));
+  }
+
+  /** A submission's outcome in a run: its split scores, or its error. Written once. */
+  recordOutcome(runId: number, submissionId: number, o: { splitScores: Record<string, Record<string, number>> | null; error: { code: string; message: string } | null }): void {
+    this.db.prepare(`INSERT OR REPLACE INTO outcomes (run_id, submission_id, split_scores_json, error_code, error_message) VALUES (?, ?, ?, ?, ?)`)
+      .run(runId, submissionId, o.splitScores ? JSON.stringify(o.splitScores) : null, o.error?.code ?? null, o.error?.message ?? null);
+  }
+
+  outcomes(runId: number): Map<number, { splitScores: Record<string, Record<string, number>> | null; error: { code: string; message: string } | null }> {
+    const rows = this.db.prepare(`SELECT * FROM outcomes WHERE run_id = ?`).all(runId) as Array<Record<string, unknown>>;
+    return new Map(rows.map((r) => [Number(r.submission_id), {
+      splitScores: r.split_scores_json == null ? null : JSON.parse(String(r.split_scores_json)),
+      error: r.error_code == null ? null : { code: String(r.error_code), message: String(r.error_message ?? '') },
+    }]));
   }
 
   finishRun(runId: number, entries: Array<{ submissionId: number; status: 'scored' | 'failed' | 'duplicate'; rank: number | null; error: { code: string; message: string } | null; splitScores: Record<string, Record<string, number>> }>, resultJson: string): void {
@@ -172,7 +207,7 @@ function toSubmission(r: Record<string, unknown>): SubmissionRecord {
 function toRun(r: Record<string, unknown>): RunRecord {
   return {
     id: Number(r.id), benchmarkId: String(r.benchmark_id), specHash: String(r.spec_hash), datasetSha256: String(r.dataset_sha256),
-    status: r.status as RunRecord['status'], workers: Number(r.workers), startedAt: String(r.started_at),
+    status: r.status as RunRecord['status'], workers: Number(r.workers), taskRows: r.task_rows == null ? null : Number(r.task_rows), startedAt: String(r.started_at),
     finishedAt: r.finished_at == null ? null : String(r.finished_at), resultJson: r.result_json == null ? null : String(r.result_json),
   };
 }

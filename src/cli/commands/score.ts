@@ -4,7 +4,7 @@ import { DEFAULT_DB, defaultWorkerCount } from '../defaults.ts';
 import { print, reportError } from '../io.ts';
 
 export interface ScoreArgs {
-  benchmark: string; submissions?: string[]; workers: number; db: string; json: boolean; taskRows?: number; benchmarksDir?: string;
+  benchmark: string; submissions?: string[]; workers: number; db: string; json: boolean; taskRows?: number; benchmarksDir?: string; resume?: number;
 }
 
 export async function runScoreCommand(args: ScoreArgs): Promise<void> {
@@ -17,7 +17,7 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
     const progress = args.json ? null : createProgress({ total: 0, label: `scoring ${b.spec.id}` });
     let ticked = 0;
     const result = await score({
-      benchmark: b.file, submissions: args.submissions, workers: args.workers, db: args.db, taskRows: args.taskRows,
+      benchmark: b.file, submissions: args.submissions, workers: args.workers, db: args.db, taskRows: args.taskRows, resume: args.resume,
       onProgress: (p) => { progress?.setTotal(p.total); progress?.tick(p.done - ticked); ticked = p.done; },
     });
     progress?.done();
@@ -41,10 +41,12 @@ export const scoreCommand = {
     .option('db', { type: 'string', default: DEFAULT_DB, describe: 'SQLite store file' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (benchmark, run, rows) on stdout' })
     .option('task-rows', { type: 'number', describe: 'rows per worker task, rounded to whole batches (speed only, never results)' })
+    .option('resume', { type: 'number', describe: 'continue an interrupted run from its journal (same benchmark files required)' })
+    .example('$0 score -b tabular-demo --resume 3', 'finish run 3 after a crash; scores are identical to an uninterrupted run')
     .example('$0 score --benchmark tabular-demo', 'score the demo\'s bundled submissions')
     .example('$0 score -b tabular-demo -s my-model.onnx --workers 2 --json', 'score one file, machine-readable'),
   handler: (argv: Record<string, unknown>) => runScoreCommand({
     benchmark: argv.benchmark as string, submissions: argv.submissions as string[] | undefined, workers: argv.workers as number,
-    db: argv.db as string, json: argv.json as boolean, taskRows: argv.taskRows as number | undefined,
+    db: argv.db as string, json: argv.json as boolean, taskRows: argv.taskRows as number | undefined, resume: argv.resume as number | undefined,
   }),
 };
