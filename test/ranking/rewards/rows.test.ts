@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { rewardRows } from '../../../src/ranking/rewards/rows.ts';
 import { RewardsSpecSchema } from '../../../src/ranking/rewards/schema.ts';
+import type { ScoreRow } from '../../../src/receipts/score-result.ts';
 
 describe('rewardRows', () => {
   it('adds a decimal-string reward to every row from the primary score, seq and stake callbacks', () => {
-    const rows = [
-      { rank: 1, submission: 'aa', participant: 'alice', status: 'scored' as const, scores: { acc: 0.9 }, splitScores: {}, error: null },
-      { rank: 2, submission: 'bb', participant: 'bob', status: 'scored' as const, scores: { acc: 0.6 }, splitScores: {}, error: null },
-      { rank: null, submission: 'cc', participant: 'carol', status: 'failed' as const, scores: {}, splitScores: {}, error: { code: 'E_MODEL_FORMAT', message: 'x' } },
+    const rows: ScoreRow[] = [
+      { rank: 1, submission: 'aa', participant: 'alice', status: 'scored', scores: { acc: 0.9 }, splitScores: {}, error: null },
+      { rank: 2, submission: 'bb', participant: 'bob', status: 'scored', scores: { acc: 0.6 }, splitScores: {}, error: null },
+      { rank: null, submission: 'cc', participant: 'carol', status: 'failed', scores: {}, splitScores: {}, error: { code: 'E_MODEL_FORMAT', message: 'x' } },
     ];
     const spec = RewardsSpecSchema.parse({ pool: '1500', scheme: 'proportional' });
     const seq: Record<string, number> = { aa: 0, bb: 1, cc: 2 };
