@@ -38,19 +38,20 @@ export function buildScoreResult(opts: { chunks?: number; cpu?: string; noise?: 
   const n = 64;
   const target = Array.from({ length: n }, () => rand() * 10);
   const noise = opts.noise ?? [0.1, 0.5, 0.3, 0];
-  const rows: ScoreRow[] = PARTICIPANTS.map((p, k) => {
+  const rows: ScoreRow[] = PARTICIPANTS.map((p, k): ScoreRow => {
     const r = mulberry32(100 + k);
     const pred = target.map((t) => t + (r() - 0.5) * 2 * noise[k]);
     const half = n / 2;
     const failed = p === 'dave';
+    const none: Record<string, number> = {};
     return {
       rank: null,
       submission: sha(`model-${p}`),
       participant: p,
       status: failed ? 'failed' : 'scored',
-      scores: failed ? {} : { mse: mse(pred, target, opts.chunks ?? 1) },
+      scores: failed ? none : { mse: mse(pred, target, opts.chunks ?? 1) },
       splitScores: failed
-        ? {}
+        ? ({} as Record<string, Record<string, number>>)
         : {
             public: { mse: mse(pred.slice(0, half), target.slice(0, half), opts.chunks ?? 1) },
             private: { mse: mse(pred.slice(half), target.slice(half), opts.chunks ?? 1) },
