@@ -46,12 +46,12 @@ describe('weighted median and trimmed mean', () => {
 
 /** A ScoreResult with the given primary (mse) score per participant; null = failed. */
 function result(scores: Record<string, number | null>, opts: { dataset?: string } = {}): ScoreResult {
-  const rows: ScoreRow[] = Object.entries(scores).map(([p, v]) => ({
+  const rows: ScoreRow[] = Object.entries(scores).map(([p, v]): ScoreRow => ({
     rank: null,
     submission: sha(`model-${p}`),
     participant: p,
     status: v === null ? 'failed' : 'scored',
-    scores: v === null ? {} : { mse: v },
+    scores: v === null ? ({} as Record<string, number>) : { mse: v },
     splitScores: {},
     error: v === null ? { code: 'E_MODEL_RUNTIME', message: 'x' } : null,
   }));
