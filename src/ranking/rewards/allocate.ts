@@ -15,7 +15,6 @@ import {
   isZero,
   mul,
   parseDecimal,
-  pow,
   rat,
   sub,
   sum,
@@ -123,7 +122,17 @@ export function schemeWeights(ranked: readonly RewardEntry[], spec: RewardsSpec,
     case 'geometric': {
       const q = exact(spec.q, 'q');
       if (isZero(q) || cmp(q, ONE) > 0) fail(`rewards.q must be in (0, 1], found ${String(spec.q)}`);
-      const base = tieAverage(ranked, positional(m, (p) => pow(q, p - 1)));
+      // q = a/b: weight_p = q^(p-1) is proportional to the integer a^(p-1) * b^(m-p). Integers keep
+      // the common denominator at 1, where q^(p-1) as fractions would need an lcm of m huge powers.
+      const bPow: bigint[] = [1n];
+      for (let k = 1; k < m; k++) bPow.push(bPow[k - 1] * q.d);
+      let aPow = 1n;
+      const ints: Rational[] = [];
+      for (let p = 1; p <= m; p++) {
+        ints.push(rat(aPow * bPow[m - p]));
+        aPow *= q.n;
+      }
+      const base = tieAverage(ranked, ints);
       if (spec.stakeAlpha === undefined) return base;
       const alpha = spec.stakeAlpha;
       const factors = ranked.map((e) => stakePower(e, alpha));

@@ -16,6 +16,7 @@ function gcd(a: bigint, b: bigint): bigint {
 }
 
 export function rat(n: bigint, d: bigint = 1n): Rational {
+  if (d === 1n) return { n, d };
   if (d === 0n) throw new RangeError('rational with zero denominator');
   if (d < 0n) {
     n = -n;
@@ -28,7 +29,8 @@ export function rat(n: bigint, d: bigint = 1n): Rational {
 export const ZERO: Rational = { n: 0n, d: 1n };
 export const ONE: Rational = { n: 1n, d: 1n };
 
-export const add = (a: Rational, b: Rational): Rational => rat(a.n * b.d + b.n * a.d, a.d * b.d);
+export const add = (a: Rational, b: Rational): Rational =>
+  a.d === b.d ? rat(a.n + b.n, a.d) : rat(a.n * b.d + b.n * a.d, a.d * b.d);
 export const sub = (a: Rational, b: Rational): Rational => rat(a.n * b.d - b.n * a.d, a.d * b.d);
 export const mul = (a: Rational, b: Rational): Rational => rat(a.n * b.n, a.d * b.d);
 export function div(a: Rational, b: Rational): Rational {
