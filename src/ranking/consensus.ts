@@ -13,7 +13,7 @@ import { agreementShares } from './consensus/agreement.ts';
 import { type RewardEntry, allocateRewards } from './rewards/allocate.ts';
 import { largestRemainder } from './rewards/largest-remainder.ts';
 import { rat } from './rewards/rational.ts';
-import type { ConsensusSpec, RewardsSpec } from './rewards/schema.ts';
+import { type ConsensusSpec, ConsensusSpecSchema, type RewardsSpec } from './rewards/schema.ts';
 
 export type ExclusionReason = 'tampered' | 'signature' | 'no-validator-id' | 'duplicate-validator' | 'no-stake' | 'mismatch';
 
@@ -203,10 +203,13 @@ export function combineReceipts(receipts: readonly Receipt[], stakes: Map<string
   if (totalStake === 0n) throw new ArbiterError('E_CONSENSUS_INPUT', 'every usable validator has stake 0: no consensus can be weighted');
 
   const body = ref.receipt.body;
-  const settings: ConsensusSpec = { ...DEFAULT_SETTINGS, ...(body.rewards?.consensus ?? {}), ...(opts.settings ?? {}) };
-  if (settings.method === 'trimmed-mean' && settings.bound === undefined) {
-    throw new ArbiterError('E_CONSENSUS_INPUT', 'consensus method "trimmed-mean" needs a bound, found none');
+  const overrides = Object.fromEntries(Object.entries(opts.settings ?? {}).filter(([, v]) => v !== undefined));
+  const checked = ConsensusSpecSchema.safeParse({ ...DEFAULT_SETTINGS, ...(body.rewards?.consensus ?? {}), ...overrides });
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new ArbiterError('E_CONSENSUS_INPUT', `consensus settings: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
+  const settings: ConsensusSpec = checked.data;
   const higherIsBetter = body.ranking.higherIsBetter;
   const primary = body.ranking.primary;
 

@@ -238,6 +238,10 @@ describe('combineReceipts', () => {
     expect(code(() => parseStakes({ a: -1 }))).toBe('E_CONSENSUS_INPUT');
     expect(code(() => combineReceipts([receipt('v1', HONEST, LINEAR)], parseStakes({})))).toBe('E_CONSENSUS_INPUT');
     expect(code(() => combineReceipts([receipt('v1', HONEST, LINEAR)], parseStakes({ v1: '0' })))).toBe('E_CONSENSUS_INPUT');
-    expect(new ArbiterError('E_CONSENSUS_MISMATCH', 'x').code).toBe('E_CONSENSUS_MISMATCH');
+    const one = [receipt('v1', HONEST, LINEAR)];
+    expect(code(() => combineReceipts(one, parseStakes({ v1: '1' }), { settings: { method: 'trimmed-mean' } }))).toBe('E_CONSENSUS_INPUT');
+    expect(code(() => combineReceipts(one, parseStakes({ v1: '1' }), { settings: { validatorPool: '1.5' } }))).toBe('E_CONSENSUS_INPUT');
+    // an undefined override (an unset flag) keeps the receipts' value
+    expect(combineReceipts(one, parseStakes({ v1: '1' }), { settings: { lambda: undefined } }).settings.lambda).toBe(20);
   });
 });
