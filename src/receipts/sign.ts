@@ -148,7 +148,9 @@ export function verifyReceiptSignature(receipt: Receipt, expectedKey?: KeyObject
     return { status: 'invalid', keyId: sig.keyId, message: `signature keyId ${sig.keyId} does not match its public key (${keyId})` };
   }
   if (expectedKey) {
-    const want = keyIdOf(typeof expectedKey === 'string' ? createPublicKey(expectedKey) : createPublicKey(expectedKey));
+    // A public KeyObject is used as it is; a PEM string or a private KeyObject gives its public half.
+    const expected = typeof expectedKey !== 'string' && expectedKey.type === 'public' ? expectedKey : createPublicKey(expectedKey);
+    const want = keyIdOf(expected);
     if (want !== keyId) {
       return { status: 'wrong-key', keyId, message: `expected a signature by key ${want}, found one by key ${keyId}` };
     }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ArbiterError } from '../../src/errors.ts';
 import { canonicalize, sha256Hex } from '../../src/receipts/canonical.ts';
@@ -92,6 +92,9 @@ describe('keys and signatures', () => {
     expect(verifyReceiptSignature(signed).status).toBe('valid');
     expect(verifyReceiptSignature(signed, keys.publicKeyPem).status).toBe('valid');
     expect(verifyReceiptSignature(signed, generateKeyPair().publicKeyPem).status).toBe('wrong-key');
+    // the expected key may also be a public or private KeyObject
+    expect(verifyReceiptSignature(signed, createPublicKey(keys.publicKeyPem)).status).toBe('valid');
+    expect(verifyReceiptSignature(signed, createPrivateKey(keys.privateKeyPem)).status).toBe('valid');
     const edited = structuredClone(signed);
     edited.body.rows[0].reward = '999999';
     expect(verifyReceiptSignature(edited).status).toBe('invalid');
