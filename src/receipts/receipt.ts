@@ -268,7 +268,8 @@ export function parseReceipt(text: string): ParsedReceipt {
   const receipt = raw as Receipt;
   let canonical = false;
   try {
-    canonical = text === serializeReceipt(receipt) || text === canonicalize(receipt);
+    // One final newline (LF or CRLF, as a Windows checkout may write it) or none is accepted.
+    canonical = text.replace(/\r?\n$/, '') === canonicalize(receipt);
   } catch {
     canonical = false;
   }

@@ -30,6 +30,8 @@ describe('receipt building and parsing', () => {
     expect(text.startsWith('{"body":{"benchmark":{')).toBe(true);
     const parsed = parseReceipt(text);
     expect(parsed.canonical).toBe(true);
+    expect(parseReceipt(text.replace(/\n$/, '\r\n')).canonical).toBe(true); // a CRLF checkout
+    expect(parseReceipt(text + '\n').canonical).toBe(false);
     expect(parsed.receipt).toEqual(receipt);
     // scores round-trip bit-exactly through the file
     parsed.receipt.body.rows.forEach((r, i) => {

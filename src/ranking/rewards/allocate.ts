@@ -149,6 +149,13 @@ export function schemeWeights(ranked: readonly RewardEntry[], spec: RewardsSpec,
     }
     case 'proportional': {
       const transform = spec.transform ?? (ctx.higherIsBetter ? 'identity' : 'reciprocal');
+      // identity only makes sense when higher is better and reciprocal only when lower is better:
+      // the other way round would pay worse scores more.
+      if ((transform === 'identity' && !ctx.higherIsBetter) || (transform === 'reciprocal' && ctx.higherIsBetter)) {
+        fail(
+          `proportional transform "${transform}" needs a ${transform === 'identity' ? 'higher' : 'lower'}-is-better primary metric, found a ${ctx.higherIsBetter ? 'higher' : 'lower'}-is-better one (use "distance-from-worst" or leave transform unset)`,
+        );
+      }
       const s = scores(ranked).map(fromDouble);
       let w: Rational[];
       if (transform === 'identity') {

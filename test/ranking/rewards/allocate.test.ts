@@ -179,6 +179,13 @@ describe('worked examples (docs/rewards.md)', () => {
       '10',
       '0',
     ]);
+    // a transform that would pay worse scores more is refused
+    expect(() => allocateRewards(rmse, spec({ pool: '10', scheme: 'proportional', transform: 'identity' }), { higherIsBetter: false })).toThrow(
+      /needs a higher-is-better primary metric/,
+    );
+    expect(() => allocateRewards(acc, spec({ pool: '10', scheme: 'proportional', transform: 'reciprocal' }), hib)).toThrow(
+      /needs a lower-is-better primary metric/,
+    );
     // every weight 0: equal split
     const zeros = entries([1, 1], [{ score: 0 }, { score: 0 }]);
     expect(allocateRewards(zeros, spec({ pool: '10', scheme: 'proportional' }), hib).rewards).toEqual(['5', '5']);
