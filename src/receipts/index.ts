@@ -37,5 +37,8 @@ export type { KeyPairPem, SignatureCheck, SignatureStatus } from './sign.ts';
 export { compareScores, fingerprintNotes, formatDifference } from './compare.ts';
 export type { Difference, FingerprintNote } from './compare.ts';
 export { verifyReceipt, verifyReceiptText } from './verify.ts';
+export { withReceiptRewards } from './rescore.ts';
+export { writeReceiptFile, readReceiptFile, runVerify, formatVerifyReport } from './files.ts';
+export type { RunVerifyOptions } from './files.ts';
 export type { VerifyOptions, VerifyReport } from './verify.ts';
 export type { ScoreResult, ScoreRow, Fingerprint } from './score-result.ts';

@@ -10,6 +10,7 @@ import { buildReceipt, decodeScore, encodeScore, parseReceipt, serializeReceipt 
 import type { ScoreResult } from '../../src/receipts/score-result.ts';
 import { generateKeyPair, loadPrivateKey, loadPublicKey, signReceipt, verifyReceiptSignature, writeKeyPair } from '../../src/receipts/sign.ts';
 import { verifyReceipt, verifyReceiptText } from '../../src/receipts/verify.ts';
+import { withReceiptRewards } from '../../src/receipts/rescore.ts';
 import { buildScoreResult, receiptExtra } from './fixture.ts';
 
 const clone = (r: ScoreResult): ScoreResult => structuredClone(r);
@@ -232,5 +233,22 @@ describe('compareScores', () => {
     const noRewards = clone(result);
     for (const r of noRewards.rows) delete r.reward;
     expect(compareScores(receipt, noRewards)).toEqual([]);
+  });
+});
+
+describe('withReceiptRewards', () => {
+  it('re-allocates rewards from re-scored rows with the receipt’s scheme, order and stakes', async () => {
+    const result = buildScoreResult();
+    const receipt = buildReceipt(result, receiptExtra());
+    const bare = clone(result);
+    for (const r of bare.rows) delete r.reward;
+    const again = withReceiptRewards(bare, receipt);
+    expect(again.rows.map((r) => r.reward)).toEqual(result.rows.map((r) => r.reward));
+    expect((await verifyReceipt(receipt, { rescore: async (rc) => withReceiptRewards(bare, rc) })).ok).toBe(true);
+    // a re-score that swaps two ranks gets different rewards, and verify says so
+    const swapped = clone(bare);
+    [swapped.rows[0].rank, swapped.rows[1].rank] = [swapped.rows[1].rank, swapped.rows[0].rank];
+    const report = await verifyReceipt(receipt, { rescore: async (rc) => withReceiptRewards(swapped, rc) });
+    expect(report.differences.map((d) => `${d.participant}:${d.metric}`)).toEqual(['alice:rank', 'alice:reward', 'carol:rank', 'carol:reward']);
   });
 });
