@@ -22,6 +22,14 @@ export const ERROR_CODES = {
   E_WORKER_CRASH: { exit: 1, summary: 'A worker thread died while running a submission.' },
   E_RESUME: { exit: 3, summary: 'A run cannot be resumed: unknown, or its spec, dataset or benchmark differs from the one given.' },
   E_STORE: { exit: 3, summary: 'The SQLite store is unreadable, from a newer arbiter, or has no such run.' },
+  E_REWARDS_INPUT: { exit: 3, summary: 'Reward allocation got bad input: invalid rewards spec values, a missing or malformed stake, a non-finite score.' },
+  E_RECEIPT_INVALID: { exit: 4, summary: 'A receipt file is not JSON or does not have the receipt shape.' },
+  E_RECEIPT_TAMPERED: { exit: 4, summary: "A receipt's body does not hash to its recorded sha256, or the file is not in canonical form." },
+  E_RECEIPT_SIGNATURE: { exit: 4, summary: "A receipt's Ed25519 signature is invalid, or it was not made by the expected public key." },
+  E_RECEIPT_MISMATCH: { exit: 4, summary: 'Re-scoring a receipt gave different scores, ranks, statuses or rewards (each difference is listed).' },
+  E_RECEIPT_KEY: { exit: 3, summary: 'A key file is missing, unreadable, not an Ed25519 PEM key, or would be overwritten.' },
+  E_CONSENSUS_INPUT: { exit: 3, summary: 'Consensus cannot run: no usable receipts, a validator without a stake or id, malformed stakes file.' },
+  E_CONSENSUS_MISMATCH: { exit: 4, summary: 'Some receipts differ from the others in spec hash, dataset commitment or submission set (reported, not mixed).' },
   E_INTERNAL: { exit: 1, summary: 'A bug in arbiter. Please report it with the command and its output.' },
 } as const satisfies Record<string, { exit: number; summary: string }>;
 
