@@ -30,6 +30,8 @@ export interface LoadedLm {
   render: RenderFn;
   eosToken: string | null;
   padId: number;
+  /** ids with the tokenizer's post-processor tokens ([CLS] … [SEP] etc.), for sequence classification */
+  encodeWithSpecialTokens(text: string): number[];
   forward(ids: BigInt64Array, mask: BigInt64Array, batch: number, seq: number): Promise<{ data: Float32Array; dims: number[] }>;
 }
 
@@ -85,6 +87,7 @@ async function doLoad(folder: string, opts: LoadLmOptions): Promise<LoadedLm> {
   };
   return {
     folder, kind, tokenizer: lmTokenizerOf(tok), render, eosToken, padId,
+    encodeWithSpecialTokens: (text) => tok.encode(text, { add_special_tokens: true }) as number[],
     async forward(ids, mask, batch, seq) {
       const out = await model({ input_ids: new Tensor('int64', ids, [batch, seq]), attention_mask: new Tensor('int64', mask, [batch, seq]) });
       const logits = out.logits;

