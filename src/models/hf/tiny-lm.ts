@@ -23,6 +23,11 @@ export interface TinyLmWeights {
   b1: Float32Array; // [d]
   U: Float32Array; // [d, C]
   bias: Float32Array; // [V]
+  /**
+   * weight of a causal context layer: h += mix * (masked running mean of h over positions <= j).
+   * It reads attention_mask, so padding mistakes would show; 0 or absent = pure bigram.
+   */
+  mix?: number;
 }
 
 /** The ONNX graph of a tiny LM (inputs input_ids and attention_mask int64 [batch, seq], output logits float32). */
@@ -31,7 +36,7 @@ export function tinyLmOnnx(w: TinyLmWeights, opts: { opset?: number; tieDuplicat
   if (w.tokClass.length !== V || w.E.length !== C * d || w.W1.length !== d * d || w.U.length !== d * C || w.bias.length !== V) {
     throw new Error('tinyLmOnnx: weight shapes do not match vocab/classes/dim');
   }
-  const initializers = [
+  const initializers: Array<{ name: string; dtype: 'int32' | 'float32' | 'int64'; dims: number[]; data: Int32Array | Float32Array | BigInt64Array }> = [
     { name: 'tok_class', dtype: 'int32' as const, dims: [V], data: w.tokClass },
     { name: 'embed', dtype: 'float32' as const, dims: [C, d], data: w.E },
     { name: 'w1', dtype: 'float32' as const, dims: [d, d], data: w.W1 },
@@ -41,9 +46,31 @@ export function tinyLmOnnx(w: TinyLmWeights, opts: { opset?: number; tieDuplicat
   ];
   // a byte-identical copy of a weight (as some exporters write tied weights): admission must count it once
   if (opts.tieDuplicate) initializers.push({ name: 'unembed_copy', dtype: 'float32', dims: [d, C], data: w.U });
-  const nodes = [
+  const mix = w.mix ?? 0;
+  const nodes: Array<{ op: string; inputs: string[]; outputs: string[]; attrs?: Record<string, number> }> = [
     { op: 'Gather', inputs: ['tok_class', 'input_ids'], outputs: ['cls'], attrs: { axis: 0 } },
-    { op: 'Gather', inputs: ['embed', 'cls'], outputs: ['h'], attrs: { axis: 0 } },
+    { op: 'Gather', inputs: ['embed', 'cls'], outputs: [mix ? 'h0' : 'h'], attrs: { axis: 0 } },
+  ];
+  if (mix) {
+    initializers.push(
+      { name: 'axes2', dtype: 'int64', dims: [1], data: new BigInt64Array([2n]) },
+      { name: 'seq_axis', dtype: 'int64', dims: [], data: new BigInt64Array([1n]) },
+      { name: 'one', dtype: 'float32', dims: [], data: new Float32Array([1]) },
+      { name: 'mix', dtype: 'float32', dims: [], data: new Float32Array([mix]) },
+    );
+    nodes.push(
+      { op: 'Cast', inputs: ['attention_mask'], outputs: ['maskf'], attrs: { to: 1 } },
+      { op: 'Unsqueeze', inputs: ['maskf', 'axes2'], outputs: ['mask3'] },
+      { op: 'Mul', inputs: ['h0', 'mask3'], outputs: ['hm'] },
+      { op: 'CumSum', inputs: ['hm', 'seq_axis'], outputs: ['cs'] },
+      { op: 'CumSum', inputs: ['mask3', 'seq_axis'], outputs: ['cnt'] },
+      { op: 'Max', inputs: ['cnt', 'one'], outputs: ['cnt1'] },
+      { op: 'Div', inputs: ['cs', 'cnt1'], outputs: ['mean'] },
+      { op: 'Mul', inputs: ['mean', 'mix'], outputs: ['mixed'] },
+      { op: 'Add', inputs: ['h0', 'mixed'], outputs: ['h'] },
+    );
+  }
+  nodes.push(
     { op: 'MatMul', inputs: ['h', 'w1'], outputs: ['a'] },
     { op: 'Add', inputs: ['a', 'b1'], outputs: ['a2'] },
     { op: 'Tanh', inputs: ['a2'], outputs: ['t'] },
@@ -51,7 +78,7 @@ export function tinyLmOnnx(w: TinyLmWeights, opts: { opset?: number; tieDuplicat
     { op: 'MatMul', inputs: ['h2', opts.tieDuplicate ? 'unembed_copy' : 'unembed'], outputs: ['zc'] },
     { op: 'Gather', inputs: ['zc', 'tok_class'], outputs: ['z'], attrs: { axis: 2 } },
     { op: 'Add', inputs: ['z', 'bias'], outputs: ['logits'] },
-  ];
+  );
   if (opts.tieDuplicate) nodes.push({ op: 'Identity', inputs: ['unembed'], outputs: ['unembed_out'] });
   return buildModel({
     inputs: [
@@ -69,7 +96,7 @@ export function tinyLmOnnx(w: TinyLmWeights, opts: { opset?: number; tieDuplicat
 
 /** Number of parameters of a tiny LM as admission counts them (float initializers; tok_class is an index table). */
 export function tinyLmParamCount(w: TinyLmWeights): number {
-  return w.E.length + w.W1.length + w.b1.length + w.U.length + w.bias.length;
+  return w.E.length + w.W1.length + w.b1.length + w.U.length + w.bias.length + (w.mix ? 2 : 0);
 }
 
 /** A model with explicitly given next-token log-probabilities: logits[next] = logProbs[prev * V + next] (small V only). */
@@ -81,13 +108,13 @@ export function bigramTableLm(vocab: number, logProbs: Float32Array): TinyLmWeig
 }
 
 /** A random (untrained) model: seeded Gaussian weights, tokens spread over classes by id. */
-export function randomLm(vocab: number, seed: number, classes = 64, dim = 16, scale = 1): TinyLmWeights {
+export function randomLm(vocab: number, seed: number, classes = 64, dim = 16, scale = 1, mix = 0): TinyLmWeights {
   const g = gaussian(mulberry32(seed));
   const fill = (n: number, s: number) => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = g() * s; return a; };
   const tokClass = new Int32Array(vocab).map((_, i) => i % classes);
   return {
     vocab, classes, dim, tokClass, E: fill(classes * dim, scale), W1: fill(dim * dim, 1 / Math.sqrt(dim)), b1: fill(dim, 0.1),
-    U: fill(dim * classes, scale / Math.sqrt(dim)), bias: new Float32Array(vocab),
+    U: fill(dim * classes, scale / Math.sqrt(dim)), bias: new Float32Array(vocab), mix,
   };
 }
 
