@@ -187,3 +187,32 @@ export function qwenTokenizerDir(): string {
     dir = up;
   }
 }
+
+/**
+ * A bag-of-words sequence classifier (for AutoModelForSequenceClassification, e.g. model_type
+ * 'bert'): logits[b, k] = sum over unmasked positions of table[input_ids, k].
+ */
+export function bagOfWordsClassifierOnnx(vocab: number, numClasses: number, table: Float32Array): Uint8Array {
+  if (table.length !== vocab * numClasses) throw new Error('bagOfWordsClassifierOnnx: table must be [vocab, numClasses]');
+  return buildModel({
+    inputs: [
+      { name: 'input_ids', dtype: 'int64', shape: ['batch', 'seq'] },
+      { name: 'attention_mask', dtype: 'int64', shape: ['batch', 'seq'] },
+    ],
+    outputs: [{ name: 'logits', dtype: 'float32', shape: ['batch', numClasses] }],
+    initializers: [
+      { name: 'table', dtype: 'float32', dims: [vocab, numClasses], data: table },
+      { name: 'axes2', dtype: 'int64', dims: [1], data: new BigInt64Array([2n]) },
+      { name: 'axes1', dtype: 'int64', dims: [1], data: new BigInt64Array([1n]) },
+    ],
+    nodes: [
+      { op: 'Gather', inputs: ['table', 'input_ids'], outputs: ['e'], attrs: { axis: 0 } },
+      { op: 'Cast', inputs: ['attention_mask'], outputs: ['m'], attrs: { to: 1 } },
+      { op: 'Unsqueeze', inputs: ['m', 'axes2'], outputs: ['m3'] },
+      { op: 'Mul', inputs: ['e', 'm3'], outputs: ['em'] },
+      { op: 'ReduceSum', inputs: ['em', 'axes1'], outputs: ['logits'], attrs: { keepdims: 0 } },
+    ],
+    opset: 17,
+    graphName: 'bow_classifier',
+  });
+}
