@@ -20,7 +20,7 @@ export const ERROR_CODES = {
   E_MODEL_PARAMS: { exit: 3, summary: "The model has more parameters (counted from its ONNX initializers) than the benchmark allows." },
   E_MODEL_FAMILY: { exit: 3, summary: "config.json's model_type is not one of the benchmark's allowed base families." },
   E_MODEL_OPSET: { exit: 3, summary: "The model's ONNX opset is not one the benchmark allows." },
-  E_TOKENIZER: { exit: 3, summary: "The submission's tokenizer (vocabulary and merges hash) is not an approved one, or has no chat template." },
+  E_TOKENIZER: { exit: 3, summary: "The submission's tokenizer (vocabulary + merges hash) or chat template is not approved, or the template is missing or does not write each message once." },
   E_CONTEXT_LENGTH: { exit: 3, summary: "The model's maximum context (config.json) is shorter than the benchmark's context length." },
   E_TAR_UNSAFE: { exit: 3, summary: 'A submission .tar is malformed or unsafe: absolute path, "..", a link pointing out, a device, too large.' },
   E_CHAT_DATA: { exit: 3, summary: 'A chat / choice / text dataset row is malformed (with its line number): bad JSON, unknown role, empty conversation.' },

@@ -15,6 +15,8 @@ export interface LmAdmissionReport {
   folder: string;
   modelType: string;
   tokenizerSha256: string;
+  /** sha256 of the chat_template string, null when there is none (or it is a list of named templates) */
+  chatTemplateSha256: string | null;
   params: number;
   modelBytes: number;
   opset: number | null;
@@ -85,6 +87,12 @@ export function admitLmFolder(folder: string, rules: LmAdmissionRules): LmAdmiss
     throw new ArbiterError('E_TOKENIZER', 'tokenizer_config.json has no chat_template: a chat-loss submission must carry its chat template', { file: 'tokenizer_config.json' });
   }
 
+  const chatTemplateSha256 = typeof tokConfig.chat_template === 'string'
+    ? createHash('sha256').update(tokConfig.chat_template, 'utf8').digest('hex') : null;
+  if (rules.approvedChatTemplates && (chatTemplateSha256 === null || !rules.approvedChatTemplates.includes(chatTemplateSha256))) {
+    throw new ArbiterError('E_TOKENIZER', `the chat_template's sha256 is ${chatTemplateSha256 ?? 'none (no single template string)'}; the benchmark approves ${rules.approvedChatTemplates.join(', ')}`, { chatTemplateSha256, approved: rules.approvedChatTemplates });
+  }
+
   const op = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   const opset = op?.version !== undefined ? Number(op.version) : null;
   if (rules.allowedOpsets && (opset === null || !rules.allowedOpsets.includes(opset))) {
@@ -101,5 +109,5 @@ export function admitLmFolder(folder: string, rules: LmAdmissionRules): LmAdmiss
   if (maxContext !== null && maxContext < rules.contextLength) {
     throw new ArbiterError('E_CONTEXT_LENGTH', `config.json ${key} is ${maxContext}; the benchmark scores ${rules.contextLength}-token contexts`, { maxContext, contextLength: rules.contextLength });
   }
-  return { folder: abs, modelType, tokenizerSha256, params, modelBytes, opset, maxContext };
+  return { folder: abs, modelType, tokenizerSha256, chatTemplateSha256, params, modelBytes, opset, maxContext };
 }

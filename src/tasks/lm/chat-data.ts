@@ -63,3 +63,27 @@ export function parseChatJsonl(text: string): ChatExample[] {
   if (out.length === 0) throw new ArbiterError('E_CHAT_DATA', 'chat data has no rows');
   return out;
 }
+
+/** A multiple-choice row: `{ context: string, choices: string[], label: int }` (lm-eval's doc_to_text / doc_to_choice / doc_to_target). */
+export function choiceRowFromJson(row: unknown, line: number): { example: { context: string; choices: string[] }; label: number } {
+  const r = (row && typeof row === 'object' ? row : {}) as Record<string, unknown>;
+  if (typeof r.context !== 'string') fail(line, '"context" must be a string');
+  if (!Array.isArray(r.choices) || r.choices.length < 2 || !r.choices.every((c) => typeof c === 'string' && c.length > 0)) {
+    fail(line, '"choices" must be an array of at least 2 non-empty strings');
+  }
+  const choices = r.choices as string[];
+  if (!Number.isInteger(r.label) || (r.label as number) < 0 || (r.label as number) >= choices.length) {
+    fail(line, `"label" must be an integer index into the ${choices.length} choices, found ${JSON.stringify(r.label)}`);
+  }
+  return { example: { context: r.context, choices }, label: r.label as number };
+}
+
+/** A sequence-classification row: `{ text: string, label: int in [0, numClasses) }`. */
+export function textRowFromJson(row: unknown, line: number, numClasses: number): { text: string; label: number } {
+  const r = (row && typeof row === 'object' ? row : {}) as Record<string, unknown>;
+  if (typeof r.text !== 'string') fail(line, '"text" must be a string');
+  if (!Number.isInteger(r.label) || (r.label as number) < 0 || (r.label as number) >= numClasses) {
+    fail(line, `"label" must be an integer in [0, ${numClasses}), found ${JSON.stringify(r.label)}`);
+  }
+  return { text: r.text, label: r.label as number };
+}

@@ -10,8 +10,10 @@
 //      A content may appear verbatim or as the template transforms it (leading newlines
 //      stripped); the variant is accepted only if the next template piece follows it exactly,
 //      so a message text that happens to contain template text cannot shift a span.
-// A template that does not echo message contents (or a content that changes the template's
-// structure, e.g. an assistant text containing `</think>` under Qwen3) fails with E_CHAT_DATA.
+// A template that does not write each message content exactly once fails with E_TOKENIZER (this
+// also catches a template that copies an assistant answer into the prompt); a content that
+// changes the template's structure (under Qwen3, an assistant text containing `</think>`)
+// fails with E_CHAT_DATA.
 import { ArbiterError } from '../../errors.ts';
 import type { ChatExample, ChatMessage } from './chat-data.ts';
 
@@ -48,9 +50,10 @@ export function renderPieces(example: ChatExample, render: RenderFn, eosToken: s
   let rest = skeleton;
   for (let i = 0; i < msgs.length; i++) {
     const p = placeholder(i);
+    const first = skeleton.indexOf(p);
     const at = rest.indexOf(p);
-    if (at < 0 || rest.indexOf(p, at + p.length) >= 0) {
-      throw new ArbiterError('E_CHAT_DATA', `the chat template does not write message ${i} (${msgs[i]!.role}) exactly once, so its span cannot be located`, { message: i });
+    if (first < 0 || skeleton.indexOf(p, first + p.length) >= 0 || at < 0) {
+      throw new ArbiterError('E_TOKENIZER', `the chat template does not write message ${i} (${msgs[i]!.role}) exactly once and in order, so its span cannot be located`, { message: i });
     }
     tpl.push(rest.slice(0, at));
     rest = rest.slice(at + p.length);

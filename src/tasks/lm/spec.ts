@@ -13,6 +13,11 @@ export const lmAdmissionShape = {
   allowedModelTypes: z.array(z.string().min(1)).min(1).optional(),
   /** sha256 of the normalised tokenizer.json vocabulary + merges (see tokenizerHash) -> E_TOKENIZER */
   approvedTokenizers: z.array(sha256Hex).min(1).optional(),
+  /**
+   * sha256 of tokenizer_config.json's chat_template string (UTF-8) -> E_TOKENIZER. The template is
+   * code the submission controls and it sees the whole conversation: pin it in real competitions.
+   */
+  approvedChatTemplates: z.array(sha256Hex).min(1).optional(),
   /** total bytes of onnx/model.onnx plus its external data files -> E_MODEL_TOO_LARGE */
   maxModelBytes: z.number().int().positive().optional(),
   /** default-domain opset versions the ONNX graph may import -> E_MODEL_OPSET */
@@ -61,6 +66,7 @@ export interface LmAdmissionRules {
   maxParams?: number | undefined;
   allowedModelTypes?: string[] | undefined;
   approvedTokenizers?: string[] | undefined;
+  approvedChatTemplates?: string[] | undefined;
   maxModelBytes?: number | undefined;
   allowedOpsets?: number[] | undefined;
   contextLength: number;
@@ -71,7 +77,7 @@ export interface LmAdmissionRules {
 export function admissionRulesOf(task: LmTask): LmAdmissionRules {
   return {
     maxParams: task.maxParams, allowedModelTypes: task.allowedModelTypes, approvedTokenizers: task.approvedTokenizers,
-    maxModelBytes: task.maxModelBytes, allowedOpsets: task.allowedOpsets, contextLength: task.contextLength,
+    approvedChatTemplates: task.approvedChatTemplates, maxModelBytes: task.maxModelBytes, allowedOpsets: task.allowedOpsets, contextLength: task.contextLength,
     requireChatTemplate: task.type === 'chat-loss',
   };
 }

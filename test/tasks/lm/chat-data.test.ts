@@ -1,6 +1,6 @@
 // Parsing the chat JSONL: both accepted forms, and a precise E_CHAT_DATA for each malformed row.
 import { describe, expect, it } from 'vitest';
-import { parseChatJsonl, chatExampleFromRow } from '../../../src/tasks/lm/chat-data.ts';
+import { parseChatJsonl, chatExampleFromRow, choiceRowFromJson, textRowFromJson } from '../../../src/tasks/lm/chat-data.ts';
 
 describe('parseChatJsonl', () => {
   it('reads the conversations form with system and tools, and the OpenAI messages form', () => {
@@ -42,5 +42,17 @@ describe('parseChatJsonl', () => {
 
   it('chatExampleFromRow accepts an already-parsed row (e.g. from an Arrow JSON column)', () => {
     expect(chatExampleFromRow({ conversations: [{ role: 'assistant', content: 'x' }] }, 5).messages).toHaveLength(1);
+  });
+});
+
+describe('multiple-choice and text rows', () => {
+  it('reads valid rows', () => {
+    expect(choiceRowFromJson({ context: 'Q', choices: ['a', 'b'], label: 1 }, 1)).toEqual({ example: { context: 'Q', choices: ['a', 'b'] }, label: 1 });
+    expect(textRowFromJson({ text: 'hello', label: 2 }, 1, 3)).toEqual({ text: 'hello', label: 2 });
+  });
+  it('rejects bad labels and choices with E_CHAT_DATA', () => {
+    expect(() => choiceRowFromJson({ context: 'Q', choices: ['a', 'b'], label: 2 }, 4)).toThrow(expect.objectContaining({ code: 'E_CHAT_DATA' }));
+    expect(() => choiceRowFromJson({ context: 'Q', choices: ['a'], label: 0 }, 4)).toThrow(/at least 2/);
+    expect(() => textRowFromJson({ text: 'x', label: 1.5 }, 4, 2)).toThrow(/line 4/);
   });
 });

@@ -81,6 +81,11 @@ describe('assistant masks with the Qwen3 template', () => {
     expect(() => renderPieces(ex, render, null)).toThrow(expect.objectContaining({ code: 'E_CHAT_DATA' }));
   });
 
+  it('a template that copies the answer into the prompt is refused (E_TOKENIZER)', () => {
+    const leaky: RenderFn = (messages) => `hint: ${messages[messages.length - 1]!.content}\n` + messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('');
+    expect(() => renderPieces(conv, leaky, null)).toThrow(expect.objectContaining({ code: 'E_TOKENIZER' }));
+  });
+
   it('tools are passed to the template (rendered in the system block) and spans still line up', () => {
     const ex: ChatExample = { ...conv, tools: [{ type: 'function', function: { name: 'get_colour', parameters: { type: 'object' } } }] };
     const pieces = renderPieces(ex, render, null);
