@@ -6,7 +6,10 @@ import path from 'node:path';
 import { env } from '@huggingface/transformers';
 import { loadLm } from '../../../src/models/hf/load.ts';
 import { randomLm } from '../../../src/models/hf/tiny-lm.ts';
-import { tempDir, wordLevelFolder } from '../../tasks/lm/helpers.ts';
+import { tempDir, wordLevelFolder, wordLevelTokenizer } from '../../tasks/lm/helpers.ts';
+import { buildModel } from '../../../src/models/onnx/builder.ts';
+import { writeLmFolder } from '../../../src/models/hf/tiny-lm.ts';
+import { forwardPadded } from '../../../src/tasks/lm/chat-score.ts';
 
 const w = randomLm(8, 5, 4, 4);
 
@@ -36,6 +39,28 @@ describe('loadLm', () => {
     writeFileSync(path.join(d, 'tokenizer_config.json'), JSON.stringify(cfg));
     const m = await loadLm(d);
     expect(() => m.render([{ role: 'user', content: 'a' }], undefined)).toThrow(expect.objectContaining({ code: 'E_TOKENIZER' }));
+  });
+
+  it('a graph with a position_ids input (as Optimum exports Qwen/Llama) gets 0..len-1 on right-padded rows', async () => {
+    // logits[b, s, k] = position_ids[b, s]: shows exactly what transformers.js feeds
+    const V = 8;
+    const onnx = buildModel({
+      inputs: [{ name: 'input_ids', dtype: 'int64', shape: ['batch', 'seq'] }, { name: 'attention_mask', dtype: 'int64', shape: ['batch', 'seq'] },
+        { name: 'position_ids', dtype: 'int64', shape: ['batch', 'seq'] }],
+      outputs: [{ name: 'logits', dtype: 'float32', shape: ['batch', 'seq', V] }],
+      initializers: [{ name: 'axes2', dtype: 'int64', dims: [1], data: new BigInt64Array([2n]) }, { name: 'zeros', dtype: 'float32', dims: [V], data: new Float32Array(V) }],
+      nodes: [
+        { op: 'Cast', inputs: ['position_ids'], outputs: ['pf'], attrs: { to: 1 } },
+        { op: 'Unsqueeze', inputs: ['pf', 'axes2'], outputs: ['p3'] },
+        { op: 'Add', inputs: ['p3', 'zeros'], outputs: ['logits'] },
+      ],
+    });
+    const t = wordLevelTokenizer();
+    const m = await loadLm(writeLmFolder(path.join(tempDir(), 'pos'), { onnx, tokenizerJson: t.json, tokenizerConfig: t.config }));
+    const r = await forwardPadded(m, [[6, 7, 6, 7], [7, 6]]);
+    const pos = Array.from(r.logits).filter((_, i) => i % V === 0);
+    expect(pos.slice(0, 4)).toEqual([0, 1, 2, 3]);
+    expect(pos.slice(4, 6)).toEqual([0, 1]); // the real tokens of the padded row; padding positions are never read
   });
 
   it('caches one load per folder and options', async () => {
