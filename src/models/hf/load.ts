@@ -83,7 +83,12 @@ async function doLoad(folder: string, opts: LoadLmOptions): Promise<LoadedLm> {
     if (!hasTemplate) throw new ArbiterError('E_TOKENIZER', 'tokenizer_config.json has no chat_template: a chat-loss submission must carry its chat template', { file: 'tokenizer_config.json' });
     const o: Record<string, unknown> = { tokenize: false, add_generation_prompt: false };
     if (tools !== undefined) o.tools = tools;
-    return tok.apply_chat_template(messages, o) as string;
+    try {
+      return tok.apply_chat_template(messages, o) as string;
+    } catch (e) {
+      // the template is submission code: its failures are the submission's, not arbiter's
+      throw new ArbiterError('E_TOKENIZER', `the chat template failed to render: ${(e as Error).message}`, { file: 'tokenizer_config.json' });
+    }
   };
   return {
     folder, kind, tokenizer: lmTokenizerOf(tok), render, eosToken, padId,

@@ -34,7 +34,8 @@ export async function runLmTask(t: LmTaskMessage): Promise<LmTaskResult> {
     const model = await loadLm(t.folder, { intraOpNumThreads: 1, kind: 'sequence-classification' });
     return { ok: true, kind: t.kind, scores: await classifyBatch(model, t.texts, t.options) };
   } catch (e) {
-    return { ok: false, error: toErrorData(e, 'E_MODEL_RUNTIME') };
+    // model load/run failures are already coded (E_MODEL_FORMAT, E_MODEL_RUNTIME, ...); anything else is a bug
+    return { ok: false, error: toErrorData(e, 'E_INTERNAL') };
   }
 }
 

@@ -63,6 +63,15 @@ describe('loadLm', () => {
     expect(pos.slice(4, 6)).toEqual([0, 1]); // the real tokens of the padded row; padding positions are never read
   });
 
+  it('a chat template that raises: E_TOKENIZER', async () => {
+    const d = wordLevelFolder(path.join(tempDir(), 'raise'), w);
+    const cfg = JSON.parse(readFileSync(path.join(d, 'tokenizer_config.json'), 'utf8'));
+    cfg.chat_template = "{{ raise_exception('no system messages') }}";
+    writeFileSync(path.join(d, 'tokenizer_config.json'), JSON.stringify(cfg));
+    const m = await loadLm(d);
+    expect(() => m.render([{ role: 'user', content: 'a' }], undefined)).toThrow(expect.objectContaining({ code: 'E_TOKENIZER', message: expect.stringContaining('no system messages') }));
+  });
+
   it('caches one load per folder and options', async () => {
     const d = wordLevelFolder(path.join(tempDir(), 'c'), w);
     expect(await loadLm(d)).toBe(await loadLm(d));
