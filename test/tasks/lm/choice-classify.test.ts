@@ -7,6 +7,8 @@ import { loadLm, type LoadedLm } from '../../../src/models/hf/load.ts';
 import { scoreChoicesBatch, pickChoices } from '../../../src/tasks/lm/choice-score.ts';
 import { classifyBatch } from '../../../src/tasks/lm/classify-score.ts';
 import { WORD_VOCAB, tempDir, wordLevelFolder, wordLevelTokenizer } from './helpers.ts';
+import { runLmTask } from '../../../src/tasks/lm/worker.ts';
+import { choiceMetricBatch, classifyMetricBatch } from '../../../src/tasks/lm/metric-batch.ts';
 
 const V = 8; // <|im_start|> 0, <|im_end|> 1, <unk> 2, user 3, assistant 4, system 5, a 6, b 7
 
@@ -28,6 +30,14 @@ describe('multiple choice', () => {
     expect([...r.choiceCounts]).toEqual([2, 2]);
     expect([...r.predicted]).toEqual([0, 1]);
     expect([...r.predictedNorm]).toEqual([1, 0]);
+  });
+
+  it('runs through the worker entry and feeds acc / acc_norm metric batches', async () => {
+    const r = await runLmTask({ kind: 'multiple-choice', folder: lm.folder, examples: [{ context: 'a', choices: ['b', 'user b'] }], options: { contextLength: 16, delimiter: ' ' } });
+    if (!r.ok || r.kind !== 'multiple-choice') throw new Error(JSON.stringify(r));
+    const labels = new Int32Array([1]);
+    expect(Array.from(choiceMetricBatch(r.scores, labels, 'acc').predictedClasses!)).toEqual([0]);
+    expect(Array.from(choiceMetricBatch(r.scores, labels, 'acc_norm').predictedClasses!)).toEqual([1]);
   });
 
   it('ties go to the lowest index', () => {
@@ -74,7 +84,17 @@ describe('sequence classification', () => {
     expect(left.predictedClasses[0]).toBe(1);
   });
 
-  it('a classifier with the wrong number of classes: E_MODEL_CONTRACT', async () => {
+  it('a classifier with the wrong number of classes: E_MODEL_CONTRACT (as error data through the worker entry)', async () => {
     await expect(classifyBatch(clf, ['a'], { contextLength: 16, truncation: 'right', numClasses: 3 })).rejects.toMatchObject({ code: 'E_MODEL_CONTRACT' });
+    const r = await runLmTask({ kind: 'sequence-classification', folder: clf.folder, texts: ['a'], options: { contextLength: 16, truncation: 'right', numClasses: 3 } });
+    expect(r).toMatchObject({ ok: false, error: { code: 'E_MODEL_CONTRACT' } });
+  });
+
+  it('runs through the worker entry and feeds a classification metric batch', async () => {
+    const r = await runLmTask({ kind: 'sequence-classification', folder: clf.folder, texts: ['a', 'b b'], options: { contextLength: 16, truncation: 'right', numClasses: 2 } });
+    if (!r.ok || r.kind !== 'sequence-classification') throw new Error(JSON.stringify(r));
+    const b = classifyMetricBatch(r.scores, new Int32Array([0, 1]), 2);
+    expect(b).toMatchObject({ n: 2, numClasses: 2 });
+    expect(Array.from(b.predictedClasses!)).toEqual([0, 1]);
   });
 });
