@@ -1,15 +1,22 @@
 // Test fixtures for language-model tests: the real Qwen3 tokenizer files and a hand-written
 // ChatML WordLevel tokenizer whose tokens are easy to count by hand.
 import path from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import os from 'node:os';
 import { qwenTokenizerDir, tinyLmOnnx, writeLmFolder, type TinyLmWeights } from '../../../src/models/hf/tiny-lm.ts';
 
 export const QWEN_DIR = qwenTokenizerDir();
 export const QWEN_VOCAB = 151669;
 
+const created: string[] = [];
+// each test file that imports these helpers removes its temp folders (Qwen folders are 13 MB each)
+afterAll(() => { for (const d of created.splice(0)) rmSync(d, { recursive: true, force: true }); });
+
 export function tempDir(prefix = 'arbiter-lm-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(d);
+  return d;
 }
 
 export function qwenFolder(dir: string, w: TinyLmWeights, config: Record<string, unknown> = {}): string {
