@@ -1,0 +1,172 @@
+// Safe unpacking of a submission .tar (ustar, pax and GNU long names) into a fresh folder.
+// Rejected with E_TAR_UNSAFE: absolute paths, ".." components, backslashes/NUL, duplicate paths,
+// devices/FIFOs, links whose target is not a regular file already unpacked inside the archive,
+// bad header checksums, truncated data, and archives that unpack to more than `maxBytes`.
+// Links that stay inside are materialised as copies: no symlink is ever created on disk, so no
+// later entry can be written through one.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { ArbiterError } from '../../errors.ts';
+
+export interface UnpackOptions {
+  /** total bytes of unpacked regular files allowed */
+  maxBytes: number;
+  maxEntries?: number;
+}
+
+function unsafe(message: string, details?: Record<string, unknown>): never {
+  throw new ArbiterError('E_TAR_UNSAFE', message, details);
+}
+
+function cstr(b: Uint8Array, off: number, len: number): string {
+  let end = off;
+  while (end < off + len && b[end] !== 0) end++;
+  return Buffer.from(b.subarray(off, end)).toString('utf8');
+}
+
+function octal(b: Uint8Array, off: number, len: number, field: string): number {
+  if (b[off]! & 0x80) { // GNU base-256
+    let v = 0;
+    for (let i = off + 1; i < off + len; i++) v = v * 256 + b[i]!;
+    if (!Number.isSafeInteger(v)) unsafe(`tar header field ${field} is too large`);
+    return v;
+  }
+  const s = cstr(b, off, len).trim();
+  if (s === '') return 0;
+  if (!/^[0-7]+$/.test(s)) unsafe(`tar header field ${field} is not octal: ${JSON.stringify(s)}`);
+  return parseInt(s, 8);
+}
+
+/** Normalise an entry path; throws E_TAR_UNSAFE for anything that could leave the folder. */
+export function safeEntryPath(raw: string): string {
+  if (raw.includes('\0') || raw.includes('\\')) unsafe(`tar entry ${JSON.stringify(raw)} has a NUL or backslash`);
+  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) unsafe(`tar entry ${JSON.stringify(raw)} is an absolute path`);
+  const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.some((p) => p === '..')) unsafe(`tar entry ${JSON.stringify(raw)} contains ".."`);
+  return parts.join('/');
+}
+
+function parsePax(data: Uint8Array): Record<string, string> {
+  const out: Record<string, string> = {};
+  let i = 0;
+  while (i < data.length) {
+    let sp = i;
+    while (sp < data.length && data[sp] !== 0x20) sp++;
+    const len = parseInt(Buffer.from(data.subarray(i, sp)).toString('ascii'), 10);
+    if (!Number.isInteger(len) || len <= 0 || i + len > data.length) unsafe('malformed pax header record');
+    const rec = Buffer.from(data.subarray(sp + 1, i + len - 1)).toString('utf8');
+    const eq = rec.indexOf('=');
+    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
+    i += len;
+  }
+  return out;
+}
+
+/** Unpack into `dest` (created, must not exist or be empty). Returns the unpacked regular files (relative paths, sorted). */
+export function unpackTar(tar: Uint8Array, dest: string, opts: UnpackOptions): string[] {
+  mkdirSync(dest, { recursive: true });
+  const files = new Set<string>();
+  const dirs = new Set<string>();
+  let total = 0;
+  let entries = 0;
+  let pax: Record<string, string> = {};
+  let longName: string | null = null;
+  let longLink: string | null = null;
+  let off = 0;
+  const maxEntries = opts.maxEntries ?? 10_000;
+  while (off + 512 <= tar.length) {
+    const h = tar.subarray(off, off + 512);
+    if (h.every((x) => x === 0)) break;
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
+    if (octal(h, 148, 8, 'chksum') !== sum) unsafe(`tar header at byte ${off} has a bad checksum (not a tar file?)`);
+    const size = octal(h, 124, 12, 'size');
+    const type = String.fromCharCode(h[156]!);
+    const dataStart = off + 512;
+    if (dataStart + size > tar.length) unsafe(`tar entry at byte ${off} is truncated`);
+    const data = tar.subarray(dataStart, dataStart + size);
+    off = dataStart + Math.ceil(size / 512) * 512;
+    if (type === 'x') { pax = parsePax(data); continue; }
+    if (type === 'g') continue; // global pax defaults: nothing we use
+    if (type === 'L') { longName = cstr(data, 0, data.length); continue; }
+    if (type === 'K') { longLink = cstr(data, 0, data.length); continue; }
+    if (++entries > maxEntries) unsafe(`the archive has more than ${maxEntries} entries`);
+    const prefix = cstr(h, 345, 155);
+    const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${cstr(h, 0, 100)}` : cstr(h, 0, 100));
+    const rawLink = pax.linkpath ?? longLink ?? cstr(h, 157, 100);
+    pax = {}; longName = null; longLink = null;
+    const rel = safeEntryPath(rawName);
+    if (type === '5') { if (rel) { dirs.add(rel); mkdirSync(path.join(dest, rel), { recursive: true }); } continue; }
+    if (rel === '') unsafe(`tar entry ${JSON.stringify(rawName)} has an empty path`);
+    if (files.has(rel) || dirs.has(rel)) unsafe(`tar entry ${rel} appears twice`);
+    const out = path.join(dest, rel);
+    if (type === '0' || type === '\0' || type === '7') {
+      total += size;
+      if (total > opts.maxBytes) unsafe(`the archive unpacks to more than ${opts.maxBytes} bytes`, { maxBytes: opts.maxBytes });
+      write(out, () => writeFileSync(out, data, { flag: 'wx', mode: 0o644 }), rel);
+    } else if (type === '1' || type === '2') {
+      // hard links name a path from the archive root, symlinks a path from the link's folder
+      const target = type === '1' ? rawLink : path.posix.join(path.posix.dirname(rel), rawLink);
+      if (rawLink.startsWith('/')) unsafe(`link ${rel} points to an absolute path (${rawLink})`);
+      const norm = path.posix.normalize(target);
+      if (norm === '..' || norm.startsWith('../')) unsafe(`link ${rel} points outside the archive (${rawLink})`);
+      if (!files.has(norm)) unsafe(`link ${rel} -> ${rawLink} does not point to a regular file earlier in the archive`);
+      total += statSync(path.join(dest, norm)).size;
+      if (total > opts.maxBytes) unsafe(`the archive unpacks to more than ${opts.maxBytes} bytes`, { maxBytes: opts.maxBytes });
+      write(out, () => copyFileSync(path.join(dest, norm), out), rel);
+    } else {
+      unsafe(`tar entry ${rel} has type ${JSON.stringify(type)} (device, FIFO or unknown): only files, folders and links are allowed`);
+    }
+    files.add(rel);
+  }
+  return [...files].sort();
+}
+
+function write(out: string, fn: () => void, rel: string): void {
+  try {
+    mkdirSync(path.dirname(out), { recursive: true });
+    fn();
+  } catch (e) {
+    unsafe(`cannot unpack ${rel}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * A submission path as a model folder: a directory is used as is; a .tar is unpacked into
+ * `workDir/<sha256 of the tar>` (reused when already there) and its model root returned: the
+ * unpacked folder itself, or its single top-level folder when config.json sits there.
+ */
+export function resolveModelFolder(submission: string, workDir: string, opts: UnpackOptions): string {
+  if (!existsSync(submission)) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `submission ${submission} does not exist`);
+  if (statSync(submission).isDirectory()) return path.resolve(submission);
+  const bytes = readFileSync(submission);
+  const dest = path.join(workDir, createHash('sha256').update(bytes).digest('hex'));
+  const marker = path.join(dest, '.arbiter-unpacked');
+  if (!existsSync(marker)) {
+    if (existsSync(dest)) unsafe(`unpack folder ${dest} exists but is incomplete; remove it`);
+    const tmp = `${dest}.partial-${process.pid}`;
+    try {
+      const files = unpackTar(bytes, tmp, opts);
+      if (files.includes('.arbiter-unpacked')) unsafe('the archive contains .arbiter-unpacked, a name arbiter reserves');
+      writeFileSync(path.join(tmp, '.arbiter-unpacked'), JSON.stringify(files));
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    // rename is atomic: a crash never leaves a half-unpacked folder under the final name
+    renameIntoPlace(tmp, dest);
+  }
+  if (existsSync(path.join(dest, 'config.json'))) return dest;
+  const files: string[] = JSON.parse(readFileSync(marker, 'utf8'));
+  const tops = [...new Set(files.map((f) => f.split('/')[0]!))];
+  if (tops.length === 1 && existsSync(path.join(dest, tops[0]!, 'config.json'))) return path.join(dest, tops[0]!);
+  return dest; // checkFolderFiles will name the missing config.json
+}
+
+function renameIntoPlace(tmp: string, dest: string): void {
+  try { renameSync(tmp, dest); } catch (e) {
+    if (existsSync(path.join(dest, '.arbiter-unpacked'))) { rmSync(tmp, { recursive: true, force: true }); return; }
+    throw e;
+  }
+}
