@@ -10,6 +10,7 @@ import { datasetCommand } from './commands/dataset.ts';
 import { specCommand } from './commands/spec.ts';
 import { demoCommand } from './commands/demo.ts';
 import { reportCommand } from './commands/report.ts';
+import { consensusCommand, keygenCommand, verifyCommand } from './commands/receipts.ts';
 import { reportError, usageError } from './io.ts';
 
 export async function main(argv: string[]): Promise<void> {
@@ -22,6 +23,9 @@ export async function main(argv: string[]): Promise<void> {
     .command(datasetCommand as never)
     .command(specCommand as never)
     .command(reportCommand as never)
+    .command(keygenCommand as never)
+    .command(verifyCommand as never)
+    .command(consensusCommand as never)
     .command(demoCommand as never)
     .demandCommand(1, 'name a command (see arbiter --help)')
     .strict()

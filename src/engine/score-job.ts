@@ -18,7 +18,8 @@ import { Store, DEFAULT_DB, type SubmissionRecord } from '../store/store.ts';
 import { rankEntries } from '../ranking/leaderboard.ts';
 import { createPool, defaultWorkerCount } from './pool.ts';
 import { makeFingerprint, type Fingerprint } from './fingerprint.ts';
-import { collectSubmissionFiles, registerFile } from './submissions.ts';
+import { collectSubmissionFiles, registerFile, type SubmissionFile } from './submissions.ts';
+import { rewardRows } from '../ranking/rewards/rows.ts';
 import { configuredMetrics, finalizeFold, foldChunk, initFold, mergeChunk, metricsNeed, type ChunkOutput, type ChunkStates } from './fold.ts';
 import type { InferenceInput, InferenceResult, InferenceTask, InputArray } from './task.ts';
 
@@ -30,6 +31,8 @@ export interface ScoreRow {
   scores: Record<string, number>;
   splitScores: Record<string, Record<string, number>>;
   error: { code: string; message: string } | null;
+  /** the row's share of the spec's reward pool (integer, smallest unit, decimal string) */
+  reward?: string;
 }
 
 export interface ScoreResult {
@@ -43,8 +46,8 @@ export interface ScoreProgress { done: number; total: number; submissionsDone: n
 export interface ScoreOptions {
   benchmark: string;
   benchmarksDir?: string;
-  /** files or folders; default: every submission registered for the benchmark, after registering its submissions/ folder */
-  submissions?: string[];
+  /** files or folders (participant = file name without extension), or files with their participant; default: every submission registered for the benchmark, after registering its submissions/ folder */
+  submissions?: Array<string | SubmissionFile>;
   workers?: number;
   db?: string;
   /** rows per worker task, rounded up to whole batches; changes speed, never results */
@@ -95,7 +98,8 @@ function selectSubmissions(b: LoadedBenchmark, store: Store, opts: ScoreOptions)
   let subs: SubmissionRecord[];
   if (opts.submissions && opts.submissions.length > 0) {
     const seen = new Set<number>();
-    subs = collectSubmissionFiles(opts.submissions).map((f) => registerFile(store, id, f))
+    const files = opts.submissions.flatMap((s) => (typeof s === 'string' ? collectSubmissionFiles([s]) : [s]));
+    subs = files.map((f) => registerFile(store, id, f))
       .filter((s) => (seen.has(s.id) ? false : (seen.add(s.id), true))).sort((x, y) => x.id - y.id);
   } else {
     const own = path.join(b.dir, 'submissions');
@@ -207,7 +211,14 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
       if (pool) await pool.destroy();
     }
 
-    const { rows, submissionIds } = buildRows(b, subs, outcomes);
+    const { rows: ranked, submissionIds } = buildRows(b, subs, outcomes);
+    const seqOf = new Map(subs.map((s, i) => [s.id, i]));
+    const rows = spec.rewards
+      ? rewardRows(ranked, spec.rewards, {
+        primary: b.primary, higherIsBetter: configuredMetrics(b).find((m) => m.key === b.primary)!.metric.higherIsBetter,
+        submittedSeq: (_row, i) => seqOf.get(submissionIds[i]!)!,
+      }).rows
+      : ranked;
     const result: ScoreResult = { benchmark: { id: spec.id, version: spec.version, specHash: b.specHash }, run: { id: runId, fingerprint }, rows };
     store.finishRun(runId, rows.map((r, i) => ({
       submissionId: submissionIds[i]!, status: r.status, rank: r.rank, error: r.error, splitScores: r.splitScores,

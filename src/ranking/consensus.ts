@@ -5,7 +5,7 @@
 // (tampered, bad signature, other spec / dataset / submission set, no stake) are reported and
 // left out, never mixed in. Pure: input order cannot change any output.
 import { ArbiterError, type ErrorCode } from '../errors.ts';
-import { canonicalize, sha256Hex } from '../receipts/canonical.ts';
+import { canonicalize, sha256Hex } from '../spec/canonical.ts';
 import { type Receipt, type ReceiptNumber, decodeScore, encodeScore, hashBody } from '../receipts/receipt.ts';
 import { verifyReceiptSignature } from '../receipts/sign.ts';
 import { type StakedScore, trimmedMean, weightedMedian } from './consensus/aggregate.ts';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ArbiterError } from '../errors.ts';
 import type { RewardsSpec } from '../ranking/rewards/schema.ts';
 import { RewardsSpecSchema } from '../ranking/rewards/schema.ts';
-import { canonicalize, sha256Hex } from './canonical.ts';
+import { canonicalize, sha256Hex } from '../spec/canonical.ts';
 import type { Fingerprint, ScoreResult } from './score-result.ts';
 
 export const RECEIPT_FORMAT = 'arbiter-receipt/1';
@@ -184,6 +184,7 @@ const ReceiptSchema = z
             datasetSha256: z.string(),
             batchSize: z.number(),
             graphOptimizationLevel: z.string(),
+            cpuFlags: z.string(),
           })
           .strict(),
         run: z.object({ id: z.number() }).strict(),

@@ -1,6 +1,7 @@
 // The benchmark spec: one zod schema is the single source of truth for validation, defaults,
 // the TypeScript types and the JSON Schema that `arbiter spec schema` prints.
 import { z } from 'zod';
+import { RewardsSpecSchema } from '../ranking/rewards/schema.ts';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -78,10 +79,6 @@ export const Ranking = z.strictObject({
     .describe('metric keys compared in order after the primary, then "earliest" (earlier submission wins); default: the other metrics, then earliest'),
 });
 
-export const Rewards = z.strictObject({
-  pool: z.string().regex(/^[0-9]+$/, 'an integer amount in the smallest unit, as a decimal string'),
-  scheme: z.string().min(1),
-}).passthrough();
 
 export const BenchmarkSpec = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
@@ -94,7 +91,7 @@ export const BenchmarkSpec = z.strictObject({
   metrics: z.array(MetricEntry).min(1),
   split: Split,
   ranking: Ranking.default({ split: 'private' }),
-  rewards: Rewards.optional(),
+  rewards: RewardsSpecSchema.optional(),
 });
 
 export type BenchmarkSpecInput = z.input<typeof BenchmarkSpec>;

@@ -25,16 +25,18 @@ describe('arbiter CLI (child process)', () => {
     expect(Object.keys(out.run).sort()).toEqual(['fingerprint', 'id']);
     expect(Object.keys(out.run.fingerprint).sort()).toEqual(['arch', 'batchSize', 'cpu', 'cpuFlags', 'datasetSha256', 'engine', 'graphOptimizationLevel', 'node', 'onnxruntime', 'platform', 'specHash']);
     for (const row of out.rows) {
-      expect(Object.keys(row).sort()).toEqual(['error', 'participant', 'rank', 'scores', 'splitScores', 'status', 'submission']);
+      expect(Object.keys(row).sort()).toEqual(['error', 'participant', 'rank', 'reward', 'scores', 'splitScores', 'status', 'submission']);
       expect(row.submission).toMatch(/^[0-9a-f]{64}$/);
     }
     expect(out.rows[0].participant).toBe('alice');
+    // winner-take-all: the whole pool to rank 1, exactly
+    expect(out.rows.map((r: { reward: string }) => r.reward)).toEqual(['1000000', '0', '0', '0', '0', '0', '0', '0']);
   });
 
   it('leaderboard reads the run back in every format', () => {
     const table = arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db], dir);
     expect(table.code).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/^rank\s+participant\s+submission\s+status\s+log_loss\s+accuracy\s+macro_f1\s+error$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^rank\s+participant\s+submission\s+status\s+log_loss\s+accuracy\s+macro_f1\s+reward\s+error$/);
     expect(table.stdout).toContain('E_MODEL_CONTRACT');
     const csv = arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'csv'], dir);
     expect(csv.stdout.split('\r\n')[0]).toBe('rank,participant,submission,status,log_loss,accuracy,macro_f1,error_code,error_message');
@@ -42,6 +44,36 @@ describe('arbiter CLI (child process)', () => {
     expect(md.stdout.split('\n')[1]).toMatch(/^\| ---: \| --- \|/);
     const json = JSON.parse(arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'json'], dir).stdout);
     expect(json.rows).toHaveLength(8);
+  });
+
+  it('keygen, score --sign, verify: a re-score on another worker count verifies; a tampered receipt fails', () => {
+    const key = path.join(dir, 'v1.pem');
+    expect(arbiter(['keygen', '-o', key], dir).code).toBe(0);
+    const rdb = path.join(dir, 'signed.db');
+    const receipt = path.join(dir, 'r1.json');
+    const s = arbiter(['score', '-b', 'tabular-demo', '--db', rdb, '--workers', '2', '--sign', key, '--validator', 'v1', '--receipt', receipt, '--json'], dir);
+    expect(s.code).toBe(0);
+    expect(s.stderr).toContain(`receipt ${receipt}`);
+    const ok = arbiter(['verify', receipt, '--key', path.join(dir, 'v1.pub.pem'), '--workers', '1', '--require-signature'], dir);
+    expect(ok.stdout).toContain('re-score: every score bit-identical');
+    expect(ok.code).toBe(0);
+    // flip one digit of one score in the body
+    const text = readFileSync(receipt, 'utf8');
+    const tampered = text.replace(/("log_loss":0\.\d{5})(\d)/, (_m, a: string, d: string) => `${a}${(Number(d) + 1) % 10}`);
+    expect(tampered).not.toBe(text);
+    writeFileSync(path.join(dir, 'r1-bad.json'), tampered);
+    const bad = arbiter(['verify', path.join(dir, 'r1-bad.json')], dir);
+    expect(bad.code).toBe(4);
+    expect(bad.stdout).toContain('E_RECEIPT_TAMPERED');
+    // a second validator, then consensus over both receipts
+    const key2 = path.join(dir, 'v2.pem');
+    arbiter(['keygen', '-o', key2], dir);
+    const receipt2 = path.join(dir, 'r2.json');
+    expect(arbiter(['score', '-b', 'tabular-demo', '--db', path.join(dir, 'signed2.db'), '--workers', '1', '--sign', key2, '--validator', 'v2', '--receipt', receipt2], dir).code).toBe(0);
+    writeFileSync(path.join(dir, 'stakes.json'), JSON.stringify({ v1: '100', v2: '300' }));
+    const c = arbiter(['consensus', receipt, receipt2, '--stakes', path.join(dir, 'stakes.json'), '--json'], dir);
+    expect(c.code).toBe(0);
+    expect(c.stdout).toContain('alice');
   });
 
   it('report writes a self-contained HTML page for a run', () => {

@@ -65,6 +65,7 @@ function result(scores: Record<string, number | null>, opts: { dataset?: string 
       fingerprint: {
         engine: '0.1.0',
         onnxruntime: '1.30.0',
+        cpuFlags: '0000000000000000',
         node: 'v20',
         platform: 'linux',
         arch: 'x64',

@@ -74,6 +74,7 @@ export function buildScoreResult(opts: { chunks?: number; cpu?: string; noise?: 
       fingerprint: {
         engine: '0.1.0',
         onnxruntime: '1.30.0',
+        cpuFlags: '0000000000000000',
         node: 'v20.19.0',
         platform: 'linux',
         arch: 'x64',

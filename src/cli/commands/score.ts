@@ -5,6 +5,7 @@ import { print, reportError } from '../io.ts';
 
 export interface ScoreArgs {
   benchmark: string; submissions?: string[]; workers: number; db: string; json: boolean; taskRows?: number; benchmarksDir?: string; resume?: number;
+  receipt?: string; sign?: string; validator?: string;
 }
 
 export async function runScoreCommand(args: ScoreArgs): Promise<void> {
@@ -21,13 +22,35 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
       onProgress: (p) => { progress?.setTotal(p.total); progress?.tick(p.done - ticked); ticked = p.done; },
     });
     progress?.done();
+    const receiptPath = await writeRunReceipt(b, result, args);
     if (args.json) print(JSON.stringify(result));
     else {
       print(`run ${result.run.id} · ${b.spec.id} v${b.spec.version} · ranked on the ${b.spec.ranking.split} split by ${b.primary} · workers ${args.workers}`);
       print(formatLeaderboard(result, 'table', { primaryMetric: b.primary, metricKeys: b.metricKeys, colors: colorsFor(process.stdout) }));
     }
+    process.stderr.write(`receipt ${receiptPath}\n`);
   } catch (err) {
     reportError(err, args.json);
+  }
+}
+
+/** Every score writes a receipt (signed with --sign); returns its path. */
+async function writeRunReceipt(b: import('../../spec/loader.ts').LoadedBenchmark, result: import('../../engine/score-job.ts').ScoreResult, args: ScoreArgs): Promise<string> {
+  const { mkdirSync } = await import('node:fs');
+  const path = await import('node:path');
+  const { Store } = await import('../../store/store.ts');
+  const { receiptForRun, defaultReceiptPath } = await import('../../receipts/for-run.ts');
+  const { signReceipt, loadPrivateKey, writeReceiptFile } = await import('../../receipts/index.ts');
+  const store = Store.open(args.db);
+  try {
+    let receipt = receiptForRun(result, b, store, { validator: args.validator });
+    if (args.sign) receipt = signReceipt(receipt, loadPrivateKey(args.sign));
+    const file = args.receipt ?? defaultReceiptPath(args.db, b.spec.id, result.run.id);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeReceiptFile(file, receipt);
+    return file;
+  } finally {
+    store.close();
   }
 }
 
@@ -41,6 +64,9 @@ export const scoreCommand = {
     .option('db', { type: 'string', default: DEFAULT_DB, describe: 'SQLite store file' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (benchmark, run, rows) on stdout' })
     .option('task-rows', { type: 'number', describe: 'rows per worker task, rounded to whole batches (speed only, never results)' })
+    .option('receipt', { type: 'string', describe: 'where to write the run\'s receipt (default: <db folder>/receipts/<benchmark>-run-<id>.json)' })
+    .option('sign', { type: 'string', describe: 'Ed25519 private key (PEM, from `arbiter keygen`) that signs the receipt' })
+    .option('validator', { type: 'string', describe: 'the validator name recorded in the receipt' })
     .option('resume', { type: 'number', describe: 'continue an interrupted run from its journal (same benchmark files required)' })
     .example('$0 score -b tabular-demo --resume 3', 'finish run 3 after a crash; scores are identical to an uninterrupted run')
     .example('$0 score --benchmark tabular-demo', 'score the demo\'s bundled submissions')
@@ -48,5 +74,6 @@ export const scoreCommand = {
   handler: (argv: Record<string, unknown>) => runScoreCommand({
     benchmark: argv.benchmark as string, submissions: argv.submissions as string[] | undefined, workers: argv.workers as number,
     db: argv.db as string, json: argv.json as boolean, taskRows: argv.taskRows as number | undefined, resume: argv.resume as number | undefined,
+    receipt: argv.receipt as string | undefined, sign: argv.sign as string | undefined, validator: argv.validator as string | undefined,
   }),
 };

@@ -1,6 +1,6 @@
 // RFC 8785 conformance: the published examples of §3.2.2 and §3.2.3 and the Appendix B number table.
 import { describe, expect, it } from 'vitest';
-import { canonicalHash, canonicalize, sha256Hex } from '../../src/receipts/canonical.ts';
+import { canonicalHash, canonicalize, sha256Hex } from '../../src/spec/canonical.ts';
 
 function fromBits(hex: string): number {
   const dv = new DataView(new ArrayBuffer(8));

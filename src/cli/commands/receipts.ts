@@ -1,0 +1,71 @@
+// `arbiter keygen`, `arbiter verify`, `arbiter consensus`: signing keys, re-running a receipt,
+// and combining several validators' receipts.
+import type { Argv } from 'yargs';
+import { defaultWorkerCount } from '../defaults.ts';
+import { print, reportError } from '../io.ts';
+
+export const keygenCommand = {
+  command: 'keygen',
+  describe: 'Make an Ed25519 key pair for signing receipts',
+  builder: (y: Argv) => y
+    .option('out', { alias: 'o', type: 'string', default: 'arbiter-key.pem', describe: 'private key file (PEM); the public key goes beside it as <name>.pub.pem' })
+    .example('$0 keygen -o validator.pem', 'then: arbiter score -b tabular-demo --sign validator.pem'),
+  handler: async (argv: Record<string, unknown>) => {
+    try {
+      const { writeKeyPair } = await import('../../receipts/sign.ts');
+      const k = writeKeyPair(argv.out as string);
+      print(`private key ${k.privatePath}\npublic key  ${k.publicPath}\nkey id      ${k.keyId}`);
+    } catch (err) {
+      reportError(err);
+    }
+  },
+};
+
+export const verifyCommand = {
+  command: 'verify <receipt>',
+  describe: 'Re-run the job a receipt describes; exit 0 only if every score is bit-identical and the signature is valid',
+  builder: (y: Argv) => y
+    .positional('receipt', { type: 'string', demandOption: true })
+    .option('key', { type: 'string', describe: 'public key (PEM) the signature must match' })
+    .option('require-signature', { type: 'boolean', default: false })
+    .option('workers', { alias: 'w', type: 'number', default: defaultWorkerCount() })
+    .option('json', { type: 'boolean', default: false })
+    .example('$0 verify .arbiter/receipts/tabular-demo-run-1.json', 're-score the demo run and compare every bit'),
+  handler: async (argv: Record<string, unknown>) => {
+    try {
+      const { runVerify, withReceiptRewards } = await import('../../receipts/index.ts');
+      const { rescoreReceipt } = await import('../../engine/rescore.ts');
+      const o = await runVerify({
+        receiptPath: argv.receipt as string, keyPath: argv.key as string | undefined, requireSignature: argv.requireSignature as boolean,
+        rescore: async (r) => withReceiptRewards(await rescoreReceipt(r, { workers: argv.workers as number }), r),
+      });
+      if (argv.json) print(JSON.stringify(o.report));
+      else o.lines.forEach((l) => print(l));
+      process.exitCode = o.exitCode;
+    } catch (err) {
+      reportError(err, argv.json as boolean);
+    }
+  },
+};
+
+export const consensusCommand = {
+  command: 'consensus <receipts..>',
+  describe: 'Combine validators\' receipts: stake-weighted consensus scores, ranks, participant and validator rewards',
+  builder: (y: Argv) => y
+    .positional('receipts', { type: 'string', array: true, demandOption: true })
+    .option('stakes', { type: 'string', demandOption: true, describe: 'JSON object: validator id -> integer stake' })
+    .option('require-signatures', { type: 'boolean', default: false })
+    .option('json', { type: 'boolean', default: false })
+    .example('$0 consensus receipts/*.json --stakes stakes.json', 'the consensus leaderboard and payouts'),
+  handler: async (argv: Record<string, unknown>) => {
+    try {
+      const { runConsensus } = await import('../../ranking/consensus/command.ts');
+      const o = runConsensus({ receiptPaths: argv.receipts as string[], stakesPath: argv.stakes as string, requireSignatures: argv.requireSignatures as boolean });
+      if (argv.json) print(JSON.stringify(o.result));
+      else o.lines.forEach((l) => print(l));
+      process.exitCode = o.exitCode;
+    } catch (err) {
+      reportError(err, argv.json as boolean);
+    }
+  },
+};
