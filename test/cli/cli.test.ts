@@ -39,7 +39,7 @@ describe('arbiter CLI (child process)', () => {
     expect(table.stdout.split('\n')[0]).toMatch(/^rank\s+participant\s+submission\s+status\s+log_loss\s+accuracy\s+macro_f1\s+reward\s+error$/);
     expect(table.stdout).toContain('E_MODEL_CONTRACT');
     const csv = arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'csv'], dir);
-    expect(csv.stdout.split('\r\n')[0]).toBe('rank,participant,submission,status,log_loss,accuracy,macro_f1,error_code,error_message');
+    expect(csv.stdout.split('\r\n')[0]).toBe('rank,participant,submission,status,log_loss,accuracy,macro_f1,reward,error_code,error_message');
     const md = arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'md'], dir);
     expect(md.stdout.split('\n')[1]).toMatch(/^\| ---: \| --- \|/);
     const json = JSON.parse(arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'json'], dir).stdout);
