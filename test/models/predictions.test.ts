@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Float32, Float64, Int32, Int64, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
+import { makeVector, Table, tableToIPC, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArbiterError } from '../../src/errors.ts';
 import { checkNoExtraPredictions, loadPredictions, lookupPredictions, type PredictionTable } from '../../src/models/predictions.ts';
@@ -158,8 +158,8 @@ describe('lookupPredictions and checkNoExtraPredictions', () => {
 describe('Arrow prediction files', () => {
   it('int64 ids with float32 probabilities, over several record batches', async () => {
     const ids = BigInt64Array.from([3n, 1n, 2n]);
-    const cols: Record<string, ReturnType<typeof vectorFromArray>> = { id: vectorFromArray(ids, new Int64()) };
-    for (let k = 0; k < 4; k++) cols[`p${k}`] = vectorFromArray(Float32Array.from([0.25, k === 0 ? 1 : 0, k === 3 ? 0.5 : 0.125]), new Float32());
+    const cols: Record<string, Vector> = { id: makeVector(ids) };
+    for (let k = 0; k < 4; k++) cols[`p${k}`] = makeVector(Float32Array.from([0.25, k === 0 ? 1 : 0, k === 3 ? 0.5 : 0.125]));
     const table = new Table(cols);
     const two = new Table([...table.slice(0, 1).batches, ...table.slice(1).batches]);
     expect(two.batches.length).toBe(2);
@@ -172,25 +172,25 @@ describe('Arrow prediction files', () => {
   });
 
   it('utf8 ids with int32 class predictions, and float64 regression values', async () => {
-    const f = write('classes.arrow', tableToIPC(new Table({ id: vectorFromArray(['a', 'b'], new Utf8()), prediction: vectorFromArray(Int32Array.from([2, 0]), new Int32()) }), 'stream'));
+    const f = write('classes.arrow', tableToIPC(new Table({ id: vectorFromArray(['a', 'b'], new Utf8()), prediction: makeVector(Int32Array.from([2, 0])) }), 'stream'));
     const t = await loadPredictions(f, DEMO, false);
     expect(t.kind).toBe('classes');
     expect(Array.from(lookupPredictions(t, ['b', 'a'], 2, f))).toEqual([0, 2]);
-    const r = write('values.arrow', tableToIPC(new Table({ id: vectorFromArray(BigInt64Array.from([1n]), new Int64()), prediction: vectorFromArray(Float64Array.from([-0.5]), new Float64()) }), 'stream'));
+    const r = write('values.arrow', tableToIPC(new Table({ id: makeVector(BigInt64Array.from([1n])), prediction: makeVector(Float64Array.from([-0.5])) }), 'stream'));
     expect(Array.from((await loadPredictions(r, REGRESSION, false)).values)).toEqual([-0.5]);
   });
 
   it('duplicate ids, NaN values, class ids out of range, float ids and garbage are E_PREDICTIONS', async () => {
     const probs = (ids: bigint[], p0: number[]) => {
-      const cols: Record<string, ReturnType<typeof vectorFromArray>> = { id: vectorFromArray(BigInt64Array.from(ids), new Int64()) };
-      for (let k = 0; k < 4; k++) cols[`p${k}`] = vectorFromArray(Float64Array.from(k === 0 ? p0 : p0.map(() => 0)), new Float64());
+      const cols: Record<string, Vector> = { id: makeVector(BigInt64Array.from(ids)) };
+      for (let k = 0; k < 4; k++) cols[`p${k}`] = makeVector(Float64Array.from(k === 0 ? p0 : p0.map(() => 0)));
       return tableToIPC(new Table(cols), 'stream');
     };
     expect((await predError(write('dup.arrow', probs([1n, 2n, 1n], [1, 1, 1])))).message).toMatch(/: data row 3: duplicate id "1" \(first seen in data row 1\)$/);
     expect((await predError(write('nan.arrow', probs([1n, 2n], [1, NaN])))).message).toMatch(/: data row 2, column p0: expected a finite number, found NaN$/);
-    const cls = write('cls.arrow', tableToIPC(new Table({ id: vectorFromArray(BigInt64Array.from([1n]), new Int64()), prediction: vectorFromArray(Int32Array.from([7]), new Int32()) }), 'stream'));
+    const cls = write('cls.arrow', tableToIPC(new Table({ id: makeVector(BigInt64Array.from([1n])), prediction: makeVector(Int32Array.from([7])) }), 'stream'));
     expect((await predError(cls, DEMO, false)).message).toMatch(/: data row 1, column prediction: expected a class id in 0\.\.3, found 7$/);
-    const fid = write('fid.arrow', tableToIPC(new Table({ id: vectorFromArray(Float64Array.from([1]), new Float64()), prediction: vectorFromArray(Int32Array.from([1]), new Int32()) }), 'stream'));
+    const fid = write('fid.arrow', tableToIPC(new Table({ id: makeVector(Float64Array.from([1])), prediction: makeVector(Int32Array.from([1])) }), 'stream'));
     expect((await predError(fid, DEMO, false)).message).toMatch(/: column "id" must be Int64 or Utf8, found Float64$/);
     const garbage = await predError(write('garbage.arrow', 'id,p0\n1,2\n'));
     expect(garbage.message).toMatch(/^\d+-garbage\.arrow: prediction file .*: expected an Arrow IPC stream file, but /);
