@@ -95,6 +95,11 @@ export async function prepareDataset(b: LoadedBenchmark): Promise<PreparedDatase
     rows += chunk.rows;
   }
   if (rows === 0) throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: expected at least one row, found none`, { file });
+  // Every metric is finalized on both splits; an empty split would fail every submission instead.
+  if (publicRows === 0 || publicRows === rows) {
+    const empty = publicRows === 0 ? 'public' : 'private';
+    throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: expected rows in both splits, found none in the ${empty} split (${rows} row${rows === 1 ? '' : 's'}, publicFraction ${b.spec.split.publicFraction})`, { file, split: empty });
+  }
   const splitMask = new Uint8Array(rows);
   let at = 0;
   for (const m of masks) { splitMask.set(m, at); at += m.length; }
