@@ -236,6 +236,19 @@ describe('prepareDataset: refusals', () => {
     expect((await prepError(empty)).message).toMatch(/: expected at least one row, found none$/);
   });
 
+  it('a split with no rows is refused up front (every submission would fail on it otherwise)', async () => {
+    const one = dataset([1n], [0]);
+    const which = splitOf(one.splitKey, '1', 0.5) === PUBLIC ? 'private' : 'public';
+    const e = await prepError(one);
+    expect(e.message).toBe(`dataset ${one.datasetPath}: expected rows in both splits, found none in the ${which} split (1 row, publicFraction 0.5)`);
+    expect(e.details).toMatchObject({ split: which });
+    // a tiny public fraction on a small set leaves the public split empty
+    const ids = Array.from({ length: 20 }, (_, i) => BigInt(i + 1));
+    const d = dataset(ids, ids.map(() => 0));
+    const tiny = spec({ data: path.basename(d.datasetPath), sha: d.spec.dataset.sha256, fraction: 0.000001 });
+    expect((await prepError(tiny)).message).toContain('found none in the public split (20 rows, publicFraction 0.000001)');
+  });
+
   it('a file that is not Arrow but matches its commitment', async () => {
     const file = 'text.arrow';
     writeFileSync(path.join(tmp, file), 'id,label\n1,0\n');
