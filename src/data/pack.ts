@@ -57,6 +57,9 @@ function parseValue(type: PackSchemaData['columns'][number]['type'], v: unknown,
   }
   if (v === '' || v === null || v === undefined) fail(`${where}: expected ${type}, found an empty value${label ? ' (labels cannot be missing)' : ''}`);
   if (type === 'int32' || type === 'int64') {
+    // A JSON number beyond 2^53 was already rounded by JSON.parse: refuse it instead of packing
+    // a different id (large ids must be written as strings).
+    if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) fail(`${where}: expected ${type}, found the JSON number ${v}, which is beyond 2^53 and was rounded; write it as a string ("...")`);
     const text = typeof v === 'number' ? (Number.isInteger(v) ? String(v) : 'x') : String(v).trim();
     if (!/^-?\d+$/.test(text)) fail(`${where}: expected ${type} (an integer), found ${JSON.stringify(v)}`);
     const big = BigInt(text);
