@@ -189,11 +189,16 @@ describe('schema errors name the YAML path, the line, what was expected and what
     expect((e.details as { issues: unknown[] }).issues).toHaveLength(2);
   });
 
-  it('unknown task type', () => {
+  it('unknown task type lists the task types', () => {
     const e = specError(edit('  type: classification', '  type: ranking'));
     expect(e.code).toBe('E_SPEC_INVALID');
-    expect(e.message).toContain('task.type');
-    expect(e.message).toContain('"ranking"');
+    expect(e.message).toBe(`benchmark.yaml:4:9 task.type: expected one of 'classification' | 'regression', found "ranking"`);
+  });
+
+  it('size limits read as plain expectations', () => {
+    expect(specError(edit('  numClasses: 3', '  numClasses: 1')).message).toBe('benchmark.yaml:5:15 task.numClasses: expected number to be >=2, found 1');
+    expect(specError(edit('  - name: accuracy\n  - name: log_loss', '  []')).message).toMatch(/metrics: expected array to have >=1 items, found \[\]$/);
+    expect(specError(edit('      shape: [batch, 8]', '      shape: []')).message).toBe('benchmark.yaml:15:14 model.inputs[0].shape: expected array to have >=1 items, found []');
   });
 });
 
