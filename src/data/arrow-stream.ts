@@ -103,13 +103,14 @@ function copyRows(data: Data, req: ColumnRequest, from: number, count: number, d
     throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: column "${req.name}" has ${data.nullCount} null value(s); expected none`, { file, column: req.name });
   }
   if (req.kind === 'utf8') {
-    const offsets = data.valueOffsets as Int32Array;
+    // LargeUtf8 (pyarrow large_string, polars' default) has BigInt64Array offsets.
+    const offsets = data.valueOffsets as Int32Array | BigInt64Array;
     const bytes = data.values as Uint8Array;
     const dec = new TextDecoder();
     const out = dst as string[];
     for (let i = 0; i < count; i++) {
       const r = data.offset + from + i;
-      out[at + i] = dec.decode(bytes.subarray(offsets[r]!, offsets[r + 1]!));
+      out[at + i] = dec.decode(bytes.subarray(Number(offsets[r]!), Number(offsets[r + 1]!)));
     }
     return;
   }

@@ -57,6 +57,9 @@ function parseValue(type: PackSchemaData['columns'][number]['type'], v: unknown,
   }
   if (v === '' || v === null || v === undefined) fail(`${where}: expected ${type}, found an empty value${label ? ' (labels cannot be missing)' : ''}`);
   if (type === 'int32' || type === 'int64') {
+    // A JSON number beyond 2^53 was already rounded by JSON.parse: refuse it instead of packing
+    // a different id (large ids must be written as strings).
+    if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) fail(`${where}: expected ${type}, found the JSON number ${v}, which is beyond 2^53 and was rounded; write it as a string ("...")`);
     const text = typeof v === 'number' ? (Number.isInteger(v) ? String(v) : 'x') : String(v).trim();
     if (!/^-?\d+$/.test(text)) fail(`${where}: expected ${type} (an integer), found ${JSON.stringify(v)}`);
     const big = BigInt(text);
@@ -88,20 +91,25 @@ function physicalLines(buf: Buffer): number {
   return buf.length > 0 && buf[buf.length - 1] !== 10 ? n + 1 : n;
 }
 
+/**
+ * The physical line of each CSV record (its last line) for records parsed from `buf` with
+ * `options`: blank lines and quoted newlines make the record index differ from the line number
+ * that error messages must name. Only such files pay for csv-parse's per-record info.
+ */
+export function csvRecordLines(buf: Buffer, records: unknown[], options: Record<string, unknown>): number[] {
+  if (physicalLines(buf) === records.length) return records.map((_, r) => r + 1);
+  const parsed = parseCsv(buf, { ...options, info: true }) as unknown as Array<{ info: { lines: number } }>;
+  return parsed.map((p) => p.info.lines);
+}
+
 function readCsv(file: string, schema: PackSchemaData): Columns {
   let records: string[][];
-  // Physical line of each record (its last line): blank lines and quoted newlines make the
-  // record index differ from the line number that error messages must name.
   let lineOf: number[];
   try {
     const buf = readFileSync(file);
-    records = parseCsv(buf, { relax_column_count: false, skip_empty_lines: true }) as string[][];
-    if (physicalLines(buf) === records.length) lineOf = records.map((_, r) => r + 1);
-    else {
-      // Only files with blank lines or multi-line fields pay for csv-parse's per-record info.
-      const parsed = parseCsv(buf, { relax_column_count: false, skip_empty_lines: true, info: true }) as unknown as Array<{ info: { lines: number } }>;
-      lineOf = parsed.map((p) => p.info.lines);
-    }
+    const options = { relax_column_count: false, skip_empty_lines: true };
+    records = parseCsv(buf, options) as string[][];
+    lineOf = csvRecordLines(buf, records, options);
   } catch (err) {
     const e = err as Error & { lines?: number; code?: string };
     const ragged = e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH';

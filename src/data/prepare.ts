@@ -3,7 +3,7 @@
 // assigns every row to a split once. Rows and labels never leave this process.
 import { ArbiterError } from '../errors.ts';
 import type { LoadedBenchmark } from '../spec/loader.ts';
-import { checkColumns, openArrowStream, readChunks, type ColumnKind, type ColumnRequest } from './arrow-stream.ts';
+import { checkColumns, columnShape, openArrowStream, readChunks, type ColumnKind, type ColumnRequest } from './arrow-stream.ts';
 import { sha256File } from './file-hash.ts';
 import { canonicalId, PUBLIC, splitOf } from './split.ts';
 
@@ -55,7 +55,7 @@ export async function prepareDataset(b: LoadedBenchmark): Promise<PreparedDatase
   }
   const { schema } = await openArrowStream(file, 'dataset');
   const idField = schema.fields.find((f) => f.name === b.spec.dataset.idColumn);
-  const idKind: 'int64' | 'utf8' = idField && String(idField.type).startsWith('Utf8') ? 'utf8' : 'int64';
+  const idKind: 'int64' | 'utf8' = idField && columnShape(idField.type).kind === 'utf8' ? 'utf8' : 'int64';
   const idColumn: ColumnRequest = { name: b.spec.dataset.idColumn, kind: idKind, width: 1, role: 'row id' };
   const inputColumns = inputRequests(b);
   const labelColumn = labelRequest(b);
@@ -95,6 +95,11 @@ export async function prepareDataset(b: LoadedBenchmark): Promise<PreparedDatase
     rows += chunk.rows;
   }
   if (rows === 0) throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: expected at least one row, found none`, { file });
+  // Every metric is finalized on both splits; an empty split would fail every submission instead.
+  if (publicRows === 0 || publicRows === rows) {
+    const empty = publicRows === 0 ? 'public' : 'private';
+    throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: expected rows in both splits, found none in the ${empty} split (${rows} row${rows === 1 ? '' : 's'}, publicFraction ${b.spec.split.publicFraction})`, { file, split: empty });
+  }
   const splitMask = new Uint8Array(rows);
   let at = 0;
   for (const m of masks) { splitMask.set(m, at); at += m.length; }

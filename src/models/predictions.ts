@@ -8,6 +8,7 @@ import { ArbiterError } from '../errors.ts';
 import type { LoadedBenchmark } from '../spec/loader.ts';
 import { openArrowStream, readChunks, columnShape, type ColumnRequest } from '../data/arrow-stream.ts';
 import { canonicalId } from '../data/split.ts';
+import { csvRecordLines } from '../data/pack.ts';
 
 export type PredictionKind = 'classes' | 'probabilities' | 'values';
 
@@ -18,6 +19,8 @@ export interface PredictionTable {
   values: Float64Array;
   used: Uint8Array;
 }
+
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 export const PREDICTION_EXTENSIONS = ['.csv', '.arrow', '.arrows'];
 
@@ -51,16 +54,22 @@ function checkValue(b: LoadedBenchmark, kind: PredictionKind, v: number, file: s
 
 export async function loadPredictions(file: string, b: LoadedBenchmark, needsProbabilities: boolean): Promise<PredictionTable> {
   const index = new Map<string, number>();
+  // how to name where an earlier row was: CSV files name lines, Arrow files data rows
+  let firstSeen = (row: number): string => `in data row ${row + 1}`;
   const addId = (id: string, where: string): number => {
     const prev = index.get(id);
-    if (prev !== undefined) bad(file, `${where}: duplicate id ${JSON.stringify(id)} (first seen in data row ${prev + 1})`, { firstDuplicate: id });
+    if (prev !== undefined) bad(file, `${where}: duplicate id ${JSON.stringify(id)} (first seen ${firstSeen(prev)})`, { firstDuplicate: id });
     index.set(id, index.size);
     return index.size - 1;
   };
   if (file.endsWith('.csv')) {
     let records: string[][];
+    let lineOf: number[];
     try {
-      records = parse(readFileSync(file), { relax_column_count: false, skip_empty_lines: true, trim: true }) as string[][];
+      const buf = readFileSync(file);
+      const options = { relax_column_count: false, skip_empty_lines: true, trim: true };
+      records = parse(buf, options) as string[][];
+      lineOf = csvRecordLines(buf, records, options);
     } catch (err) {
       return bad(file, `not a valid CSV file: ${(err as Error).message}`);
     }
@@ -70,15 +79,17 @@ export async function loadPredictions(file: string, b: LoadedBenchmark, needsPro
     const idAt = header.indexOf('id');
     const at = cols.map((c) => header.indexOf(c));
     const values = new Float64Array((records.length - 1) * cols.length);
+    firstSeen = (row) => `on line ${lineOf[row + 1]}`;
     for (let r = 1; r < records.length; r++) {
       const rec = records[r]!;
-      const where = `line ${r + 1}`;
+      const where = `line ${lineOf[r]}`;
       const id = rec[idAt]!;
       if (id === '') bad(file, `${where}: empty id`);
       const row = addId(id, where);
       at.forEach((ci, j) => {
         const text = rec[ci]!;
-        const v = text === '' ? NaN : Number(text);
+        // plain decimal notation only: Number() would also take "0x1", "0b1" and "Infinity"
+        const v = DECIMAL.test(text) ? Number(text) : NaN;
         if (Number.isNaN(v)) bad(file, `${where}, column ${cols[j]}: expected a number, found ${JSON.stringify(text)}`);
         checkValue(b, kind, v, file, `${where}, column ${cols[j]}`);
         values[row * cols.length + j] = v;

@@ -97,7 +97,10 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): { path: string; e
     return { path: pathString(p), expected: 'only the keys the schema defines (see `arbiter spec schema`)', found: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
   }
   // zod says "expected number, received string"; we print the value found instead of its type.
-  const expected = issue.message.replace(/^Invalid (input|option): /, '').replace(/^expected /, '').replace(/, received [a-z]+$/, '');
+  const expected = issue.message
+    .replace(/^Invalid (input|option): /, '').replace(/^Too (small|big): /, '')
+    .replace(/^Invalid discriminator value\. Expected /, 'one of ')
+    .replace(/^expected /, '').replace(/, received [a-z]+$/, '');
   return { path: pathString(p), expected, found: foundAt(raw, p) };
 }
 

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import {
-  Field, FixedSizeList, Float32, Float64, Int16, Int32, Int64, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter,
+  Field, FixedSizeList, Float32, Float64, Int16, Int32, Int64, LargeUtf8, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter,
   Schema, Struct, Table, tableToIPC, Uint32, Utf8, vectorFromArray, type Data,
 } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -177,6 +177,14 @@ describe('column checks', () => {
     // int64 data cannot stand in for an int32 request (it could overflow)
     const narrow = await datasetError(collect(at('small.arrow'), [{ name: 'id', kind: 'int32', width: 1, role: 'label' }], 4));
     expect(narrow.message).toContain('must be int32, found Int64');
+  });
+
+  it('LargeUtf8 (pyarrow large_string, polars\' default) reads as utf8', async () => {
+    const names = ['a', 'bé', '', 'long '.repeat(20)];
+    const t = new Table({ s: vectorFromArray(names, new LargeUtf8()) });
+    writeFileSync(at('large-utf8.arrow'), tableToIPC(t, 'stream'));
+    const chunks = await collect(at('large-utf8.arrow'), [{ name: 's', kind: 'utf8', width: 1, role: 'row id' }], 3);
+    expect(chunks.map((c) => c.columns.get('s'))).toEqual([names.slice(0, 3), names.slice(3)]);
   });
 
   it('unsigned and narrow ints are not int32/int64', async () => {

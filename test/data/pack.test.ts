@@ -261,6 +261,17 @@ describe('JSONL', () => {
     expect(Array.from(cols.get('y') as Float64Array)).toEqual([-3, 0.5, 1.25]);
   });
 
+  it('int64 ids beyond 2^53 must be JSON strings (a JSON number was already rounded)', async () => {
+    const s = PackSchema.parse({ columns: [{ name: 'id', type: 'int64' }, { name: 'y', type: 'float64' }] });
+    const e = packError(write('bigid.jsonl', '{"id": 9007199254740993, "y": 1}\n'), s);
+    expect(e.code).toBe('E_PACK_INPUT');
+    expect(e.message).toMatch(/line 1, field id: expected int64, found the JSON number 9007199254740992, which is beyond 2\^53 and was rounded; write it as a string/);
+    const ok = write('bigid-str.jsonl', '{"id": "9007199254740993", "y": 1}\n{"id": 9007199254740991, "y": 2}\n');
+    packDataset(ok, s, `${ok}.arrow`);
+    const cols = await readAll(`${ok}.arrow`, [{ name: 'id', kind: 'int64', width: 1, role: 'id' }]);
+    expect(Array.from(cols.get('id') as BigInt64Array)).toEqual([9007199254740991n, 9007199254740993n]);
+  });
+
   it('the same rows as CSV and as JSONL pack to identical bytes', () => {
     const s = PackSchema.parse({ columns: [{ name: 'id', type: 'int64' }, { name: 'v', type: 'float32', size: 2 }, { name: 'y', type: 'int32', label: true }] });
     const csv = write('same.csv', 'id,v_0,v_1,y\n2,0.5,1,0\n1,-1,2.25,3\n');

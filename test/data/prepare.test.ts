@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  Field, FixedSizeList, Float32, Float64, Int32, Int64, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Utf8,
+  Field, FixedSizeList, Float32, Float64, Int32, Int64, LargeUtf8, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Utf8,
   vectorFromArray, type Data, type DataType,
 } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ function writeArrow(file: string, cols: Col[], batchRows = 1 << 20): string {
   for (let from = 0; from < rows || (rows === 0 && from === 0); from += batchRows) {
     const to = Math.min(rows, from + batchRows);
     const children: Data[] = cols.map((c, i) => {
-      if (c.type instanceof Utf8) return vectorFromArray((c.values as string[]).slice(from, to), new Utf8()).data[0]!;
+      if (c.type instanceof Utf8 || c.type instanceof LargeUtf8) return vectorFromArray((c.values as string[]).slice(from, to), c.type).data[0]!;
       const wd = c.width ?? 1;
       const data = (c.values as unknown as { slice(a: number, b: number): unknown }).slice(from * wd, to * wd);
       const flat = makeData({ type: c.type as never, length: (to - from) * wd, nullCount: 0, data: data as never });
@@ -131,6 +131,21 @@ describe('prepareDataset: happy paths', () => {
     expect(Array.from(p.splitMask)).toEqual(['A', 'B', 'a', 'b', 'é'].map((id) => splitOf(b.splitKey, id, 0.5)));
   });
 
+  it('LargeUtf8 ids (pyarrow large_string) are utf8 ids', async () => {
+    const file = 'large-utf8.arrow';
+    const ids = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
+    const sha = writeArrow(path.join(tmp, file), [
+      { name: 'id', type: new LargeUtf8(), values: ids },
+      { name: 'features', type: new Float32(), width: 2, values: new Float32Array(12) },
+      { name: 'label', type: new Int32(), values: Int32Array.from([0, 1, 2, 0, 1, 2]) },
+    ]);
+    const b = spec({ data: file, sha });
+    const p = await prepareDataset(b);
+    expect(p.idKind).toBe('utf8');
+    expect(p.idColumn.kind).toBe('utf8');
+    expect(Array.from(p.splitMask)).toEqual(ids.map((id) => splitOf(b.splitKey, id, 0.5)));
+  });
+
   it('a regression target may be float64 or an integer type', async () => {
     const file = 'reg.arrow';
     const sha = writeArrow(path.join(tmp, file), [
@@ -156,7 +171,8 @@ describe('prepareDataset: refusals', () => {
     const wrong = 'f'.repeat(64);
     const b = spec({ data: path.basename(good.datasetPath), sha: wrong });
     const e = await prepError(b, 'E_DATASET_COMMITMENT');
-    const actual = await sha256File(good.datasetPath);
+    const actual = good.spec.dataset.sha256; // sha256Hex of the bytes written
+    expect(await sha256File(good.datasetPath)).toBe(actual);
     expect(e.message).toBe(`dataset ${good.datasetPath}: the spec commits to sha256 ${wrong}, the file has ${actual}`);
     expect(e.details).toEqual({ file: good.datasetPath, expected: wrong, found: actual });
   });
@@ -234,6 +250,19 @@ describe('prepareDataset: refusals', () => {
     expect((await prepError(rid)).message).toMatch(/expected a column "rid" \(row id\), found only "id", "features", "label"$/);
     const empty = dataset([], []);
     expect((await prepError(empty)).message).toMatch(/: expected at least one row, found none$/);
+  });
+
+  it('a split with no rows is refused up front (every submission would fail on it otherwise)', async () => {
+    const one = dataset([1n], [0]);
+    const which = splitOf(one.splitKey, '1', 0.5) === PUBLIC ? 'private' : 'public';
+    const e = await prepError(one);
+    expect(e.message).toBe(`dataset ${one.datasetPath}: expected rows in both splits, found none in the ${which} split (1 row, publicFraction 0.5)`);
+    expect(e.details).toMatchObject({ split: which });
+    // a tiny public fraction on a small set leaves the public split empty
+    const ids = Array.from({ length: 20 }, (_, i) => BigInt(i + 1));
+    const d = dataset(ids, ids.map(() => 0));
+    const tiny = spec({ data: path.basename(d.datasetPath), sha: d.spec.dataset.sha256, fraction: 0.000001 });
+    expect((await prepError(tiny)).message).toContain('found none in the public split (20 rows, publicFraction 0.000001)');
   });
 
   it('a file that is not Arrow but matches its commitment', async () => {

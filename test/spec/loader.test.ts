@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArbiterError } from '../../src/errors.ts';
 import { BUNDLED_BENCHMARKS_DIR, loadBenchmark, parseBenchmark, resolveBenchmarkFile } from '../../src/spec/loader.ts';
+import { canonicalJson, sha256Hex } from '../../src/spec/canonical.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'arbiter-spec-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -188,11 +189,16 @@ describe('schema errors name the YAML path, the line, what was expected and what
     expect((e.details as { issues: unknown[] }).issues).toHaveLength(2);
   });
 
-  it('unknown task type', () => {
+  it('unknown task type lists the task types', () => {
     const e = specError(edit('  type: classification', '  type: ranking'));
     expect(e.code).toBe('E_SPEC_INVALID');
-    expect(e.message).toContain('task.type');
-    expect(e.message).toContain('"ranking"');
+    expect(e.message).toBe(`benchmark.yaml:4:9 task.type: expected one of 'classification' | 'regression', found "ranking"`);
+  });
+
+  it('size limits read as plain expectations', () => {
+    expect(specError(edit('  numClasses: 3', '  numClasses: 1')).message).toBe('benchmark.yaml:5:15 task.numClasses: expected number to be >=2, found 1');
+    expect(specError(edit('  - name: accuracy\n  - name: log_loss', '  []')).message).toMatch(/metrics: expected array to have >=1 items, found \[\]$/);
+    expect(specError(edit('      shape: [batch, 8]', '      shape: []')).message).toBe('benchmark.yaml:15:14 model.inputs[0].shape: expected array to have >=1 items, found []');
   });
 });
 
@@ -312,6 +318,39 @@ describe('spec hash', () => {
     const hashes = variants.map((v) => parseBenchmark(v, FILE).specHash);
     for (const h of hashes) expect(h).not.toBe(a);
     expect(new Set(hashes).size).toBe(hashes.length);
+  });
+});
+
+describe('canonical JSON (what the spec hash hashes)', () => {
+  it('sorts keys at every level, drops undefined, keeps array order, no whitespace', () => {
+    expect(canonicalJson({ b: { z: 1, a: [3, { y: 2, x: undefined, w: null }] }, a: 'é' })).toBe('{"a":"é","b":{"a":[3,{"w":null,"y":2}],"z":1}}');
+    expect(canonicalJson([true, false, null, '', 0])).toBe('[true,false,null,"",0]');
+  });
+
+  it('sorts keys by UTF-16 code units (RFC 8785), not code points', () => {
+    // U+1F600 is the surrogate pair D83D DE00, which sorts before U+FFFF in UTF-16
+    expect(canonicalJson({ '\uffff': 1, '\u{1F600}': 2, Z: 3, a: 4, '10': 5, '9': 6 })).toBe('{"10":5,"9":6,"Z":3,"a":4,"\u{1F600}":2,"\uffff":1}');
+  });
+
+  it('numbers in shortest round-trip form; -0 is 0; non-finite numbers and other types refused', () => {
+    expect(canonicalJson([0.1 + 0.2, 1e21, 1e-7, -0, 100, 2 ** 53])).toBe('[0.30000000000000004,1e+21,1e-7,0,100,9007199254740992]');
+    expect(() => canonicalJson({ a: NaN })).toThrow(/canonical JSON cannot hold NaN/);
+    expect(() => canonicalJson([Infinity])).toThrow(/cannot hold Infinity/);
+    expect(() => canonicalJson({ a: 1n })).toThrow(/cannot hold a bigint/);
+    expect(() => canonicalJson(() => 1)).toThrow(/cannot hold a function/);
+  });
+
+  it('sha256Hex matches known digests (values from Python hashlib)', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex(new TextEncoder().encode('abc'))).toBe(sha256Hex('abc'));
+    expect(sha256Hex(canonicalJson({ b: { c: 0.5 }, a: [1, 'é', null, true] }))).toBe('3c8d559d71cead47a38498986cc15275e8ca29ea36f4e1d3bea90e216eb11c32');
+  });
+
+  it('the spec hash is the sha256 of the canonical JSON of the validated spec', () => {
+    const b = parseBenchmark(BASE, FILE);
+    expect(b.specHash).toBe(sha256Hex(canonicalJson(b.spec)));
+    // defaults are part of what is hashed
+    expect(canonicalJson(b.spec)).toContain('"batching":{"last":"partial","size":16}');
   });
 });
 
