@@ -1,0 +1,327 @@
+// Merkle commitments over the rows of a dataset. A host publishes the root before the competition;
+// `arbiter score` recomputes it from the file it is about to score and refuses a mismatch, and
+// `arbiter dataset reveal` (or an inclusion proof for single rows) later shows the scored set is
+// the committed one. The canonical byte encoding of a row is specified in docs/hosts.md; any change
+// to it is a new COMMITMENT_VERSION.
+import { createHash } from 'node:crypto';
+import { DataType, type Field, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
+import { ArbiterError } from '../errors.ts';
+
+export const COMMITMENT_VERSION = 1;
+const LEAF_PREFIX = 0x00;
+const NODE_PREFIX = 0x01;
+const ROOT_PREFIX = 0x02;
+
+export interface Commitment {
+  /** The published value: sha256 over (version, schema hash, row count, Merkle tree root), hex. */
+  root: string;
+  version: number;
+  schemaHash: string;
+  treeRoot: string;
+  rowCount: number;
+}
+
+export interface InclusionProof {
+  /** Position of the row in id order (0-based). */
+  index: number;
+  rowCount: number;
+  schemaHash: string;
+  /** Sibling hashes from the leaf up (hex), in the order they are combined. */
+  path: Array<{ side: 'left' | 'right'; hash: string }>;
+}
+
+function sha256(...parts: Uint8Array[]): Buffer {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+// ---------------------------------------------------------------- schema
+
+/** A stable, arrow-version-independent name for a column type; throws for types we do not commit to. */
+export function typeDescriptor(type: DataType): string {
+  if (DataType.isInt(type)) return `${type.isSigned ? 'int' : 'uint'}${type.bitWidth}`;
+  if (DataType.isFloat(type)) {
+    const bits = { 0: 16, 1: 32, 2: 64 }[type.precision as 0 | 1 | 2];
+    if (bits === 16) throw unsupported(type);
+    return `float${bits}`;
+  }
+  if (DataType.isBool(type)) return 'bool';
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) return 'utf8';
+  if (DataType.isBinary(type) || DataType.isLargeBinary(type)) return 'binary';
+  if (DataType.isFixedSizeList(type)) return `fixed_size_list<${type.listSize},${fieldDescriptor(type.children[0]!)}>`;
+  if (DataType.isList(type) || DataType.isLargeList(type)) return `list<${fieldDescriptor(type.children[0]!)}>`;
+  if (DataType.isStruct(type)) return `struct<${type.children.map(fieldDescriptor).join(',')}>`;
+  throw unsupported(type);
+}
+
+function unsupported(type: DataType): ArbiterError {
+  return new ArbiterError('E_DATASET_INVALID',
+    `dataset column type ${String(type)} cannot be committed: expected int, uint, float32/64, bool, utf8, binary, list, fixed_size_list or struct`);
+}
+
+function fieldDescriptor(f: Field): string {
+  return `${JSON.stringify(f.name)}:${typeDescriptor(f.type)}${f.nullable ? '?' : ''}`;
+}
+
+/** sha256 of the schema descriptor: `[name:type?, ...]` in schema order ('?' marks nullable). */
+export function schemaHash(schema: Schema): string {
+  return sha256(Buffer.from(`arbiter-schema-v${COMMITMENT_VERSION}[${schema.fields.map(fieldDescriptor).join(',')}]`)).toString('hex');
+}
+
+// ---------------------------------------------------------------- canonical row bytes
+
+/** Growable byte buffer for one row's canonical encoding (reused across rows). */
+class Sink {
+  buf = Buffer.alloc(256);
+  len = 0;
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+  byte(b: number): void { this.ensure(1); this.buf[this.len++] = b; }
+  u32(n: number): void { this.ensure(4); this.buf.writeUInt32LE(n, this.len); this.len += 4; }
+  bytes(b: Uint8Array): void { this.ensure(b.length); this.buf.set(b, this.len); this.len += b.length; }
+  view(): Buffer { return this.buf.subarray(0, this.len); }
+}
+
+const CANON_NAN32 = 0x7fc00000;
+
+function encodeValue(sink: Sink, type: DataType, v: unknown): void {
+  if (v === null || v === undefined) { sink.byte(0); return; }
+  sink.byte(1);
+  if (DataType.isInt(type)) {
+    const w = type.bitWidth / 8;
+    const b = Buffer.alloc(w);
+    if (w === 8) {
+      if (type.isSigned) b.writeBigInt64LE(BigInt(v as bigint | number)); else b.writeBigUInt64LE(BigInt(v as bigint | number));
+    } else if (type.isSigned) b.writeIntLE(Number(v), 0, w); else b.writeUIntLE(Number(v), 0, w);
+    sink.bytes(b);
+    return;
+  }
+  if (DataType.isFloat(type)) {
+    const n = Number(v);
+    if (type.precision === 1) {
+      const b = Buffer.alloc(4);
+      if (Number.isNaN(n)) b.writeUInt32LE(CANON_NAN32); else b.writeFloatLE(n);
+      sink.bytes(b);
+    } else {
+      const b = Buffer.alloc(8);
+      if (Number.isNaN(n)) { b.writeUInt32LE(0, 0); b.writeUInt32LE(0x7ff80000, 4); } else b.writeDoubleLE(n);
+      sink.bytes(b);
+    }
+    return;
+  }
+  if (DataType.isBool(type)) { sink.byte(v ? 1 : 0); return; }
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) {
+    const b = Buffer.from(String(v), 'utf8');
+    sink.u32(b.length); sink.bytes(b);
+    return;
+  }
+  if (DataType.isBinary(type) || DataType.isLargeBinary(type)) {
+    const b = v as Uint8Array;
+    sink.u32(b.length); sink.bytes(b);
+    return;
+  }
+  if (DataType.isFixedSizeList(type) || DataType.isList(type) || DataType.isLargeList(type)) {
+    const child = type.children[0]!.type;
+    const vec = v as Vector;
+    if (!DataType.isFixedSizeList(type)) sink.u32(vec.length);
+    for (let i = 0; i < vec.length; i++) encodeValue(sink, child, vec.get(i));
+    return;
+  }
+  if (DataType.isStruct(type)) {
+    const row = v as Record<string, unknown>;
+    for (const f of type.children) encodeValue(sink, f.type, row[f.name]);
+    return;
+  }
+  throw unsupported(type);
+}
+
+/** Canonical bytes of row `i` of a record batch: each column value in schema order (see docs/hosts.md). */
+export function canonicalRowBytes(batch: RecordBatch, i: number, sink = new Sink()): Buffer {
+  sink.len = 0;
+  const fields = batch.schema.fields;
+  for (let c = 0; c < fields.length; c++) encodeValue(sink, fields[c]!.type, batch.getChildAt(c)!.get(i));
+  return sink.view();
+}
+
+export function leafHash(rowBytes: Uint8Array): Buffer {
+  return sha256(Uint8Array.of(LEAF_PREFIX), rowBytes);
+}
+
+function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  return sha256(Uint8Array.of(NODE_PREFIX), left, right);
+}
+
+function finalRoot(schemaHashHex: string, rowCount: number, treeRoot: Buffer): string {
+  const n = Buffer.alloc(8);
+  n.writeBigUInt64LE(BigInt(rowCount));
+  return sha256(Uint8Array.of(ROOT_PREFIX, COMMITMENT_VERSION), Buffer.from(schemaHashHex, 'hex'), n, treeRoot).toString('hex');
+}
+
+// ---------------------------------------------------------------- streaming tree
+
+/**
+ * Streaming Merkle tree (RFC 6962 shape: the left subtree is the largest power of two). Keeps one
+ * hash per level, so memory is O(log n) however many rows stream through.
+ */
+class StreamingTree {
+  private stack: Array<{ h: Buffer; size: number }> = [];
+  count = 0;
+  push(leaf: Buffer): void {
+    this.count++;
+    let node = { h: leaf, size: 1 };
+    while (this.stack.length > 0 && this.stack[this.stack.length - 1]!.size === node.size) {
+      const left = this.stack.pop()!;
+      node = { h: nodeHash(left.h, node.h), size: left.size * 2 };
+    }
+    this.stack.push(node);
+  }
+  root(): Buffer {
+    if (this.stack.length === 0) return sha256();
+    let acc = this.stack[this.stack.length - 1]!.h;
+    for (let i = this.stack.length - 2; i >= 0; i--) acc = nodeHash(this.stack[i]!.h, acc);
+    return acc;
+  }
+}
+
+/** Compare two row ids of the same column type (bigint, number or string). */
+function compareIds(a: unknown, b: unknown): number {
+  if (typeof a === 'string' && typeof b === 'string') return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const x = BigInt(a as bigint | number);
+  const y = BigInt(b as bigint | number);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export interface CommitOptions {
+  /** Name of the row id column (default `id`); rows must be sorted by it ascending, without duplicates. */
+  idColumn?: string;
+  /** Called with every leaf hash in order (used to build inclusion proofs). */
+  onLeaf?: (index: number, leaf: Buffer) => void;
+}
+
+/**
+ * Commit to a dataset given as an async iterable of record batches (e.g. `RecordBatchReader.from(stream)`).
+ * Throws E_DATASET_INVALID for unsorted/duplicate/null ids, a schema change between batches, or an
+ * uncommittable column type. Error messages name row positions, never row contents.
+ */
+export async function commitDataset(batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, opts: CommitOptions = {}): Promise<Commitment> {
+  const idName = opts.idColumn ?? 'id';
+  const tree = new StreamingTree();
+  const sink = new Sink();
+  let schema: Schema | undefined;
+  let sHash = '';
+  let prevId: unknown = undefined;
+  for await (const batch of batches as AsyncIterable<RecordBatch>) {
+    if (!schema) {
+      schema = batch.schema;
+      sHash = schemaHash(schema);
+      const idField = schema.fields.find((f) => f.name === idName);
+      if (!idField) throw new ArbiterError('E_DATASET_INVALID', `dataset has no '${idName}' column: expected an Int64 or Utf8 id column, found columns [${schema.fields.map((f) => f.name).join(', ')}]`);
+      if (!(DataType.isInt(idField.type) || DataType.isUtf8(idField.type) || DataType.isLargeUtf8(idField.type))) {
+        throw new ArbiterError('E_DATASET_INVALID', `column '${idName}' must be an integer or Utf8 column, found ${typeDescriptor(idField.type)}`);
+      }
+    } else if (schemaHash(batch.schema) !== sHash) {
+      throw new ArbiterError('E_DATASET_INVALID', `record batch starting at row ${tree.count} has a different schema than the first batch`);
+    }
+    const ids = batch.getChild(idName)!;
+    for (let i = 0; i < batch.numRows; i++) {
+      const id = ids.get(i);
+      const rowIndex = tree.count;
+      if (id === null || id === undefined) throw new ArbiterError('E_DATASET_INVALID', `row ${rowIndex} has a null id: ids must be non-null`, { row: rowIndex });
+      if (prevId !== undefined) {
+        const c = compareIds(prevId, id);
+        if (c === 0) throw new ArbiterError('E_DATASET_INVALID', `row ${rowIndex} repeats the id of row ${rowIndex - 1}: ids must be unique`, { row: rowIndex });
+        if (c > 0) throw new ArbiterError('E_DATASET_INVALID', `row ${rowIndex} has a smaller id than row ${rowIndex - 1}: rows must be sorted by id ascending`, { row: rowIndex });
+      }
+      prevId = id;
+      const leaf = leafHash(canonicalRowBytes(batch, i, sink));
+      opts.onLeaf?.(rowIndex, leaf);
+      tree.push(leaf);
+    }
+  }
+  if (!schema) throw new ArbiterError('E_DATASET_INVALID', 'dataset stream has no record batches: expected at least a schema and one batch');
+  const treeRoot = tree.root();
+  return { root: finalRoot(sHash, tree.count, treeRoot), version: COMMITMENT_VERSION, schemaHash: sHash, treeRoot: treeRoot.toString('hex'), rowCount: tree.count };
+}
+
+/** Throw E_DATASET_COMMITMENT when a computed commitment differs from the one a spec publishes. */
+export function assertCommitment(actual: Commitment, expectedRoot: string): void {
+  const want = expectedRoot.trim().toLowerCase();
+  if (actual.root !== want) {
+    throw new ArbiterError('E_DATASET_COMMITMENT',
+      `dataset commitment mismatch: the spec commits to root ${want}, the dataset file has root ${actual.root} (${actual.rowCount} rows)`,
+      { expected: want, actual: actual.root, rowCount: actual.rowCount });
+  }
+}
+
+/**
+ * `arbiter dataset reveal`: recompute the commitment of the revealed file and compare it with the
+ * root published before the competition. Throws E_DATASET_COMMITMENT on a mismatch.
+ */
+export async function revealDataset(batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, publishedRoot: string, opts: { idColumn?: string } = {}): Promise<Commitment> {
+  const c = await commitDataset(batches, opts);
+  assertCommitment(c, publishedRoot);
+  return c;
+}
+
+// ---------------------------------------------------------------- inclusion proofs
+
+function subtreeRoot(leaves: Buffer[], lo: number, hi: number): Buffer {
+  if (hi - lo === 1) return leaves[lo]!;
+  const k = largestPow2Below(hi - lo);
+  return nodeHash(subtreeRoot(leaves, lo, lo + k), subtreeRoot(leaves, lo + k, hi));
+}
+
+function largestPow2Below(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** RFC 6962 audit path for leaf `index` among `leaves`. */
+function auditPath(leaves: Buffer[], index: number, lo: number, hi: number): Array<{ side: 'left' | 'right'; hash: string }> {
+  if (hi - lo === 1) return [];
+  const k = largestPow2Below(hi - lo);
+  if (index < lo + k) return [...auditPath(leaves, index, lo, lo + k), { side: 'right', hash: subtreeRoot(leaves, lo + k, hi).toString('hex') }];
+  return [...auditPath(leaves, index, lo + k, hi), { side: 'left', hash: subtreeRoot(leaves, lo, lo + k).toString('hex') }];
+}
+
+/**
+ * Commit and build inclusion proofs for the rows at the given positions (for disputes: a host
+ * reveals single rows with proofs instead of the whole set). Keeps one 32-byte hash per row.
+ */
+export async function proveRows(batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, indices: number[], opts: { idColumn?: string } = {}): Promise<{ commitment: Commitment; proofs: InclusionProof[] }> {
+  const leaves: Buffer[] = [];
+  const commitment = await commitDataset(batches, { ...opts, onLeaf: (_i, leaf) => leaves.push(leaf) });
+  const proofs = indices.map((index) => {
+    if (!Number.isInteger(index) || index < 0 || index >= leaves.length) {
+      throw new ArbiterError('E_USAGE', `row index ${index} is out of range: the dataset has rows 0..${leaves.length - 1}`);
+    }
+    return { index, rowCount: leaves.length, schemaHash: commitment.schemaHash, path: auditPath(leaves, index, 0, leaves.length) };
+  });
+  return { commitment, proofs };
+}
+
+function expectedSides(index: number, lo: number, hi: number): Array<'left' | 'right'> {
+  if (hi - lo === 1) return [];
+  const k = largestPow2Below(hi - lo);
+  return index < lo + k ? [...expectedSides(index, lo, lo + k), 'right'] : [...expectedSides(index, lo + k, hi), 'left'];
+}
+
+/** Check that `rowBytes` (canonical bytes of one row) is row `proof.index` of the set committed to by `root`. */
+export function verifyRowProof(rowBytes: Uint8Array, proof: InclusionProof, root: string): boolean {
+  // The sides are fixed by (index, rowCount); a path with other sides proves a different position.
+  if (!Number.isInteger(proof.index) || !Number.isInteger(proof.rowCount) || proof.index < 0 || proof.index >= proof.rowCount) return false;
+  const sides = expectedSides(proof.index, 0, proof.rowCount);
+  if (sides.length !== proof.path.length || sides.some((s, i) => proof.path[i]!.side !== s)) return false;
+  let h = leafHash(rowBytes);
+  for (const step of proof.path) {
+    const sib = Buffer.from(step.hash, 'hex');
+    h = step.side === 'right' ? nodeHash(h, sib) : nodeHash(sib, h);
+  }
+  return finalRoot(proof.schemaHash, proof.rowCount, h) === root.trim().toLowerCase();
+}
