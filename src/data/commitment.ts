@@ -209,6 +209,16 @@ export interface CommitOptions {
  * uncommittable column type. Error messages name row positions, never row contents.
  */
 export async function commitDataset(batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, opts: CommitOptions = {}): Promise<Commitment> {
+  try {
+    return await commitUnchecked(batches, opts);
+  } catch (e) {
+    if (e instanceof ArbiterError) throw e;
+    // apache-arrow throws plain errors on malformed streams; they carry no row contents.
+    throw new ArbiterError('E_DATASET_INVALID', `cannot read the dataset as an Arrow IPC stream: ${String((e as Error)?.message ?? e).slice(0, 200)}`);
+  }
+}
+
+async function commitUnchecked(batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, opts: CommitOptions): Promise<Commitment> {
   const idName = opts.idColumn ?? 'id';
   const tree = new StreamingTree();
   const sink = new Sink();

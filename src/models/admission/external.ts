@@ -64,7 +64,8 @@ export function resolveInside(folder: string, location: string): { path: string;
     return 'does not exist in the submission folder';
   }
   const rel = relative(realFolder, real);
-  if (rel === '' || rel.startsWith('..' + sep) || rel === '..' || isAbsolute(rel)) return 'resolves (through a symlink) to a file outside the submission folder';
+  if (rel === '') return 'is the submission folder itself, not a file';
+  if (rel.startsWith('..' + sep) || rel === '..' || isAbsolute(rel)) return 'resolves (through a symlink) to a file outside the submission folder';
   const fd = openSync(real, 'r');
   try {
     const st = fstatSync(fd);

@@ -204,7 +204,8 @@ function readExternal(t: Parameters<typeof externalRef>[0], count: number, where
   const ref = externalRef(t);
   const w = where.slice(0, 120);
   if (typeof ref === 'string') return refuse('E_MODEL_EXTERNAL_DATA', `${name}: ${w}: ${ref}`);
-  const loc = ref.location.slice(0, 200);
+  // Control characters (a NUL that truncates C strings, terminal escapes) are shown escaped.
+  const loc = JSON.stringify(ref.location.slice(0, 200)).slice(1, -1);
   const unsafe = unsafeLocation(ref.location);
   if (unsafe) return refuse('E_MODEL_EXTERNAL_DATA', `${name}: ${w} reads external data from '${loc}', which ${unsafe}: external data must be a relative path inside the submission folder`, { location: loc });
   if (rules.maxExternalBytes === 0) return refuse('E_MODEL_EXTERNAL_DATA', `${name}: ${w} stores its data in external file '${loc}': the benchmark allows no external data (maxExternalBytes is 0)`, { location: loc });
