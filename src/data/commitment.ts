@@ -4,8 +4,10 @@
 // the committed one. The canonical byte encoding of a row is specified in docs/hosts.md; any change
 // to it is a new COMMITMENT_VERSION.
 import { createHash } from 'node:crypto';
-import { DataType, type Field, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
+import { createReadStream } from 'node:fs';
+import { DataType, RecordBatchReader, type Field, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
 import { ArbiterError } from '../errors.ts';
+import { decryptToBuffer, isEncryptedFile } from './encryption.ts';
 
 export const COMMITMENT_VERSION = 1;
 const LEAF_PREFIX = 0x00;
@@ -334,4 +336,27 @@ export function verifyRowProof(rowBytes: Uint8Array, proof: InclusionProof, root
     h = step.side === 'right' ? nodeHash(h, sib) : nodeHash(sib, h);
   }
   return finalRoot(proof.schemaHash, proof.rowCount, h) === root.trim().toLowerCase();
+}
+
+/**
+ * `arbiter dataset commit <file>`: commit to an Arrow IPC stream file, streaming it from disk, or
+ * decrypting it in memory first when it is an arbiter encrypted dataset (then `key` is required).
+ * Every failure is an ArbiterError: E_DATASET_KEY, E_DATASET_CORRUPT or E_DATASET_INVALID.
+ */
+export async function commitFile(path: string, opts: { key?: Buffer; idColumn?: string } = {}): Promise<Commitment> {
+  let encrypted: boolean;
+  try {
+    encrypted = isEncryptedFile(path);
+  } catch (e) {
+    throw new ArbiterError('E_DATASET_INVALID', `cannot open dataset ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (encrypted && !opts.key) throw new ArbiterError('E_DATASET_KEY', `dataset ${path} is encrypted: pass --key-file <path> or set ARBITER_DATASET_KEY`);
+  try {
+    const source = encrypted ? decryptToBuffer(path, opts.key!) : createReadStream(path);
+    const reader = await RecordBatchReader.from(source as never);
+    return await commitDataset(reader as AsyncIterable<RecordBatch>, { ...(opts.idColumn ? { idColumn: opts.idColumn } : {}) });
+  } catch (e) {
+    if (e instanceof ArbiterError) throw e;
+    throw new ArbiterError('E_DATASET_INVALID', `cannot read dataset ${path} as an Arrow IPC stream: ${String((e as Error)?.message ?? e).slice(0, 200)}`);
+  }
 }
