@@ -2,6 +2,7 @@
 // has: byte hashes and weight hashes from admission, per-row prediction fingerprints from scoring,
 // and final scores. "Earlier" is the submission order the caller passes (e.g. receipt time), never
 // a clock read here.
+import type { ErrorData } from '../../errors.ts';
 import type { DuplicateRulesSchema } from './schema.ts';
 import type { z } from 'zod';
 
@@ -146,4 +147,12 @@ export function rankWithEarlierAdvantage(entries: Array<SubmissionRef & { score:
     ranked.splice(p, 0, s);
   }
   return ranked.map((e) => e.key);
+}
+
+/** The error a flagged submission carries in results (status 'duplicate'). */
+export function duplicateError(flag: DuplicateFlag): ErrorData {
+  const what = flag.kind === 'bytes' ? 'has the same bytes as'
+    : flag.kind === 'weights' ? 'stores the same weights (in another graph wrapper) as'
+    : `agrees on ${((flag.agreement ?? 0) * 100).toFixed(2)}% of the hidden rows with the predictions of`;
+  return { code: 'E_DUPLICATE', message: `this submission ${what} the earlier submission ${flag.of}: the benchmark ranks duplicates after their original or excludes them`, details: { of: flag.of, kind: flag.kind, ...(flag.agreement !== undefined ? { agreement: flag.agreement } : {}) } };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  applyDuplicatePolicy, findCopies, findPredictionCopies, PredictionFingerprint, predictionAgreement, rankWithEarlierAdvantage,
+  applyDuplicatePolicy, duplicateError, findCopies, findPredictionCopies, PredictionFingerprint, predictionAgreement, rankWithEarlierAdvantage,
 } from '../../../src/models/admission/duplicates.ts';
 
 describe('findCopies', () => {
@@ -92,5 +92,14 @@ describe('rankWithEarlierAdvantage', () => {
       if (y.order > x.order && pos.get(y.key)! < pos.get(x.key)!) expect(y.score - x.score).toBeGreaterThan(0.05);
     }
     expect(() => rankWithEarlierAdvantage([{ key: 'x', order: 1, score: NaN }], { ...hi, epsilon: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('duplicateError', () => {
+  it('names the original and the kind of copy', () => {
+    const e = duplicateError({ of: 'abc123', kind: 'predictions', agreement: 0.995 });
+    expect(e.code).toBe('E_DUPLICATE');
+    expect(e.message).toMatch(/agrees on 99.50% .* earlier submission abc123/);
+    expect(duplicateError({ of: 'x', kind: 'weights' }).details).toEqual({ of: 'x', kind: 'weights' });
   });
 });
