@@ -53,6 +53,23 @@ function varint(n: bigint): number[] {
 }
 const field = (num: number, wire: number): number[] => varint(BigInt((num << 3) | wire));
 
+export interface CorpusEntry { name: string; family: string; submission: string; expect: Outcome[] | null }
+
+/**
+ * Write every case into `dir/<index>-<name>/` and a `manifest.json` listing the submission paths and
+ * acceptable outcomes, so the same corpus can be run through `arbiter score` (with HOSTILE_RULES_INPUT
+ * as the benchmark's admission rules and the base contract x[batch,4] -> probs[batch,3]).
+ */
+export function writeHostileCorpus(dir: string): CorpusEntry[] {
+  const entries = hostileCases().map((c, i) => {
+    const sub = join(dir, `${String(i).padStart(3, '0')}-${c.name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+    mkdirSync(sub, { recursive: true });
+    return { name: c.name, family: c.family, submission: materialize(c, sub), expect: c.expect ?? null };
+  });
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ rules: HOSTILE_RULES_INPUT, entries }, null, 2));
+  return entries;
+}
+
 export function hostileCases(): HostileCase[] {
   const cases: HostileCase[] = [];
   const base = goodModel();
@@ -265,6 +282,38 @@ export function hostileCases(): HostileCase[] {
     outputs: [{ name: 'probs', dtype: 'float32', shape: ['batch', 'k'] }],
     initializers: [...linearSpec().initializers!, { name: 'bad', dtype: 'int64', dims: [2], data: BigInt64Array.of(-1n, 7n) }],
   }, ['E_MODEL_RUNTIME']);
+  // 12. Standard-operator edge cases that pass admission and reach onnxruntime: out-of-range
+  // indices, absurd sizes, bad attributes. Any stable outcome is fine; a native crash is a finding.
+  const i64 = (name: string, vals: bigint[]) => ({ name, dtype: 'int64' as const, dims: [vals.length], data: BigInt64Array.from(vals) });
+  const edge = (name: string, nodes: NodeSpec[], inits: ReturnType<typeof i64>[] = []) => {
+    const spec = linearSpec(2, { outputs: [{ name: 'probs', dtype: 'float32', shape: ['batch', 'k'] }] });
+    spec.nodes = [...spec.nodes.slice(0, 2), ...nodes];
+    spec.initializers = [...spec.initializers!, ...inits];
+    cases.push(model(`edge-${name}`, 'op-edge', buildModel(spec)));
+  };
+  edge('gather-oob', [{ op: 'Gather', inputs: ['logits', 'idx'], outputs: ['probs'], attrs: { axis: 1 } }], [i64('idx', [5n])]);
+  edge('gather-neg-oob', [{ op: 'Gather', inputs: ['logits', 'idx'], outputs: ['probs'], attrs: { axis: 1 } }], [i64('idx', [-10n])]);
+  edge('gather-elements-oob', [{ op: 'GatherElements', inputs: ['logits', 'idx2'], outputs: ['probs'], attrs: { axis: 1 } }], [{ name: 'idx2', dtype: 'int64', dims: [1, 1], data: BigInt64Array.of(1n << 40n) }]);
+  edge('scatter-oob', [{ op: 'ScatterElements', inputs: ['logits', 'sidx', 'upd'], outputs: ['probs'], attrs: { axis: 1 } }], [{ name: 'sidx', dtype: 'int64', dims: [1, 1], data: BigInt64Array.of(99n) }, { name: 'upd', dtype: 'float32', dims: [1, 1], data: Float32Array.of(1) } as never]);
+  edge('topk-k-too-big', [{ op: 'TopK', inputs: ['logits', 'k'], outputs: ['probs', 'ix'] }], [i64('k', [10n])]);
+  edge('slice-huge-steps', [{ op: 'Slice', inputs: ['logits', 'st', 'en', 'ax', 'sp'], outputs: ['probs'] }], [i64('st', [0n]), i64('en', [1n << 62n]), i64('ax', [1n]), i64('sp', [1n << 62n])]);
+  edge('tile-2^31', [{ op: 'Tile', inputs: ['logits', 'rep'], outputs: ['probs'] }], [i64('rep', [1n, 1n << 31n])]);
+  edge('pad-2^40', [{ op: 'Pad', inputs: ['logits', 'pads'], outputs: ['probs'] }], [i64('pads', [0n, 0n, 0n, 1n << 40n])]);
+  edge('pad-negative', [{ op: 'Pad', inputs: ['logits', 'pads'], outputs: ['probs'] }], [i64('pads', [0n, -10n, 0n, -10n])]);
+  edge('range-2^40', [{ op: 'Range', inputs: ['r0', 'r1', 'r2'], outputs: ['probs'] }], [{ name: 'r0', dtype: 'float32', dims: [], data: Float32Array.of(0) } as never, { name: 'r1', dtype: 'float32', dims: [], data: Float32Array.of(2 ** 40) } as never, { name: 'r2', dtype: 'float32', dims: [], data: Float32Array.of(1) } as never]);
+  edge('reshape-zero-dim', [{ op: 'Reshape', inputs: ['logits', 'shp'], outputs: ['probs'] }], [i64('shp', [0n, -1n, 0n])]);
+  edge('reshape-two-minus-one', [{ op: 'Reshape', inputs: ['logits', 'shp'], outputs: ['probs'] }], [i64('shp', [-1n, -1n])]);
+  edge('split-bad-sizes', [{ op: 'Split', inputs: ['logits', 'spl'], outputs: ['probs', 'rest'], attrs: { axis: 1 } }], [i64('spl', [5n, 5n])]);
+  edge('cumsum-axis-oob', [{ op: 'CumSum', inputs: ['logits', 'cax'], outputs: ['probs'] }], [{ name: 'cax', dtype: 'int64', dims: [], data: BigInt64Array.of(7n) }]);
+  edge('transpose-bad-perm', [{ op: 'Transpose', inputs: ['logits'], outputs: ['probs'], attrs: { perm: [0, 0] } }]);
+  edge('softmax-axis-oob', [{ op: 'Softmax', inputs: ['logits'], outputs: ['probs'], attrs: { axis: 9 } }]);
+  edge('einsum-bad-equation', [{ op: 'Einsum', inputs: ['logits'], outputs: ['probs'], attrs: { equation: 'ij,jk->ik' } }]);
+  edge('onehot-depth-2^40', [{ op: 'Cast', inputs: ['logits'], outputs: ['li'], attrs: { to: 7 } }, { op: 'OneHot', inputs: ['li', 'depth', 'ohv'], outputs: ['probs'] }], [i64('depth', [1n << 40n]), { name: 'ohv', dtype: 'float32', dims: [2], data: Float32Array.of(0, 1) } as never]);
+  edge('conv-on-rank2', [{ op: 'Conv', inputs: ['logits', 'W'], outputs: ['probs'] }]);
+  edge('expand-incompatible', [{ op: 'Expand', inputs: ['logits', 'eshape'], outputs: ['probs'] }], [i64('eshape', [7n, 5n])]);
+  edge('maxpool-huge-kernel', [{ op: 'Unsqueeze', inputs: ['logits', 'uax'], outputs: ['l3'] }, { op: 'MaxPool', inputs: ['l3'], outputs: ['probs'], attrs: { kernel_shape: [1 << 30] } }], [i64('uax', [1n])]);
+  edge('resize-huge-scale', [{ op: 'Resize', inputs: ['logits', '', 'scales'], outputs: ['probs'] }], [{ name: 'scales', dtype: 'float32', dims: [2], data: Float32Array.of(1, 1e9) } as never]);
+
   runtime('good-control', [{ op: 'Softmax', inputs: ['logits'], outputs: ['probs'], attrs: { axis: -1 } }], {}, ['ok']);
   return cases;
 }

@@ -97,3 +97,16 @@ function tally(xs: string[]): Record<string, number> {
   for (const x of [...xs].sort()) m[x] = (m[x] ?? 0) + 1;
   return m;
 }
+
+describe('writeHostileCorpus', () => {
+  it('writes every case and a manifest the pipeline-level run can use', async () => {
+    const { writeHostileCorpus } = await import('./generator.ts');
+    const { existsSync, readFileSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'arbiter-corpus-'));
+    const entries = writeHostileCorpus(dir);
+    expect(entries.length).toBeGreaterThanOrEqual(200);
+    for (const e of entries) expect([e.name, existsSync(e.submission) || e.name.includes('symlink')]).toEqual([e.name, true]);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { entries: unknown[] };
+    expect(manifest.entries.length).toBe(entries.length);
+  });
+});
