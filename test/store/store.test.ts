@@ -174,7 +174,7 @@ describe('runs', () => {
       const f = submissionFile(`${p}-run.onnx`, `run bytes ${p}`);
       return s.registerSubmission({ benchmarkId: 'bench', participant: p, sha256: f.sha256, kind: 'onnx', sourcePath: f.path, size: f.size });
     });
-    const runId = s.createRun({ benchmarkId: 'bench', specHash: 'spec-h', datasetSha256: 'data-h', fingerprintJson: '{"engine":"x"}', workers: 2 });
+    const runId = s.createRun({ benchmarkId: 'bench', specHash: 'spec-h', datasetSha256: 'data-h', fingerprintJson: '{"engine":"x"}', workers: 2, taskRows: 256, members: subs.map((x) => x.id) });
     const running = s.run(runId)!;
     expect(running).toMatchObject({ id: runId, benchmarkId: 'bench', specHash: 'spec-h', datasetSha256: 'data-h', status: 'running', workers: 2, finishedAt: null, resultJson: null });
     expect(s.latestFinishedRun('bench')).toBeUndefined();
@@ -219,7 +219,7 @@ describe('runs', () => {
 
   it('finishRun is all or nothing: a bad entry leaves the run running with no entries', () => {
     const s = Store.open(dbFile());
-    const runId = s.createRun({ benchmarkId: 'b', specHash: 'h', datasetSha256: 'd', fingerprintJson: '{}', workers: 1 });
+    const runId = s.createRun({ benchmarkId: 'b', specHash: 'h', datasetSha256: 'd', fingerprintJson: '{}', workers: 1, taskRows: 256, members: [] });
     expect(() => s.finishRun(runId, [{ submissionId: 42, status: 'scored', rank: 1, error: null, splitScores: {} }], '{}')).toThrow(/FOREIGN KEY/);
     expect(s.run(runId)!.status).toBe('running');
     expect(s.db.prepare('SELECT count(*) AS n FROM run_entries').get()).toEqual({ n: 0 });
@@ -228,7 +228,7 @@ describe('runs', () => {
 
   it('failRun records the error; latestFinishedRun skips failed and running runs', () => {
     const s = Store.open(dbFile());
-    const mk = () => s.createRun({ benchmarkId: 'b', specHash: 'h', datasetSha256: 'd', fingerprintJson: '{}', workers: 1 });
+    const mk = () => s.createRun({ benchmarkId: 'b', specHash: 'h', datasetSha256: 'd', fingerprintJson: '{}', workers: 1, taskRows: 256, members: [] });
     const r1 = mk();
     s.finishRun(r1, [], '{"n":1}');
     const r2 = mk();
