@@ -230,3 +230,47 @@ export class ExactAccumulator {
     return roundPartials(this.p, this.n);
   }
 }
+
+// Veltkamp's splitting constant 2^27 + 1: splits a double into two 26-bit halves.
+const SPLITTER = 134217729;
+
+/**
+ * Dekker's TwoProduct without FMA: returns p = fl(a * b) and writes the exact error e = a*b - p
+ * into out[0]. Exact unless a product or a partial product over- or underflows (|a|, |b| within
+ * about 2^±500 is safe); callers that need it check the result for finiteness.
+ */
+export function twoProduct(a: number, b: number, out: Float64Array | number[]): number {
+  const p = a * b;
+  let c = SPLITTER * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  c = SPLITTER * b;
+  const bh = c - (c - b);
+  const bl = b - bh;
+  out[0] = ah * bh - p + ah * bl + al * bh + al * bl;
+  return p;
+}
+
+const TP = new Float64Array(1);
+
+/**
+ * The correctly rounded value of sum_i sum_j sign * a_i * b_j + sum_k scale * c_k, where a, b, c
+ * are exact-sum states: every product is expanded exactly (TwoProduct) and summed exactly. Used
+ * for n * sum(xy) - sum(x) * sum(y) style moments, whose naive evaluation cancels catastrophically.
+ */
+export function exactMoment(scale: number, c: ExactSumState, a: ExactSumState, b: ExactSumState): number {
+  const acc = new ExactAccumulator();
+  for (const x of c) {
+    const p = twoProduct(scale, x, TP);
+    acc.add(p);
+    if (TP[0] !== 0) acc.add(TP[0]);
+  }
+  for (const x of a) {
+    for (const y of b) {
+      const p = twoProduct(x, y, TP);
+      acc.add(-p);
+      if (TP[0] !== 0) acc.add(-TP[0]);
+    }
+  }
+  return acc.value();
+}
