@@ -28,7 +28,7 @@ export interface TopKState {
   hits: number;
   n: number;
 }
-const topKOptions = z.object({ k: z.number().int().min(1).default(5), sumTolerance: tolerance }).strict();
+const topKOptions = z.object({ k: z.number().int().min(1).default(2), sumTolerance: tolerance }).strict();
 
 export const topKAccuracy = defineMetric<TopKState, z.infer<typeof topKOptions>>({
   name: 'top_k_accuracy',
