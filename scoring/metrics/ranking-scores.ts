@@ -13,6 +13,7 @@ import { inputError } from '../errors.ts';
 import { checkBatchClasses, checkClassIds, checkLength, checkRows, classCount, emptyError, field } from '../input.ts';
 import { checkProbabilities } from '../input-prob.ts';
 import { exactSum } from '../exact-sum.ts';
+import { sortDoubles } from '../sort.ts';
 import type { Metric } from '../types.ts';
 
 export interface RankedScoresState {
@@ -38,7 +39,7 @@ function init(metric: string, k: number): RankedScoresState {
 
 /** Per problem: sorted positive and negative scores. */
 function sorted(s: RankedScoresState, c: number): { pos: Float64Array; neg: Float64Array } {
-  return { pos: Float64Array.from(s.pos[c]).sort(), neg: Float64Array.from(s.neg[c]).sort() };
+  return { pos: sortDoubles(new Float64Array(s.pos[c])), neg: sortDoubles(new Float64Array(s.neg[c])) };
 }
 
 /** AUC of one problem: ties between a positive and a negative count one half. */
