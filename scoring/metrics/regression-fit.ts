@@ -11,6 +11,7 @@ import { inputError } from '../errors.ts';
 import { checkFinite, checkLength, checkRows, emptyError, field } from '../input.ts';
 import { ExactAccumulator, exactMoment, twoProduct, type ExactSumState } from '../exact-sum.ts';
 import type { MetricBatch } from '../types.ts';
+import { sortDoubles } from '../sort.ts';
 
 function pairs(metric: string, batch: MetricBatch): { n: number; t: Float64Array; p: Float64Array } {
   const n = checkRows(metric, batch);
@@ -210,21 +211,32 @@ export interface SpearmanState {
   y: number[];
 }
 
-/** Average ranks (1-based), ties share the mean of their positions, as scipy.stats.rankdata. */
+/**
+ * Average ranks (1-based) as scipy.stats.rankdata: ties share the mean of their positions. The
+ * values are radix-sorted once; each value's rank comes from the first and last position of its
+ * value in the sorted copy (binary search), so no comparator and no tie-breaking is involved.
+ */
 export function averageRanks(v: ArrayLike<number>): Float64Array {
   const n = v.length;
-  const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  // Ties are broken by index, so the permutation is unique; ranks are then averaged over ties.
-  idx.sort((a, b) => v[a] - v[b] || a - b);
+  const sorted = sortDoubles(Float64Array.from(v));
   const r = new Float64Array(n);
-  let i = 0;
-  while (i < n) {
-    let j = i + 1;
-    while (j < n && v[idx[j]] === v[idx[i]]) j++;
-    const rank = (i + 1 + j) / 2;
-    for (let q = i; q < j; q++) r[idx[q]] = rank;
-    i = j;
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    let up = lo;
+    let top = n;
+    while (up < top) {
+      const mid = (up + top) >>> 1;
+      if (sorted[mid] <= x) up = mid + 1;
+      else top = mid;
+    }
+    r[i] = (lo + 1 + up) / 2;
   }
   return r;
 }
