@@ -230,33 +230,75 @@ export class ExactAccumulator {
       const c1 = 1.5 * HEADROOM * pw;
       const c2 = c1 * LEVEL_SCALE;
       const c3 = c2 * LEVEL_SCALE;
+      // Two interleaved sums per level (even and odd elements) halve the add-latency chains;
+      // each sums a subset of the chunk's parts on one grid, so each, and their sum, is exact.
       let s1 = 0;
       let s2 = 0;
-      let s3 = 0;
+      let e1 = 0;
+      let e2 = 0;
       let mx = 0;
+      const r = this.r;
       let rest = 0;
-      for (let i = start; i < end; i++) {
+      let i = start;
+      const last = end - 1;
+      for (; i < last; i += 2) {
+        let x = values[i];
+        let y = values[i + 1];
+        if (mode !== 0) {
+          const d = x - other[i];
+          const f = y - other[i + 1];
+          x = mode === 1 ? d * d : Math.abs(d);
+          y = mode === 1 ? f * f : Math.abs(f);
+        }
+        const ax = Math.abs(x);
+        const ay = Math.abs(y);
+        if (ax > mx) mx = ax;
+        if (ay > mx) mx = ay;
+        const qx = x + c1 - c1;
+        const qy = y + c1 - c1;
+        s1 += qx;
+        e1 += qy;
+        const rx = x - qx;
+        const ry = y - qy;
+        const px = rx + c2 - c2;
+        const py = ry + c2 - c2;
+        s2 += px;
+        e2 += py;
+        const ux = rx - px;
+        const uy = ry - py;
+        // nonzero only for values below pw * 2^-25: they get the third level, in a second pass
+        if (ux !== 0) r[rest++] = ux;
+        if (uy !== 0) r[rest++] = uy;
+      }
+      if (i < end) {
         let x = values[i];
         if (mode !== 0) {
           const d = x - other[i];
           x = mode === 1 ? d * d : Math.abs(d);
         }
-        const a = Math.abs(x);
-        if (a > mx) mx = a;
-        const q1 = x + c1 - c1;
-        s1 += q1;
-        const r1 = x - q1;
-        const q2 = r1 + c2 - c2;
-        s2 += q2;
-        const r2 = r1 - q2;
-        // r2 is 0 unless x is below pw * 2^-25 (its last bit under the second grid): skip then
-        if (r2 !== 0) {
-          const q3 = r2 + c3 - c3;
-          s3 += q3;
-          const r3 = r2 - q3;
-          if (r3 !== 0) this.r[rest++] = r3;
-        }
+        const ax = Math.abs(x);
+        if (ax > mx) mx = ax;
+        const qx = x + c1 - c1;
+        s1 += qx;
+        const rx = x - qx;
+        const px = rx + c2 - c2;
+        s2 += px;
+        const ux = rx - px;
+        if (ux !== 0) r[rest++] = ux;
       }
+      s1 += e1;
+      s2 += e2;
+      // third level on the (few) residuals; what is still left goes one by one
+      let s3 = 0;
+      let left = 0;
+      for (let j = 0; j < rest; j++) {
+        const u = r[j];
+        const q3 = u + c3 - c3;
+        s3 += q3;
+        const r3 = u - q3;
+        if (r3 !== 0) r[left++] = r3;
+      }
+      rest = left;
       if (s1 - s1 !== 0) this.throwNonFinite(values, other, mode, start, end); // a NaN or an infinity
       if (mx <= pw) {
         if (s1 !== 0) this.n = addInto(this.p, this.n, s1);
