@@ -11,7 +11,7 @@ import { mulberry32 } from '../src/models/onnx/builder.ts';
 
 const K = 4; // classes of the multiclass data set
 const BATCH = 4096; // rows per update, as the engine sends them
-const WARMUP = 262_144; // rows of untimed warm-up per metric
+const WARMUP = 1_048_576; // rows of untimed warm-up per metric
 
 const PY = String.raw`
 import sys, time, json, warnings

@@ -202,7 +202,6 @@ export class ExactAccumulator {
   }
 
   private addChunk(values: Float64Array, other: Float64Array, mode: number, start: number, end: number): void {
-    const len = end - start;
     // The grid is guessed from the previous chunk; the loop measures max|x| and the chunk is
     // redone with the right grid if the guess was too small.
     let pw = this.pw;
@@ -224,9 +223,10 @@ export class ExactAccumulator {
         }
         pw = pow2AtLeast(mx);
       }
-      // Three levels fused in one pass. |x| <= pw, so the level-1 residual is below
+      // Levels 1 and 2 fused in one pass. |x| <= pw, so the level-1 residual is below
       // ulp(c1) / 2 = pw * 2^-39, which fixes the next level's grid a priori (c2 = c1 * 2^-39),
-      // and so on. Whatever is left below the third grid goes one by one into the partials.
+      // and so on. Level 3 runs over the few nonzero level-2 residuals; whatever is left below
+      // the third grid goes one by one into the partials.
       const c1 = 1.5 * HEADROOM * pw;
       const c2 = c1 * LEVEL_SCALE;
       const c3 = c2 * LEVEL_SCALE;
