@@ -232,6 +232,7 @@ export class ExactAccumulator {
       const c3 = c2 * LEVEL_SCALE;
       // Two interleaved sums per level (even and odd elements) halve the add-latency chains;
       // each sums a subset of the chunk's parts on one grid, so each, and their sum, is exact.
+      // The loop is written out once per term kind so that each stays branch-free.
       let s1 = 0;
       let s2 = 0;
       let e1 = 0;
@@ -241,50 +242,114 @@ export class ExactAccumulator {
       let rest = 0;
       let i = start;
       const last = end - 1;
-      for (; i < last; i += 2) {
-        let x = values[i];
-        let y = values[i + 1];
-        if (mode !== 0) {
-          const d = x - other[i];
-          const f = y - other[i + 1];
-          x = mode === 1 ? d * d : Math.abs(d);
-          y = mode === 1 ? f * f : Math.abs(f);
+      if (mode === 0) {
+        for (; i < last; i += 2) {
+          const x = values[i];
+          const y = values[i + 1];
+          const ax = Math.abs(x);
+          const ay = Math.abs(y);
+          if (ax > mx) mx = ax;
+          if (ay > mx) mx = ay;
+          const qx = x + c1 - c1;
+          const qy = y + c1 - c1;
+          s1 += qx;
+          e1 += qy;
+          const rx = x - qx;
+          const ry = y - qy;
+          const px = rx + c2 - c2;
+          const py = ry + c2 - c2;
+          s2 += px;
+          e2 += py;
+          const ux = rx - px;
+          const uy = ry - py;
+          if (ux !== 0) r[rest++] = ux;
+          if (uy !== 0) r[rest++] = uy;
         }
-        const ax = Math.abs(x);
-        const ay = Math.abs(y);
-        if (ax > mx) mx = ax;
-        if (ay > mx) mx = ay;
-        const qx = x + c1 - c1;
-        const qy = y + c1 - c1;
-        s1 += qx;
-        e1 += qy;
-        const rx = x - qx;
-        const ry = y - qy;
-        const px = rx + c2 - c2;
-        const py = ry + c2 - c2;
-        s2 += px;
-        e2 += py;
-        const ux = rx - px;
-        const uy = ry - py;
-        // nonzero only for values below pw * 2^-25: they get the third level, in a second pass
-        if (ux !== 0) r[rest++] = ux;
-        if (uy !== 0) r[rest++] = uy;
-      }
-      if (i < end) {
-        let x = values[i];
-        if (mode !== 0) {
-          const d = x - other[i];
-          x = mode === 1 ? d * d : Math.abs(d);
+        if (i < end) {
+          const x = values[i];
+          const ax = Math.abs(x);
+          if (ax > mx) mx = ax;
+          const qx = x + c1 - c1;
+          s1 += qx;
+          const rx = x - qx;
+          const px = rx + c2 - c2;
+          s2 += px;
+          const ux = rx - px;
+          if (ux !== 0) r[rest++] = ux;
         }
-        const ax = Math.abs(x);
-        if (ax > mx) mx = ax;
-        const qx = x + c1 - c1;
-        s1 += qx;
-        const rx = x - qx;
-        const px = rx + c2 - c2;
-        s2 += px;
-        const ux = rx - px;
-        if (ux !== 0) r[rest++] = ux;
+      } else if (mode === 1) {
+        for (; i < last; i += 2) {
+          const d = values[i] - other[i];
+          const f = values[i + 1] - other[i + 1];
+          const x = d * d;
+          const y = f * f;
+          const ax = Math.abs(x);
+          const ay = Math.abs(y);
+          if (ax > mx) mx = ax;
+          if (ay > mx) mx = ay;
+          const qx = x + c1 - c1;
+          const qy = y + c1 - c1;
+          s1 += qx;
+          e1 += qy;
+          const rx = x - qx;
+          const ry = y - qy;
+          const px = rx + c2 - c2;
+          const py = ry + c2 - c2;
+          s2 += px;
+          e2 += py;
+          const ux = rx - px;
+          const uy = ry - py;
+          if (ux !== 0) r[rest++] = ux;
+          if (uy !== 0) r[rest++] = uy;
+        }
+        if (i < end) {
+          const d = values[i] - other[i];
+          const x = d * d;
+          const ax = Math.abs(x);
+          if (ax > mx) mx = ax;
+          const qx = x + c1 - c1;
+          s1 += qx;
+          const rx = x - qx;
+          const px = rx + c2 - c2;
+          s2 += px;
+          const ux = rx - px;
+          if (ux !== 0) r[rest++] = ux;
+        }
+      } else {
+        for (; i < last; i += 2) {
+          const x = Math.abs(values[i] - other[i]);
+          const y = Math.abs(values[i + 1] - other[i + 1]);
+          const ax = Math.abs(x);
+          const ay = Math.abs(y);
+          if (ax > mx) mx = ax;
+          if (ay > mx) mx = ay;
+          const qx = x + c1 - c1;
+          const qy = y + c1 - c1;
+          s1 += qx;
+          e1 += qy;
+          const rx = x - qx;
+          const ry = y - qy;
+          const px = rx + c2 - c2;
+          const py = ry + c2 - c2;
+          s2 += px;
+          e2 += py;
+          const ux = rx - px;
+          const uy = ry - py;
+          if (ux !== 0) r[rest++] = ux;
+          if (uy !== 0) r[rest++] = uy;
+        }
+        if (i < end) {
+          const x = Math.abs(values[i] - other[i]);
+          const ax = Math.abs(x);
+          if (ax > mx) mx = ax;
+          const qx = x + c1 - c1;
+          s1 += qx;
+          const rx = x - qx;
+          const px = rx + c2 - c2;
+          s2 += px;
+          const ux = rx - px;
+          if (ux !== 0) r[rest++] = ux;
+        }
       }
       s1 += e1;
       s2 += e2;
