@@ -283,10 +283,9 @@ export class ExactAccumulator {
           const f = values[i + 1] - other[i + 1];
           const x = d * d;
           const y = f * f;
-          const ax = Math.abs(x);
-          const ay = Math.abs(y);
-          if (ax > mx) mx = ax;
-          if (ay > mx) mx = ay;
+          // squares are >= 0: no abs needed for the maximum
+          if (x > mx) mx = x;
+          if (y > mx) mx = y;
           const qx = x + c1 - c1;
           const qy = y + c1 - c1;
           s1 += qx;
@@ -305,8 +304,7 @@ export class ExactAccumulator {
         if (i < end) {
           const d = values[i] - other[i];
           const x = d * d;
-          const ax = Math.abs(x);
-          if (ax > mx) mx = ax;
+          if (x > mx) mx = x;
           const qx = x + c1 - c1;
           s1 += qx;
           const rx = x - qx;
