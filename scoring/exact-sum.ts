@@ -111,8 +111,22 @@ const HEADROOM = 16384;
 // Outside this range the extraction constant could overflow or lose its grid in subnormals.
 const TINY = 2 ** -900;
 const HUGE = 2 ** 900;
-// Levels of extraction before the leftovers go one by one into the partials.
-const LEVELS = 3;
+// Each extraction level captures 38 bits below the previous grid (1 bit of rounding margin).
+const LEVEL_SCALE = 2 ** -39;
+
+/** Term i of a chunk: the value (mode 0), (a - b)^2 (mode 1) or |a - b| (mode 2). */
+function term(a: Float64Array, b: Float64Array, mode: number, i: number): number {
+  if (mode === 0) return a[i];
+  const d = a[i] - b[i];
+  return mode === 1 ? d * d : Math.abs(d);
+}
+
+/** The least power of two >= m (m > 0, finite, normal). */
+function pow2AtLeast(m: number): number {
+  let pw = 2 ** Math.ceil(Math.log2(m));
+  while (pw < m) pw *= 2;
+  return pw;
+}
 
 /**
  * A reusable accumulator for hot loops (no allocation per value). Values are added in chunks
@@ -142,6 +156,7 @@ export class ExactAccumulator {
 
   clear(): void {
     this.n = 0;
+    this.pw = 0;
   }
 
   add(x: number): void {
@@ -150,70 +165,226 @@ export class ExactAccumulator {
 
   /** Adds values[start..end). Throws E_METRIC_INPUT (with the index) on a non-finite value. */
   addArray(values: ArrayLike<number>, start = 0, end = values.length): void {
-    for (let k = start; k < end; k += CHUNK) this.addChunk(values, k, Math.min(end, k + CHUNK));
+    if (values instanceof Float64Array) {
+      for (let k = start; k < end; k += CHUNK) this.addChunk(values, values, 0, k, Math.min(end, k + CHUNK));
+      return;
+    }
+    // Copy other array kinds chunk by chunk, so the hot loop only ever sees Float64Array.
+    const tmp = this.tmp;
+    for (let k = start; k < end; k += CHUNK) {
+      const e = Math.min(end, k + CHUNK);
+      for (let i = k; i < e; i++) tmp[i - k] = values[i];
+      this.addChunk(tmp, tmp, 0, 0, e - k);
+    }
   }
 
-  private addChunk(values: ArrayLike<number>, start: number, end: number): void {
-    let m = 0;
-    let bad = false;
+  /**
+   * Adds sum_i (a_i - b_i)^2 (squared) or sum_i |a_i - b_i| over [start, end), each term rounded
+   * once exactly as `d = a - b; d * d` rounds, without materialising the terms. A non-finite
+   * input or term throws E_METRIC_INPUT naming the index.
+   */
+  addDifferences(a: Float64Array, b: Float64Array, squared: boolean, start = 0, end = a.length): void {
+    const mode = squared ? 1 : 2;
+    for (let k = start; k < end; k += CHUNK) this.addChunk(a, b, mode, k, Math.min(end, k + CHUNK));
+  }
+
+  private tmp = new Float64Array(CHUNK);
+
+  /** The power of two used for the previous chunk's first level: a guess for the next one. */
+  private pw = 0;
+
+  private throwNonFinite(a: Float64Array, b: Float64Array, mode: number, start: number, end: number): never {
     for (let i = start; i < end; i++) {
-      const a = Math.abs(values[i]);
-      if (!(a <= m)) {
-        // NaN lands here too (every comparison with NaN is false); Infinity makes m infinite.
-        if (a !== a) bad = true;
-        m = a;
-      }
+      const v = term(a, b, mode, i);
+      if (v - v !== 0) throw nonFinite(v, ` at index ${i}`);
     }
-    if (bad || m === Infinity) {
-      for (let i = start; i < end; i++) {
-        const v = values[i];
-        if (v - v !== 0) throw nonFinite(v, ` at index ${i}`);
-      }
-    }
-    if (m === 0) return;
-    const r = this.r;
-    const len = end - start;
-    let level = 0;
-    let fromValues = true;
-    while (m !== 0 && level < LEVELS && m > TINY && m < HUGE) {
-      let pw = 2 ** Math.ceil(Math.log2(m));
-      while (pw < m) pw *= 2;
-      const c = 1.5 * HEADROOM * pw;
-      let s = 0;
-      let m2 = 0;
-      if (fromValues) {
-        for (let i = 0; i < len; i++) {
-          const x = values[start + i];
-          const q = x + c - c;
-          s += q;
-          const d = x - q;
-          r[i] = d;
-          const a = Math.abs(d);
-          if (a > m2) m2 = a;
+    throw overflow();
+  }
+
+  private addChunk(values: Float64Array, other: Float64Array, mode: number, start: number, end: number): void {
+    // The grid is guessed from the previous chunk; the loop measures max|x| and the chunk is
+    // redone with the right grid if the guess was too small.
+    let pw = this.pw;
+    for (;;) {
+      if (pw === 0) {
+        let mx = 0;
+        for (let i = start; i < end; i++) {
+          const a = Math.abs(term(values, other, mode, i));
+          if (a > mx) mx = a;
         }
-        fromValues = false;
+        if (mx === 0) {
+          // all zeros, or NaN only (NaN > 0 is false): check for the latter
+          for (let i = start; i < end; i++) if (term(values, other, mode, i) !== 0) this.throwNonFinite(values, other, mode, start, end);
+          return;
+        }
+        if (!(mx > TINY && mx < HUGE)) {
+          this.addOneByOne(values, other, mode, start, end);
+          return;
+        }
+        pw = pow2AtLeast(mx);
+      }
+      // Levels 1 and 2 fused in one pass. |x| <= pw, so the level-1 residual is below
+      // ulp(c1) / 2 = pw * 2^-39, which fixes the next level's grid a priori (c2 = c1 * 2^-39),
+      // and so on. Level 3 runs over the few nonzero level-2 residuals; whatever is left below
+      // the third grid goes one by one into the partials.
+      const c1 = 1.5 * HEADROOM * pw;
+      const c2 = c1 * LEVEL_SCALE;
+      const c3 = c2 * LEVEL_SCALE;
+      // Two interleaved sums per level (even and odd elements) halve the add-latency chains;
+      // each sums a subset of the chunk's parts on one grid, so each, and their sum, is exact.
+      // The loop is written out once per term kind so that each stays branch-free.
+      let s1 = 0;
+      let s2 = 0;
+      let e1 = 0;
+      let e2 = 0;
+      let mx = 0;
+      const r = this.r;
+      let rest = 0;
+      let i = start;
+      const last = end - 1;
+      if (mode === 0) {
+        for (; i < last; i += 2) {
+          const x = values[i];
+          const y = values[i + 1];
+          const ax = Math.abs(x);
+          const ay = Math.abs(y);
+          if (ax > mx) mx = ax;
+          if (ay > mx) mx = ay;
+          const qx = x + c1 - c1;
+          const qy = y + c1 - c1;
+          s1 += qx;
+          e1 += qy;
+          const rx = x - qx;
+          const ry = y - qy;
+          const px = rx + c2 - c2;
+          const py = ry + c2 - c2;
+          s2 += px;
+          e2 += py;
+          const ux = rx - px;
+          const uy = ry - py;
+          if (ux !== 0) r[rest++] = ux;
+          if (uy !== 0) r[rest++] = uy;
+        }
+        if (i < end) {
+          const x = values[i];
+          const ax = Math.abs(x);
+          if (ax > mx) mx = ax;
+          const qx = x + c1 - c1;
+          s1 += qx;
+          const rx = x - qx;
+          const px = rx + c2 - c2;
+          s2 += px;
+          const ux = rx - px;
+          if (ux !== 0) r[rest++] = ux;
+        }
+      } else if (mode === 1) {
+        for (; i < last; i += 2) {
+          const d = values[i] - other[i];
+          const f = values[i + 1] - other[i + 1];
+          const x = d * d;
+          const y = f * f;
+          // squares are >= 0: no abs needed for the maximum
+          if (x > mx) mx = x;
+          if (y > mx) mx = y;
+          const qx = x + c1 - c1;
+          const qy = y + c1 - c1;
+          s1 += qx;
+          e1 += qy;
+          const rx = x - qx;
+          const ry = y - qy;
+          const px = rx + c2 - c2;
+          const py = ry + c2 - c2;
+          s2 += px;
+          e2 += py;
+          const ux = rx - px;
+          const uy = ry - py;
+          if (ux !== 0) r[rest++] = ux;
+          if (uy !== 0) r[rest++] = uy;
+        }
+        if (i < end) {
+          const d = values[i] - other[i];
+          const x = d * d;
+          if (x > mx) mx = x;
+          const qx = x + c1 - c1;
+          s1 += qx;
+          const rx = x - qx;
+          const px = rx + c2 - c2;
+          s2 += px;
+          const ux = rx - px;
+          if (ux !== 0) r[rest++] = ux;
+        }
       } else {
-        for (let i = 0; i < len; i++) {
-          const x = r[i];
-          const q = x + c - c;
-          s += q;
-          const d = x - q;
-          r[i] = d;
-          const a = Math.abs(d);
-          if (a > m2) m2 = a;
+        for (; i < last; i += 2) {
+          const x = Math.abs(values[i] - other[i]);
+          const y = Math.abs(values[i + 1] - other[i + 1]);
+          const ax = Math.abs(x);
+          const ay = Math.abs(y);
+          if (ax > mx) mx = ax;
+          if (ay > mx) mx = ay;
+          const qx = x + c1 - c1;
+          const qy = y + c1 - c1;
+          s1 += qx;
+          e1 += qy;
+          const rx = x - qx;
+          const ry = y - qy;
+          const px = rx + c2 - c2;
+          const py = ry + c2 - c2;
+          s2 += px;
+          e2 += py;
+          const ux = rx - px;
+          const uy = ry - py;
+          if (ux !== 0) r[rest++] = ux;
+          if (uy !== 0) r[rest++] = uy;
+        }
+        if (i < end) {
+          const x = Math.abs(values[i] - other[i]);
+          const ax = Math.abs(x);
+          if (ax > mx) mx = ax;
+          const qx = x + c1 - c1;
+          s1 += qx;
+          const rx = x - qx;
+          const px = rx + c2 - c2;
+          s2 += px;
+          const ux = rx - px;
+          if (ux !== 0) r[rest++] = ux;
         }
       }
-      if (s !== 0) this.n = addInto(this.p, this.n, s);
-      m = m2;
-      level++;
+      s1 += e1;
+      s2 += e2;
+      // third level on the (few) residuals; what is still left goes one by one
+      let s3 = 0;
+      let left = 0;
+      for (let j = 0; j < rest; j++) {
+        const u = r[j];
+        const q3 = u + c3 - c3;
+        s3 += q3;
+        const r3 = u - q3;
+        if (r3 !== 0) r[left++] = r3;
+      }
+      rest = left;
+      if (s1 - s1 !== 0) this.throwNonFinite(values, other, mode, start, end); // a NaN or an infinity
+      if (mx <= pw) {
+        if (s1 !== 0) this.n = addInto(this.p, this.n, s1);
+        if (s2 !== 0) this.n = addInto(this.p, this.n, s2);
+        if (s3 !== 0) this.n = addInto(this.p, this.n, s3);
+        for (let i = 0; i < rest; i++) this.n = addInto(this.p, this.n, this.r[i]);
+        // keep a tight grid for the next chunk (a coarse one would push bits to the slow path)
+        this.pw = mx > TINY && mx < HUGE ? pow2AtLeast(mx) : 0;
+        return;
+      }
+      pw = 0; // the guess was too small: measure and redo
     }
-    if (m !== 0) {
-      const p = this.p;
-      let n = this.n;
-      if (fromValues) for (let i = start; i < end; i++) n = addInto(p, n, values[i]);
-      else for (let i = 0; i < len; i++) if (r[i] !== 0) n = addInto(p, n, r[i]);
-      this.n = n;
+  }
+
+  private addOneByOne(values: Float64Array, other: Float64Array, mode: number, start: number, end: number): void {
+    const p = this.p;
+    let n = this.n;
+    for (let i = start; i < end; i++) {
+      const v = term(values, other, mode, i);
+      if (v - v !== 0) throw nonFinite(v, ` at index ${i}`);
+      n = addInto(p, n, v);
     }
+    this.n = n;
   }
 
   /** Adds the partials of another state. */
@@ -229,4 +400,48 @@ export class ExactAccumulator {
   value(): number {
     return roundPartials(this.p, this.n);
   }
+}
+
+// Veltkamp's splitting constant 2^27 + 1: splits a double into two 26-bit halves.
+const SPLITTER = 134217729;
+
+/**
+ * Dekker's TwoProduct without FMA: returns p = fl(a * b) and writes the exact error e = a*b - p
+ * into out[0]. Exact unless a product or a partial product over- or underflows (|a|, |b| within
+ * about 2^±500 is safe); callers that need it check the result for finiteness.
+ */
+export function twoProduct(a: number, b: number, out: Float64Array | number[]): number {
+  const p = a * b;
+  let c = SPLITTER * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  c = SPLITTER * b;
+  const bh = c - (c - b);
+  const bl = b - bh;
+  out[0] = ah * bh - p + ah * bl + al * bh + al * bl;
+  return p;
+}
+
+const TP = new Float64Array(1);
+
+/**
+ * The correctly rounded value of sum_i sum_j sign * a_i * b_j + sum_k scale * c_k, where a, b, c
+ * are exact-sum states: every product is expanded exactly (TwoProduct) and summed exactly. Used
+ * for n * sum(xy) - sum(x) * sum(y) style moments, whose naive evaluation cancels catastrophically.
+ */
+export function exactMoment(scale: number, c: ExactSumState, a: ExactSumState, b: ExactSumState): number {
+  const acc = new ExactAccumulator();
+  for (const x of c) {
+    const p = twoProduct(scale, x, TP);
+    acc.add(p);
+    if (TP[0] !== 0) acc.add(TP[0]);
+  }
+  for (const x of a) {
+    for (const y of b) {
+      const p = twoProduct(x, y, TP);
+      acc.add(-p);
+      if (TP[0] !== 0) acc.add(-TP[0]);
+    }
+  }
+  return acc.value();
 }

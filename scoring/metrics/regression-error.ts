@@ -2,7 +2,8 @@
 // mae = mean(|y - p|). The per-row terms are summed exactly, so the mean is the correctly rounded
 // exact sum divided by n. Non-finite targets or predictions are an E_METRIC_INPUT error.
 import { z } from 'zod';
-import { defineMetric, scratchF64, sharedAcc } from '../define.ts';
+import { defineMetric, sharedAcc } from '../define.ts';
+import { inputError } from '../errors.ts';
 import { checkFinite, checkLength, checkRows, emptyError, field } from '../input.ts';
 import type { ExactSumState } from '../exact-sum.ts';
 import type { Metric, MetricBatch } from '../types.ts';
@@ -21,15 +22,13 @@ function pairs(metric: string, batch: MetricBatch): { n: number; t: Float64Array
   const p = field(metric, batch, 'predictions');
   checkLength(metric, 'targets', t.length, n);
   checkLength(metric, 'predictions', p.length, n);
-  checkFinite(metric, 'targets', t, n);
-  checkFinite(metric, 'predictions', p, n);
   return { n, t, p };
 }
 
 function errorMetric(
   name: string,
   description: string,
-  term: (d: number) => number,
+  kind: 'sq' | 'abs',
   finish: (mean: number) => number,
 ): Metric<SumState, Options> {
   return defineMetric<SumState, Options>({
@@ -42,10 +41,16 @@ function errorMetric(
     init: () => ({ n: 0, sum: [] }),
     update(s, batch) {
       const { n, t, p } = pairs(name, batch);
-      const buf = scratchF64(n);
-      for (let i = 0; i < n; i++) buf[i] = term(t[i] - p[i]);
       sharedAcc.load(s.sum);
-      sharedAcc.addArray(buf, 0, n);
+      try {
+        // A NaN or infinity in the inputs makes its term non-finite, which the exact sum refuses;
+        // the finiteness scan then runs only on that rare path, to name the offending row.
+        sharedAcc.addDifferences(t, p, kind === 'sq', 0, n);
+      } catch (e) {
+        checkFinite(name, 'targets', t, n);
+        checkFinite(name, 'predictions', p, n);
+        throw inputError(name, 'an error term overflows the double range', { cause: String(e) });
+      }
       s.sum = sharedAcc.toState();
       s.n += n;
       return s;
@@ -65,6 +70,6 @@ function errorMetric(
   });
 }
 
-export const mse = errorMetric('mse', 'Mean squared error.', (d) => d * d, (m) => m);
-export const rmse = errorMetric('rmse', 'Root mean squared error, sqrt(mse).', (d) => d * d, Math.sqrt);
-export const mae = errorMetric('mae', 'Mean absolute error.', Math.abs, (m) => m);
+export const mse = errorMetric('mse', 'Mean squared error.', 'sq', (m) => m);
+export const rmse = errorMetric('rmse', 'Root mean squared error, sqrt(mse).', 'sq', Math.sqrt);
+export const mae = errorMetric('mae', 'Mean absolute error.', 'abs', (m) => m);

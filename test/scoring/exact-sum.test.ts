@@ -161,4 +161,48 @@ describe('exact sum', () => {
     }
     expect(() => exactSum([1.7e308, 1.7e308])).toThrow(/overflow/);
   });
+
+  it('fast path = reference on every regime: scale jumps between chunks, subnormals, huge values, zeros', () => {
+    const rand = mulberry32(99);
+    const regimes: Array<(i: number) => number> = [
+      () => (rand() - 0.5) * 1e-300 * 2 ** -60, // subnormal range
+      () => (rand() - 0.5) * 1e300, // above the fast-path range
+      () => 0,
+      (i) => (i % 5000 < 2500 ? 1e10 : 1e-10) * (rand() - 0.3), // the grid guess goes stale both ways
+      () => (rand() < 0.5 ? -1 : 1) * 2 ** Math.floor(rand() * 120 - 60) * rand(), // 120 binades
+      (i) => (i === 3000 ? 1e200 : rand()), // one huge value inside a chunk
+    ];
+    for (const gen of regimes) {
+      const xs = new Float64Array(12_000);
+      for (let i = 0; i < xs.length; i++) xs[i] = gen(i);
+      const acc = new ExactAccumulator();
+      acc.addArray(xs, 0, 5_000);
+      acc.addArray(xs, 5_000);
+      expect(acc.value()).toBe(reference(xs));
+      // plain arrays take the copying path
+      expect(exactSum(Array.from(xs))).toBe(reference(xs));
+    }
+  });
+
+  it('addDifferences equals summing the rounded terms', () => {
+    const rand = mulberry32(7);
+    const a = new Float64Array(9_000);
+    const b = new Float64Array(9_000);
+    for (let i = 0; i < a.length; i++) {
+      a[i] = (rand() - 0.5) * 2 ** Math.floor(rand() * 40 - 20);
+      b[i] = a[i] + (rand() - 0.5) * 2 ** Math.floor(rand() * 40 - 30);
+    }
+    const sq = Array.from(a, (x, i) => (x - b[i]) * (x - b[i]));
+    const ab = Array.from(a, (x, i) => Math.abs(x - b[i]));
+    const acc = new ExactAccumulator();
+    acc.addDifferences(a, b, true);
+    expect(acc.value()).toBe(reference(sq));
+    acc.clear();
+    acc.addDifferences(a, b, false, 0, 4_000);
+    acc.addDifferences(a, b, false, 4_000);
+    expect(acc.value()).toBe(reference(ab));
+    b[5_000] = NaN;
+    acc.clear();
+    expect(() => acc.addDifferences(a, b, true)).toThrow(/at index 5000/);
+  });
 });
