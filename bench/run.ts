@@ -5,6 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { runEngineBench } from './engine.ts';
+import { runMetricsBench } from './metrics.ts';
+import { runLmBench } from './lm.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'arbiter-bench-'));
@@ -13,7 +15,11 @@ const rows = Number(process.env.BENCH_ROWS ?? 524_288);
 
 log(`arbiter bench · node ${process.version} · ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length} · load ${os.loadavg()[0]!.toFixed(2)}`);
 try {
-  await runEngineBench({ rows, dir, repo, log });
+  const only = process.env.BENCH_ONLY?.split(',');
+  const want = (name: string) => !only || only.includes(name);
+  if (want('engine')) await runEngineBench({ rows, dir, repo, log });
+  if (want('metrics')) { log(''); await runMetricsBench({ rows: Number(process.env.BENCH_METRIC_ROWS ?? 10_000_000), log }); }
+  if (want('lm')) { log(''); await runLmBench({ log }); }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
