@@ -66,7 +66,7 @@ describe('benchmarkJsonSchema()', () => {
     expect([...schema.required!].sort()).toEqual(['batching', 'dataset', 'id', 'metrics', 'model', 'split', 'task', 'version']);
   });
 
-  it('strict nested objects are closed in the JSON Schema too; rewards stays open for scheme options', () => {
+  it('strict nested objects are closed in the JSON Schema too, rewards schemes included', () => {
     const p = schema.properties!;
     for (const key of ['dataset', 'model', 'batching', 'split', 'ranking'] as const) {
       const [obj] = objectBranches(p[key]!);
@@ -77,9 +77,12 @@ describe('benchmarkJsonSchema()', () => {
     expect(input.additionalProperties).toBe(false);
     expect(Object.keys(input.properties!).sort()).toEqual(['column', 'dtype', 'name', 'shape']);
     expect(input.properties!.dtype!.enum).toEqual([...TENSOR_DTYPES]);
-    const rewards = objectBranches(p.rewards!)[0]!;
-    expect(rewards.additionalProperties).not.toBe(false);
-    expect(rewards.properties!.pool!.pattern).toBe('^[0-9]+$');
+    const rewards = objectBranches(p.rewards!);
+    expect(rewards.length).toBeGreaterThanOrEqual(6); // one branch per scheme
+    for (const r of rewards) {
+      expect(r.additionalProperties).toBe(false);
+      expect(r.properties!.pool!.pattern).toBe('^[0-9]+$');
+    }
   });
 
   it('task is a union discriminated by type with both task kinds', () => {
@@ -115,14 +118,16 @@ describe('zod schema', () => {
   });
 
   it('rewards.pool is an integer decimal string, never a number', () => {
-    const withPool = (pool: unknown) => BenchmarkSpec.safeParse({ ...demoRaw, rewards: { pool, scheme: 'x' } }).success;
+    const withPool = (pool: unknown) => BenchmarkSpec.safeParse({ ...demoRaw, rewards: { pool, scheme: 'winner-take-all' } }).success;
     expect(withPool('1000')).toBe(true);
     expect(withPool(1000)).toBe(false);
     expect(withPool('1e3')).toBe(false);
     expect(withPool('-5')).toBe(false);
-    // scheme options pass through
-    const r = BenchmarkSpec.parse({ ...demoRaw, rewards: { pool: '10', scheme: 'top-k', k: 3 } });
-    expect(r.rewards).toEqual({ pool: '10', scheme: 'top-k', k: 3 });
+    // each scheme takes its own options, and only those
+    const r = BenchmarkSpec.parse({ ...demoRaw, rewards: { pool: '10', scheme: 'linear', k: 3 } });
+    expect(r.rewards).toMatchObject({ pool: '10', scheme: 'linear', k: 3 });
+    expect(BenchmarkSpec.safeParse({ ...demoRaw, rewards: { pool: '10', scheme: 'winner-take-all', k: 3 } }).success).toBe(false);
+    expect(BenchmarkSpec.safeParse({ ...demoRaw, rewards: { pool: '10', scheme: 'no-such-scheme' } }).success).toBe(false);
   });
 
   it('exactly one model output', () => {
