@@ -19,6 +19,12 @@ export const ERROR_CODES = {
   E_PREDICTIONS: { exit: 3, summary: 'A prediction file has missing, extra or duplicate ids or wrong value types.' },
   E_WORKER_CRASH: { exit: 1, summary: 'A worker thread died while running a submission.' },
   E_STORE: { exit: 3, summary: 'The SQLite store is unreadable, from a newer arbiter, or has no such run.' },
+  E_TIMEOUT: { exit: 3, summary: "A submission ran past its wall-clock limit (whole submission or one batch) and was killed." },
+  E_MEMORY_LIMIT: { exit: 3, summary: "A submission's inference used more memory than its limit and was stopped or killed." },
+  E_SHARD_INVALID: { exit: 2, summary: 'A shard selector (`--shard i/N`, JOB_COMPLETION_INDEX) is malformed or out of range.' },
+  E_SHARD_PART: { exit: 3, summary: 'A partial-result file is unreadable, not a partial result, or from an unknown format version.' },
+  E_SHARD_MISMATCH: { exit: 3, summary: 'Partial results to merge differ in spec, dataset, shard count or fingerprint, or a shard is missing or repeated.' },
+  E_LEASE: { exit: 4, summary: 'The run is held by another live process (its lease has not expired), or this process lost its lease.' },
   E_INTERNAL: { exit: 1, summary: 'A bug in arbiter. Please report it with the command and its output.' },
 } as const satisfies Record<string, { exit: number; summary: string }>;
 

@@ -1,0 +1,87 @@
+// The entry of an inference child process: loads one ONNX model into an ORT session (one
+// intra-op and one inter-op thread, sequential, fixed optimization level) and runs the batches
+// the engine sends over IPC, one at a time. It holds no secret data (labels stay with the
+// engine) and may be killed at any moment: that is the point of running it as a process.
+import * as ort from 'onnxruntime-node';
+import { readFileSync } from 'node:fs';
+import type { ErrorData } from '../../errors.ts';
+import type { FromChild, ToChild, WireFeeds, WireTensor } from './protocol.ts';
+
+let session: ort.InferenceSession | null = null;
+
+function send(msg: FromChild): void {
+  process.send?.(msg);
+}
+
+// ORT reports allocation failures (from its arena or a std::bad_alloc under RLIMIT_AS) as
+// ordinary errors; they are the memory limit doing its job, not a model bug.
+const MEMORY_PATTERN = /Failed to allocate|bad_alloc|out of memory|Cannot allocate memory/i;
+
+function classify(err: unknown, fallback: ErrorData['code']): ErrorData {
+  const message = err instanceof Error ? err.message : String(err);
+  if (MEMORY_PATTERN.test(message)) {
+    return { code: 'E_MEMORY_LIMIT', message: `the model ran out of memory under its limit: ${message.slice(0, 500)}` };
+  }
+  return { code: fallback, message: message.slice(0, 2000) };
+}
+
+function procStatusKb(field: string): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function toWire(t: ort.Tensor): WireTensor {
+  return { type: t.type as WireTensor['type'], dims: [...t.dims], data: t.data as WireTensor['data'] };
+}
+
+async function handle(msg: ToChild): Promise<void> {
+  if (msg.kind === 'load') {
+    try {
+      const bytes = typeof msg.model === 'string' ? readFileSync(msg.model) : msg.model;
+      session = await ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: msg.graphOptimizationLevel,
+      });
+      send({
+        kind: 'loaded',
+        inputNames: [...session.inputNames],
+        outputNames: [...session.outputNames],
+        vmSizeKb: procStatusKb('VmSize'),
+        rssKb: procStatusKb('VmRSS'),
+      });
+    } catch (err) {
+      send({ kind: 'error', id: null, error: classify(err, 'E_MODEL_FORMAT') });
+    }
+    return;
+  }
+  if (!session) {
+    send({ kind: 'error', id: msg.id, error: { code: 'E_INTERNAL', message: 'run before load in the inference child' } });
+    return;
+  }
+  try {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(msg.feeds)) feeds[name] = new ort.Tensor(t.type, t.data as never, t.dims);
+    const out = msg.fetches ? await session.run(feeds, msg.fetches) : await session.run(feeds);
+    const outputs: WireFeeds = {};
+    for (const name of Object.keys(out)) outputs[name] = toWire(out[name]!);
+    send({ kind: 'result', id: msg.id, outputs });
+  } catch (err) {
+    send({ kind: 'error', id: msg.id, error: classify(err, 'E_MODEL_RUNTIME') });
+  }
+}
+
+// Messages are handled strictly one after another: the engine never pipelines, but a queue
+// keeps the order even if it did.
+let chain: Promise<void> = Promise.resolve();
+process.on('message', (msg: ToChild) => {
+  chain = chain.then(() => handle(msg));
+});
+// If the engine dies (kill -9), the IPC channel closes: leave at once, from inside native code
+// if need be. SIGKILL on ourselves cannot be caught or turned into an abort message.
+process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
