@@ -42,6 +42,12 @@ async function handle(msg: ToChild): Promise<void> {
   if (msg.kind === 'load') {
     try {
       const bytes = typeof msg.model === 'string' ? readFileSync(msg.model) : msg.model;
+      // A warm child is reused for the next submission: drop the previous model first.
+      if (session) {
+        const old = session;
+        session = null;
+        await old.release();
+      }
       session = await ort.InferenceSession.create(bytes, {
         intraOpNumThreads: 1,
         interOpNumThreads: 1,

@@ -132,7 +132,7 @@ interface Pending {
  * with the same ArbiterError, and `failure` holds it as data.
  */
 export class IsolatedSession {
-  readonly info: IsolatedSessionInfo;
+  info: IsolatedSessionInfo;
   #child: ChildProcess;
   #failure: ArbiterError | null = null;
   #pending: Pending | null = null;
@@ -142,6 +142,7 @@ export class IsolatedSession {
   #limits: IsolationLimits;
   #exited: Promise<void>;
   #closed = false;
+  #pendingLoad: { resolve: () => void; reject: (err: ArbiterError) => void; t0: number } | null = null;
   /** the number of batches run and the total ms spent in run() (round trip) */
   readonly stats = { batches: 0, runMs: 0 };
 
@@ -305,6 +306,34 @@ export class IsolatedSession {
     });
   }
 
+  /**
+   * Reuse this (healthy) child for the next submission: release the current model, load
+   * `model`, and restart the submission wall clock (`wallClockMs`, default the limit given at
+   * open). Saves the process start (~0.2 s compiled, ~0.6 s under tsx) per submission. Rejects
+   * like open(); a failure leaves the session failed (open a new one).
+   */
+  loadNext(model: string | Uint8Array, opts: { wallClockMs?: number; graphOptimizationLevel?: GraphOptimizationLevel } = {}): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#closed || this.#pending || this.#pendingLoad) {
+      return Promise.reject(new ArbiterError('E_INTERNAL', 'IsolatedSession.loadNext() on a closed or busy session'));
+    }
+    const wallClockMs = opts.wallClockMs ?? this.#limits.wallClockMs;
+    if (this.#deadlineTimer) clearTimeout(this.#deadlineTimer);
+    const t0 = performance.now();
+    this.#deadlineTimer = setTimeout(() => {
+      this.#fail(new ArbiterError('E_TIMEOUT', `the submission exceeded its wall-clock limit: expected to finish within ${wallClockMs} ms, still running after ${Math.round(performance.now() - t0)} ms (killed)`, { limitMs: wallClockMs, scope: 'submission' }));
+    }, wallClockMs);
+    this.stats.batches = 0;
+    this.stats.runMs = 0;
+    return new Promise<void>((resolve, reject) => {
+      this.#pendingLoad = { resolve, reject, t0 };
+      const msg: ToChild = { kind: 'load', model, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'extended' };
+      this.#child.send(msg, (err) => {
+        if (err) this.#fail(new ArbiterError('E_WORKER_CRASH', `the inference process is gone: ${err.message}`));
+      });
+    });
+  }
+
   /** Stop the child (SIGKILL: it holds nothing worth flushing) and wait until it has exited. */
   async close(): Promise<void> {
     if (!this.#closed) {
@@ -316,6 +345,19 @@ export class IsolatedSession {
   }
 
   #onMessage(msg: FromChild): void {
+    const load = this.#pendingLoad;
+    if (load && (msg.kind === 'loaded' || (msg.kind === 'error' && msg.id === null))) {
+      this.#pendingLoad = null;
+      if (msg.kind === 'loaded') {
+        this.info = { ...this.info, inputNames: msg.inputNames, outputNames: msg.outputNames, loadedVmSizeKb: msg.vmSizeKb, loadedRssKb: msg.rssKb, startMs: performance.now() - load.t0 };
+        load.resolve();
+      } else {
+        const err = new ArbiterError(msg.error.code, msg.error.message, msg.error.details);
+        this.#fail(err); // the previous model is gone and the new one did not load
+        load.reject(err);
+      }
+      return;
+    }
     const p = this.#pending;
     if (!p || msg.kind === 'loaded' || msg.id !== p.id) return;
     if (p.timer) clearTimeout(p.timer);
@@ -341,6 +383,9 @@ export class IsolatedSession {
       if (p.timer) clearTimeout(p.timer);
       p.reject(err);
     }
+    const load = this.#pendingLoad;
+    this.#pendingLoad = null;
+    load?.reject(err);
   }
 
   #stopTimers(): void {

@@ -105,6 +105,22 @@ describe('IsolatedSession', () => {
     await s.close();
   });
 
+  it('reuses a warm child across submissions (loadNext) with a fresh wall clock each, until one fails', async () => {
+    const s = await IsolatedSession.open({ model: goodModel(7), limits: { wallClockMs: 60_000, memoryLimitMb: 512 } });
+    const a = await s.run(X(3));
+    expect(bytes(a.Y!.data as Float32Array).equals(bytes(await inThread(goodModel(7), 3)))).toBe(true);
+    const pid = s.info.pid;
+    await s.loadNext(goodModel(8));
+    const b = await s.run(X(3));
+    expect(s.info.pid).toBe(pid);
+    expect(bytes(b.Y!.data as Float32Array).equals(bytes(await inThread(goodModel(8), 3)))).toBe(true);
+    await s.loadNext(sleepForeverModel(), { wallClockMs: 700 });
+    const err = await s.run(X(2)).catch((e: ArbiterError) => e);
+    expect((err as ArbiterError).code).toBe('E_TIMEOUT');
+    await expect(s.loadNext(goodModel(7))).rejects.toMatchObject({ code: 'E_TIMEOUT' });
+    await s.close();
+  });
+
   it('rejects invalid limits up front with E_USAGE', () => {
     expect(() => IsolatedSession.open({ model: goodModel(), limits: { wallClockMs: 0, memoryLimitMb: 10 } })).toThrow(/wallClockMs must be a positive/);
   });

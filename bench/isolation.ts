@@ -1,0 +1,87 @@
+// Bench: what hard limits cost. Compares ORT in this thread with ORT in a limited child process
+// (IsolatedSession): per submission (spawn + load + close vs session create + release) and per
+// batch (one run round trip, including IPC of inputs and outputs) on an MLP 64 -> 256 -> 10.
+// Small on purpose: the machine is shared; run it alone for stable numbers.
+import * as ort from 'onnxruntime-node';
+import { gaussian, mlpModel, mulberry32 } from '../src/models/onnx/builder.ts';
+import { IsolatedSession } from '../src/engine/isolation/runner.ts';
+
+const SESSION_OPTS = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'extended' } as const;
+
+function benchModel(): Uint8Array {
+  const g = gaussian(mulberry32(11));
+  const layer = (inF: number, outF: number) => ({
+    inF, outF, w: Float32Array.from({ length: inF * outF }, () => g() * 0.1), b: Float32Array.from({ length: outF }, () => g() * 0.1),
+  });
+  return mlpModel({ inputName: 'x', outputName: 'y', softmax: true, weights: [layer(64, 256), layer(256, 10)] });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export async function runIsolationBench(opts: { log: (line: string) => void }): Promise<void> {
+  const { log } = opts;
+  const model = benchModel();
+  const limits = { wallClockMs: 120_000, memoryLimitMb: 1024 };
+  const reps = 3;
+
+  // Per submission.
+  const threadOpen: number[] = [];
+  const childOpen: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    let t = performance.now();
+    const s = await ort.InferenceSession.create(model, SESSION_OPTS);
+    await s.release();
+    threadOpen.push(performance.now() - t);
+    t = performance.now();
+    const c = await IsolatedSession.open({ model, limits });
+    await c.close();
+    childOpen.push(performance.now() - t);
+  }
+  log(`isolation per submission: in-thread create+release ${median(threadOpen).toFixed(1)} ms, child spawn+load+kill ${median(childOpen).toFixed(1)} ms, overhead ${(median(childOpen) - median(threadOpen)).toFixed(1)} ms (median of ${reps})`);
+
+  // Per submission on a warm child (loadNext): what a pool of reused children pays.
+  const warm = await IsolatedSession.open({ model, limits });
+  const warmLoad: number[] = [];
+  for (let i = 0; i < reps * 2; i++) {
+    const t = performance.now();
+    await warm.loadNext(model);
+    warmLoad.push(performance.now() - t);
+  }
+  await warm.close();
+  log(`isolation per submission, warm child reused: loadNext ${median(warmLoad).toFixed(1)} ms, overhead ${(median(warmLoad) - median(threadOpen)).toFixed(1)} ms (median of ${reps * 2})`);
+
+  // Per batch.
+  const session = await ort.InferenceSession.create(model, SESSION_OPTS);
+  const child = await IsolatedSession.open({ model, limits });
+  log(`isolation child: enforcement ${JSON.stringify(child.info.enforcement)}, VmSize after load ${(child.info.loadedVmSizeKb / 1024).toFixed(0)} MiB, VmRSS ${(child.info.loadedRssKb / 1024).toFixed(0)} MiB`);
+  const g = gaussian(mulberry32(3));
+  for (const [batch, iters] of [[1, 300], [64, 200], [1024, 40]] as const) {
+    const x = Float32Array.from({ length: batch * 64 }, () => g());
+    const tThread: number[] = [];
+    const tChild: number[] = [];
+    for (let i = 0; i < 5; i++) { // warm both
+      await session.run({ x: new ort.Tensor('float32', x, [batch, 64]) });
+      await child.run({ x: { type: 'float32', dims: [batch, 64], data: x } });
+    }
+    for (let i = 0; i < iters; i++) {
+      let t = performance.now();
+      await session.run({ x: new ort.Tensor('float32', x, [batch, 64]) });
+      tThread.push(performance.now() - t);
+      t = performance.now();
+      await child.run({ x: { type: 'float32', dims: [batch, 64], data: x } });
+      tChild.push(performance.now() - t);
+    }
+    const a = median(tThread) * 1000;
+    const b = median(tChild) * 1000;
+    log(`isolation per batch ${String(batch).padStart(4)}: in-thread ${a.toFixed(0)} µs, child ${b.toFixed(0)} µs, overhead ${(b - a).toFixed(0)} µs/batch (${((b - a) / batch).toFixed(2)} µs/row), ${iters} runs, medians`);
+  }
+  await child.close();
+  await session.release();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runIsolationBench({ log: (l) => console.log(l) });
+}
