@@ -91,3 +91,5 @@ process.on('message', (msg: ToChild) => {
 // If the engine dies (kill -9), the IPC channel closes: leave at once, from inside native code
 // if need be. SIGKILL on ourselves cannot be caught or turned into an abort message.
 process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+// Up and listening: the engine starts the submission's clock now and sends the model.
+send({ kind: 'ready' });

@@ -30,6 +30,7 @@ export type ToChild =
 
 /** child -> engine */
 export type FromChild =
+  | { kind: 'ready' }
   | { kind: 'loaded'; inputNames: string[]; outputNames: string[]; vmSizeKb: number; rssKb: number }
   | { kind: 'result'; id: number; outputs: WireFeeds }
   | { kind: 'error'; id: number | null; error: ErrorData };

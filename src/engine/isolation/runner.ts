@@ -44,6 +44,8 @@ export interface IsolatedSessionOptions {
   graphOptimizationLevel?: GraphOptimizationLevel;
   /** how often VmRSS is read (ms); default 20 */
   rssPollMs?: number;
+  /** how long the child may take to start, before the wall clock begins (ms); default 120000 */
+  startupTimeoutMs?: number;
 }
 
 /** How the limits were enforced on this machine, for the run's record and the docs. */
@@ -60,8 +62,10 @@ export interface IsolatedSessionInfo {
   /** child VmSize / VmRSS right after the session loaded (KiB) */
   loadedVmSizeKb: number;
   loadedRssKb: number;
-  /** ms from spawn to a loaded session */
+  /** ms from spawn to a running child (not counted in the wall clock) */
   startMs: number;
+  /** ms from a running child to a loaded model (counted in the wall clock) */
+  loadMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -216,12 +220,18 @@ export class IsolatedSession {
         }
       };
       const stopTimers = (): void => {
+        clearTimeout(startupTimer);
         if (deadlineTimer) clearTimeout(deadlineTimer);
         if (rssTimer) clearInterval(rssTimer);
       };
-      const deadlineTimer = setTimeout(() => {
-        fail(new ArbiterError('E_TIMEOUT', `the submission exceeded its wall-clock limit: expected to finish within ${limits.wallClockMs} ms, still running after ${Math.round(performance.now() - t0)} ms (killed)`, { limitMs: limits.wallClockMs, scope: 'submission' }));
-      }, limits.wallClockMs);
+      // The submission's clock starts when the child is up: a slow process start (a loaded
+      // machine) is the engine's cost, not the model's.
+      let deadlineTimer: NodeJS.Timeout | null = null;
+      let tReady = 0;
+      const startupMs = opts.startupTimeoutMs ?? 120_000;
+      const startupTimer = setTimeout(() => {
+        fail(new ArbiterError('E_WORKER_CRASH', `the inference process did not start: expected it ready within ${startupMs} ms`, { startupTimeoutMs: startupMs }));
+      }, startupMs);
       const rssLimitKb = limits.memoryLimitMb * 1024;
       const rssTimer = hasProc
         ? setInterval(() => {
@@ -247,7 +257,15 @@ export class IsolatedSession {
           return;
         }
         if (earlyFailure) return;
-        if (msg.kind === 'loaded') {
+        if (msg.kind === 'ready') {
+          clearTimeout(startupTimer);
+          tReady = performance.now();
+          deadlineTimer = setTimeout(() => {
+            fail(new ArbiterError('E_TIMEOUT', `the submission exceeded its wall-clock limit: expected to finish within ${limits.wallClockMs} ms, still running after ${Math.round(performance.now() - tReady)} ms (killed)`, { limitMs: limits.wallClockMs, scope: 'submission' }));
+          }, limits.wallClockMs);
+          const load: ToChild = { kind: 'load', model: opts.model, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'extended' };
+          child.send(load);
+        } else if (msg.kind === 'loaded') {
           session = new IsolatedSession({
             child,
             limits,
@@ -262,7 +280,8 @@ export class IsolatedSession {
               enforcement: { addressSpace, rss: hasProc ? 'proc' : 'none' },
               loadedVmSizeKb: msg.vmSizeKb,
               loadedRssKb: msg.rssKb,
-              startMs: performance.now() - t0,
+              startMs: tReady - t0,
+              loadMs: performance.now() - tReady,
             },
           });
           resolve(session);
@@ -270,8 +289,6 @@ export class IsolatedSession {
           fail(new ArbiterError(msg.error.code, msg.error.message, msg.error.details));
         }
       });
-      const load: ToChild = { kind: 'load', model: opts.model, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'extended' };
-      child.send(load);
     });
   }
 
@@ -334,6 +351,15 @@ export class IsolatedSession {
     });
   }
 
+  /**
+   * Fail this session from outside with `error` (e.g. the submission's shared deadline expired,
+   * or another task of the same submission failed): the child is killed and a running batch
+   * rejects with this error.
+   */
+  abort(error: ErrorData): void {
+    this.#fail(new ArbiterError(error.code, error.message, error.details));
+  }
+
   /** Stop the child (SIGKILL: it holds nothing worth flushing) and wait until it has exited. */
   async close(): Promise<void> {
     if (!this.#closed) {
@@ -349,7 +375,7 @@ export class IsolatedSession {
     if (load && (msg.kind === 'loaded' || (msg.kind === 'error' && msg.id === null))) {
       this.#pendingLoad = null;
       if (msg.kind === 'loaded') {
-        this.info = { ...this.info, inputNames: msg.inputNames, outputNames: msg.outputNames, loadedVmSizeKb: msg.vmSizeKb, loadedRssKb: msg.rssKb, startMs: performance.now() - load.t0 };
+        this.info = { ...this.info, inputNames: msg.inputNames, outputNames: msg.outputNames, loadedVmSizeKb: msg.vmSizeKb, loadedRssKb: msg.rssKb, startMs: 0, loadMs: performance.now() - load.t0 };
         load.resolve();
       } else {
         const err = new ArbiterError(msg.error.code, msg.error.message, msg.error.details);
@@ -359,7 +385,7 @@ export class IsolatedSession {
       return;
     }
     const p = this.#pending;
-    if (!p || msg.kind === 'loaded' || msg.id !== p.id) return;
+    if (!p || msg.kind === 'loaded' || msg.kind === 'ready' || msg.id !== p.id) return;
     if (p.timer) clearTimeout(p.timer);
     this.#pending = null;
     if (msg.kind === 'result') p.resolve(msg.outputs);
