@@ -3,6 +3,7 @@
 // batch (one run round trip, including IPC of inputs and outputs) on an MLP 64 -> 256 -> 10.
 // Small on purpose: the machine is shared; run it alone for stable numbers.
 import * as ort from 'onnxruntime-node';
+import { fork } from 'node:child_process';
 import { gaussian, mlpModel, mulberry32 } from '../src/models/onnx/builder.ts';
 import { IsolatedSession } from '../src/engine/isolation/runner.ts';
 
@@ -80,6 +81,31 @@ export async function runIsolationBench(opts: { log: (line: string) => void }): 
   }
   await child.close();
   await session.release();
+
+  // The IPC channel alone: an echo child, structured clone ('advanced', what the runner uses)
+  // against JSON (typed arrays sent as number arrays).
+  for (const serialization of ['advanced', 'json'] as const) {
+    const echo = fork('-e', ["process.on('message', (m) => process.send(m))"], { serialization, execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const roundTrip = (payload: unknown) => new Promise<void>((res) => {
+      echo.once('message', () => res());
+      echo.send(payload as never);
+    });
+    const line: string[] = [];
+    for (const floats of [64, 65_536, 1_048_576]) {
+      const x = Float32Array.from({ length: floats }, () => g());
+      const payload = serialization === 'advanced' ? { x } : { x: Array.from(x) };
+      const iters = floats > 100_000 ? 10 : 200;
+      const ts: number[] = [];
+      for (let i = 0; i < iters + 3; i++) {
+        const t = performance.now();
+        await roundTrip(payload);
+        if (i >= 3) ts.push(performance.now() - t);
+      }
+      line.push(`${floats} floats ${(median(ts) * 1000).toFixed(0)} µs`);
+    }
+    echo.kill('SIGKILL');
+    log(`isolation IPC echo round trip (${serialization}): ${line.join(', ')}`);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

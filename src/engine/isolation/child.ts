@@ -4,6 +4,7 @@
 // engine) and may be killed at any moment: that is the point of running it as a process.
 import * as ort from 'onnxruntime-node';
 import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import type { ErrorData } from '../../errors.ts';
 import type { FromChild, ToChild, WireFeeds, WireTensor } from './protocol.ts';
 
@@ -88,8 +89,16 @@ let chain: Promise<void> = Promise.resolve();
 process.on('message', (msg: ToChild) => {
   chain = chain.then(() => handle(msg));
 });
-// If the engine dies (kill -9), the IPC channel closes: leave at once, from inside native code
-// if need be. SIGKILL on ourselves cannot be caught or turned into an abort message.
+// If the engine dies (kill -9), this process must not outlive it. ORT's run blocks this thread
+// (a model that never finishes blocks it forever), so the 'disconnect' event alone is not
+// enough: a watchdog thread with its own event loop checks that the engine is still our parent
+// and SIGKILLs us (uncatchable, no abort message) when it is not. execArgv [] keeps tsx out of it.
 process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+const enginePid = Number(process.env.ARBITER_ENGINE_PID ?? process.ppid);
+new Worker(
+  `const ppid = ${enginePid};
+   setInterval(() => { if (process.ppid !== ppid) process.kill(process.pid, 'SIGKILL'); }, 250);`,
+  { eval: true, execArgv: [], stdout: false, stderr: false },
+).unref();
 // Up and listening: the engine starts the submission's clock now and sends the model.
 send({ kind: 'ready' });

@@ -199,7 +199,7 @@ export class IsolatedSession {
     const child = spawn(command, args, {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
-      env: process.env,
+      env: { ...process.env, ARBITER_ENGINE_PID: String(process.pid) },
     });
     let stderrTail = '';
     child.stderr?.setEncoding('utf8');
