@@ -46,6 +46,11 @@ export interface IsolatedSessionOptions {
   rssPollMs?: number;
   /** how long the child may take to start, before the wall clock begins (ms); default 120000 */
   startupTimeoutMs?: number;
+  /**
+   * How RLIMIT_AS is set: 'auto' (prlimit if on PATH, else `ulimit -v` in sh on Linux, else
+   * none), or one of them forced ('none' leaves only RSS polling). Default 'auto'.
+   */
+  addressSpaceLimit?: 'auto' | 'prlimit' | 'ulimit' | 'none';
 }
 
 /** How the limits were enforced on this machine, for the run's record and the docs. */
@@ -182,11 +187,14 @@ export class IsolatedSession {
     let command: string;
     let args: string[];
     let addressSpace: Enforcement['addressSpace'];
-    if (prlimit) {
+    const want = opts.addressSpaceLimit ?? 'auto';
+    if (want === 'prlimit' && !prlimit) throw new ArbiterError('E_USAGE', 'addressSpaceLimit "prlimit": expected the prlimit program on PATH, found none');
+    if (want === 'ulimit' && !sh) throw new ArbiterError('E_USAGE', 'addressSpaceLimit "ulimit": expected sh on PATH, found none');
+    if (prlimit && (want === 'auto' || want === 'prlimit')) {
       command = prlimit;
       args = [`--as=${asBytes}`, '--', process.execPath, ...execArgv, entry];
       addressSpace = 'prlimit';
-    } else if (sh && process.platform === 'linux') {
+    } else if (sh && ((want === 'auto' && process.platform === 'linux') || want === 'ulimit')) {
       command = sh;
       args = ['-c', `ulimit -v ${Math.floor(asBytes / 1024)} && exec "$0" "$@"`, process.execPath, ...execArgv, entry];
       addressSpace = 'ulimit';

@@ -121,6 +121,17 @@ describe('IsolatedSession', () => {
     await s.close();
   });
 
+  it('enforces memory by address space (prlimit or ulimit: the 4 GiB allocation is refused at once) and by resident size alone (none: killed while filling it)', async () => {
+    const limits = { wallClockMs: 60_000, memoryLimitMb: 256 };
+    const viaPrlimit = await attempt({ model: hugeTensorModel(14), limits, addressSpaceLimit: 'prlimit' }, 1);
+    const viaUlimit = await attempt({ model: hugeTensorModel(14), limits, addressSpaceLimit: 'ulimit' }, 1);
+    const viaRss = await attempt({ model: hugeTensorModel(14), limits, addressSpaceLimit: 'none' }, 1);
+    for (const r of [viaPrlimit, viaUlimit, viaRss]) expect(r.code).toBe('E_MEMORY_LIMIT');
+    expect(viaPrlimit.message).toMatch(/Failed to allocate memory/);
+    expect(viaUlimit.message).toMatch(/Failed to allocate memory/);
+    expect(viaRss.message).toMatch(/expected at most 256 MiB resident, found \d+ MiB \(killed\)/);
+  });
+
   it('rejects invalid limits up front with E_USAGE', () => {
     expect(() => IsolatedSession.open({ model: goodModel(), limits: { wallClockMs: 0, memoryLimitMb: 10 } })).toThrow(/wallClockMs must be a positive/);
   });
