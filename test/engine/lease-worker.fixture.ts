@@ -1,7 +1,8 @@
 // A real `arbiter work`-like process for the lease tests: drains a queue from a shared SQLite
 // file, or holds a claim / a run lease until it is killed. argv: <db> <mode> [args...]
 import Database from 'better-sqlite3';
-import { acquireLease, claimNext, completeClaim, ensureLeaseSchema, newHolderId, queueCounts, startHeartbeat } from '../../src/engine/lease.ts';
+import { createHash } from 'node:crypto';
+import { acquireLease, claimNext, completeClaim, ensureLeaseSchema, newHolderId, queueCounts, renewClaim, startHeartbeat } from '../../src/engine/lease.ts';
 
 const [dbPath, mode, arg] = process.argv.slice(2) as [string, string, string | undefined];
 const db = new Database(dbPath, { timeout: 10_000 });
@@ -31,6 +32,38 @@ if (mode === 'drain') {
     done++;
   }
   say({ holder, done });
+} else if (mode === 'journal') {
+  // The journal pattern the engine uses: a batch's state and its "done" mark are one row written
+  // in one transaction (with a claim check), the item's result and completion are another.
+  db.exec('CREATE TABLE IF NOT EXISTS batch_states (item TEXT NOT NULL, batch INTEGER NOT NULL, state TEXT NOT NULL, PRIMARY KEY (item, batch))');
+  db.exec('CREATE TABLE IF NOT EXISTS finals (item TEXT PRIMARY KEY, final TEXT NOT NULL)');
+  const BATCHES = 15;
+  say({ holder, started: true });
+  for (;;) {
+    // Operator kills are not the submission's fault: do not let them mark it as poison.
+    let claim = claimNext(db, 'q', holder, { ttlMs: 60_000, maxAttempts: 1000 });
+    if (!claim) break;
+    const done = new Set((db.prepare('SELECT batch FROM batch_states WHERE item = ?').all(claim.item) as Array<{ batch: number }>).map((r) => r.batch));
+    for (let b = 0; b < BATCHES; b++) {
+      if (done.has(b)) continue;
+      await sleep(Number(arg ?? 20)); // "inference"
+      const h = createHash('sha256').update(`${claim.item}#${b}`).digest();
+      const state = { n: 1 + (h[0]! % 7), sum: h.readUInt32BE(1) / 2 ** 32, batches: [b] };
+      const c = claim;
+      db.transaction(() => {
+        claim = renewClaim(db, c, { ttlMs: 60_000 });
+        db.prepare('INSERT INTO batch_states VALUES (?, ?, ?)').run(c.item, b, JSON.stringify(state)); // plain INSERT: a repeat would throw
+      }).immediate();
+    }
+    const states = (db.prepare('SELECT state FROM batch_states WHERE item = ? ORDER BY batch').all(claim.item) as Array<{ state: string }>).map((r) => JSON.parse(r.state) as { n: number; sum: number; batches: number[] });
+    const final = states.reduce((a, s) => ({ n: a.n + s.n, sum: a.sum + s.sum, batches: [...a.batches, ...s.batches] }));
+    const c = claim;
+    db.transaction(() => {
+      db.prepare('INSERT INTO finals VALUES (?, ?)').run(c.item, JSON.stringify(final)); // a second final would throw
+      completeClaim(db, c, { state: 'done', reason: 'scored' });
+    }).immediate();
+  }
+  say({ holder, finished: true });
 } else if (mode === 'hold-item') {
   const claim = claimNext(db, 'q', holder, { ttlMs: 600_000 });
   say({ holder, item: claim?.item });
