@@ -4,7 +4,7 @@
 // engine) and may be killed at any moment: that is the point of running it as a process.
 import * as ort from 'onnxruntime-node';
 import { readFileSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
 import type { ErrorData } from '../../errors.ts';
 import type { FromChild, ToChild, WireFeeds, WireTensor } from './protocol.ts';
 
@@ -91,14 +91,17 @@ process.on('message', (msg: ToChild) => {
 });
 // If the engine dies (kill -9), this process must not outlive it. ORT's run blocks this thread
 // (a model that never finishes blocks it forever), so the 'disconnect' event alone is not
-// enough: a watchdog thread with its own event loop checks that the engine is still our parent
-// and SIGKILLs us (uncatchable, no abort message) when it is not. execArgv [] keeps tsx out of it.
+// enough. The runner starts us through `setpriv --pdeathsig KILL`, so the kernel SIGKILLs us
+// when the engine dies; the check below closes the window where the engine died before that
+// was set. Without setpriv, a tiny sh loop outside this process does the same job. (A watchdog
+// worker thread is not an option: its V8 isolate needs address space that RLIMIT_AS denies.)
 process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 const enginePid = Number(process.env.ARBITER_ENGINE_PID ?? process.ppid);
-new Worker(
-  `const ppid = ${enginePid};
-   setInterval(() => { if (process.ppid !== ppid) process.kill(process.pid, 'SIGKILL'); }, 250);`,
-  { eval: true, execArgv: [], stdout: false, stderr: false },
-).unref();
+if (process.ppid !== enginePid) process.kill(process.pid, 'SIGKILL');
+if (process.env.ARBITER_PDEATHSIG !== '1') {
+  spawn('sh', ['-c', `while kill -0 ${enginePid} 2>/dev/null && kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -9 ${process.pid} 2>/dev/null`], {
+    stdio: 'ignore',
+  }).unref();
+}
 // Up and listening: the engine starts the submission's clock now and sends the model.
 send({ kind: 'ready' });

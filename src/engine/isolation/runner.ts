@@ -88,9 +88,9 @@ function findOnPath(name: string): string | null {
   return null;
 }
 
-let cachedLauncher: { prlimit: string | null; sh: string | null } | null = null;
-function launcher(): { prlimit: string | null; sh: string | null } {
-  cachedLauncher ??= { prlimit: findOnPath('prlimit'), sh: findOnPath('sh') };
+let cachedLauncher: { prlimit: string | null; sh: string | null; setpriv: string | null } | null = null;
+function launcher(): { prlimit: string | null; sh: string | null; setpriv: string | null } {
+  cachedLauncher ??= { prlimit: findOnPath('prlimit'), sh: findOnPath('sh'), setpriv: process.platform === 'linux' ? findOnPath('setpriv') : null };
   return cachedLauncher;
 }
 
@@ -126,7 +126,7 @@ const hasProc = (() => {
 
 // Messages a dying child leaves on stderr when memory ran out outside ORT's error path
 // (V8 heap, std::bad_alloc thrown through a callback, glibc).
-const STDERR_MEMORY = /out of memory|bad_alloc|Allocation failed|Cannot allocate memory|heap limit/i;
+const STDERR_MEMORY = /out of memory|bad_alloc|Allocation failed|Cannot allocate memory|heap limit|Fatal process OOM/i;
 
 interface Pending {
   id: number;
@@ -183,7 +183,9 @@ export class IsolatedSession {
     const t0 = performance.now();
     const { entry, execArgv } = childCommand();
     const asBytes = (limits.memoryLimitMb + (limits.addressSpaceHeadroomMb ?? DEFAULT_LIMITS.addressSpaceHeadroomMb)) * MiB;
-    const { prlimit, sh } = launcher();
+    const { prlimit, sh, setpriv } = launcher();
+    // The kernel kills the child when the engine dies (see child.ts), via setpriv (util-linux).
+    const node = setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', process.execPath] : [process.execPath];
     let command: string;
     let args: string[];
     let addressSpace: Enforcement['addressSpace'];
@@ -192,22 +194,22 @@ export class IsolatedSession {
     if (want === 'ulimit' && !sh) throw new ArbiterError('E_USAGE', 'addressSpaceLimit "ulimit": expected sh on PATH, found none');
     if (prlimit && (want === 'auto' || want === 'prlimit')) {
       command = prlimit;
-      args = [`--as=${asBytes}`, '--', process.execPath, ...execArgv, entry];
+      args = [`--as=${asBytes}`, '--', ...node, ...execArgv, entry];
       addressSpace = 'prlimit';
     } else if (sh && ((want === 'auto' && process.platform === 'linux') || want === 'ulimit')) {
       command = sh;
-      args = ['-c', `ulimit -v ${Math.floor(asBytes / 1024)} && exec "$0" "$@"`, process.execPath, ...execArgv, entry];
+      args = ['-c', `ulimit -v ${Math.floor(asBytes / 1024)} && exec "$0" "$@"`, ...node, ...execArgv, entry];
       addressSpace = 'ulimit';
     } else {
-      command = process.execPath;
-      args = [...execArgv, entry];
+      command = node[0]!;
+      args = [...node.slice(1), ...execArgv, entry];
       addressSpace = 'none';
     }
-    // prlimit and `sh -c exec` both exec node in place, so child.pid is the node process.
+    // prlimit, setpriv and `sh -c exec` all exec in place, so child.pid is the node process.
     const child = spawn(command, args, {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
-      env: { ...process.env, ARBITER_ENGINE_PID: String(process.pid) },
+      env: { ...process.env, ARBITER_ENGINE_PID: String(process.pid), ARBITER_PDEATHSIG: setpriv ? '1' : '0' },
     });
     let stderrTail = '';
     child.stderr?.setEncoding('utf8');

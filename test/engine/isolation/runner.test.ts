@@ -132,6 +132,13 @@ describe('IsolatedSession', () => {
     expect(viaRss.message).toMatch(/expected at most 256 MiB resident, found \d+ MiB \(killed\)/);
   });
 
+  it('starts and scores under small and large memory limits alike (nothing in the child needs spare address space)', async () => {
+    for (const memoryLimitMb of [160, 1024, 8192]) {
+      const r = await attempt({ model: goodModel(), limits: { wallClockMs: 60_000, memoryLimitMb } });
+      expect(r.code, `memoryLimitMb ${memoryLimitMb}`).toBeNull();
+    }
+  });
+
   it('rejects invalid limits up front with E_USAGE', () => {
     expect(() => IsolatedSession.open({ model: goodModel(), limits: { wallClockMs: 0, memoryLimitMb: 10 } })).toThrow(/wallClockMs must be a positive/);
   });
