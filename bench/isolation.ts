@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { fork } from 'node:child_process';
 import { gaussian, mlpModel, mulberry32 } from '../src/models/onnx/builder.ts';
 import { IsolatedSession } from '../src/engine/isolation/runner.ts';
+import { IsolatedPool } from '../src/engine/isolation/pool.ts';
 
 const SESSION_OPTS = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'extended' } as const;
 
@@ -81,6 +82,29 @@ export async function runIsolationBench(opts: { log: (line: string) => void }): 
   }
   await child.close();
   await session.release();
+
+  // Throughput of a pool of 2 warm children (one per core) on 8 submissions x 16 batches,
+  // against one in-thread session doing the same work alone.
+  for (const batch of [256, 1024]) {
+    const x = Float32Array.from({ length: batch * 64 }, () => g());
+    const subs = 8;
+    const batches = 16;
+    const one = await ort.InferenceSession.create(model, SESSION_OPTS);
+    let t = performance.now();
+    for (let k = 0; k < subs * batches; k++) await one.run({ x: new ort.Tensor('float32', x, [batch, 64]) });
+    const threadMs = performance.now() - t;
+    await one.release();
+    const pool = new IsolatedPool({ size: 2, limits });
+    await Promise.all([0, 1].map((k) => pool.run({ submission: `warm${k}`, model, batches: 1, feeds: () => ({ x: { type: 'float32', dims: [batch, 64], data: x } }), onBatch: () => undefined })));
+    t = performance.now();
+    await Promise.all(Array.from({ length: subs }, (_, k) => pool.run({
+      submission: `s${k}`, model, batches, feeds: () => ({ x: { type: 'float32', dims: [batch, 64], data: x } }), onBatch: () => undefined,
+    })));
+    const poolMs = performance.now() - t;
+    await pool.close();
+    const rows = subs * batches * batch;
+    log(`isolation throughput batch ${batch}: 1 in-thread session ${(rows / threadMs / 1000).toFixed(0)}k rows/s, pool of 2 children ${(rows / poolMs / 1000).toFixed(0)}k rows/s (${subs} submissions x ${batches} batches, warm children, loadNext per submission)`);
+  }
 
   // The IPC channel alone: an echo child, structured clone ('advanced', what the runner uses)
   // against JSON (typed arrays sent as number arrays).

@@ -146,9 +146,15 @@ export class IsolatedPool {
     }
   }
 
-  #fail(id: string, error: ErrorData, from?: Slot): TaskOutcome {
+  #fail(id: string, err: ErrorData, from?: Slot): TaskOutcome {
     const first = this.#failed.get(id);
     if (first) return { ok: false, error: first };
+    // A child's clock was set to what was left of the submission's; report the whole limit.
+    const { wallClockMs } = this.#opts.limits;
+    const started = this.#started.get(id);
+    const error: ErrorData = err.code === 'E_TIMEOUT' && err.details?.scope === 'submission'
+      ? { code: 'E_TIMEOUT', message: `the submission exceeded its wall-clock limit: expected to finish within ${wallClockMs} ms, still running after ${started === undefined ? wallClockMs : Math.round(performance.now() - started)} ms (killed)`, details: { limitMs: wallClockMs, scope: 'submission' } }
+      : err;
     this.#failed.set(id, error);
     // Stop the submission's other running tasks now rather than at their next batch.
     for (const s of this.#slots) {

@@ -45,7 +45,8 @@ describe('IsolatedPool', () => {
     const leaker = pool.run({ submission: 'leak', model: leakForeverModel(), batches: 1, feeds, onBatch: () => undefined });
     const outcomes = await Promise.all(tasks);
     expect(outcomes.filter((o) => !(o as { ok: boolean }).ok)).toEqual([]);
-    expect(await sleeper).toMatchObject({ ok: false, error: { code: 'E_TIMEOUT' } });
+    expect(await sleeper).toMatchObject({ ok: false, error: { code: 'E_TIMEOUT', details: { limitMs: 4000 } } });
+    expect((await sleeper as { error: { message: string } }).error.message).toMatch(/expected to finish within 4000 ms/);
     expect(await sleeper2).toMatchObject({ ok: false, error: { code: 'E_TIMEOUT' } });
     expect(await leaker).toMatchObject({ ok: false, error: { code: 'E_MEMORY_LIMIT' } });
     expect(pool.failureOf('leak')?.code).toBe('E_MEMORY_LIMIT');
