@@ -103,7 +103,7 @@ export async function runIsolationBench(opts: { log: (line: string) => void }): 
     const poolMs = performance.now() - t;
     await pool.close();
     const rows = subs * batches * batch;
-    log(`isolation throughput batch ${batch}: 1 in-thread session ${(rows / threadMs / 1000).toFixed(0)}k rows/s, pool of 2 children ${(rows / poolMs / 1000).toFixed(0)}k rows/s (${subs} submissions x ${batches} batches, warm children, loadNext per submission)`);
+    log(`isolation throughput batch ${batch}: 1 in-thread session ${(rows / threadMs).toFixed(0)}k rows/s, pool of 2 children ${(rows / poolMs).toFixed(0)}k rows/s (${subs} submissions x ${batches} batches, warm children, loadNext per submission)`);
   }
 
   // The IPC channel alone: an echo child, structured clone ('advanced', what the runner uses)
