@@ -80,6 +80,19 @@ export async function runIsolationBench(opts: { log: (line: string) => void }): 
     const b = median(tChild) * 1000;
     log(`isolation per batch ${String(batch).padStart(4)}: in-thread ${a.toFixed(0)} µs, child ${b.toFixed(0)} µs, overhead ${(b - a).toFixed(0)} µs/batch (${((b - a) / batch).toFixed(2)} µs/row), ${iters} runs, medians`);
   }
+  // Many small batches per message: 16 batches of 64 rows in one round trip.
+  {
+    const x = Float32Array.from({ length: 64 * 64 }, () => g());
+    const group = Array.from({ length: 16 }, () => ({ x: { type: 'float32' as const, dims: [64, 64], data: x } }));
+    const ts: number[] = [];
+    for (let i = 0; i < 23; i++) {
+      const t = performance.now();
+      await child.runMany(group);
+      if (i >= 3) ts.push(performance.now() - t);
+    }
+    const perBatch = (median(ts) * 1000) / 16;
+    log(`isolation runMany 16 x 64 rows per message: ${perBatch.toFixed(0)} µs per batch (vs one batch per message above)`);
+  }
   await child.close();
   await session.release();
 

@@ -71,16 +71,22 @@ async function handle(msg: ToChild): Promise<void> {
     send({ kind: 'error', id: msg.id, error: { code: 'E_INTERNAL', message: 'run before load in the inference child' } });
     return;
   }
-  try {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(msg.feeds)) feeds[name] = new ort.Tensor(t.type, t.data as never, t.dims);
-    const out = msg.fetches ? await session.run(feeds, msg.fetches) : await session.run(feeds);
-    const outputs: WireFeeds = {};
-    for (const name of Object.keys(out)) outputs[name] = toWire(out[name]!);
-    send({ kind: 'result', id: msg.id, outputs });
-  } catch (err) {
-    send({ kind: 'error', id: msg.id, error: classify(err, 'E_MODEL_RUNTIME') });
+  const outputs: WireFeeds[] = [];
+  for (let j = 0; j < msg.feeds.length; j++) {
+    try {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const [name, t] of Object.entries(msg.feeds[j]!)) feeds[name] = new ort.Tensor(t.type, t.data as never, t.dims);
+      const out = msg.fetches ? await session.run(feeds, msg.fetches) : await session.run(feeds);
+      const wire: WireFeeds = {};
+      for (const name of Object.keys(out)) wire[name] = toWire(out[name]!);
+      outputs.push(wire);
+    } catch (err) {
+      const error = classify(err, 'E_MODEL_RUNTIME');
+      send({ kind: 'error', id: msg.id, error: { ...error, details: { ...error.details, batchInGroup: j } } });
+      return;
+    }
   }
+  send({ kind: 'result', id: msg.id, outputs });
 }
 
 // Messages are handled strictly one after another: the engine never pipelines, but a queue

@@ -15,6 +15,11 @@ export interface IsolatedPoolOptions {
   limits: IsolationLimits;
   graphOptimizationLevel?: GraphOptimizationLevel;
   rssPollMs?: number;
+  /**
+   * batches sent to a child per IPC message (default 1): with small spec batches, several per
+   * message save round trips; each batch is still its own ORT run and onBatch call, in order
+   */
+  batchesPerMessage?: number;
 }
 
 /** One task: `batches` consecutive batches of one submission. */
@@ -57,6 +62,8 @@ export class IsolatedPool {
 
   constructor(opts: IsolatedPoolOptions) {
     if (!Number.isInteger(opts.size) || opts.size < 1) throw new ArbiterError('E_USAGE', `pool size must be a positive integer, found ${opts.size}`);
+    const per = opts.batchesPerMessage ?? 1;
+    if (!Number.isInteger(per) || per < 1) throw new ArbiterError('E_USAGE', `batchesPerMessage must be a positive integer, found ${per}`);
     this.#opts = opts;
     this.#slots = Array.from({ length: opts.size }, () => ({ session: null, loaded: null, busyWith: null }));
   }
@@ -133,11 +140,14 @@ export class IsolatedPool {
       }
       slot.loaded = id;
       if (!this.#started.has(id)) this.#started.set(id, performance.now() - slot.session.info.loadMs);
-      for (let i = 0; i < task.batches; i++) {
+      const per = this.#opts.batchesPerMessage ?? 1;
+      for (let i = 0; i < task.batches; i += per) {
         const failedMeanwhile = this.#failed.get(id);
         if (failedMeanwhile) return { ok: false, error: failedMeanwhile };
-        const out = await slot.session.run(await task.feeds(i), task.fetches);
-        await task.onBatch(i, out);
+        const group: WireFeeds[] = [];
+        for (let j = i; j < Math.min(task.batches, i + per); j++) group.push(await task.feeds(j));
+        const outs = await slot.session.runMany(group, task.fetches);
+        for (let j = 0; j < outs.length; j++) await task.onBatch(i + j, outs[j]!);
       }
       return { ok: true };
     } catch (e) {

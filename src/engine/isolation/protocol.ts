@@ -26,11 +26,12 @@ export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 /** engine -> child */
 export type ToChild =
   | { kind: 'load'; model: string | Uint8Array; graphOptimizationLevel: GraphOptimizationLevel }
-  | { kind: 'run'; id: number; feeds: WireFeeds; fetches?: string[] };
+  /** one or more batches, run one after another (one ORT run each): fewer IPC round trips */
+  | { kind: 'run'; id: number; feeds: WireFeeds[]; fetches?: string[] };
 
 /** child -> engine */
 export type FromChild =
   | { kind: 'ready' }
   | { kind: 'loaded'; inputNames: string[]; outputNames: string[]; vmSizeKb: number; rssKb: number }
-  | { kind: 'result'; id: number; outputs: WireFeeds }
+  | { kind: 'result'; id: number; outputs: WireFeeds[] }
   | { kind: 'error'; id: number | null; error: ErrorData };

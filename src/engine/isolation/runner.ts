@@ -130,7 +130,7 @@ const STDERR_MEMORY = /out of memory|bad_alloc|Allocation failed|Cannot allocate
 
 interface Pending {
   id: number;
-  resolve: (out: WireFeeds) => void;
+  resolve: (out: WireFeeds[]) => void;
   reject: (err: ArbiterError) => void;
   timer: NodeJS.Timeout | null;
 }
@@ -303,24 +303,35 @@ export class IsolatedSession {
   }
 
   /** Run one batch. Rejects with E_TIMEOUT, E_MEMORY_LIMIT, E_MODEL_RUNTIME or E_WORKER_CRASH. */
-  run(feeds: WireFeeds, fetches?: string[]): Promise<WireFeeds> {
+  async run(feeds: WireFeeds, fetches?: string[]): Promise<WireFeeds> {
+    return (await this.runMany([feeds], fetches))[0]!;
+  }
+
+  /**
+   * Run several batches in one IPC round trip: the child runs them one after another, one ORT
+   * run per batch (batch composition is unchanged), and returns their outputs in order. The
+   * per-batch timeout applies to the group as batchTimeoutMs x batches. A failure fails the
+   * whole group (details.batchInGroup says which batch).
+   */
+  runMany(feeds: WireFeeds[], fetches?: string[]): Promise<WireFeeds[]> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed) return Promise.reject(new ArbiterError('E_INTERNAL', 'run() on a closed IsolatedSession'));
-    if (this.#pending) return Promise.reject(new ArbiterError('E_INTERNAL', 'IsolatedSession.run() called while a batch is running; await each run'));
+    if (this.#pending || this.#pendingLoad) return Promise.reject(new ArbiterError('E_INTERNAL', 'IsolatedSession.run() called while a batch is running; await each run'));
+    if (feeds.length === 0) return Promise.resolve([]);
     const id = this.#nextId++;
     const t0 = performance.now();
-    return new Promise<WireFeeds>((resolve, reject) => {
-      const batchMs = this.#limits.batchTimeoutMs;
+    return new Promise<WireFeeds[]>((resolve, reject) => {
+      const batchMs = this.#limits.batchTimeoutMs === undefined ? undefined : this.#limits.batchTimeoutMs * feeds.length;
       const timer = batchMs === undefined
         ? null
         : setTimeout(() => {
-          this.#fail(new ArbiterError('E_TIMEOUT', `a batch exceeded its wall-clock limit: expected to finish within ${batchMs} ms, still running after ${Math.round(performance.now() - t0)} ms (killed)`, { limitMs: batchMs, scope: 'batch', batch: id }));
+          this.#fail(new ArbiterError('E_TIMEOUT', `a batch exceeded its wall-clock limit: expected to finish within ${this.#limits.batchTimeoutMs} ms per batch (${batchMs} ms for ${feeds.length}), still running after ${Math.round(performance.now() - t0)} ms (killed)`, { limitMs: this.#limits.batchTimeoutMs, scope: 'batch', batches: feeds.length }));
         }, batchMs);
       this.#pending = {
         id,
         timer,
         resolve: (out) => {
-          this.stats.batches += 1;
+          this.stats.batches += out.length;
           this.stats.runMs += performance.now() - t0;
           resolve(out);
         },

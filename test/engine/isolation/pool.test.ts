@@ -62,6 +62,22 @@ describe('IsolatedPool', () => {
     await pool.close();
   });
 
+  it('sends several batches per message (batchesPerMessage) with identical outputs, in batch order', async () => {
+    const pool = new IsolatedPool({ size: 1, limits: { wallClockMs: 30_000, memoryLimitMb: 512 }, batchesPerMessage: 3 });
+    const got: Buffer[] = [];
+    const r = await pool.run({
+      submission: 'g', model: goodModel(2), batches: 8, feeds,
+      onBatch: (i, out) => {
+        expect(i).toBe(got.length);
+        const y = out.Y!.data as Float32Array;
+        got.push(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+      },
+    });
+    expect(r).toEqual({ ok: true });
+    expect(Buffer.concat(got).equals(await reference(goodModel(2), 8, 0))).toBe(true);
+    await pool.close();
+  });
+
   it('fails a submission whose onBatch throws, with that error, and goes on', async () => {
     const pool = new IsolatedPool({ size: 1, limits: { wallClockMs: 30_000, memoryLimitMb: 512 } });
     const bad = await pool.run({
