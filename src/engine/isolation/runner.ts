@@ -1,7 +1,7 @@
 // Runs one submission's inference in a child process that the OS can limit and the engine can
 // kill. Aborting an ORT run inside a worker thread aborts the whole process (stack-facts §4), so
 // hard limits need a process boundary:
-// - wall clock: a deadline for the whole submission (spawn + load + every batch) and an optional
+// - wall clock: a deadline for the whole submission (load + every batch) and an optional
 //   one per batch; on expiry the child gets SIGKILL and the submission fails with E_TIMEOUT;
 // - memory: RLIMIT_AS set before exec (prlimit, or `ulimit -v` in sh) makes any huge allocation
 //   fail inside ORT, which reports it (E_MEMORY_LIMIT); VmRSS is polled from /proc and the child
@@ -18,7 +18,7 @@ import type { FromChild, GraphOptimizationLevel, ToChild, WireFeeds } from './pr
 export type { WireFeeds, WireTensor, WireTensorData, WireTensorType, GraphOptimizationLevel } from './protocol.ts';
 
 export interface IsolationLimits {
-  /** wall clock for the whole submission, from spawn to the last batch (ms) */
+  /** wall clock for the whole submission, from the child being up (model load) to the last batch (ms) */
   wallClockMs: number;
   /** wall clock for one batch (ms); none when omitted */
   batchTimeoutMs?: number;
