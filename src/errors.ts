@@ -32,7 +32,7 @@ export const ERROR_CODES = {
   E_CONTEXT_LENGTH: { exit: 3, summary: "The model's maximum context (config.json) is shorter than the benchmark's context length." },
   E_TAR_UNSAFE: { exit: 3, summary: 'A submission .tar is malformed or unsafe: absolute path, "..", a link pointing out, a device, too large.' },
   E_CHAT_DATA: { exit: 3, summary: 'A chat / choice / text dataset row is malformed (with its line number): bad JSON, unknown role, empty conversation.' },
-  E_WORKER_CRASH: { exit: 1, summary: 'A worker thread died while running a submission.' },
+  E_WORKER_CRASH: { exit: 1, summary: 'A worker thread or inference child process died while running a submission.' },
   E_RESUME: { exit: 3, summary: 'A run cannot be resumed: unknown, or its spec, dataset or benchmark differs from the one given.' },
   E_STORE: { exit: 3, summary: 'The SQLite store is unreadable, from a newer arbiter, or has no such run.' },
   E_REWARDS_INPUT: { exit: 3, summary: 'Reward allocation got bad input: invalid rewards spec values, a missing or malformed stake, a non-finite score.' },
@@ -43,6 +43,12 @@ export const ERROR_CODES = {
   E_RECEIPT_KEY: { exit: 3, summary: 'A key file is missing, unreadable, not an Ed25519 PEM key, or would be overwritten.' },
   E_CONSENSUS_INPUT: { exit: 3, summary: 'Consensus cannot run: no usable receipts, a validator without a stake or id, malformed stakes file.' },
   E_CONSENSUS_MISMATCH: { exit: 4, summary: 'Some receipts differ from the others in spec hash, dataset commitment or submission set (reported, not mixed).' },
+  E_TIMEOUT: { exit: 3, summary: "A submission ran past its wall-clock limit (whole submission or one batch) and was killed." },
+  E_MEMORY_LIMIT: { exit: 3, summary: "A submission's inference used more memory than its limit and was stopped or killed." },
+  E_SHARD_INVALID: { exit: 2, summary: 'A shard selector (`--shard i/N`, JOB_COMPLETION_INDEX) is malformed or out of range.' },
+  E_SHARD_PART: { exit: 3, summary: 'A partial-result file is unreadable, not a partial result, or from an unknown format version.' },
+  E_SHARD_MISMATCH: { exit: 3, summary: 'Partial results to merge differ in spec, dataset, shard count or fingerprint, or a shard is missing or repeated.' },
+  E_LEASE: { exit: 4, summary: 'The run is held by another live process (its lease has not expired), or this process lost its lease.' },
   E_INTERNAL: { exit: 1, summary: 'A bug in arbiter. Please report it with the command and its output.' },
 } as const satisfies Record<string, { exit: number; summary: string }>;
 

@@ -1,10 +1,12 @@
 // Writes ONNX models from code: the demo submissions, the bench models and every test model are
 // built here, so that nothing is downloaded and every weight comes from a seeded generator.
-import { encodeModel, ONNX_DTYPE, type OnnxAttribute, type OnnxDtypeName, type OnnxTensor, type OnnxValueInfo } from './proto.ts';
+import { encodeModel, ONNX_DTYPE, type OnnxAttribute, type OnnxGraph, type OnnxDtypeName, type OnnxTensor, type OnnxValueInfo } from './proto.ts';
 
 export type Dim = number | string;
 export interface TensorSpec { name: string; dtype: OnnxDtypeName; shape: Dim[] }
-export type AttrValue = number | number[] | string | { floats: number[] } | { tensor: InitTensor };
+export type AttrValue = number | number[] | string | { floats: number[] } | { tensor: InitTensor } | { graph: GraphSpec };
+/** A subgraph (the body of Loop / If / Scan): same shape as a model's graph, without opset or IR version. */
+export interface GraphSpec { name?: string; inputs: TensorSpec[]; outputs: TensorSpec[]; nodes: NodeSpec[]; initializers?: InitTensor[] }
 export interface NodeSpec { op: string; inputs: string[]; outputs: string[]; attrs?: Record<string, AttrValue>; domain?: string; name?: string }
 export interface InitTensor { name: string; dtype: OnnxDtypeName; dims: number[]; data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array }
 export interface ModelSpec {
@@ -43,7 +45,25 @@ function attribute(name: string, v: AttrValue): OnnxAttribute & Record<string, u
   if (typeof v === 'string') return { name, type: 3, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: 7, ints: v };
   if ('floats' in v) return { name, type: 6, floats: v.floats };
+  if ('graph' in v) return { name, type: 5, g: graphProto(v.graph) };
   return { name, type: 4, t: tensorProto(v.tensor) };
+}
+
+function graphProto(g: GraphSpec): OnnxGraph {
+  return {
+    name: g.name ?? 'graph',
+    node: g.nodes.map((n, i) => ({
+      name: n.name ?? `${n.op}_${i}`,
+      opType: n.op,
+      domain: n.domain ?? '',
+      input: n.inputs,
+      output: n.outputs,
+      attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
+    })),
+    initializer: (g.initializers ?? []).map(tensorProto),
+    input: g.inputs.map(valueInfo),
+    output: g.outputs.map(valueInfo),
+  };
 }
 
 /** Encode a model spec as ONNX bytes (IR 8, opset 17 unless given). */

@@ -1,0 +1,175 @@
+// A pool of warm inference child processes (IsolatedSession), one per core, for the engine's
+// (submission, chunk of batches) tasks. It keeps the per-submission wall clock across all the
+// tasks of a submission (whichever child runs them), prefers the child that already has a
+// submission's model loaded, reuses a healthy child for the next submission (loadNext, ~2 ms
+// instead of a ~1 s process start) and replaces children that were killed. A submission error
+// never rejects: `run` resolves with the error as data and the submission's other tasks stop.
+import { ArbiterError, toErrorData, type ErrorData } from '../../errors.ts';
+import { IsolatedSession, type IsolationLimits } from './runner.ts';
+import type { GraphOptimizationLevel, WireFeeds } from './protocol.ts';
+
+export interface IsolatedPoolOptions {
+  /** number of child processes (one per core: each runs ORT with one thread) */
+  size: number;
+  /** limits per submission; wallClockMs spans every task of the submission */
+  limits: IsolationLimits;
+  graphOptimizationLevel?: GraphOptimizationLevel;
+  rssPollMs?: number;
+  /**
+   * batches sent to a child per IPC message (default 1): with small spec batches, several per
+   * message save round trips; each batch is still its own ORT run and onBatch call, in order
+   */
+  batchesPerMessage?: number;
+}
+
+/** One task: `batches` consecutive batches of one submission. */
+export interface SubmissionTask {
+  /** the submission id (sha256 hex); tasks with the same id share the wall clock and a failure */
+  submission: string;
+  /** a model file path (preferred) or bytes */
+  model: string | Uint8Array;
+  /** how many batches this task runs */
+  batches: number;
+  /** the inputs of the task's batch i (0-based), built when needed */
+  feeds: (i: number) => WireFeeds | Promise<WireFeeds>;
+  /** called with batch i's outputs, in batch order, before batch i + 1 is sent */
+  onBatch: (i: number, outputs: WireFeeds) => void | Promise<void>;
+  fetches?: string[];
+}
+
+export type TaskOutcome = { ok: true } | { ok: false; error: ErrorData };
+
+interface Slot {
+  session: IsolatedSession | null;
+  loaded: string | null; // submission id whose model the session holds
+  busyWith: string | null;
+}
+
+interface Queued {
+  task: SubmissionTask;
+  resolve: (o: TaskOutcome) => void;
+}
+
+export class IsolatedPool {
+  readonly #opts: IsolatedPoolOptions;
+  readonly #slots: Slot[];
+  readonly #queue: Queued[] = [];
+  readonly #started = new Map<string, number>(); // submission -> performance.now() of its first task
+  readonly #failed = new Map<string, ErrorData>();
+  #closed = false;
+  /** children started so far and models loaded into warm children */
+  readonly stats = { spawned: 0, reloads: 0, tasks: 0 };
+
+  constructor(opts: IsolatedPoolOptions) {
+    if (!Number.isInteger(opts.size) || opts.size < 1) throw new ArbiterError('E_USAGE', `pool size must be a positive integer, found ${opts.size}`);
+    const per = opts.batchesPerMessage ?? 1;
+    if (!Number.isInteger(per) || per < 1) throw new ArbiterError('E_USAGE', `batchesPerMessage must be a positive integer, found ${per}`);
+    this.#opts = opts;
+    this.#slots = Array.from({ length: opts.size }, () => ({ session: null, loaded: null, busyWith: null }));
+  }
+
+  /** The first error a submission failed with, or null. */
+  failureOf(submission: string): ErrorData | null {
+    return this.#failed.get(submission) ?? null;
+  }
+
+  /** Queue a task. Resolves when it has finished or failed; never rejects for a submission's fault. */
+  run(task: SubmissionTask): Promise<TaskOutcome> {
+    if (this.#closed) return Promise.reject(new ArbiterError('E_INTERNAL', 'IsolatedPool.run() after close()'));
+    return new Promise<TaskOutcome>((resolve) => {
+      this.#queue.push({ task, resolve });
+      this.#pump();
+    });
+  }
+
+  /** Kill every child. Tasks still queued resolve as cancelled (E_INTERNAL 'pool closed'). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const q of this.#queue.splice(0)) q.resolve({ ok: false, error: { code: 'E_INTERNAL', message: 'the inference pool was closed before this task ran' } });
+    await Promise.all(this.#slots.map((s) => s.session?.close()));
+  }
+
+  #pump(): void {
+    for (const slot of this.#slots) {
+      if (slot.busyWith !== null || this.#queue.length === 0) continue;
+      // Affinity: a task of the submission this child already holds, else the oldest task.
+      let k = this.#queue.findIndex((q) => q.task.submission === slot.loaded);
+      if (k < 0 || (slot.session?.failure ?? null) !== null) k = 0;
+      const [q] = this.#queue.splice(k, 1);
+      slot.busyWith = q!.task.submission;
+      void this.#runOn(slot, q!.task).then((outcome) => {
+        slot.busyWith = null;
+        q!.resolve(outcome);
+        if (!this.#closed) this.#pump();
+      });
+    }
+  }
+
+  async #runOn(slot: Slot, task: SubmissionTask): Promise<TaskOutcome> {
+    this.stats.tasks++;
+    const id = task.submission;
+    const prior = this.#failed.get(id);
+    if (prior) return { ok: false, error: prior };
+    const { limits } = this.#opts;
+    // The submission's clock starts when its model starts loading in its first child (a process
+    // start is not counted); later tasks, in any child, get what is left of it.
+    const now = performance.now();
+    const started = this.#started.get(id);
+    const remaining = started === undefined ? limits.wallClockMs : started + limits.wallClockMs - now;
+    if (remaining <= 0) {
+      return this.#fail(id, { code: 'E_TIMEOUT', message: `the submission exceeded its wall-clock limit: expected to finish within ${limits.wallClockMs} ms, still running after ${Math.round(now - started!)} ms`, details: { limitMs: limits.wallClockMs, scope: 'submission' } });
+    }
+    try {
+      if (slot.session && slot.session.failure === null && slot.loaded === id) {
+        // the model is loaded and its clock (set at load) already counts toward this submission
+      } else if (slot.session && slot.session.failure === null) {
+        slot.loaded = null;
+        await slot.session.loadNext(task.model, { wallClockMs: remaining, graphOptimizationLevel: this.#opts.graphOptimizationLevel });
+        this.stats.reloads++;
+      } else {
+        await slot.session?.close();
+        slot.session = null;
+        slot.loaded = null;
+        this.stats.spawned++;
+        slot.session = await IsolatedSession.open({
+          model: task.model,
+          limits: { ...limits, wallClockMs: remaining },
+          graphOptimizationLevel: this.#opts.graphOptimizationLevel,
+          rssPollMs: this.#opts.rssPollMs,
+        });
+      }
+      slot.loaded = id;
+      if (!this.#started.has(id)) this.#started.set(id, performance.now() - slot.session.info.loadMs);
+      const per = this.#opts.batchesPerMessage ?? 1;
+      for (let i = 0; i < task.batches; i += per) {
+        const failedMeanwhile = this.#failed.get(id);
+        if (failedMeanwhile) return { ok: false, error: failedMeanwhile };
+        const group: WireFeeds[] = [];
+        for (let j = i; j < Math.min(task.batches, i + per); j++) group.push(await task.feeds(j));
+        const outs = await slot.session.runMany(group, task.fetches);
+        for (let j = 0; j < outs.length; j++) await task.onBatch(i + j, outs[j]!);
+      }
+      return { ok: true };
+    } catch (e) {
+      // Errors thrown by the caller's feeds/onBatch (e.g. E_METRIC_INPUT) fail the submission too.
+      return this.#fail(id, toErrorData(e), slot);
+    }
+  }
+
+  #fail(id: string, err: ErrorData, from?: Slot): TaskOutcome {
+    const first = this.#failed.get(id);
+    if (first) return { ok: false, error: first };
+    // A child's clock was set to what was left of the submission's; report the whole limit.
+    const { wallClockMs } = this.#opts.limits;
+    const started = this.#started.get(id);
+    const error: ErrorData = err.code === 'E_TIMEOUT' && err.details?.scope === 'submission'
+      ? { code: 'E_TIMEOUT', message: `the submission exceeded its wall-clock limit: expected to finish within ${wallClockMs} ms, still running after ${started === undefined ? wallClockMs : Math.round(performance.now() - started)} ms (killed)`, details: { limitMs: wallClockMs, scope: 'submission' } }
+      : err;
+    this.#failed.set(id, error);
+    // Stop the submission's other running tasks now rather than at their next batch.
+    for (const s of this.#slots) {
+      if (s !== from && s.busyWith === id && s.session && s.session.failure === null && s.loaded === id) s.session.abort(error);
+    }
+    return { ok: false, error };
+  }
+}

@@ -1,0 +1,462 @@
+// Runs one submission's inference in a child process that the OS can limit and the engine can
+// kill. Aborting an ORT run inside a worker thread aborts the whole process (stack-facts §4), so
+// hard limits need a process boundary:
+// - wall clock: a deadline for the whole submission (load + every batch) and an optional
+//   one per batch; on expiry the child gets SIGKILL and the submission fails with E_TIMEOUT;
+// - memory: RLIMIT_AS set before exec (prlimit, or `ulimit -v` in sh) makes any huge allocation
+//   fail inside ORT, which reports it (E_MEMORY_LIMIT); VmRSS is polled from /proc and the child
+//   is killed as soon as it exceeds the limit (E_MEMORY_LIMIT), which catches slow growth too.
+// Whatever the child does, the engine process only ever sees a settled promise.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ArbiterError, type ErrorData } from '../../errors.ts';
+import type { FromChild, GraphOptimizationLevel, ToChild, WireFeeds } from './protocol.ts';
+
+export type { WireFeeds, WireTensor, WireTensorData, WireTensorType, GraphOptimizationLevel } from './protocol.ts';
+
+export interface IsolationLimits {
+  /** wall clock for the whole submission, from the child being up (model load) to the last batch (ms) */
+  wallClockMs: number;
+  /** wall clock for one batch (ms); none when omitted */
+  batchTimeoutMs?: number;
+  /** resident memory the child may use (MiB); also sets RLIMIT_AS = this + addressSpaceHeadroomMb */
+  memoryLimitMb: number;
+  /**
+   * virtual address space granted on top of memoryLimitMb: Node + ORT reserve about 1.7 GiB of
+   * address space they never touch (measured: VmSize 1.64 GiB with tsx, 1.0 GiB without)
+   */
+  addressSpaceHeadroomMb?: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Required<Omit<IsolationLimits, 'batchTimeoutMs'>>> = Object.freeze({
+  wallClockMs: 600_000,
+  memoryLimitMb: 2048,
+  addressSpaceHeadroomMb: 2048,
+});
+
+export interface IsolatedSessionOptions {
+  /** a model file path (preferred: nothing big crosses IPC) or the model bytes */
+  model: string | Uint8Array;
+  limits: IsolationLimits;
+  graphOptimizationLevel?: GraphOptimizationLevel;
+  /** how often VmRSS is read (ms); default 20 */
+  rssPollMs?: number;
+  /** how long the child may take to start, before the wall clock begins (ms); default 120000 */
+  startupTimeoutMs?: number;
+  /**
+   * How RLIMIT_AS is set: 'auto' (prlimit if on PATH, else `ulimit -v` in sh on Linux, else
+   * none), or one of them forced ('none' leaves only RSS polling). Default 'auto'.
+   */
+  addressSpaceLimit?: 'auto' | 'prlimit' | 'ulimit' | 'none';
+}
+
+/** How the limits were enforced on this machine, for the run's record and the docs. */
+export interface Enforcement {
+  addressSpace: 'prlimit' | 'ulimit' | 'none';
+  rss: 'proc' | 'none';
+}
+
+export interface IsolatedSessionInfo {
+  pid: number;
+  inputNames: string[];
+  outputNames: string[];
+  enforcement: Enforcement;
+  /** child VmSize / VmRSS right after the session loaded (KiB) */
+  loadedVmSizeKb: number;
+  loadedRssKb: number;
+  /** ms from spawn to a running child (not counted in the wall clock) */
+  startMs: number;
+  /** ms from a running child to a loaded model (counted in the wall clock) */
+  loadMs: number;
+}
+
+const MiB = 1024 * 1024;
+
+function findOnPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
+    const p = join(dir, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* keep looking */
+    }
+  }
+  return null;
+}
+
+let cachedLauncher: { prlimit: string | null; sh: string | null; setpriv: string | null } | null = null;
+function launcher(): { prlimit: string | null; sh: string | null; setpriv: string | null } {
+  cachedLauncher ??= { prlimit: findOnPath('prlimit'), sh: findOnPath('sh'), setpriv: process.platform === 'linux' ? findOnPath('setpriv') : null };
+  return cachedLauncher;
+}
+
+/** The child's entry and the node flags it needs (tsx when running from source). */
+function childCommand(): { entry: string; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = fileURLToPath(new URL(fromSource ? './child.ts' : './child.js', import.meta.url));
+  const execArgv: string[] = [];
+  // V8 reserves ~10 GiB of address space per wasm memory for its trap handler; tsx uses wasm,
+  // so without this flag no RLIMIT_AS below 32 GiB lets the child start.
+  if (process.allowedNodeEnvironmentFlags.has('--disable-wasm-trap-handler')) execArgv.push('--disable-wasm-trap-handler');
+  if (fromSource) execArgv.push('--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href);
+  return { entry, execArgv };
+}
+
+function readRssKb(pid: number): number | null {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+const hasProc = (() => {
+  try {
+    readFileSync('/proc/self/status', 'utf8');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+// Messages a dying child leaves on stderr when memory ran out outside ORT's error path
+// (V8 heap, std::bad_alloc thrown through a callback, glibc).
+const STDERR_MEMORY = /out of memory|bad_alloc|Allocation failed|Cannot allocate memory|heap limit|Fatal process OOM/i;
+
+interface Pending {
+  id: number;
+  resolve: (out: WireFeeds[]) => void;
+  reject: (err: ArbiterError) => void;
+  timer: NodeJS.Timeout | null;
+}
+
+/**
+ * One model loaded in one child process. Runs are sequential (the caller awaits each). After a
+ * limit is hit or the child dies, the session is failed: every pending and later call rejects
+ * with the same ArbiterError, and `failure` holds it as data.
+ */
+export class IsolatedSession {
+  info: IsolatedSessionInfo;
+  #child: ChildProcess;
+  #failure: ArbiterError | null = null;
+  #pending: Pending | null = null;
+  #nextId = 1;
+  #deadlineTimer: NodeJS.Timeout | null;
+  #rssTimer: NodeJS.Timeout | null;
+  #limits: IsolationLimits;
+  #exited: Promise<void>;
+  #closed = false;
+  #pendingLoad: { resolve: () => void; reject: (err: ArbiterError) => void; t0: number } | null = null;
+  /** the number of batches run and the total ms spent in run() (round trip) */
+  readonly stats = { batches: 0, runMs: 0 };
+
+  private constructor(args: {
+    child: ChildProcess; info: IsolatedSessionInfo; limits: IsolationLimits; failure: ArbiterError | null;
+    deadlineTimer: NodeJS.Timeout | null; rssTimer: NodeJS.Timeout | null; exited: Promise<void>;
+  }) {
+    this.#child = args.child;
+    this.info = args.info;
+    this.#limits = args.limits;
+    this.#failure = args.failure;
+    this.#deadlineTimer = args.deadlineTimer;
+    this.#rssTimer = args.rssTimer;
+    this.#exited = args.exited;
+  }
+
+  /** The reason this session failed, as plain data, or null while it is healthy. */
+  get failure(): ErrorData | null {
+    return this.#failure ? this.#failure.toData() : null;
+  }
+
+  /**
+   * Spawn a child under the limits and load the model. Rejects with an ArbiterError:
+   * E_TIMEOUT, E_MEMORY_LIMIT, E_MODEL_FORMAT (ORT refused the model), E_WORKER_CRASH.
+   */
+  static open(opts: IsolatedSessionOptions): Promise<IsolatedSession> {
+    const limits = opts.limits;
+    validateLimits(limits);
+    const t0 = performance.now();
+    const { entry, execArgv } = childCommand();
+    const asBytes = (limits.memoryLimitMb + (limits.addressSpaceHeadroomMb ?? DEFAULT_LIMITS.addressSpaceHeadroomMb)) * MiB;
+    const { prlimit, sh, setpriv } = launcher();
+    // The kernel kills the child when the engine dies (see child.ts), via setpriv (util-linux).
+    const node = setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', process.execPath] : [process.execPath];
+    let command: string;
+    let args: string[];
+    let addressSpace: Enforcement['addressSpace'];
+    const want = opts.addressSpaceLimit ?? 'auto';
+    if (want === 'prlimit' && !prlimit) throw new ArbiterError('E_USAGE', 'addressSpaceLimit "prlimit": expected the prlimit program on PATH, found none');
+    if (want === 'ulimit' && !sh) throw new ArbiterError('E_USAGE', 'addressSpaceLimit "ulimit": expected sh on PATH, found none');
+    if (prlimit && (want === 'auto' || want === 'prlimit')) {
+      command = prlimit;
+      args = [`--as=${asBytes}`, '--', ...node, ...execArgv, entry];
+      addressSpace = 'prlimit';
+    } else if (sh && ((want === 'auto' && process.platform === 'linux') || want === 'ulimit')) {
+      command = sh;
+      args = ['-c', `ulimit -v ${Math.floor(asBytes / 1024)} && exec "$0" "$@"`, ...node, ...execArgv, entry];
+      addressSpace = 'ulimit';
+    } else {
+      command = node[0]!;
+      args = [...node.slice(1), ...execArgv, entry];
+      addressSpace = 'none';
+    }
+    // prlimit, setpriv and `sh -c exec` all exec in place, so child.pid is the node process.
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'advanced',
+      env: { ...process.env, ARBITER_ENGINE_PID: String(process.pid), ARBITER_PDEATHSIG: setpriv ? '1' : '0' },
+    });
+    let stderrTail = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (s: string) => {
+      stderrTail = (stderrTail + s).slice(-4096);
+    });
+
+    return new Promise<IsolatedSession>((resolve, reject) => {
+      let session: IsolatedSession | null = null;
+      let earlyFailure: ArbiterError | null = null;
+      const fail = (err: ArbiterError): void => {
+        if (session) session.#fail(err);
+        else if (!earlyFailure) {
+          earlyFailure = err;
+          stopTimers();
+          child.kill('SIGKILL');
+          reject(err);
+        }
+      };
+      const stopTimers = (): void => {
+        clearTimeout(startupTimer);
+        if (deadlineTimer) clearTimeout(deadlineTimer);
+        if (rssTimer) clearInterval(rssTimer);
+      };
+      // The submission's clock starts when the child is up: a slow process start (a loaded
+      // machine) is the engine's cost, not the model's.
+      let deadlineTimer: NodeJS.Timeout | null = null;
+      let tReady = 0;
+      const startupMs = opts.startupTimeoutMs ?? 120_000;
+      const startupTimer = setTimeout(() => {
+        fail(new ArbiterError('E_WORKER_CRASH', `the inference process did not start: expected it ready within ${startupMs} ms`, { startupTimeoutMs: startupMs }));
+      }, startupMs);
+      const rssLimitKb = limits.memoryLimitMb * 1024;
+      const rssTimer = hasProc
+        ? setInterval(() => {
+          if (child.pid === undefined) return;
+          const rss = readRssKb(child.pid);
+          if (rss !== null && rss > rssLimitKb) {
+            fail(new ArbiterError('E_MEMORY_LIMIT', `the submission exceeded its memory limit: expected at most ${limits.memoryLimitMb} MiB resident, found ${(rss / 1024).toFixed(0)} MiB (killed)`, { limitMb: limits.memoryLimitMb, rssKb: rss }));
+          }
+        }, opts.rssPollMs ?? 20)
+        : null;
+      const exited = new Promise<void>((res) => {
+        child.once('exit', (code, signal) => {
+          stopTimers();
+          const err = crashError(code, signal, stderrTail);
+          fail(err);
+          res();
+        });
+      });
+      child.once('error', (e) => fail(new ArbiterError('E_WORKER_CRASH', `could not start the inference process: ${e.message}`)));
+      child.on('message', (msg: FromChild) => {
+        if (session) {
+          session.#onMessage(msg);
+          return;
+        }
+        if (earlyFailure) return;
+        if (msg.kind === 'ready') {
+          clearTimeout(startupTimer);
+          tReady = performance.now();
+          deadlineTimer = setTimeout(() => {
+            fail(new ArbiterError('E_TIMEOUT', `the submission exceeded its wall-clock limit: expected to finish within ${limits.wallClockMs} ms, still running after ${Math.round(performance.now() - tReady)} ms (killed)`, { limitMs: limits.wallClockMs, scope: 'submission' }));
+          }, limits.wallClockMs);
+          const load: ToChild = { kind: 'load', model: opts.model, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'extended' };
+          child.send(load);
+        } else if (msg.kind === 'loaded') {
+          session = new IsolatedSession({
+            child,
+            limits,
+            failure: null,
+            deadlineTimer,
+            rssTimer,
+            exited,
+            info: {
+              pid: child.pid!,
+              inputNames: msg.inputNames,
+              outputNames: msg.outputNames,
+              enforcement: { addressSpace, rss: hasProc ? 'proc' : 'none' },
+              loadedVmSizeKb: msg.vmSizeKb,
+              loadedRssKb: msg.rssKb,
+              startMs: tReady - t0,
+              loadMs: performance.now() - tReady,
+            },
+          });
+          resolve(session);
+        } else if (msg.kind === 'error') {
+          fail(new ArbiterError(msg.error.code, msg.error.message, msg.error.details));
+        }
+      });
+    });
+  }
+
+  /** Run one batch. Rejects with E_TIMEOUT, E_MEMORY_LIMIT, E_MODEL_RUNTIME or E_WORKER_CRASH. */
+  async run(feeds: WireFeeds, fetches?: string[]): Promise<WireFeeds> {
+    return (await this.runMany([feeds], fetches))[0]!;
+  }
+
+  /**
+   * Run several batches in one IPC round trip: the child runs them one after another, one ORT
+   * run per batch (batch composition is unchanged), and returns their outputs in order. The
+   * per-batch timeout applies to the group as batchTimeoutMs x batches. A failure fails the
+   * whole group (details.batchInGroup says which batch).
+   */
+  runMany(feeds: WireFeeds[], fetches?: string[]): Promise<WireFeeds[]> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#closed) return Promise.reject(new ArbiterError('E_INTERNAL', 'run() on a closed IsolatedSession'));
+    if (this.#pending || this.#pendingLoad) return Promise.reject(new ArbiterError('E_INTERNAL', 'IsolatedSession.run() called while a batch is running; await each run'));
+    if (feeds.length === 0) return Promise.resolve([]);
+    const id = this.#nextId++;
+    const t0 = performance.now();
+    return new Promise<WireFeeds[]>((resolve, reject) => {
+      const batchMs = this.#limits.batchTimeoutMs === undefined ? undefined : this.#limits.batchTimeoutMs * feeds.length;
+      const timer = batchMs === undefined
+        ? null
+        : setTimeout(() => {
+          this.#fail(new ArbiterError('E_TIMEOUT', `a batch exceeded its wall-clock limit: expected to finish within ${this.#limits.batchTimeoutMs} ms per batch (${batchMs} ms for ${feeds.length}), still running after ${Math.round(performance.now() - t0)} ms (killed)`, { limitMs: this.#limits.batchTimeoutMs, scope: 'batch', batches: feeds.length }));
+        }, batchMs);
+      this.#pending = {
+        id,
+        timer,
+        resolve: (out) => {
+          this.stats.batches += out.length;
+          this.stats.runMs += performance.now() - t0;
+          resolve(out);
+        },
+        reject,
+      };
+      const msg: ToChild = fetches ? { kind: 'run', id, feeds, fetches } : { kind: 'run', id, feeds };
+      this.#child.send(msg, (err) => {
+        if (err) this.#fail(new ArbiterError('E_WORKER_CRASH', `the inference process is gone: ${err.message}`));
+      });
+    });
+  }
+
+  /**
+   * Reuse this (healthy) child for the next submission: release the current model, load
+   * `model`, and restart the submission wall clock (`wallClockMs`, default the limit given at
+   * open). Saves the process start (~0.2 s compiled, ~0.6 s under tsx) per submission. Rejects
+   * like open(); a failure leaves the session failed (open a new one).
+   */
+  loadNext(model: string | Uint8Array, opts: { wallClockMs?: number; graphOptimizationLevel?: GraphOptimizationLevel } = {}): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#closed || this.#pending || this.#pendingLoad) {
+      return Promise.reject(new ArbiterError('E_INTERNAL', 'IsolatedSession.loadNext() on a closed or busy session'));
+    }
+    const wallClockMs = opts.wallClockMs ?? this.#limits.wallClockMs;
+    if (this.#deadlineTimer) clearTimeout(this.#deadlineTimer);
+    const t0 = performance.now();
+    this.#deadlineTimer = setTimeout(() => {
+      this.#fail(new ArbiterError('E_TIMEOUT', `the submission exceeded its wall-clock limit: expected to finish within ${wallClockMs} ms, still running after ${Math.round(performance.now() - t0)} ms (killed)`, { limitMs: wallClockMs, scope: 'submission' }));
+    }, wallClockMs);
+    this.stats.batches = 0;
+    this.stats.runMs = 0;
+    return new Promise<void>((resolve, reject) => {
+      this.#pendingLoad = { resolve, reject, t0 };
+      const msg: ToChild = { kind: 'load', model, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'extended' };
+      this.#child.send(msg, (err) => {
+        if (err) this.#fail(new ArbiterError('E_WORKER_CRASH', `the inference process is gone: ${err.message}`));
+      });
+    });
+  }
+
+  /**
+   * Fail this session from outside with `error` (e.g. the submission's shared deadline expired,
+   * or another task of the same submission failed): the child is killed and a running batch
+   * rejects with this error.
+   */
+  abort(error: ErrorData): void {
+    this.#fail(new ArbiterError(error.code, error.message, error.details));
+  }
+
+  /** Stop the child (SIGKILL: it holds nothing worth flushing) and wait until it has exited. */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#stopTimers();
+      if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
+    }
+    await this.#exited;
+  }
+
+  #onMessage(msg: FromChild): void {
+    const load = this.#pendingLoad;
+    if (load && (msg.kind === 'loaded' || (msg.kind === 'error' && msg.id === null))) {
+      this.#pendingLoad = null;
+      if (msg.kind === 'loaded') {
+        this.info = { ...this.info, inputNames: msg.inputNames, outputNames: msg.outputNames, loadedVmSizeKb: msg.vmSizeKb, loadedRssKb: msg.rssKb, startMs: 0, loadMs: performance.now() - load.t0 };
+        load.resolve();
+      } else {
+        const err = new ArbiterError(msg.error.code, msg.error.message, msg.error.details);
+        this.#fail(err); // the previous model is gone and the new one did not load
+        load.reject(err);
+      }
+      return;
+    }
+    const p = this.#pending;
+    if (!p || msg.kind === 'loaded' || msg.kind === 'ready' || msg.id !== p.id) return;
+    if (p.timer) clearTimeout(p.timer);
+    this.#pending = null;
+    if (msg.kind === 'result') p.resolve(msg.outputs);
+    else {
+      const err = new ArbiterError(msg.error.code, msg.error.message, msg.error.details);
+      // A model that hit its memory limit inside ORT may have left the session half-torn;
+      // never reuse it. Ordinary runtime errors keep the session usable.
+      if (err.code === 'E_MEMORY_LIMIT') this.#fail(err);
+      p.reject(err);
+    }
+  }
+
+  #fail(err: ArbiterError): void {
+    if (this.#failure || this.#closed) return;
+    this.#failure = err;
+    this.#stopTimers();
+    this.#child.kill('SIGKILL');
+    const p = this.#pending;
+    this.#pending = null;
+    if (p) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(err);
+    }
+    const load = this.#pendingLoad;
+    this.#pendingLoad = null;
+    load?.reject(err);
+  }
+
+  #stopTimers(): void {
+    if (this.#deadlineTimer) clearTimeout(this.#deadlineTimer);
+    if (this.#rssTimer) clearInterval(this.#rssTimer);
+    if (this.#pending?.timer) clearTimeout(this.#pending.timer);
+  }
+}
+
+function crashError(code: number | null, signal: NodeJS.Signals | null, stderrTail: string): ArbiterError {
+  const how = signal ? `signal ${signal}` : `exit code ${code}`;
+  const tail = stderrTail.trim().split('\n').slice(-3).join(' | ').slice(0, 500);
+  if (STDERR_MEMORY.test(stderrTail)) {
+    return new ArbiterError('E_MEMORY_LIMIT', `the inference process ran out of memory under its limit and died (${how}): ${tail}`, { signal, exitCode: code });
+  }
+  return new ArbiterError('E_WORKER_CRASH', `the inference process died unexpectedly (${how})${tail ? `: ${tail}` : ''}`, { signal, exitCode: code });
+}
+
+function validateLimits(l: IsolationLimits): void {
+  const bad = (what: string, v: unknown): never => {
+    throw new ArbiterError('E_USAGE', `isolation limit ${what} must be a positive finite number, found ${String(v)}`);
+  };
+  if (!(Number.isFinite(l.wallClockMs) && l.wallClockMs > 0)) bad('wallClockMs', l.wallClockMs);
+  if (!(Number.isFinite(l.memoryLimitMb) && l.memoryLimitMb > 0)) bad('memoryLimitMb', l.memoryLimitMb);
+  if (l.batchTimeoutMs !== undefined && !(Number.isFinite(l.batchTimeoutMs) && l.batchTimeoutMs > 0)) bad('batchTimeoutMs', l.batchTimeoutMs);
+  if (l.addressSpaceHeadroomMb !== undefined && !(Number.isFinite(l.addressSpaceHeadroomMb) && l.addressSpaceHeadroomMb >= 0)) bad('addressSpaceHeadroomMb', l.addressSpaceHeadroomMb);
+}

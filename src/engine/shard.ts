@@ -1,0 +1,419 @@
+// Sharding across machines, as pure functions:
+// - which slice of the work `--shard i/N` (or `--shard auto/N` with JOB_COMPLETION_INDEX, as a
+//   Kubernetes Indexed Job sets it) scores: whole submissions, or ranges of the fixed batch
+//   plan within every submission (for very large sets);
+// - the partial-result file a shard writes (mergeable metric states, never finals) and its
+//   validation;
+// - mergeParts: refuses parts that do not belong together (spec, dataset, shard count, plan,
+//   fingerprint, missing or repeated shards) and merges states in one fixed order (submission id,
+//   then batch order), so the result cannot depend on the order the parts are given in.
+// Slices are cut at batch boundaries: the batch plan is part of the benchmark and a shard never
+// changes what a batch contains.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ArbiterError, type ErrorData } from '../errors.ts';
+
+// ---- shard selectors -----------------------------------------------------------------------
+
+/** Shard `index` (0-based, as JOB_COMPLETION_INDEX) of `count`. */
+export interface ShardSelector {
+  index: number;
+  count: number;
+}
+
+/** The largest shard count accepted (a sanity bound, not a design limit). */
+export const MAX_SHARDS = 10_000;
+
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
+
+function parseCount(text: string, what: string): number {
+  if (!DECIMAL.test(text)) throw new ArbiterError('E_SHARD_INVALID', `${what}: expected a shard count as a positive decimal integer, found "${text}"`);
+  const n = Number(text);
+  if (n < 1 || n > MAX_SHARDS) throw new ArbiterError('E_SHARD_INVALID', `${what}: expected a shard count from 1 to ${MAX_SHARDS}, found ${n}`);
+  return n;
+}
+
+function parseIndex(text: string, count: number, what: string): number {
+  if (!DECIMAL.test(text)) throw new ArbiterError('E_SHARD_INVALID', `${what}: expected a 0-based shard index as a decimal integer, found "${text}"`);
+  const i = Number(text);
+  if (i >= count) throw new ArbiterError('E_SHARD_INVALID', `${what}: expected a shard index from 0 to ${count - 1} (0-based), found ${i}`);
+  return i;
+}
+
+/**
+ * Parse a `--shard` value: `i/N` (0-based index i of N shards), or `auto/N` to take i from
+ * JOB_COMPLETION_INDEX in `env` (Kubernetes Indexed Jobs set it on every pod).
+ */
+export function parseShard(text: string, env: Readonly<Record<string, string | undefined>> = process.env): ShardSelector {
+  const m = /^([^/]+)\/([^/]+)$/.exec(text.trim());
+  if (!m) throw new ArbiterError('E_SHARD_INVALID', `--shard: expected "i/N" (e.g. "0/3") or "auto/N", found "${text}"`);
+  const count = parseCount(m[2]!, '--shard');
+  if (m[1] === 'auto') return shardFromEnv(count, env);
+  return { index: parseIndex(m[1]!, count, '--shard'), count };
+}
+
+/** The shard of an Indexed Job pod: index from JOB_COMPLETION_INDEX, count given. */
+export function shardFromEnv(count: number, env: Readonly<Record<string, string | undefined>> = process.env): ShardSelector {
+  const raw = env.JOB_COMPLETION_INDEX;
+  if (raw === undefined || raw === '') {
+    throw new ArbiterError('E_SHARD_INVALID', '--shard auto/N: expected the environment variable JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job), found it unset');
+  }
+  return { index: parseIndex(raw.trim(), count, 'JOB_COMPLETION_INDEX'), count };
+}
+
+export function formatShard(s: ShardSelector): string {
+  return `${s.index}/${s.count}`;
+}
+
+// ---- the slice -----------------------------------------------------------------------------
+
+/**
+ * 'submission': whole submissions, dealt round-robin in submission-id order.
+ * 'rows': every submission, on a contiguous range of the batch plan (for very large sets).
+ */
+export type ShardMode = 'submission' | 'rows';
+
+/** Batches [batchStart, batchEnd) of the fixed batch plan, for one submission. */
+export interface WorkUnit {
+  submission: string;
+  batchStart: number;
+  batchEnd: number;
+}
+
+export interface ShardPlan {
+  /** submission ids (sha256 hex); order does not matter, they are sorted */
+  submissions: readonly string[];
+  /** the number of batches in the benchmark's fixed batch plan */
+  batchCount: number;
+  count: number;
+  mode: ShardMode;
+}
+
+/** A default mode: whole submissions when there are at least as many as shards, else rows. */
+export function chooseShardMode(submissionCount: number, shardCount: number): ShardMode {
+  return submissionCount >= shardCount ? 'submission' : 'rows';
+}
+
+function sortedUnique(ids: readonly string[]): string[] {
+  const s = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (let i = 1; i < s.length; i++) {
+    if (s[i] === s[i - 1]) throw new ArbiterError('E_INTERNAL', `shard plan: submission ${s[i]} listed twice`);
+  }
+  return s;
+}
+
+function checkPlan(plan: ShardPlan): void {
+  if (!Number.isInteger(plan.batchCount) || plan.batchCount < 0) throw new ArbiterError('E_INTERNAL', `shard plan: batchCount must be an integer >= 0, found ${plan.batchCount}`);
+  if (!Number.isInteger(plan.count) || plan.count < 1 || plan.count > MAX_SHARDS) throw new ArbiterError('E_SHARD_INVALID', `shard plan: expected a shard count from 1 to ${MAX_SHARDS}, found ${plan.count}`);
+}
+
+/** Batch range [start, end) of shard `index` when `batchCount` batches are cut into `count` contiguous ranges. */
+export function batchRange(batchCount: number, index: number, count: number): [number, number] {
+  // Integer arithmetic only: floor(i * B / N) is exact for any B, N below 2^26.
+  return [Math.floor((index * batchCount) / count), Math.floor(((index + 1) * batchCount) / count)];
+}
+
+/** The work of one shard, in (submission id, batchStart) order. Empty ranges are left out. */
+export function shardUnits(plan: ShardPlan, index: number): WorkUnit[] {
+  checkPlan(plan);
+  if (!Number.isInteger(index) || index < 0 || index >= plan.count) throw new ArbiterError('E_SHARD_INVALID', `expected a shard index from 0 to ${plan.count - 1}, found ${index}`);
+  const subs = sortedUnique(plan.submissions);
+  const units: WorkUnit[] = [];
+  if (plan.mode === 'submission') {
+    subs.forEach((submission, k) => {
+      if (k % plan.count === index && plan.batchCount > 0) units.push({ submission, batchStart: 0, batchEnd: plan.batchCount });
+    });
+  } else {
+    const [batchStart, batchEnd] = batchRange(plan.batchCount, index, plan.count);
+    if (batchEnd > batchStart) for (const submission of subs) units.push({ submission, batchStart, batchEnd });
+  }
+  return units;
+}
+
+/** Rows [rowStart, rowEnd) of a unit, for a batch plan of `batchSize` rows over `rowCount` rows. */
+export function unitRows(unit: WorkUnit, batchSize: number, rowCount: number): [number, number] {
+  return [Math.min(unit.batchStart * batchSize, rowCount), Math.min(unit.batchEnd * batchSize, rowCount)];
+}
+
+/** sha256 of the plan (sorted submissions, batch count, shard count, mode): equal plans, equal hashes. */
+export function planHash(plan: ShardPlan): string {
+  checkPlan(plan);
+  return createHash('sha256')
+    .update(canonicalJson({ batchCount: plan.batchCount, count: plan.count, mode: plan.mode, submissions: sortedUnique(plan.submissions) }))
+    .digest('hex');
+}
+
+// ---- the partial-result file ---------------------------------------------------------------
+
+export const PART_FORMAT = 'arbiter-partial-result';
+export const PART_VERSION = 1;
+
+/** Metric states of one unit: split name -> metric key -> the metric's JSON state. */
+export type SplitStates = Record<string, Record<string, unknown>>;
+
+export interface PartUnit extends WorkUnit {
+  status: 'scored' | 'failed';
+  /** for failed units: why (E_TIMEOUT, E_MEMORY_LIMIT, ...) */
+  error: ErrorData | null;
+  /** empty for failed units */
+  states: SplitStates;
+}
+
+/** Fingerprint fields as in the run's fingerprint (engine, onnxruntime, node, cpu, specHash, ...). */
+export type PartFingerprint = Record<string, string | number>;
+
+export interface PartialResult {
+  format: typeof PART_FORMAT;
+  version: typeof PART_VERSION;
+  benchmark: { id: string; version: number; specHash: string };
+  datasetSha256: string;
+  fingerprint: PartFingerprint;
+  shard: { index: number; count: number; mode: ShardMode; planHash: string };
+  batchCount: number;
+  /** every submission of the plan (sorted), not only this shard's */
+  submissions: string[];
+  units: PartUnit[];
+}
+
+const errorDataSchema = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() });
+const partSchema = z.object({
+  format: z.literal(PART_FORMAT),
+  version: z.literal(PART_VERSION),
+  benchmark: z.object({ id: z.string(), version: z.number().int(), specHash: z.string() }).strict(),
+  datasetSha256: z.string(),
+  fingerprint: z.record(z.string(), z.union([z.string(), z.number()])),
+  shard: z.object({
+    index: z.number().int().nonnegative(),
+    count: z.number().int().positive().max(MAX_SHARDS),
+    mode: z.enum(['submission', 'rows']),
+    planHash: z.string(),
+  }).strict(),
+  batchCount: z.number().int().nonnegative(),
+  submissions: z.array(z.string()),
+  units: z.array(z.object({
+    submission: z.string(),
+    batchStart: z.number().int().nonnegative(),
+    batchEnd: z.number().int().nonnegative(),
+    status: z.enum(['scored', 'failed']),
+    error: errorDataSchema.nullable(),
+    states: z.record(z.string(), z.record(z.string(), z.unknown())),
+  }).strict()),
+}).strict();
+
+/** Build a shard's partial result (units are sorted; the plan hash is computed here). */
+export function makePart(args: {
+  benchmark: PartialResult['benchmark'];
+  datasetSha256: string;
+  fingerprint: PartFingerprint;
+  plan: ShardPlan;
+  index: number;
+  units: PartUnit[];
+}): PartialResult {
+  const units = [...args.units].sort(compareUnits);
+  return {
+    format: PART_FORMAT,
+    version: PART_VERSION,
+    benchmark: args.benchmark,
+    datasetSha256: args.datasetSha256,
+    fingerprint: args.fingerprint,
+    shard: { index: args.index, count: args.plan.count, mode: args.plan.mode, planHash: planHash(args.plan) },
+    batchCount: args.plan.batchCount,
+    submissions: sortedUnique(args.plan.submissions),
+    units,
+  };
+}
+
+/** The file text: canonical JSON (sorted keys) plus a newline, so equal parts are equal bytes. */
+export function serializePart(part: PartialResult): string {
+  return `${canonicalJson(part)}\n`;
+}
+
+/** Parse and validate a part file's text. `source` (a path) goes into error messages. */
+export function parsePart(text: string, source = 'partial result'): PartialResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ArbiterError('E_SHARD_PART', `${source}: expected JSON, found a parse error: ${(e as Error).message}`, { source });
+  }
+  const format = (raw as { format?: unknown } | null)?.format;
+  if (format !== PART_FORMAT) throw new ArbiterError('E_SHARD_PART', `${source}: expected format "${PART_FORMAT}", found ${JSON.stringify(format)}`, { source });
+  const version = (raw as { version?: unknown }).version;
+  if (version !== PART_VERSION) throw new ArbiterError('E_SHARD_PART', `${source}: expected partial-result version ${PART_VERSION}, found ${JSON.stringify(version)}`, { source });
+  const r = partSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new ArbiterError('E_SHARD_PART', `${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { source, issues: r.error.issues.length });
+  }
+  return r.data as PartialResult;
+}
+
+// ---- merging -------------------------------------------------------------------------------
+
+/** Fingerprint fields that may differ between parts when the caller allows mixed hardware. */
+export type TolerableField = 'cpu' | 'node' | 'platform' | 'arch';
+
+export interface MergeOptions {
+  /**
+   * Merge two states of one metric. Called in a fixed order: for each submission (by id), for
+   * each split and metric key (sorted), folding the units in batch order: merge(merge(u0, u1), u2).
+   */
+  merge: (a: unknown, b: unknown, at: { split: string; metric: string; submission: string }) => unknown;
+  /**
+   * Fingerprint fields allowed to differ (default none: different CPUs may give different bits).
+   * The merged fingerprint then lists the distinct values, sorted, joined with " + ".
+   */
+  tolerate?: readonly TolerableField[];
+}
+
+export interface MergedSubmission {
+  submission: string;
+  status: 'scored' | 'failed';
+  error: ErrorData | null;
+  /** merged states (empty when failed) */
+  states: SplitStates;
+}
+
+export interface MergedResult {
+  benchmark: PartialResult['benchmark'];
+  datasetSha256: string;
+  fingerprint: PartFingerprint;
+  shardCount: number;
+  mode: ShardMode;
+  batchCount: number;
+  /** in submission-id order */
+  submissions: MergedSubmission[];
+}
+
+function mismatch(message: string, details?: Record<string, unknown>): ArbiterError {
+  return new ArbiterError('E_SHARD_MISMATCH', message, details);
+}
+
+function compareUnits(a: WorkUnit, b: WorkUnit): number {
+  if (a.submission !== b.submission) return a.submission < b.submission ? -1 : 1;
+  return a.batchStart - b.batchStart;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/**
+ * Merge the parts of one sharded run into the states a single-machine run would have produced.
+ * Throws E_SHARD_MISMATCH when the parts do not form exactly one complete, consistent set.
+ */
+export function mergeParts(parts: readonly PartialResult[], opts: MergeOptions): MergedResult {
+  if (parts.length === 0) throw mismatch('merge: expected at least one partial result, found none');
+  // Everything below reads the parts in shard-index order, never in the order given.
+  const sorted = [...parts].sort((a, b) => a.shard.index - b.shard.index);
+  const first = sorted[0]!;
+  const tolerate = new Set<string>(opts.tolerate ?? []);
+
+  for (const p of sorted) {
+    const at = `shard ${p.shard.index}/${p.shard.count}`;
+    if (!same(p.benchmark, first.benchmark)) {
+      throw mismatch(`merge: parts come from different benchmark specs: expected ${first.benchmark.id} v${first.benchmark.version} spec ${first.benchmark.specHash}, found ${p.benchmark.id} v${p.benchmark.version} spec ${p.benchmark.specHash} in ${at}`, { field: 'benchmark' });
+    }
+    if (p.datasetSha256 !== first.datasetSha256) {
+      throw mismatch(`merge: parts come from different datasets: expected sha256 ${first.datasetSha256}, found ${p.datasetSha256} in ${at}`, { field: 'datasetSha256' });
+    }
+    if (p.shard.count !== first.shard.count) {
+      throw mismatch(`merge: parts come from different shard counts: expected ${first.shard.count}, found ${p.shard.count} in ${at}`, { field: 'shard.count' });
+    }
+    if (p.shard.mode !== first.shard.mode || p.batchCount !== first.batchCount || !same(p.submissions, first.submissions) || p.shard.planHash !== first.shard.planHash) {
+      throw mismatch(`merge: parts were cut from different plans (mode, batch count or submission list): expected plan ${first.shard.planHash}, found ${p.shard.planHash} in ${at}`, { field: 'plan' });
+    }
+    const keys = [...new Set([...Object.keys(first.fingerprint), ...Object.keys(p.fingerprint)])].sort();
+    for (const k of keys) {
+      if (tolerate.has(k)) continue;
+      if (first.fingerprint[k] !== p.fingerprint[k]) {
+        throw mismatch(`merge: parts were scored under different fingerprints: expected ${k} = ${JSON.stringify(first.fingerprint[k])}, found ${JSON.stringify(p.fingerprint[k])} in ${at}`, { field: `fingerprint.${k}` });
+      }
+    }
+  }
+  const count = first.shard.count;
+  const plan: ShardPlan = { submissions: first.submissions, batchCount: first.batchCount, count, mode: first.shard.mode };
+  if (planHash(plan) !== first.shard.planHash) throw mismatch(`merge: the plan hash ${first.shard.planHash} does not match the plan the parts describe (${planHash(plan)})`, { field: 'plan' });
+  for (let i = 0; i < sorted.length; i++) {
+    const idx = sorted[i]!.shard.index;
+    if (i > 0 && idx === sorted[i - 1]!.shard.index) throw mismatch(`merge: shard ${idx}/${count} is given more than once`, { shard: idx });
+  }
+  const present = new Set(sorted.map((p) => p.shard.index));
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !present.has(i));
+  if (missing.length > 0) throw mismatch(`merge: expected all ${count} shards, missing ${missing.map((i) => `${i}/${count}`).join(', ')}`, { missing });
+  for (const p of sorted) {
+    if (p.shard.index >= count) throw mismatch(`merge: shard index ${p.shard.index} is out of range for ${count} shards`);
+    const expected = shardUnits(plan, p.shard.index).map((u) => `${u.submission}:${u.batchStart}-${u.batchEnd}`);
+    const found = [...p.units].sort(compareUnits).map((u) => `${u.submission}:${u.batchStart}-${u.batchEnd}`);
+    if (!same(expected, found)) {
+      throw mismatch(`merge: shard ${p.shard.index}/${count} does not hold exactly its slice: expected ${expected.length} units (${expected.slice(0, 3).join(', ')}${expected.length > 3 ? ', ...' : ''}), found ${found.length} (${found.slice(0, 3).join(', ')}${found.length > 3 ? ', ...' : ''})`, { shard: p.shard.index });
+    }
+  }
+
+  const bySubmission = new Map<string, PartUnit[]>();
+  for (const p of sorted) for (const u of p.units) {
+    const list = bySubmission.get(u.submission) ?? [];
+    list.push(u);
+    bySubmission.set(u.submission, list);
+  }
+  const submissions: MergedSubmission[] = [];
+  for (const submission of first.submissions) {
+    const units = (bySubmission.get(submission) ?? []).sort(compareUnits);
+    const failed = units.find((u) => u.status === 'failed');
+    if (failed) {
+      submissions.push({ submission, status: 'failed', error: failed.error ?? { code: 'E_INTERNAL', message: 'a shard recorded a failure without an error' }, states: {} });
+      continue;
+    }
+    if (units.length === 0) {
+      submissions.push({ submission, status: 'scored', error: null, states: {} });
+      continue;
+    }
+    const shape = stateShape(units[0]!.states);
+    for (const u of units) {
+      if (stateShape(u.states) !== shape) {
+        throw mismatch(`merge: submission ${submission} has different splits or metrics in different shards: expected ${shape}, found ${stateShape(u.states)} (batches ${u.batchStart}-${u.batchEnd})`, { submission });
+      }
+    }
+    const states: SplitStates = {};
+    for (const split of Object.keys(units[0]!.states).sort()) {
+      states[split] = {};
+      for (const metric of Object.keys(units[0]!.states[split]!).sort()) {
+        let acc = units[0]!.states[split]![metric];
+        for (let k = 1; k < units.length; k++) acc = opts.merge(acc, units[k]!.states[split]![metric], { split, metric, submission });
+        states[split]![metric] = acc;
+      }
+    }
+    submissions.push({ submission, status: 'scored', error: null, states });
+  }
+
+  const fingerprint: PartFingerprint = {};
+  for (const k of Object.keys(first.fingerprint).sort()) {
+    if (tolerate.has(k)) {
+      const values = [...new Set(sorted.map((p) => String(p.fingerprint[k])))].sort();
+      fingerprint[k] = values.length === 1 ? first.fingerprint[k]! : values.join(' + ');
+    } else fingerprint[k] = first.fingerprint[k]!;
+  }
+  return { benchmark: first.benchmark, datasetSha256: first.datasetSha256, fingerprint, shardCount: count, mode: first.shard.mode, batchCount: first.batchCount, submissions };
+}
+
+function stateShape(s: SplitStates): string {
+  return Object.keys(s).sort().map((split) => `${split}[${Object.keys(s[split]!).sort().join(',')}]`).join(' ');
+}
+
+/** JSON with object keys sorted at every level (arrays keep their order). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v as Record<string, unknown>).sort()) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== undefined) out[k] = sortKeys(x);
+    }
+    return out;
+  }
+  return v;
+}
