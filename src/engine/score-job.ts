@@ -5,7 +5,6 @@
 // they happen, so `--resume <run>` after a crash (even kill -9) finishes with the same bytes.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Piscina } from 'piscina';
 import { ArbiterError, toErrorData, type ErrorData } from '../errors.ts';
 import { loadBenchmark, type LoadedBenchmark } from '../spec/loader.ts';
 import { canonicalJson } from '../spec/canonical.ts';
@@ -16,12 +15,14 @@ import { admitOnnxBytes } from '../models/onnx/contract.ts';
 import { checkNoExtraPredictions, loadPredictions, lookupPredictions, type PredictionTable } from '../models/predictions.ts';
 import { Store, DEFAULT_DB, type SubmissionRecord } from '../store/store.ts';
 import { rankEntries } from '../ranking/leaderboard.ts';
-import { createPool, defaultWorkerCount } from './pool.ts';
+import { defaultWorkerCount } from './pool.ts';
+import { createExecutor, type Executor, type Isolation } from './executor.ts';
+import { DEFAULT_LIMITS } from './isolation/runner.ts';
 import { makeFingerprint, type Fingerprint } from './fingerprint.ts';
 import { collectSubmissionFiles, registerFile, type SubmissionFile } from './submissions.ts';
 import { rewardRows } from '../ranking/rewards/rows.ts';
 import { configuredMetrics, finalizeFold, foldChunk, initFold, mergeChunk, metricsNeed, type ChunkOutput, type ChunkStates } from './fold.ts';
-import type { InferenceInput, InferenceResult, InferenceTask, InputArray } from './task.ts';
+import type { InferenceInput, InferenceTask, InputArray } from './task.ts';
 
 export interface ScoreRow {
   rank: number | null;
@@ -54,6 +55,8 @@ export interface ScoreOptions {
   taskRows?: number;
   /** continue an interrupted run (its submissions and task size come from the store) */
   resume?: number;
+  /** where inference runs: isolated child processes under the spec's limits (default), or worker threads */
+  isolation?: Isolation;
   onProgress?: (p: ScoreProgress) => void;
   /** test seams: delay a finished task before it is folded (to shuffle completion order); another worker module */
   hooks?: { afterTask?: (submission: number, chunk: number) => Promise<void> | void; workerFile?: string };
@@ -164,7 +167,8 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   }
 
   // Workers start (and load onnxruntime) while the main thread checks the dataset.
-  const pool = todo.some((t) => !t.predictions) ? createPool(workers, opts.hooks?.workerFile) : null;
+  const limits = { ...DEFAULT_LIMITS, ...spec.limits };
+  const pool = todo.some((t) => !t.predictions) ? createExecutor(opts.isolation ?? 'process', workers, limits, opts.hooks?.workerFile) : null;
   let data: PreparedDataset;
   let runId: number;
   let fingerprint: Fingerprint;
@@ -181,7 +185,7 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
       });
     }
   } catch (err) {
-    if (pool) await pool.destroy();
+    if (pool) await pool.close();
     throw err;
   }
 
@@ -207,8 +211,8 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
       };
       await Promise.all(Array.from({ length: Math.min(workers, Math.max(1, todo.length)) }, lane));
     } finally {
-      // Every task has settled here (scoreOne waits for its in-flight tasks), so destroying is safe.
-      if (pool) await pool.destroy();
+      // Every task has settled here (scoreOne waits for its in-flight tasks), so closing is safe.
+      if (pool) await pool.close();
     }
 
     const { rows: ranked, submissionIds } = buildRows(b, subs, outcomes);
@@ -259,7 +263,7 @@ function buildRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes: Map<n
 
 async function scoreOne(
   b: LoadedBenchmark, data: PreparedDataset, store: Store, runId: number, taskRows: number, sub: SubmissionRecord, order: number,
-  pool: Piscina | null, inflight: Semaphore, predictions: PredictionTable | undefined, opts: ScoreOptions,
+  pool: Executor | null, inflight: Semaphore, predictions: PredictionTable | undefined, opts: ScoreOptions,
   progressed: (rows: number) => void,
 ): Promise<Outcome> {
   const spec = b.spec;
@@ -329,7 +333,7 @@ async function scoreOne(
       await inflight.acquire();
       if (failure) { inflight.release(); break; }
       const index = chunk.index;
-      const run = pool!.run(task, { transferList: inputs.map((i) => i.data.buffer as ArrayBuffer) }) as Promise<InferenceResult>;
+      const run = pool!.run(task);
       tasks.push(run.then(async (res) => {
         await opts.hooks?.afterTask?.(order, index);
         if (!res.ok) { failure ??= res.error; return; }

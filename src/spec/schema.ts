@@ -80,6 +80,12 @@ export const Ranking = z.strictObject({
 });
 
 
+export const Limits = z.strictObject({
+  wallClockMs: z.number().int().positive().default(600_000).describe('wall clock for one submission, all its batches (ms); E_TIMEOUT beyond'),
+  batchTimeoutMs: z.number().int().positive().optional().describe('wall clock for one batch (ms)'),
+  memoryLimitMb: z.number().int().positive().default(2048).describe('resident memory of the inference process (MiB); E_MEMORY_LIMIT beyond'),
+});
+
 export const BenchmarkSpec = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
   version: z.number().int().min(1).describe('bump on any change that can change a score'),
@@ -92,6 +98,7 @@ export const BenchmarkSpec = z.strictObject({
   split: Split,
   ranking: Ranking.default({ split: 'private' }),
   rewards: RewardsSpecSchema.optional(),
+  limits: Limits.optional().describe('per-submission execution limits, enforced when inference runs in isolated processes (the default)'),
 });
 
 export type BenchmarkSpecInput = z.input<typeof BenchmarkSpec>;

@@ -9,13 +9,13 @@ import { REPO, tempDir } from '../helpers.ts';
 const DEMO = path.join(REPO, 'benchmarks/tabular-demo');
 
 describe('score job on the demo competition', () => {
-  it('gives byte-identical rows for 1 and 2 workers, any task size and a shuffled completion order', async () => {
+  it('gives byte-identical rows for 1 and 2 workers, threads or processes, any task size and a shuffled completion order', async () => {
     const dir = tempDir();
-    const one = await score({ benchmark: DEMO, workers: 1, db: path.join(dir, 'a.db') });
+    const one = await score({ benchmark: DEMO, workers: 1, db: path.join(dir, 'a.db'), isolation: 'thread' });
     const rand = mulberry32(42);
     const seen: string[] = [];
     const two = await score({
-      benchmark: DEMO, workers: 2, db: path.join(dir, 'b.db'), taskRows: 256,
+      benchmark: DEMO, workers: 2, db: path.join(dir, 'b.db'), taskRows: 256, isolation: 'process',
       hooks: { afterTask: async (sub, chunk) => { seen.push(`${sub}:${chunk}`); await new Promise((r) => setTimeout(r, Math.floor(rand() * 15))); } },
     });
     expect(JSON.stringify(two.rows)).toBe(JSON.stringify(one.rows));

@@ -12,7 +12,7 @@ describe('what a worker receives', () => {
     const spy = path.join(dir, 'spy.jsonl');
     process.env.ARBITER_SPY_FILE = spy;
     await score({
-      benchmark: path.join(REPO, 'benchmarks/tabular-demo'), workers: 2, db: path.join(dir, 'a.db'), taskRows: 1024,
+      benchmark: path.join(REPO, 'benchmarks/tabular-demo'), workers: 2, db: path.join(dir, 'a.db'), taskRows: 1024, isolation: 'thread',
       submissions: [path.join(REPO, 'benchmarks/tabular-demo/submissions/alice.onnx')],
       hooks: { workerFile: pathToFileURL(path.join(REPO, 'test/engine/fixtures/spy-worker.ts')).href },
     });
