@@ -74,23 +74,38 @@ export async function runEngineBench(opts: { rows: number; dir: string; repo: st
   log(`  dataset prepare (sha256, id order, labels, split hash per row): ${prepSecs.toFixed(3)} s (${Math.round(n / prepSecs)} rows/s), once per job`);
 
   const raw: number[] = [];
-  const eng: Record<number, number[]> = { 1: [], 2: [] };
-  for (let rep = 0; rep < 2; rep++) {
+  const modes = ['thread', 'process'] as const;
+  const eng: Record<string, number[]> = {};
+  const startup: Record<string, number[]> = {};
+  const reps = Number(process.env.BENCH_REPS ?? 2);
+  for (let rep = 0; rep < reps; rep++) {
     raw.push(await rawLoop(model, data.features, n));
-    for (const workers of [1, 2]) {
-      const s0 = performance.now();
-      const r = await score({ benchmark: benchDir, submissions: [model], workers, db: path.join(dir, `bench-${rep}-${workers}.db`) });
-      const secs = (performance.now() - s0) / 1000 - prepSecs;
-      if (r.rows[0]!.status !== 'scored') throw new Error(`bench model failed: ${JSON.stringify(r.rows[0]!.error)}`);
-      eng[workers]!.push(secs);
+    for (const isolation of modes) {
+      for (const workers of [1, 2]) {
+        // Steady state: from the first folded chunk to the last one (pool start and model load excluded,
+        // as the raw loop excludes session creation); startup is reported on its own.
+        const s0 = performance.now();
+        let first: { t: number; done: number } | null = null;
+        let last = 0;
+        const r = await score({
+          benchmark: benchDir, submissions: [model], workers, isolation, db: path.join(dir, `bench-${rep}-${isolation}-${workers}.db`),
+          onProgress: (p) => { if (p.done > 0 && !first) first = { t: performance.now(), done: p.done }; if (p.done === p.total) last = performance.now(); },
+        });
+        if (r.rows[0]!.status !== 'scored' || !first) throw new Error(`bench model failed: ${JSON.stringify(r.rows[0]!.error)}`);
+        const f = first as { t: number; done: number };
+        (eng[`${isolation}/${workers}`] ??= []).push((last - f.t) / 1000 / ((n - f.done) / n));
+        (startup[`${isolation}/${workers}`] ??= []).push((f.t - s0) / 1000 - prepSecs);
+      }
     }
   }
   const best = (a: number[]) => Math.min(...a);
   const rawRate = n / best(raw);
   log(`  raw onnxruntime loop (1 thread, same session options): ${Math.round(rawRate)} rows/s`);
-  for (const w of [1, 2]) {
-    const rate = n / best(eng[w]!);
-    log(`  engine, ${w} worker${w > 1 ? 's' : ''} (scoring phase, excl. prepare): ${Math.round(rate)} rows/s, ratio engine/raw ${(rate / rawRate).toFixed(2)}`);
+  for (const isolation of modes) {
+    for (const w of [1, 2]) {
+      const rate = n / best(eng[`${isolation}/${w}`]!);
+      log(`  engine, ${isolation === 'thread' ? 'worker threads' : 'isolated processes'}, ${w} worker${w > 1 ? 's' : ''}: ${Math.round(rate)} rows/s steady, ratio engine/raw ${(rate / rawRate).toFixed(2)}; start-up (pool, model load, first chunk) ${best(startup[`${isolation}/${w}`]!).toFixed(2)} s`);
+    }
+    log(`  scaling 2 workers / 1 worker (${isolation}): ${(best(eng[`${isolation}/1`]!) / best(eng[`${isolation}/2`]!)).toFixed(2)}x`);
   }
-  log(`  scaling 2 workers / 1 worker: ${(best(eng[1]!) / best(eng[2]!)).toFixed(2)}x`);
 }
