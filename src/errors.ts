@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   E_RECEIPT_KEY: { exit: 3, summary: 'A key file is missing, unreadable, not an Ed25519 PEM key, or would be overwritten.' },
   E_CONSENSUS_INPUT: { exit: 3, summary: 'Consensus cannot run: no usable receipts, a validator without a stake or id, malformed stakes file.' },
   E_CONSENSUS_MISMATCH: { exit: 4, summary: 'Some receipts differ from the others in spec hash, dataset commitment or submission set (reported, not mixed).' },
+  E_TASK_UNSUPPORTED: { exit: 3, summary: 'The spec is valid but `arbiter score` cannot score its task type yet (multiple-choice, sequence-classification).' },
   E_INTERNAL: { exit: 1, summary: 'A bug in arbiter. Please report it with the command and its output.' },
 } as const satisfies Record<string, { exit: number; summary: string }>;
 

@@ -82,7 +82,7 @@ describe('loading valid specs', () => {
   it('applies defaults: idColumn, maxBytes, batching.last, ranking split/primary/tieBreak, description', () => {
     const b = parseBenchmark(BASE, FILE);
     expect(b.spec.dataset.idColumn).toBe('id');
-    expect(b.spec.model.maxBytes).toBe(100 * 1024 * 1024);
+    expect(b.spec.model!.maxBytes).toBe(100 * 1024 * 1024);
     expect(b.spec.batching.last).toBe('partial');
     expect(b.spec.description).toBe('');
     expect(b.spec.ranking.split).toBe('private');
