@@ -1,7 +1,8 @@
 // Language-model benchmarks end to end with real models, real piscina workers and the real CLI in
 // a child process: the qwen-chat-demo submissions (generated, seeded) on a 24-conversation slice
 // of the hidden set in a temp benchmark, plus the full bundled demo once.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import path from 'node:path';
@@ -41,6 +42,7 @@ describe('LM benchmarks: arbiter score', () => {
   let root: string;
   let subs: Record<string, string>;
   let spec: string;
+  let uninterrupted: ScoreResult | undefined;
   beforeAll(async () => {
     root = tempDir('arbiter-lmjob-');
     subs = await buildDemoSubmissions(path.join(root, 'subs'));
@@ -65,6 +67,31 @@ describe('LM benchmarks: arbiter score', () => {
     }
     expect(one.rows[0]!.reward).toBe('1000');
     expect(JSON.stringify(two.rows)).toBe(JSON.stringify(one.rows));
+    uninterrupted = one;
+  }, 900_000);
+
+  it('kill -9 in the middle of a run, then --resume: the same rows, byte for byte', async () => {
+    expect(uninterrupted).toBeDefined();
+    const db = path.join(root, 'resume.sqlite');
+    const child = spawn(process.execPath, [BIN, 'score', '-b', spec, '-s', path.join(root, 'subs'), '--workers', '1', '--db', db, '--json'], { cwd: root, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    // wait until some (not all) batches are journaled, then kill without warning
+    let journaled = 0;
+    for (let i = 0; i < 1200 && journaled < 4; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      if (!existsSync(db)) continue;
+      try {
+        const conn = new Database(db, { readonly: true, fileMustExist: true });
+        try { journaled = (conn.prepare('SELECT COUNT(*) AS n FROM journal').get() as { n: number }).n; } finally { conn.close(); }
+      } catch { /* the store is still being created */ }
+    }
+    child.kill('SIGKILL');
+    await exited;
+    expect(journaled).toBeGreaterThanOrEqual(4);
+    expect(journaled).toBeLessThan(18); // 3 submissions x 6 batches: the run was cut short
+    const { stdout } = await cli(root, ['score', '-b', spec, '--resume', '1', '--db', db, '--workers', '2', '--json']);
+    const resumed = JSON.parse(stdout) as ScoreResult;
+    expect(JSON.stringify(resumed.rows)).toBe(JSON.stringify(uninterrupted!.rows));
   }, 900_000);
 
   it('a folder without onnx/model.onnx fails with E_MODEL_FORMAT naming the file; a .tar scores exactly like its folder', async () => {
