@@ -3,6 +3,7 @@
 // assigns every row to a split once. Rows and labels never leave this process.
 import { ArbiterError } from '../errors.ts';
 import type { LoadedBenchmark } from '../spec/loader.ts';
+import { requireModel } from '../spec/schema.ts';
 import { checkColumns, columnShape, openArrowStream, readChunks, type ColumnKind, type ColumnRequest } from './arrow-stream.ts';
 import { sha256File } from './file-hash.ts';
 import { canonicalId, PUBLIC, splitOf } from './split.ts';
@@ -24,7 +25,7 @@ export interface PreparedDataset {
 const SCAN_ROWS = 65536;
 
 export function inputRequests(b: LoadedBenchmark): ColumnRequest[] {
-  return b.spec.model.inputs.map((inp) => ({
+  return requireModel(b.spec).model.inputs.map((inp) => ({
     name: inp.column,
     kind: inp.dtype as ColumnKind,
     width: (inp.shape.slice(1) as number[]).reduce((a, d) => a * d, 1),
@@ -34,9 +35,9 @@ export function inputRequests(b: LoadedBenchmark): ColumnRequest[] {
 
 export function labelRequest(b: LoadedBenchmark): ColumnRequest {
   const t = b.spec.task;
-  return t.type === 'classification'
-    ? { name: t.labelColumn, kind: 'int64', width: 1, role: 'label' }
-    : { name: t.targetColumn, kind: 'float64', width: 1, role: 'target' };
+  if (t.type === 'classification') return { name: t.labelColumn, kind: 'int64', width: 1, role: 'label' };
+  if (t.type === 'regression') return { name: t.targetColumn, kind: 'float64', width: 1, role: 'target' };
+  throw new ArbiterError('E_INTERNAL', `a ${t.type} task has no label column (its dataset is JSONL)`);
 }
 
 function compareUtf8(a: string, b: string): number {

@@ -8,12 +8,13 @@ import path from 'node:path';
 import { ArbiterError, toErrorData, type ErrorData } from '../errors.ts';
 import { loadBenchmark, type LoadedBenchmark } from '../spec/loader.ts';
 import { canonicalJson } from '../spec/canonical.ts';
+import { isLmTaskType, requireModel } from '../spec/schema.ts';
 import { prepareDataset, type PreparedDataset } from '../data/prepare.ts';
 import { readChunks, type ColumnArray } from '../data/arrow-stream.ts';
 import type { SplitName } from '../data/split.ts';
 import { admitOnnxBytes } from '../models/onnx/contract.ts';
 import { checkNoExtraPredictions, loadPredictions, lookupPredictions, type PredictionTable } from '../models/predictions.ts';
-import { Store, DEFAULT_DB, type SubmissionRecord } from '../store/store.ts';
+import { Store, DEFAULT_DB, type RunRecord, type SubmissionRecord } from '../store/store.ts';
 import { rankEntries } from '../ranking/leaderboard.ts';
 import { defaultWorkerCount } from './pool.ts';
 import { createExecutor, type Executor, type Isolation } from './executor.ts';
@@ -62,12 +63,12 @@ export interface ScoreOptions {
   hooks?: { afterTask?: (submission: number, chunk: number) => Promise<void> | void; workerFile?: string };
 }
 
-interface Outcome { splitScores: Record<string, Record<string, number>> | null; error: ErrorData | { code: string; message: string } | null }
+export interface Outcome { splitScores: Record<string, Record<string, number>> | null; error: ErrorData | { code: string; message: string } | null }
 
-const DEFAULT_TASK_ROWS = 8192;
+export const DEFAULT_TASK_ROWS = 8192;
 
 /** An async counting semaphore: bounds the tasks in flight across all submissions. */
-class Semaphore {
+export class Semaphore {
   private waiting: Array<() => void> = [];
   constructor(private free: number) {}
   async acquire(): Promise<void> {
@@ -116,7 +117,9 @@ function selectSubmissions(b: LoadedBenchmark, store: Store, opts: ScoreOptions)
 export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: ScoreOptions): Promise<ScoreResult> {
   const workers = opts.workers ?? defaultWorkerCount();
   if (!Number.isInteger(workers) || workers < 1) throw new ArbiterError('E_USAGE', `--workers must be a positive integer, found ${workers}`);
-  const spec = b.spec;
+  // Language-model tasks score model folders in their own job (same store, journal and result).
+  if (isLmTaskType(b.spec.task.type)) return (await import('./lm-job.ts')).scoreLmWithStore(b, store, opts, workers);
+  const spec = requireModel(b.spec);
   store.upsertBenchmark(spec.id, spec.version, b.specHash, canonicalJson(spec));
 
   // A resumed run keeps its own submissions, task size and outcomes so far.
@@ -125,11 +128,7 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   let taskRows: number;
   const outcomes = new Map<number, Outcome>();
   if (opts.resume !== undefined) {
-    const run = store.run(opts.resume);
-    if (!run) throw new ArbiterError('E_RESUME', `no run ${opts.resume} in ${store.file} to resume`);
-    if (run.benchmarkId !== spec.id || run.specHash !== b.specHash) {
-      throw new ArbiterError('E_RESUME', `run ${run.id} scored ${run.benchmarkId} with spec hash ${run.specHash}; the spec given is ${spec.id} with hash ${b.specHash}`, { expected: run.specHash, found: b.specHash });
-    }
+    const run = openResumedRun(b, store, opts.resume);
     if (run.status === 'finished' && run.resultJson) return JSON.parse(run.resultJson) as ScoreResult;
     subs = store.runMembers(run.id);
     taskRows = run.taskRows ?? DEFAULT_TASK_ROWS;
@@ -215,26 +214,44 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
       if (pool) await pool.close();
     }
 
-    const { rows: ranked, submissionIds } = buildRows(b, subs, outcomes);
-    const seqOf = new Map(subs.map((s, i) => [s.id, i]));
-    const rows = spec.rewards
-      ? rewardRows(ranked, spec.rewards, {
-        primary: b.primary, higherIsBetter: configuredMetrics(b).find((m) => m.key === b.primary)!.metric.higherIsBetter,
-        submittedSeq: (_row, i) => seqOf.get(submissionIds[i]!)!,
-      }).rows
-      : ranked;
-    const result: ScoreResult = { benchmark: { id: spec.id, version: spec.version, specHash: b.specHash }, run: { id: runId, fingerprint }, rows };
-    store.finishRun(runId, rows.map((r, i) => ({
-      submissionId: submissionIds[i]!, status: r.status, rank: r.rank, error: r.error, splitScores: r.splitScores,
-    })), JSON.stringify(result));
-    return result;
+    return finishScoredRun(b, store, runId, fingerprint, subs, outcomes);
   } catch (err) {
     store.failRun(runId, toErrorData(err).message);
     throw err;
   }
 }
 
-function buildRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes: Map<number, Outcome>): { rows: ScoreRow[]; submissionIds: number[] } {
+/** A run to resume: it must exist and have scored this very spec. */
+export function openResumedRun(b: LoadedBenchmark, store: Store, runId: number): RunRecord {
+  const run = store.run(runId);
+  if (!run) throw new ArbiterError('E_RESUME', `no run ${runId} in ${store.file} to resume`);
+  if (run.benchmarkId !== b.spec.id || run.specHash !== b.specHash) {
+    throw new ArbiterError('E_RESUME', `run ${run.id} scored ${run.benchmarkId} with spec hash ${run.specHash}; the spec given is ${b.spec.id} with hash ${b.specHash}`, { expected: run.specHash, found: b.specHash });
+  }
+  return run;
+}
+
+/** Rank the outcomes, share the rewards, record the finished run; returns the run's result. */
+export function finishScoredRun(
+  b: LoadedBenchmark, store: Store, runId: number, fingerprint: Fingerprint, subs: SubmissionRecord[], outcomes: Map<number, Outcome>,
+): ScoreResult {
+  const spec = b.spec;
+  const { rows: ranked, submissionIds } = buildRows(b, subs, outcomes);
+  const seqOf = new Map(subs.map((s, i) => [s.id, i]));
+  const rows = spec.rewards
+    ? rewardRows(ranked, spec.rewards, {
+      primary: b.primary, higherIsBetter: configuredMetrics(b).find((m) => m.key === b.primary)!.metric.higherIsBetter,
+      submittedSeq: (_row, i) => seqOf.get(submissionIds[i]!)!,
+    }).rows
+    : ranked;
+  const result: ScoreResult = { benchmark: { id: spec.id, version: spec.version, specHash: b.specHash }, run: { id: runId, fingerprint }, rows };
+  store.finishRun(runId, rows.map((r, i) => ({
+    submissionId: submissionIds[i]!, status: r.status, rank: r.rank, error: r.error, splitScores: r.splitScores,
+  })), JSON.stringify(result));
+  return result;
+}
+
+export function buildRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes: Map<number, Outcome>): { rows: ScoreRow[]; submissionIds: number[] } {
   const rankSplit = b.spec.ranking.split;
   const higherIsBetter: Record<string, boolean> = {};
   for (const m of configuredMetrics(b)) higherIsBetter[m.key] = m.metric.higherIsBetter;
@@ -266,7 +283,7 @@ async function scoreOne(
   pool: Executor | null, inflight: Semaphore, predictions: PredictionTable | undefined, opts: ScoreOptions,
   progressed: (rows: number) => void,
 ): Promise<Outcome> {
-  const spec = b.spec;
+  const spec = requireModel(b.spec);
   const fold = initFold(b);
   const out = spec.model.outputs[0]!;
   const outRowShape = out.shape.slice(1) as number[];

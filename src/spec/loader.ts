@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } fr
 import type { z } from 'zod';
 import { ArbiterError } from '../errors.ts';
 import { registry } from '../../scoring/index.ts';
-import { BenchmarkSpec, type BenchmarkSpecData } from './schema.ts';
+import { BenchmarkSpec, datasetFormatOf, isLmTaskType, type BenchmarkSpecData, type DatasetFormat } from './schema.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 
 export interface LoadedBenchmark {
@@ -167,27 +167,8 @@ export function parseBenchmark(text: string, file: string): LoadedBenchmark {
     if (k === 'earliest' && i !== tieBreak.length - 1) fail(['ranking', 'tieBreak', i], '"earliest" only as the last tie-break', `"earliest" at position ${i + 1} of ${tieBreak.length}`);
   });
 
-  const labelColumn = spec.task.type === 'classification' ? spec.task.labelColumn : spec.task.targetColumn;
-  spec.model.inputs.forEach((inp, i) => {
-    if (inp.column === labelColumn) fail(['model', 'inputs', i, 'column'], 'an input column (labels never reach a model)', `the label column "${labelColumn}"`);
-    if (inp.column === spec.dataset.idColumn) fail(['model', 'inputs', i, 'column'], 'an input column', `the id column "${inp.column}"`);
-    if (typeof inp.shape[0] !== 'string') fail(['model', 'inputs', i, 'shape', 0], 'a symbolic batch axis such as "batch"', JSON.stringify(inp.shape[0]));
-    inp.shape.slice(1).forEach((d, j) => {
-      if (typeof d !== 'number') fail(['model', 'inputs', i, 'shape', j + 1], 'a fixed size (only the batch axis is symbolic)', JSON.stringify(d));
-    });
-  });
-  const out = spec.model.outputs[0]!;
-  if (typeof out.shape[0] !== 'string') fail(['model', 'outputs', 0, 'shape', 0], 'a symbolic batch axis such as "batch"', JSON.stringify(out.shape[0]));
-  out.shape.slice(1).forEach((d, j) => {
-    if (typeof d !== 'number') fail(['model', 'outputs', 0, 'shape', j + 1], 'a fixed size', JSON.stringify(d));
-  });
-  if (out.dtype !== 'float32' && out.dtype !== 'float64') fail(['model', 'outputs', 0, 'dtype'], 'float32 or float64', out.dtype);
-  if (spec.task.type === 'classification') {
-    const want = JSON.stringify(['batch', spec.task.numClasses]);
-    if (out.shape.length !== 2 || out.shape[1] !== spec.task.numClasses) fail(['model', 'outputs', 0, 'shape'], `[<batch>, ${spec.task.numClasses}] (one score per class) such as ${want}`, JSON.stringify(out.shape));
-  } else if (!(out.shape.length === 1 || (out.shape.length === 2 && out.shape[1] === 1))) {
-    fail(['model', 'outputs', 0, 'shape'], '[batch] or [batch, 1] (one value per row)', JSON.stringify(out.shape));
-  }
+  if (isLmTaskType(spec.task.type)) checkLmSpec(spec, fail);
+  else checkTabularSpec(spec, fail);
 
   const dir = path.dirname(path.resolve(file));
   let splitKey: Buffer;
@@ -201,4 +182,57 @@ export function parseBenchmark(text: string, file: string): LoadedBenchmark {
     spec, file: path.resolve(file), dir, specHash: sha256Hex(canonicalJson(spec)),
     datasetPath: path.resolve(dir, spec.dataset.path), splitKey, metricKeys, primary, tieBreak,
   };
+}
+
+type Fail = (p: PropertyKey[], expected: string, found: string) => never;
+
+/** The dataset format each task type reads. */
+export const FORMAT_OF_TASK: Record<BenchmarkSpecData['task']['type'], DatasetFormat> = {
+  classification: 'arrow', regression: 'arrow', 'chat-loss': 'chat-jsonl', 'multiple-choice': 'choice-jsonl', 'sequence-classification': 'text-jsonl',
+};
+
+/** The metric input kinds a chat-loss job produces (per-example nllSums / tokenCounts / byteCounts, see src/tasks/lm/metric-batch.ts). */
+const CHAT_LOSS_INPUTS = new Set<string>(['tokenLosses']);
+
+/** Classification / regression: an Arrow dataset and an ONNX model contract that fits the task. */
+function checkTabularSpec(spec: BenchmarkSpecData, fail: Fail): void {
+  const task = spec.task;
+  if (task.type !== 'classification' && task.type !== 'regression') return;
+  if (datasetFormatOf(spec) !== 'arrow') fail(['dataset', 'format'], `"arrow" for a ${task.type} task`, `"${spec.dataset.format}"`);
+  const model = spec.model;
+  if (!model) return fail(['model'], `a model contract (inputs, outputs) for a ${task.type} task`, 'nothing (the field is missing)');
+  const labelColumn = task.type === 'classification' ? task.labelColumn : task.targetColumn;
+  model.inputs.forEach((inp, i) => {
+    if (inp.column === labelColumn) fail(['model', 'inputs', i, 'column'], 'an input column (labels never reach a model)', `the label column "${labelColumn}"`);
+    if (inp.column === spec.dataset.idColumn) fail(['model', 'inputs', i, 'column'], 'an input column', `the id column "${inp.column}"`);
+    if (typeof inp.shape[0] !== 'string') fail(['model', 'inputs', i, 'shape', 0], 'a symbolic batch axis such as "batch"', JSON.stringify(inp.shape[0]));
+    inp.shape.slice(1).forEach((d, j) => {
+      if (typeof d !== 'number') fail(['model', 'inputs', i, 'shape', j + 1], 'a fixed size (only the batch axis is symbolic)', JSON.stringify(d));
+    });
+  });
+  const out = model.outputs[0]!;
+  if (typeof out.shape[0] !== 'string') fail(['model', 'outputs', 0, 'shape', 0], 'a symbolic batch axis such as "batch"', JSON.stringify(out.shape[0]));
+  out.shape.slice(1).forEach((d, j) => {
+    if (typeof d !== 'number') fail(['model', 'outputs', 0, 'shape', j + 1], 'a fixed size', JSON.stringify(d));
+  });
+  if (out.dtype !== 'float32' && out.dtype !== 'float64') fail(['model', 'outputs', 0, 'dtype'], 'float32 or float64', out.dtype);
+  if (task.type === 'classification') {
+    const want = JSON.stringify(['batch', task.numClasses]);
+    if (out.shape.length !== 2 || out.shape[1] !== task.numClasses) fail(['model', 'outputs', 0, 'shape'], `[<batch>, ${task.numClasses}] (one score per class) such as ${want}`, JSON.stringify(out.shape));
+  } else if (!(out.shape.length === 1 || (out.shape.length === 2 && out.shape[1] === 1))) {
+    fail(['model', 'outputs', 0, 'shape'], '[batch] or [batch, 1] (one value per row)', JSON.stringify(out.shape));
+  }
+}
+
+/** Language-model tasks: a JSONL dataset of the task's format, no ONNX contract, metrics the task can feed. */
+function checkLmSpec(spec: BenchmarkSpecData, fail: Fail): void {
+  const want = FORMAT_OF_TASK[spec.task.type];
+  if (datasetFormatOf(spec) !== want) fail(['dataset', 'format'], `"${want}" for a ${spec.task.type} task`, spec.dataset.format ? `"${spec.dataset.format}"` : 'nothing (absent means "arrow")');
+  if (spec.model !== undefined) fail(['model'], `no model contract for a ${spec.task.type} task (submissions are transformers.js model folders; their rules live in task)`, 'a model contract');
+  if (spec.task.type === 'chat-loss') {
+    spec.metrics.forEach((m, i) => {
+      const missing = registry.get(m.name).inputs.filter((x) => !CHAT_LOSS_INPUTS.has(x));
+      if (missing.length > 0) fail(['metrics', i, 'name'], 'a metric a chat-loss task can feed (nll_per_token, perplexity, bits_per_byte)', `"${m.name}", which reads ${missing.join(', ')}`);
+    });
+  }
 }

@@ -1,7 +1,9 @@
 // The benchmark spec: one zod schema is the single source of truth for validation, defaults,
 // the TypeScript types and the JSON Schema that `arbiter spec schema` prints.
 import { z } from 'zod';
+import { ArbiterError } from '../errors.ts';
 import { RewardsSpecSchema } from '../ranking/rewards/schema.ts';
+import { chatLossTaskSchema, multipleChoiceTaskSchema, sequenceClassificationTaskSchema } from '../tasks/lm/spec.ts';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -44,12 +46,26 @@ export const RegressionTask = z.strictObject({
   targetColumn: z.string().min(1),
 });
 
-export const Task = z.discriminatedUnion('type', [ClassificationTask, RegressionTask]);
+export const Task = z.discriminatedUnion('type', [
+  ClassificationTask, RegressionTask, chatLossTaskSchema, multipleChoiceTaskSchema, sequenceClassificationTaskSchema,
+]);
+
+/** Task types whose submissions are transformers.js model folders (no ONNX `model` contract). */
+export const LM_TASK_TYPES = ['chat-loss', 'multiple-choice', 'sequence-classification'] as const;
+export type LmTaskType = (typeof LM_TASK_TYPES)[number];
+export function isLmTaskType(type: string): type is LmTaskType {
+  return (LM_TASK_TYPES as readonly string[]).includes(type);
+}
+
+export const DATASET_FORMATS = ['arrow', 'chat-jsonl', 'choice-jsonl', 'text-jsonl'] as const;
 
 export const Dataset = z.strictObject({
-  path: z.string().min(1).describe('Arrow IPC stream file, relative to benchmark.yaml'),
-  sha256: z.string().regex(SHA256, '64 lowercase hex characters'),
-  idColumn: z.string().min(1).default('id'),
+  path: z.string().min(1).describe('the dataset file (Arrow IPC stream or JSONL), relative to benchmark.yaml'),
+  // optional rather than defaulted, so that specs written before formats existed keep their spec hash
+  format: z.enum(DATASET_FORMATS).optional()
+    .describe('arrow (when absent) for tabular tasks; chat-jsonl / choice-jsonl / text-jsonl for chat-loss / multiple-choice / sequence-classification'),
+  sha256: z.string().regex(SHA256, '64 lowercase hex characters').describe('sha256 of the file bytes (Arrow or JSONL)'),
+  idColumn: z.string().min(1).default('id').describe('Arrow: the row id column; JSONL: the optional id field of each row (else the 1-based line number)'),
 });
 
 export const Batching = z.strictObject({
@@ -92,7 +108,7 @@ export const BenchmarkSpec = z.strictObject({
   description: z.string().default(''),
   task: Task,
   dataset: Dataset,
-  model: ModelContract,
+  model: ModelContract.optional().describe('the ONNX contract; required for classification and regression, not used by language-model tasks'),
   batching: Batching,
   metrics: z.array(MetricEntry).min(1),
   split: Split,
@@ -105,6 +121,21 @@ export type BenchmarkSpecInput = z.input<typeof BenchmarkSpec>;
 export type BenchmarkSpecData = z.output<typeof BenchmarkSpec>;
 export type ModelContractData = z.output<typeof ModelContract>;
 export type TaskData = z.output<typeof Task>;
+export type DatasetFormat = (typeof DATASET_FORMATS)[number];
+
+/** A classification / regression spec: the loader guarantees its ONNX model contract. */
+export type TabularSpecData = BenchmarkSpecData & { model: ModelContractData };
+
+/** Narrow a spec to one with a model contract (every tabular spec the loader accepted has one). */
+export function requireModel(spec: BenchmarkSpecData): TabularSpecData {
+  if (!spec.model) throw new ArbiterError('E_INTERNAL', `benchmark ${spec.id} (task ${spec.task.type}) has no ONNX model contract`);
+  return spec as TabularSpecData;
+}
+
+/** The dataset's format: `dataset.format`, or 'arrow' when the spec leaves it out. */
+export function datasetFormatOf(spec: BenchmarkSpecData): DatasetFormat {
+  return spec.dataset.format ?? 'arrow';
+}
 
 /** The JSON Schema of benchmark.yaml, derived from the zod schema. */
 export function benchmarkJsonSchema(): Record<string, unknown> {

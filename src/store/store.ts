@@ -1,6 +1,6 @@
 // The SQLite store (better-sqlite3, WAL): benchmarks, submissions and their content-addressed
 // blobs, runs, entries and scores. The one place that touches the database file.
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ArbiterError } from '../errors.ts';
@@ -97,15 +97,29 @@ export class Store {
     return row?.spec_json;
   }
 
-  /** Register a submission (idempotent per benchmark, participant and bytes); copies the file into the blob store. */
+  /**
+   * Register a submission (idempotent per benchmark, participant and bytes); copies the file into
+   * the blob store as `<sha256><ext>`. A folder (a language-model submission) is copied as the
+   * folder `<sha256>/`, regular files and folders only (symlinks are not copied); its sha256 is the
+   * caller's content hash (src/engine/lm-submissions.ts).
+   */
   registerSubmission(s: { benchmarkId: string; participant: string; sha256: string; kind: 'onnx' | 'predictions'; sourcePath: string; size: number }): SubmissionRecord {
     const existing = this.db.prepare(`SELECT * FROM submissions WHERE benchmark_id = ? AND participant = ? AND sha256 = ?`)
       .get(s.benchmarkId, s.participant, s.sha256) as Record<string, unknown> | undefined;
     if (existing) return toSubmission(existing);
     mkdirSync(this.blobDir, { recursive: true });
-    const ext = path.extname(s.sourcePath).toLowerCase();
+    const isDir = statSync(s.sourcePath).isDirectory();
+    const ext = isDir ? '' : path.extname(s.sourcePath).toLowerCase();
     const blobPath = path.join(this.blobDir, `${s.sha256}${ext}`);
-    if (!existsSync(blobPath)) copyFileSync(s.sourcePath, blobPath);
+    if (!existsSync(blobPath)) {
+      if (isDir) {
+        // copy under a temporary name, then rename: a crash never leaves a half-copied folder under the hash
+        const tmp = `${blobPath}.partial-${process.pid}`;
+        rmSync(tmp, { recursive: true, force: true });
+        cpSync(s.sourcePath, tmp, { recursive: true, filter: (src) => !lstatSync(src).isSymbolicLink() });
+        renameSync(tmp, blobPath);
+      } else copyFileSync(s.sourcePath, blobPath);
+    }
     const info = this.db.prepare(`INSERT INTO submissions (benchmark_id, participant, sha256, kind, filename, blob_path, size, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(s.benchmarkId, s.participant, s.sha256, s.kind, path.basename(s.sourcePath), blobPath, s.size, new Date().toISOString());
     return this.submission(Number(info.lastInsertRowid))!;

@@ -82,7 +82,7 @@ describe('loading valid specs', () => {
   it('applies defaults: idColumn, maxBytes, batching.last, ranking split/primary/tieBreak, description', () => {
     const b = parseBenchmark(BASE, FILE);
     expect(b.spec.dataset.idColumn).toBe('id');
-    expect(b.spec.model.maxBytes).toBe(100 * 1024 * 1024);
+    expect(b.spec.model!.maxBytes).toBe(100 * 1024 * 1024);
     expect(b.spec.batching.last).toBe('partial');
     expect(b.spec.description).toBe('');
     expect(b.spec.ranking.split).toBe('private');
@@ -192,7 +192,7 @@ describe('schema errors name the YAML path, the line, what was expected and what
   it('unknown task type lists the task types', () => {
     const e = specError(edit('  type: classification', '  type: ranking'));
     expect(e.code).toBe('E_SPEC_INVALID');
-    expect(e.message).toBe(`benchmark.yaml:4:9 task.type: expected one of 'classification' | 'regression', found "ranking"`);
+    expect(e.message).toBe(`benchmark.yaml:4:9 task.type: expected one of 'classification' | 'regression' | 'chat-loss' | 'multiple-choice' | 'sequence-classification', found "ranking"`);
   });
 
   it('size limits read as plain expectations', () => {

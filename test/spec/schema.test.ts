@@ -63,7 +63,8 @@ describe('benchmarkJsonSchema()', () => {
   });
 
   it('requires exactly the keys without a default or optional marker', () => {
-    expect([...schema.required!].sort()).toEqual(['batching', 'dataset', 'id', 'metrics', 'model', 'split', 'task', 'version']);
+    // model is optional in the schema: the loader requires it for classification and regression only
+    expect([...schema.required!].sort()).toEqual(['batching', 'dataset', 'id', 'metrics', 'split', 'task', 'version']);
   });
 
   it('strict nested objects are closed in the JSON Schema too, rewards schemes included', () => {
@@ -85,9 +86,9 @@ describe('benchmarkJsonSchema()', () => {
     }
   });
 
-  it('task is a union discriminated by type with both task kinds', () => {
+  it('task is a union discriminated by type with the tabular and language-model task kinds', () => {
     const branches = objectBranches(schema.properties!.task!);
-    expect(branches.map((b) => b.properties!.type!.const).sort()).toEqual(['classification', 'regression']);
+    expect(branches.map((b) => b.properties!.type!.const).sort()).toEqual(['chat-loss', 'classification', 'multiple-choice', 'regression', 'sequence-classification']);
     for (const b of branches) expect(b.additionalProperties).toBe(false);
     const cls = branches.find((b) => b.properties!.type!.const === 'classification')!;
     expect(cls.properties!.output!.enum).toEqual(['probabilities', 'logits']);

@@ -9,7 +9,7 @@ export const submitCommand = {
   command: 'submit <file>',
   describe: 'Check a submission against the benchmark contract and register it in the store',
   builder: (y: Argv) => y
-    .positional('file', { type: 'string', demandOption: true, describe: 'an .onnx model or a .csv/.arrow prediction file' })
+    .positional('file', { type: 'string', demandOption: true, describe: 'an .onnx model or a .csv/.arrow prediction file; for language-model benchmarks a model folder or .tar' })
     .option('benchmark', { alias: 'b', type: 'string', demandOption: true })
     .option('participant', { alias: 'p', type: 'string', describe: 'who submits (default: the file name without extension)' })
     .option('db', { type: 'string', default: DEFAULT_DB })
@@ -25,11 +25,17 @@ export const submitCommand = {
       const { loadPredictions } = await import('../../models/predictions.ts');
       const { metricsNeed } = await import('../../engine/fold.ts');
       const b = loadBenchmark(argv.benchmark as string);
+      const { isLmTaskType, requireModel } = await import('../../spec/schema.ts');
+      if (isLmTaskType(b.spec.task.type)) {
+        const { submitLm } = await import('./submit-lm.ts');
+        await submitLm(b, argv.file as string, argv.participant as string | undefined, argv.db as string, json);
+        return;
+      }
       const [f] = collectSubmissionFiles([argv.file as string]);
       if (!f) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `${argv.file}: expected a submission file`);
       if (argv.participant) f.participant = argv.participant as string;
       if (kindOf(f.path) === 'onnx') {
-        const res = admitOnnxBytes(readFileSync(f.path), b.spec.model, b.spec.batching.size);
+        const res = admitOnnxBytes(readFileSync(f.path), requireModel(b.spec).model, b.spec.batching.size);
         if (!res.ok) throw new ArbiterError(res.error.code, res.error.message, res.error.details);
       } else {
         await loadPredictions(f.path, b, metricsNeed(b, 'probabilities'));

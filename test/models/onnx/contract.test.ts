@@ -101,10 +101,10 @@ describe('admitted models', () => {
   it('the bundled demo submissions: alice passes, erin breaks the output contract, frank is not ONNX', () => {
     const b = loadBenchmark('tabular-demo');
     const sub = (f: string) => readFileSync(path.join(b.dir, 'submissions', f));
-    expect(admitOnnxBytes(sub('alice.onnx'), b.spec.model, b.spec.batching.size).ok).toBe(true);
-    const erin = refused(admitOnnxBytes(sub('erin.onnx'), b.spec.model, b.spec.batching.size), 'E_MODEL_CONTRACT');
+    expect(admitOnnxBytes(sub('alice.onnx'), b.spec.model!, b.spec.batching.size).ok).toBe(true);
+    const erin = refused(admitOnnxBytes(sub('erin.onnx'), b.spec.model!, b.spec.batching.size), 'E_MODEL_CONTRACT');
     expect(erin.message).toContain('output "probabilities" axis 1 must be 4, found 3');
-    refused(admitOnnxBytes(sub('frank.onnx'), b.spec.model, b.spec.batching.size), 'E_MODEL_FORMAT');
+    refused(admitOnnxBytes(sub('frank.onnx'), b.spec.model!, b.spec.batching.size), 'E_MODEL_FORMAT');
   });
 });
 

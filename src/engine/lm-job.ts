@@ -1,0 +1,243 @@
+// `arbiter score` for language-model benchmarks (task chat-loss): the LM counterpart of
+// score-job.ts's tabular path, with the same store, journal, outcomes, ranking, rewards and result.
+// Submissions are transformers.js model folders or .tar files of one, registered by content hash.
+// Admission runs main side in pure JS (admitLmFolder with the spec's rules); admitted models run
+// in a piscina pool of LM workers, one task per fixed batch of `batching.size` conversations in
+// file order. Results are folded in batch order into per-split metric states; every folded batch
+// is journaled, so `--resume` finishes an interrupted run with the same bytes.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Piscina } from 'piscina';
+import { ArbiterError, toErrorData, type ErrorData } from '../errors.ts';
+import type { LoadedBenchmark } from '../spec/loader.ts';
+import { canonicalJson } from '../spec/canonical.ts';
+import type { BenchmarkSpecData } from '../spec/schema.ts';
+import type { Store, SubmissionRecord } from '../store/store.ts';
+import { prepareChatDataset, type PreparedChatDataset } from '../data/chat-dataset.ts';
+import { PUBLIC, SPLITS } from '../data/split.ts';
+import type { SplitName } from '../data/split.ts';
+import type { MetricBatch } from '../../scoring/types.ts';
+import { admitLmFolder } from '../models/hf/admission.ts';
+import { resolveModelFolder } from '../models/hf/tar.ts';
+import { admissionRulesOf, type ChatLossTask } from '../tasks/lm/spec.ts';
+import { chatMetricBatch } from '../tasks/lm/metric-batch.ts';
+import { lmPoolOptions } from '../tasks/lm/pool.ts';
+import type { LmTaskMessage, LmTaskResult } from '../tasks/lm/worker.ts';
+import { makeFingerprint, type Fingerprint } from './fingerprint.ts';
+import { finalizeFold, initFold, mergeChunk, type ChunkStates, type FoldState } from './fold.ts';
+import { collectLmSubmissions, registerLmSubmission } from './lm-submissions.ts';
+import { ensureBundledSubmissions } from './demo-submissions.ts';
+import { finishScoredRun, openResumedRun, Semaphore, type Outcome, type ScoreOptions, type ScoreResult } from './score-job.ts';
+
+/** Unpacked bytes allowed for a .tar submission beyond the spec's maxModelBytes (tokenizer, config files). */
+const TAR_SLACK_BYTES = 512 * 1024 * 1024;
+const DEFAULT_TAR_MAX_BYTES = 4 * 1024 * 1024 * 1024;
+
+function chatTaskOf(spec: BenchmarkSpecData): ChatLossTask {
+  const t = spec.task;
+  if (t.type !== 'chat-loss') {
+    throw new ArbiterError('E_TASK_UNSUPPORTED', `benchmark ${spec.id}: \`arbiter score\` scores chat-loss language-model tasks; ${t.type} is validated by the spec but not yet wired to the engine (see docs/language-models.md)`, { task: t.type });
+  }
+  return t;
+}
+
+/** The submissions a new LM run scores, in registration order (same rules as the tabular selectSubmissions). */
+async function selectLmSubmissions(b: LoadedBenchmark, store: Store, opts: ScoreOptions): Promise<SubmissionRecord[]> {
+  const id = b.spec.id;
+  let subs: SubmissionRecord[];
+  if (opts.submissions && opts.submissions.length > 0) {
+    const seen = new Set<number>();
+    const files = opts.submissions.flatMap((s) => (typeof s === 'string' ? collectLmSubmissions([s]) : [s]));
+    subs = files.map((f) => registerLmSubmission(store, id, f))
+      .filter((s) => (seen.has(s.id) ? false : (seen.add(s.id), true))).sort((x, y) => x.id - y.id);
+  } else {
+    await ensureBundledSubmissions(b);
+    const own = path.join(b.dir, 'submissions');
+    if (existsSync(own)) for (const f of collectLmSubmissions([own])) registerLmSubmission(store, id, f);
+    subs = store.submissions(id);
+  }
+  if (subs.length === 0) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `benchmark ${id}: no submissions to score (give --submissions with model folders or .tar files, or register some with \`arbiter submit\`)`);
+  return subs;
+}
+
+/** Where a registered submission's model folder is: the blob folder itself, or its .tar unpacked beside the blobs. */
+export function lmFolderOf(store: Store, sub: SubmissionRecord, task: ChatLossTask): string {
+  const maxBytes = task.maxModelBytes !== undefined ? task.maxModelBytes + TAR_SLACK_BYTES : DEFAULT_TAR_MAX_BYTES;
+  return resolveModelFolder(sub.blobPath, path.join(store.blobDir, 'unpacked'), { maxBytes });
+}
+
+/** Keep the rows of `batch` whose split bit is `want` (the metric states of one split). */
+function splitBatch(batch: MetricBatch, mask: Uint8Array, want: number): MetricBatch | null {
+  const idx: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i] === want) idx.push(i);
+  if (idx.length === 0) return null;
+  const pick = (a: Float64Array) => Float64Array.from(idx, (i) => a[i]!);
+  return { n: idx.length, nllSums: pick(batch.nllSums as Float64Array), tokenCounts: pick(batch.tokenCounts as Float64Array), byteCounts: pick(batch.byteCounts as Float64Array) };
+}
+
+/** The per-split metric states of one scored batch, from fresh states (what the journal stores). */
+export function lmChunkStates(fold: FoldState, batch: MetricBatch, mask: Uint8Array): ChunkStates {
+  const out = {} as ChunkStates;
+  for (const split of SPLITS) {
+    const states = fold.metrics.map((m) => m.metric.init(m.options, {}));
+    const part = splitBatch(batch, mask, split === 'public' ? PUBLIC : 1 - PUBLIC);
+    if (part) fold.metrics.forEach((m, i) => { states[i] = m.metric.update(states[i], part, m.options); });
+    out[split] = states;
+  }
+  return out;
+}
+
+export async function scoreLmWithStore(b: LoadedBenchmark, store: Store, opts: ScoreOptions, workers: number): Promise<ScoreResult> {
+  const spec = b.spec;
+  const task = chatTaskOf(spec);
+  store.upsertBenchmark(spec.id, spec.version, b.specHash, canonicalJson(spec));
+
+  let resumed: { runId: number; datasetSha256: string } | null = null;
+  let subs: SubmissionRecord[];
+  const outcomes = new Map<number, Outcome>();
+  if (opts.resume !== undefined) {
+    const run = openResumedRun(b, store, opts.resume);
+    if (run.status === 'finished' && run.resultJson) return JSON.parse(run.resultJson) as ScoreResult;
+    subs = store.runMembers(run.id);
+    for (const [id, o] of store.outcomes(run.id)) outcomes.set(id, o);
+    resumed = { runId: run.id, datasetSha256: run.datasetSha256 };
+  } else {
+    subs = await selectLmSubmissions(b, store, opts);
+  }
+
+  // Admission: pure JS, before any model code runs. Failures are outcomes; the job goes on.
+  const rules = admissionRulesOf(task);
+  const newOutcomes = new Map<number, Outcome>();
+  const todo: Array<{ sub: SubmissionRecord; order: number; folder: string }> = [];
+  const firstBySha = new Map<string, SubmissionRecord>();
+  for (const [order, sub] of subs.entries()) {
+    const original = firstBySha.get(sub.sha256);
+    if (!original) firstBySha.set(sub.sha256, sub);
+    if (outcomes.has(sub.id)) continue;
+    if (original) {
+      newOutcomes.set(sub.id, { splitScores: null, error: { code: 'E_DUPLICATE', message: `same content as the earlier submission ${sub.sha256.slice(0, 12)} by ${original.participant}; only the first is ranked` } });
+      continue;
+    }
+    try {
+      const folder = lmFolderOf(store, sub, task);
+      admitLmFolder(folder, rules);
+      todo.push({ sub, order, folder });
+    } catch (err) {
+      newOutcomes.set(sub.id, { splitScores: null, error: toErrorData(err, 'E_MODEL_FORMAT') });
+    }
+  }
+
+  const data = prepareChatDataset(b);
+  const fingerprint = makeFingerprint(b.specHash, data.sha256, spec.batching.size);
+  let runId: number;
+  if (resumed) {
+    if (resumed.datasetSha256 !== data.sha256) throw new ArbiterError('E_RESUME', `run ${resumed.runId} scored dataset ${resumed.datasetSha256}; the file now has ${data.sha256}`);
+    runId = resumed.runId;
+  } else {
+    runId = store.createRun({
+      benchmarkId: spec.id, specHash: b.specHash, datasetSha256: data.sha256, fingerprintJson: canonicalJson(fingerprint),
+      workers, taskRows: spec.batching.size, members: subs.map((s) => s.id),
+    });
+  }
+
+  const pool = todo.length > 0 ? new Piscina({ ...lmPoolOptions(), minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 1, idleTimeout: 60_000 }) : null;
+  try {
+    for (const [id, o] of newOutcomes) { store.recordOutcome(runId, id, o); outcomes.set(id, o); }
+    const total = todo.length * data.rows;
+    let done = 0;
+    let subsDone = 0;
+    const report = () => opts.onProgress?.({ done, total, submissionsDone: subsDone, submissions: todo.length });
+    report();
+    try {
+      const inflight = new Semaphore(Math.max(2, workers * 2));
+      let next = 0;
+      const lane = async () => {
+        while (next < todo.length) {
+          const t = todo[next++]!;
+          const outcome = await scoreOneLm(b, task, data, store, runId, t.sub, t.order, t.folder, pool!, inflight, opts, (rows) => { done += rows; report(); });
+          store.recordOutcome(runId, t.sub.id, outcome);
+          outcomes.set(t.sub.id, outcome);
+          subsDone++;
+          report();
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(workers, Math.max(1, todo.length)) }, lane));
+    } finally {
+      // every task has settled here (scoreOneLm waits for its in-flight tasks), so destroying is safe
+      if (pool) await pool.destroy();
+    }
+    return finishScoredRun(b, store, runId, fingerprint, subs, outcomes);
+  } catch (err) {
+    store.failRun(runId, toErrorData(err).message);
+    throw err;
+  }
+}
+
+async function scoreOneLm(
+  b: LoadedBenchmark, task: ChatLossTask, data: PreparedChatDataset, store: Store, runId: number, sub: SubmissionRecord, order: number,
+  folder: string, pool: Piscina, inflight: Semaphore, opts: ScoreOptions, progressed: (rows: number) => void,
+): Promise<Outcome> {
+  const size = b.spec.batching.size;
+  const fold = initFold(b);
+  const journaled = store.journal(runId, sub.id);
+  journaled.forEach((j, i) => {
+    if (j.chunkIndex !== i) throw new ArbiterError('E_STORE', `run ${runId}: the journal of submission ${sub.id} skips chunk ${i}`);
+    mergeChunk(fold, JSON.parse(j.statesJson) as ChunkStates, j.rows);
+  });
+  progressed(fold.rowsFolded);
+
+  const batches = Math.ceil(data.rows / size);
+  const pending = new Map<number, { mask: Uint8Array; batch: MetricBatch }>();
+  const tasks: Promise<void>[] = [];
+  let nextFold = journaled.length;
+  let failure: ErrorData | null = null;
+
+  const foldReady = () => {
+    while (!failure && pending.has(nextFold)) {
+      const p = pending.get(nextFold)!;
+      pending.delete(nextFold);
+      try {
+        const states = lmChunkStates(fold, p.batch, p.mask);
+        mergeChunk(fold, states, p.mask.length);
+        store.journalChunk(runId, sub.id, nextFold, p.mask.length, JSON.stringify(states));
+        progressed(p.mask.length);
+      } catch (err) {
+        failure = toErrorData(err, 'E_METRIC_INPUT');
+      }
+      nextFold++;
+    }
+  };
+
+  for (let index = journaled.length; index < batches; index++) {
+    if (failure) break;
+    const start = index * size;
+    const end = Math.min(data.rows, start + size);
+    const msg: LmTaskMessage = {
+      kind: 'chat-loss', folder, examples: data.examples.slice(start, end),
+      options: { contextLength: task.contextLength, truncation: task.truncation, scoredTokens: task.scoredTokens },
+    };
+    const mask = data.splitMask.subarray(start, end);
+    await inflight.acquire();
+    if (failure) { inflight.release(); break; }
+    const run = pool.run(msg) as Promise<LmTaskResult>;
+    tasks.push(run.then(async (res) => {
+      await opts.hooks?.afterTask?.(order, index);
+      if (!res.ok) { failure ??= res.error; return; }
+      if (res.kind !== 'chat-loss') { failure ??= { code: 'E_INTERNAL', message: `an LM worker answered a chat-loss task with ${res.kind}` }; return; }
+      pending.set(index, { mask, batch: chatMetricBatch(res.scores) });
+      foldReady();
+    }, (err: unknown) => {
+      failure ??= { code: 'E_WORKER_CRASH', message: `the worker running this submission died: ${toErrorData(err).message}` };
+    }).finally(() => inflight.release()));
+  }
+  await Promise.allSettled(tasks);
+  if (failure) return { splitScores: null, error: failure };
+  if (fold.rowsFolded !== data.rows) return { splitScores: null, error: { code: 'E_INTERNAL', message: `folded ${fold.rowsFolded} of ${data.rows} rows` } };
+  try {
+    return { splitScores: finalizeFold(fold).scores as Record<SplitName, Record<string, number>>, error: null };
+  } catch (err) {
+    return { splitScores: null, error: toErrorData(err, 'E_METRIC_INPUT') };
+  }
+}
+
+export type { Fingerprint };
