@@ -3,7 +3,7 @@
 // batches, fold outputs into metric states in batch order, rank, and record the run.
 // Every folded chunk's metric states and every submission's outcome are journaled in SQLite as
 // they happen, so `--resume <run>` after a crash (even kill -9) finishes with the same bytes.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Piscina } from 'piscina';
 import { ArbiterError, toErrorData, type ErrorData } from '../errors.ts';
@@ -12,8 +12,8 @@ import { canonicalJson } from '../spec/canonical.ts';
 import { prepareDataset, type PreparedDataset } from '../data/prepare.ts';
 import { readChunks, type ColumnArray } from '../data/arrow-stream.ts';
 import type { SplitName } from '../data/split.ts';
-import { admitOnnxBytes } from '../models/onnx/contract.ts';
-import { checkNoExtraPredictions, loadPredictions, lookupPredictions, type PredictionTable } from '../models/predictions.ts';
+import { checkNoExtraPredictions, lookupPredictions, type PredictionTable } from '../models/predictions.ts';
+import { admitForRun } from './admission.ts';
 import { Store, DEFAULT_DB, type SubmissionRecord } from '../store/store.ts';
 import { rankEntries } from '../ranking/leaderboard.ts';
 import { createPool, defaultWorkerCount } from './pool.ts';
@@ -52,6 +52,8 @@ export interface ScoreOptions {
   db?: string;
   /** rows per worker task, rounded up to whole batches; changes speed, never results */
   taskRows?: number;
+  /** key file of an encrypted dataset (default: ARBITER_DATASET_KEY); never the key itself */
+  datasetKeyFile?: string;
   /** continue an interrupted run (its submissions and task size come from the store) */
   resume?: number;
   onProgress?: (p: ScoreProgress) => void;
@@ -138,30 +140,7 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   }
 
   // Admission first: it needs no data, and its outcome says whether a worker pool is needed.
-  const newOutcomes = new Map<number, Outcome>();
-  const todo: Array<{ sub: SubmissionRecord; order: number; predictions?: PredictionTable }> = [];
-  const firstBySha = new Map<string, SubmissionRecord>();
-  const needsProbabilities = metricsNeed(b, 'probabilities');
-  for (const [order, sub] of subs.entries()) {
-    const original = firstBySha.get(sub.sha256);
-    if (!original) firstBySha.set(sub.sha256, sub);
-    if (outcomes.has(sub.id)) continue;
-    if (original) {
-      newOutcomes.set(sub.id, { splitScores: null, error: { code: 'E_DUPLICATE', message: `same bytes as the earlier submission ${sub.sha256.slice(0, 12)} by ${original.participant}; only the first is ranked` } });
-      continue;
-    }
-    if (sub.kind === 'predictions') {
-      try {
-        todo.push({ sub, order, predictions: await loadPredictions(sub.blobPath, b, needsProbabilities) });
-      } catch (err) {
-        newOutcomes.set(sub.id, { splitScores: null, error: toErrorData(err, 'E_PREDICTIONS') });
-      }
-      continue;
-    }
-    const admitted = admitOnnxBytes(readFileSync(sub.blobPath), spec.model, spec.batching.size);
-    if (!admitted.ok) newOutcomes.set(sub.id, { splitScores: null, error: admitted.error });
-    else todo.push({ sub, order });
-  }
+  const { outcomes: newOutcomes, todo } = await admitForRun(b, subs, new Set(outcomes.keys()), metricsNeed(b, 'probabilities'));
 
   // Workers start (and load onnxruntime) while the main thread checks the dataset.
   const pool = todo.some((t) => !t.predictions) ? createPool(workers, opts.hooks?.workerFile) : null;
@@ -169,7 +148,7 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   let runId: number;
   let fingerprint: Fingerprint;
   try {
-    data = await prepareDataset(b);
+    data = await prepareDataset(b, { keyFile: opts.datasetKeyFile });
     fingerprint = makeFingerprint(b.specHash, data.sha256, spec.batching.size);
     if (resumed) {
       if (resumed.datasetSha256 !== data.sha256) throw new ArbiterError('E_RESUME', `run ${resumed.runId} scored dataset ${resumed.datasetSha256}; the file now has ${data.sha256}`);
@@ -300,7 +279,7 @@ async function scoreOne(
 
   try {
     const columns = [data.idColumn, ...data.inputColumns, data.labelColumn];
-    for await (const chunk of readChunks(data.file, columns, taskRows)) {
+    for await (const chunk of readChunks(data.source, columns, taskRows)) {
       if (failure) break;
       const labels = chunk.columns.get(data.labelColumn.name) as ArrayLike<number | bigint>;
       const mask = data.splitMask.subarray(chunk.start, chunk.start + chunk.rows);

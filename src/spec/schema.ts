@@ -2,6 +2,7 @@
 // the TypeScript types and the JSON Schema that `arbiter spec schema` prints.
 import { z } from 'zod';
 import { RewardsSpecSchema } from '../ranking/rewards/schema.ts';
+import { AdmissionRulesSchema } from '../models/admission/schema.ts';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -50,6 +51,10 @@ export const Dataset = z.strictObject({
   path: z.string().min(1).describe('Arrow IPC stream file, relative to benchmark.yaml'),
   sha256: z.string().regex(SHA256, '64 lowercase hex characters'),
   idColumn: z.string().min(1).default('id'),
+  commitment: z.string().regex(SHA256, '64 lowercase hex characters').optional()
+    .describe('Merkle root over the rows (`arbiter dataset commit`), published before the competition; checked before scoring'),
+  encrypted: z.boolean().optional()
+    .describe('the file is encrypted with `arbiter dataset encrypt`; sha256 is then the sha256 of the decrypted Arrow stream'),
 });
 
 export const Batching = z.strictObject({
@@ -92,6 +97,8 @@ export const BenchmarkSpec = z.strictObject({
   split: Split,
   ranking: Ranking.default({ split: 'private' }),
   rewards: RewardsSpecSchema.optional(),
+  admission: AdmissionRulesSchema.optional()
+    .describe('static admission rules for ONNX submissions (opsets, IR versions, operators, parameters, copies); absent: the defaults'),
 });
 
 export type BenchmarkSpecInput = z.input<typeof BenchmarkSpec>;

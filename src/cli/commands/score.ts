@@ -5,7 +5,7 @@ import { print, reportError } from '../io.ts';
 
 export interface ScoreArgs {
   benchmark: string; submissions?: string[]; workers: number; db: string; json: boolean; taskRows?: number; benchmarksDir?: string; resume?: number;
-  receipt?: string; sign?: string; validator?: string;
+  receipt?: string; sign?: string; validator?: string; datasetKeyFile?: string;
 }
 
 export async function runScoreCommand(args: ScoreArgs): Promise<void> {
@@ -19,6 +19,7 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
     let ticked = 0;
     const result = await score({
       benchmark: b.file, submissions: args.submissions, workers: args.workers, db: args.db, taskRows: args.taskRows, resume: args.resume,
+      ...(args.datasetKeyFile !== undefined ? { datasetKeyFile: args.datasetKeyFile } : {}),
       onProgress: (p) => { progress?.setTotal(p.total); progress?.tick(p.done - ticked); ticked = p.done; },
     });
     progress?.done();
@@ -67,6 +68,7 @@ export const scoreCommand = {
     .option('receipt', { type: 'string', describe: 'where to write the run\'s receipt (default: <db folder>/receipts/<benchmark>-run-<id>.json)' })
     .option('sign', { type: 'string', describe: 'Ed25519 private key (PEM, from `arbiter keygen`) that signs the receipt' })
     .option('validator', { type: 'string', describe: 'the validator name recorded in the receipt' })
+    .option('dataset-key-file', { type: 'string', describe: 'key file of an encrypted hidden set (default: the ARBITER_DATASET_KEY environment variable)' })
     .option('resume', { type: 'number', describe: 'continue an interrupted run from its journal (same benchmark files required)' })
     .example('$0 score -b tabular-demo --resume 3', 'finish run 3 after a crash; scores are identical to an uninterrupted run')
     .example('$0 score --benchmark tabular-demo', 'score the demo\'s bundled submissions')
@@ -75,5 +77,6 @@ export const scoreCommand = {
     benchmark: argv.benchmark as string, submissions: argv.submissions as string[] | undefined, workers: argv.workers as number,
     db: argv.db as string, json: argv.json as boolean, taskRows: argv.taskRows as number | undefined, resume: argv.resume as number | undefined,
     receipt: argv.receipt as string | undefined, sign: argv.sign as string | undefined, validator: argv.validator as string | undefined,
+    datasetKeyFile: argv.datasetKeyFile as string | undefined,
   }),
 };
