@@ -3,19 +3,24 @@
 // ONNX model passes the contract check and then the static rules of the spec's `admission:` section
 // (defaults when absent: opsets, IR versions, standard operators only, node and depth limits, no
 // external data), and a model storing the same weights as an earlier admitted one is a duplicate.
+// A .tar / .tar.gz submission (one model plus its external data) is checked entry by entry and
+// unpacked next to its blob in the store; the worker then loads the unpacked model.
 // Pure JS on the bytes: no native code sees a submission before it is admitted.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { toErrorData, type ErrorData } from '../errors.ts';
 import type { LoadedBenchmark } from '../spec/loader.ts';
 import { admitOnnxBytes } from '../models/onnx/contract.ts';
 import { admitOnnx } from '../models/admission/onnx.ts';
 import { duplicateError, findCopies } from '../models/admission/duplicates.ts';
+import { extractSubmission, isGzip, isTar, readSubmissionArchive } from '../models/admission/archive.ts';
 import { AdmissionRulesSchema, type AdmissionRules, type ModelContract } from '../models/admission/schema.ts';
 import { loadPredictions, type PredictionTable } from '../models/predictions.ts';
 import type { SubmissionRecord } from '../store/store.ts';
 
 export interface AdmissionOutcome { splitScores: null; error: ErrorData | { code: string; message: string } }
 
+/** For an archive, `sub.blobPath` is the unpacked model (a copy of the record: the store keeps the archive). */
 export interface AdmittedSubmission { sub: SubmissionRecord; order: number; predictions?: PredictionTable }
 
 export interface RunAdmission {
@@ -64,15 +69,35 @@ export async function admitForRun(b: LoadedBenchmark, subs: readonly SubmissionR
       }
       continue;
     }
-    const bytes = readFileSync(sub.blobPath);
+    let bytes = readFileSync(sub.blobPath);
+    let modelPath = sub.blobPath;
+    let folder: string | undefined;
+    if (isGzip(bytes) || isTar(bytes)) {
+      try {
+        const entries = readSubmissionArchive(bytes, rules);
+        // One fixed folder per archive (its blob's name): re-admission replaces it, nothing piles up.
+        folder = `${sub.blobPath}.d`;
+        rmSync(folder, { recursive: true, force: true });
+        mkdirSync(folder, { recursive: true });
+        modelPath = extractSubmission(entries, folder);
+        bytes = readFileSync(modelPath);
+      } catch (err) {
+        outcomes.set(sub.id, { splitScores: null, error: toErrorData(err, 'E_SUBMISSION_ARCHIVE') });
+        continue;
+      }
+    }
     const contractCheck = admitOnnxBytes(bytes, spec.model, spec.batching.size);
     if (!contractCheck.ok) { outcomes.set(sub.id, { splitScores: null, error: contractCheck.error }); continue; }
-    // The stored blob sits alone in the store: external data can never resolve, by design.
-    const admitted = await admitOnnx(bytes, rules, contract, { name: sub.filename });
+    // A plain .onnx blob sits alone in the store, so its external data can never resolve. An
+    // archive's model reads external data relative to its own folder (as onnxruntime resolves it),
+    // and must stay inside that folder.
+    const admitted = folder
+      ? await admitOnnx(modelPath, rules, contract, { name: sub.filename, folder: dirname(modelPath) })
+      : await admitOnnx(bytes, rules, contract, { name: sub.filename });
     if (!admitted.ok) { outcomes.set(sub.id, { splitScores: null, error: admitted.error }); continue; }
     // A model that stores no parameters says nothing about copying (findCopies skips '').
     weights.push({ key: String(sub.id), order, sha256: sub.sha256, weightsHash: admitted.info.paramCount > 0 ? admitted.info.weightsHash : '' });
-    todo.push({ sub, order });
+    todo.push({ sub: modelPath === sub.blobPath ? sub : { ...sub, blobPath: modelPath }, order });
   }
   // Same weights in another wrapper: a copy of the earliest admitted model that stores them.
   const flags = findCopies(weights, { weights: rules.duplicates.weights });

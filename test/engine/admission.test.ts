@@ -7,10 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { score, type ScoreResult } from '../../src/engine/score-job.ts';
 import { admissionRules } from '../../src/engine/admission.ts';
 import { AdmissionRulesSchema } from '../../src/models/admission/schema.ts';
-import { mlpModel, gaussian, mulberry32 } from '../../src/models/onnx/builder.ts';
+import { buildModel, mlpModel, gaussian, mulberry32 } from '../../src/models/onnx/builder.ts';
 import { decodeModel, encodeModel } from '../../src/models/onnx/proto.ts';
 import { loadBenchmark } from '../../src/spec/loader.ts';
-import { goodModel, layer } from '../models/admission/fixtures.ts';
+import { gzipSync } from 'node:zlib';
+import { externalModel, goodModel, layer, linearSpec } from '../models/admission/fixtures.ts';
+import { tar } from '../hostile/tar.ts';
 import { tempDir } from '../helpers.ts';
 import { writeHiddenBench } from './fixtures/hidden-bench.ts';
 
@@ -94,5 +96,34 @@ describe('admission rules from the spec', () => {
     expect(() => loadBenchmark(dir)).toThrow(/admission\.allowedOpsets/);
     await writeHiddenBench(dir, { admission: '  maxParam: 5' });
     expect(() => loadBenchmark(dir)).toThrow(/maxParam/);
+  });
+
+  it('scores a .tar.gz with external data like the same model inline, and refuses unsafe archives and loose external data', async () => {
+    const dir = tempDir();
+    await writeHiddenBench(dir, { admission: '  maxExternalBytes: 65536\n  duplicates: { weights: false }' });
+    const w = linearSpec().initializers![0]!.data as Float32Array;
+    const wBytes = new Uint8Array(w.buffer, w.byteOffset, w.byteLength);
+    const subs = path.join(dir, 'subs');
+    mkdirSync(subs);
+    const file = (name: string, bytes: Uint8Array) => { const p = path.join(subs, name); writeFileSync(p, bytes); return { path: p, participant: name.split('.')[0]! }; };
+    const list = [
+      file('inline.onnx', buildModel(linearSpec())),
+      file('packed.tar.gz', gzipSync(tar([{ name: 'w.bin', data: wBytes }, { name: 'model.onnx', data: externalModel('w.bin') }]))),
+      file('plaintar.tar', tar([{ name: 'sub/w.bin', data: wBytes }, { name: 'sub/model.onnx', data: externalModel('w.bin') }])),
+      file('dotdot.tar', tar([{ name: '../w.bin', data: wBytes }, { name: 'model.onnx', data: externalModel('../w.bin') }])),
+      file('escape.tar.gz', gzipSync(tar([{ name: 'model.onnx', data: externalModel('../../../../etc/passwd') }]))),
+      file('loose.onnx', externalModel('w.bin')),
+    ];
+    writeFileSync(path.join(subs, 'w.bin'), wBytes);
+    const by = byName(await score({ benchmark: dir, submissions: list, workers: 1, db: path.join(dir, 'a.db') }));
+    expect(by.inline!.status).toBe('scored');
+    expect(by.packed!.status).toBe('scored');
+    expect(by.plaintar!.status).toBe('scored');
+    expect(by.packed!.splitScores).toEqual(by.inline!.splitScores);
+    expect(by.plaintar!.splitScores).toEqual(by.inline!.splitScores);
+    expect(by.dotdot!.error!.code).toBe('E_SUBMISSION_ARCHIVE');
+    expect(by.escape!.error!.code).toBe('E_MODEL_EXTERNAL_DATA');
+    // a loose .onnx is scored from its copy in the store: its external file never comes along
+    expect(by.loose!.error!.code).toBe('E_MODEL_EXTERNAL_DATA');
   });
 });
