@@ -14,6 +14,7 @@ import { readChunks, type ColumnArray } from '../data/arrow-stream.ts';
 import type { SplitName } from '../data/split.ts';
 import { checkNoExtraPredictions, lookupPredictions, type PredictionTable } from '../models/predictions.ts';
 import { admitForRun } from './admission.ts';
+import { finalSetBenchmark, liveSubmissions } from './final-set.ts';
 import { Store, DEFAULT_DB, type SubmissionRecord } from '../store/store.ts';
 import { rankEntries } from '../ranking/leaderboard.ts';
 import { createPool, defaultWorkerCount } from './pool.ts';
@@ -54,6 +55,8 @@ export interface ScoreOptions {
   taskRows?: number;
   /** key file of an encrypted dataset (default: ARBITER_DATASET_KEY); never the key itself */
   datasetKeyFile?: string;
+  /** which hidden set: 'live' (`dataset`, default) or 'final' (`hiddenSets.final`, stored as `<id>--final-set`) */
+  set?: 'live' | 'final';
   /** continue an interrupted run (its submissions and task size come from the store) */
   resume?: number;
   onProgress?: (p: ScoreProgress) => void;
@@ -85,9 +88,13 @@ function toInputArray(a: ColumnArray): InputArray {
 }
 
 export async function score(opts: ScoreOptions): Promise<ScoreResult> {
-  const b = loadBenchmark(opts.benchmark, opts.benchmarksDir);
+  const live = loadBenchmark(opts.benchmark, opts.benchmarksDir);
+  const b = opts.set === 'final' ? finalSetBenchmark(live) : live;
   const store = Store.open(opts.db ?? DEFAULT_DB);
   try {
+    if (opts.set === 'final' && !opts.submissions?.length && opts.resume === undefined) {
+      return await scoreWithStore(b, store, { ...opts, submissions: liveSubmissions(live, store) });
+    }
     return await scoreWithStore(b, store, opts);
   } finally {
     store.close();

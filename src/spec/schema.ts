@@ -97,6 +97,9 @@ export const BenchmarkSpec = z.strictObject({
   split: Split,
   ranking: Ranking.default({ split: 'private' }),
   rewards: RewardsSpecSchema.optional(),
+  hiddenSets: z.strictObject({
+    final: Dataset.describe('set B: scored with `arbiter score --set final`, its scores withheld until `--release`'),
+  }).optional().describe('a second hidden set for the final ranking (`dataset` is the live set)'),
   admission: AdmissionRulesSchema.optional()
     .describe('static admission rules for ONNX submissions (opsets, IR versions, operators, parameters, copies); absent: the defaults'),
 });
