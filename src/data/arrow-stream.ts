@@ -1,5 +1,6 @@
 // Streaming access to Arrow IPC stream files: open with clear errors, check column types, and
-// re-cut arbitrary record batches into fixed-size row chunks. Never reads a whole file at once.
+// re-cut arbitrary record batches into fixed-size row chunks. Never reads a whole file at once; a
+// source can also be bytes already in memory (a decrypted hidden set, which never touches the disk).
 import { createReadStream, statSync } from 'node:fs';
 import { DataType, RecordBatchReader, Type, type AsyncRecordBatchStreamReader, type Data, type RecordBatch, type Schema } from 'apache-arrow';
 import { ArbiterError } from '../errors.ts';
@@ -16,6 +17,13 @@ export interface RowChunk {
   start: number;
   rows: number;
   columns: Map<string, ColumnArray>;
+}
+
+/** A file path, or bytes in memory with the name messages use for them. */
+export type ArrowSource = string | { name: string; bytes: Uint8Array };
+
+export function sourceName(source: ArrowSource): string {
+  return typeof source === 'string' ? source : source.name;
 }
 
 export function describeType(t: DataType): string {
@@ -48,12 +56,19 @@ export function columnShape(t: DataType): { kind: ColumnKind | 'int-other' | nul
   return { kind: scalarKind(t), width: 1 };
 }
 
-export async function openArrowStream(file: string, what: string): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch> }> {
+export async function openArrowStream(source: ArrowSource, what: string): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch> }> {
+  const file = sourceName(source);
   try {
-    // createReadStream reports a missing file asynchronously, after the reader has already seen
-    // an empty stream ("no schema"): stat first so the message says what is wrong.
-    if (!statSync(file).isFile()) throw new Error('the path is not a file');
-    const reader = await RecordBatchReader.from(createReadStream(file) as unknown as NodeJS.ReadableStream & AsyncIterable<Uint8Array>) as unknown as AsyncRecordBatchStreamReader;
+    let reader: AsyncRecordBatchStreamReader;
+    if (typeof source === 'string') {
+      // createReadStream reports a missing file asynchronously, after the reader has already seen
+      // an empty stream ("no schema"): stat first so the message says what is wrong.
+      if (!statSync(source).isFile()) throw new Error('the path is not a file');
+      reader = await RecordBatchReader.from(createReadStream(source) as unknown as NodeJS.ReadableStream & AsyncIterable<Uint8Array>) as unknown as AsyncRecordBatchStreamReader;
+    } else {
+      if (source.bytes.length === 0) throw new Error('it is empty');
+      reader = RecordBatchReader.from(source.bytes) as unknown as AsyncRecordBatchStreamReader;
+    }
     await reader.open();
     if (!reader.schema) throw new Error('the file holds no Arrow schema');
     const batches = (async function* () {
@@ -139,8 +154,9 @@ function copyRows(data: Data, req: ColumnRequest, from: number, count: number, d
  * Read `requests` columns in row chunks of exactly `chunkRows` rows (the last one may be
  * shorter). Chunk boundaries depend only on row positions, never on the file's record batches.
  */
-export async function* readChunks(file: string, requests: ColumnRequest[], chunkRows: number, what = 'dataset'): AsyncGenerator<RowChunk> {
-  const { schema, batches } = await openArrowStream(file, what);
+export async function* readChunks(source: ArrowSource, requests: ColumnRequest[], chunkRows: number, what = 'dataset'): AsyncGenerator<RowChunk> {
+  const file = sourceName(source);
+  const { schema, batches } = await openArrowStream(source, what);
   checkColumns(schema, requests, file);
   const fresh = () => new Map(requests.map((r) => [r.name, allocate(r.kind, chunkRows * r.width)] as const));
   let cols = fresh();

@@ -1,15 +1,24 @@
 // Opens a benchmark's hidden set for a scoring job: checks the sha256 commitment, checks the
 // schema against the spec, checks that ids are unique and ascending and labels valid, and
-// assigns every row to a split once. Rows and labels never leave this process.
+// assigns every row to a split once. Rows and labels never leave this process. An encrypted set
+// (`dataset.encrypted`) is decrypted into memory only, authenticated before any byte is parsed, and
+// then read from that buffer; `dataset.commitment` (a Merkle root) is checked before scoring starts.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { ArbiterError } from '../errors.ts';
 import type { LoadedBenchmark } from '../spec/loader.ts';
 import { requireModel } from '../spec/schema.ts';
-import { checkColumns, columnShape, openArrowStream, readChunks, type ColumnKind, type ColumnRequest } from './arrow-stream.ts';
+import { checkColumns, columnShape, openArrowStream, readChunks, type ArrowSource, type ColumnKind, type ColumnRequest } from './arrow-stream.ts';
+import { assertCommitment, commitDataset } from './commitment.ts';
+import { decryptToBuffer, isEncryptedFile, loadDatasetKey } from './encryption.ts';
 import { sha256File } from './file-hash.ts';
 import { canonicalId, PUBLIC, splitOf } from './split.ts';
 
 export interface PreparedDataset {
   file: string;
+  /** where the rows are read from: the file, or its decrypted bytes in memory */
+  source: ArrowSource;
+  /** sha256 of the Arrow stream (of the decrypted bytes for an encrypted set) */
   sha256: string;
   rows: number;
   idKind: 'int64' | 'utf8';
@@ -44,17 +53,49 @@ function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-export async function prepareDataset(b: LoadedBenchmark): Promise<PreparedDataset> {
+export interface PrepareOptions {
+  /** the key of an encrypted set; default: loaded from `keyFile`, else ARBITER_DATASET_KEY */
+  key?: Buffer;
+  keyFile?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The dataset's bytes source and sha256; decrypts (in memory) when the spec says it is encrypted. */
+async function openSource(b: LoadedBenchmark, opts: PrepareOptions): Promise<{ source: ArrowSource; sha256: string }> {
   const file = b.datasetPath;
-  const sha256 = await sha256File(file).catch((err: NodeJS.ErrnoException) => {
+  const unreadable = (err: NodeJS.ErrnoException): never => {
     throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: expected a readable file, but ${err.code === 'ENOENT' ? 'it does not exist' : err.message}`, { file });
-  });
+  };
+  if (b.spec.dataset.encrypted === true) {
+    if (!existsSync(file)) unreadable(Object.assign(new Error('missing'), { code: 'ENOENT' }));
+    // The key is checked first, then the whole file is authenticated: a wrong key or a modified
+    // file stops the job before a single row is parsed.
+    const key = opts.key ?? loadDatasetKey({ keyFile: opts.keyFile, ...(opts.env ? { env: opts.env } : {}) });
+    const bytes = decryptToBuffer(file, key);
+    return { source: { name: file, bytes }, sha256: createHash('sha256').update(bytes).digest('hex') };
+  }
+  const sha256 = await sha256File(file).catch(unreadable);
+  if (sha256 !== b.spec.dataset.sha256 && isEncryptedFile(file)) {
+    throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: the file is an arbiter encrypted dataset, but the spec does not say so: set dataset.encrypted: true and give the key with --dataset-key-file or ARBITER_DATASET_KEY`, { file });
+  }
+  return { source: file, sha256 };
+}
+
+export async function prepareDataset(b: LoadedBenchmark, opts: PrepareOptions = {}): Promise<PreparedDataset> {
+  const file = b.datasetPath;
+  const encrypted = b.spec.dataset.encrypted === true;
+  const { source, sha256 } = await openSource(b, opts);
   if (sha256 !== b.spec.dataset.sha256) {
-    throw new ArbiterError('E_DATASET_COMMITMENT', `dataset ${file}: the spec commits to sha256 ${b.spec.dataset.sha256}, the file has ${sha256}`, {
+    throw new ArbiterError('E_DATASET_COMMITMENT', `dataset ${file}: the spec commits to sha256 ${b.spec.dataset.sha256}, the ${encrypted ? 'decrypted ' : ''}file has ${sha256}`, {
       file, expected: b.spec.dataset.sha256, found: sha256,
     });
   }
-  const { schema } = await openArrowStream(file, 'dataset');
+  if (b.spec.dataset.commitment !== undefined) {
+    // The published Merkle root over the rows: recomputed from the very bytes about to be scored.
+    const { batches } = await openArrowStream(source, 'dataset');
+    assertCommitment(await commitDataset(batches, { idColumn: b.spec.dataset.idColumn }), b.spec.dataset.commitment);
+  }
+  const { schema } = await openArrowStream(source, 'dataset');
   const idField = schema.fields.find((f) => f.name === b.spec.dataset.idColumn);
   const idKind: 'int64' | 'utf8' = idField && columnShape(idField.type).kind === 'utf8' ? 'utf8' : 'int64';
   const idColumn: ColumnRequest = { name: b.spec.dataset.idColumn, kind: idKind, width: 1, role: 'row id' };
@@ -75,7 +116,9 @@ export async function prepareDataset(b: LoadedBenchmark): Promise<PreparedDatase
   let publicRows = 0;
   let prev: bigint | string | undefined;
   const scanLabel: ColumnRequest = { ...labelColumn, kind: labelKind(labelType) };
-  for await (const chunk of readChunks(file, [idColumn, scanLabel], SCAN_ROWS)) {
+  // Row ids are row contents: a message about an encrypted set names positions only.
+  const shown = (id: bigint | string): string => (encrypted ? '(hidden)' : canonicalId(id));
+  for await (const chunk of readChunks(source, [idColumn, scanLabel], SCAN_ROWS)) {
     const ids = chunk.columns.get(idColumn.name)!;
     const labels = chunk.columns.get(labelColumn.name)! as ArrayLike<number | bigint>;
     const mask = new Uint8Array(chunk.rows);
@@ -84,7 +127,7 @@ export async function prepareDataset(b: LoadedBenchmark): Promise<PreparedDatase
       if (prev !== undefined) {
         const cmp = typeof id === 'bigint' ? (id > (prev as bigint) ? 1 : id === prev ? 0 : -1) : compareUtf8(id, prev as string);
         if (cmp <= 0) {
-          throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: row ids must be unique and ascending; row ${chunk.start + i + 1} has id ${canonicalId(id)} after ${canonicalId(prev)}${cmp === 0 ? ' (a duplicate)' : ''}`, { file, row: chunk.start + i + 1 });
+          throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: row ids must be unique and ascending; row ${chunk.start + i + 1} has id ${shown(id)} after ${shown(prev)}${cmp === 0 ? ' (a duplicate)' : ''}`, { file, row: chunk.start + i + 1 });
         }
       }
       prev = id;
@@ -104,7 +147,7 @@ export async function prepareDataset(b: LoadedBenchmark): Promise<PreparedDatase
   const splitMask = new Uint8Array(rows);
   let at = 0;
   for (const m of masks) { splitMask.set(m, at); at += m.length; }
-  return { file, sha256, rows, idKind, splitMask, publicRows, inputColumns, labelColumn: scanLabel, idColumn };
+  return { file, source, sha256, rows, idKind, splitMask, publicRows, inputColumns, labelColumn: scanLabel, idColumn };
 }
 
 function labelKind(arrowType: string): ColumnKind {

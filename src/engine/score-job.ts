@@ -3,7 +3,7 @@
 // batches, fold outputs into metric states in batch order, rank, and record the run.
 // Every folded chunk's metric states and every submission's outcome are journaled in SQLite as
 // they happen, so `--resume <run>` after a crash (even kill -9) finishes with the same bytes.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ArbiterError, toErrorData, type ErrorData } from '../errors.ts';
 import { loadBenchmark, type LoadedBenchmark } from '../spec/loader.ts';
@@ -12,8 +12,9 @@ import { isLmTaskType, requireModel } from '../spec/schema.ts';
 import { prepareDataset, type PreparedDataset } from '../data/prepare.ts';
 import { readChunks, type ColumnArray } from '../data/arrow-stream.ts';
 import type { SplitName } from '../data/split.ts';
-import { admitOnnxBytes } from '../models/onnx/contract.ts';
-import { checkNoExtraPredictions, loadPredictions, lookupPredictions, type PredictionTable } from '../models/predictions.ts';
+import { checkNoExtraPredictions, lookupPredictions, type PredictionTable } from '../models/predictions.ts';
+import { admitForRun } from './admission.ts';
+import { finalSetBenchmark, liveSubmissions } from './final-set.ts';
 import { Store, DEFAULT_DB, type RunRecord, type SubmissionRecord } from '../store/store.ts';
 import { rankEntries } from '../ranking/leaderboard.ts';
 import { defaultWorkerCount } from './pool.ts';
@@ -54,6 +55,10 @@ export interface ScoreOptions {
   db?: string;
   /** rows per worker task, rounded up to whole batches; changes speed, never results */
   taskRows?: number;
+  /** key file of an encrypted dataset (default: ARBITER_DATASET_KEY); never the key itself */
+  datasetKeyFile?: string;
+  /** which hidden set: 'live' (`dataset`, default) or 'final' (`hiddenSets.final`, stored as `<id>--final-set`) */
+  set?: 'live' | 'final';
   /** continue an interrupted run (its submissions and task size come from the store) */
   resume?: number;
   /** where inference runs: isolated child processes under the spec's limits (default), or worker threads */
@@ -87,9 +92,13 @@ function toInputArray(a: ColumnArray): InputArray {
 }
 
 export async function score(opts: ScoreOptions): Promise<ScoreResult> {
-  const b = loadBenchmark(opts.benchmark, opts.benchmarksDir);
+  const live = loadBenchmark(opts.benchmark, opts.benchmarksDir);
+  const b = opts.set === 'final' ? finalSetBenchmark(live) : live;
   const store = Store.open(opts.db ?? DEFAULT_DB);
   try {
+    if (opts.set === 'final' && !opts.submissions?.length && opts.resume === undefined) {
+      return await scoreWithStore(b, store, { ...opts, submissions: liveSubmissions(live, store) });
+    }
     return await scoreWithStore(b, store, opts);
   } finally {
     store.close();
@@ -140,30 +149,7 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   }
 
   // Admission first: it needs no data, and its outcome says whether a worker pool is needed.
-  const newOutcomes = new Map<number, Outcome>();
-  const todo: Array<{ sub: SubmissionRecord; order: number; predictions?: PredictionTable }> = [];
-  const firstBySha = new Map<string, SubmissionRecord>();
-  const needsProbabilities = metricsNeed(b, 'probabilities');
-  for (const [order, sub] of subs.entries()) {
-    const original = firstBySha.get(sub.sha256);
-    if (!original) firstBySha.set(sub.sha256, sub);
-    if (outcomes.has(sub.id)) continue;
-    if (original) {
-      newOutcomes.set(sub.id, { splitScores: null, error: { code: 'E_DUPLICATE', message: `same bytes as the earlier submission ${sub.sha256.slice(0, 12)} by ${original.participant}; only the first is ranked` } });
-      continue;
-    }
-    if (sub.kind === 'predictions') {
-      try {
-        todo.push({ sub, order, predictions: await loadPredictions(sub.blobPath, b, needsProbabilities) });
-      } catch (err) {
-        newOutcomes.set(sub.id, { splitScores: null, error: toErrorData(err, 'E_PREDICTIONS') });
-      }
-      continue;
-    }
-    const admitted = admitOnnxBytes(readFileSync(sub.blobPath), spec.model, spec.batching.size);
-    if (!admitted.ok) newOutcomes.set(sub.id, { splitScores: null, error: admitted.error });
-    else todo.push({ sub, order });
-  }
+  const { outcomes: newOutcomes, todo } = await admitForRun(b, subs, new Set(outcomes.keys()), metricsNeed(b, 'probabilities'));
 
   // Workers start (and load onnxruntime) while the main thread checks the dataset.
   const limits = { ...DEFAULT_LIMITS, ...spec.limits };
@@ -172,7 +158,7 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   let runId: number;
   let fingerprint: Fingerprint;
   try {
-    data = await prepareDataset(b);
+    data = await prepareDataset(b, { keyFile: opts.datasetKeyFile });
     fingerprint = makeFingerprint(b.specHash, data.sha256, spec.batching.size);
     if (resumed) {
       if (resumed.datasetSha256 !== data.sha256) throw new ArbiterError('E_RESUME', `run ${resumed.runId} scored dataset ${resumed.datasetSha256}; the file now has ${data.sha256}`);
@@ -321,7 +307,7 @@ async function scoreOne(
 
   try {
     const columns = [data.idColumn, ...data.inputColumns, data.labelColumn];
-    for await (const chunk of readChunks(data.file, columns, taskRows)) {
+    for await (const chunk of readChunks(data.source, columns, taskRows)) {
       if (failure) break;
       const labels = chunk.columns.get(data.labelColumn.name) as ArrayLike<number | bigint>;
       const mask = data.splitMask.subarray(chunk.start, chunk.start + chunk.rows);

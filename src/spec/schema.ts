@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ArbiterError } from '../errors.ts';
 import { RewardsSpecSchema } from '../ranking/rewards/schema.ts';
 import { chatLossTaskSchema, multipleChoiceTaskSchema, sequenceClassificationTaskSchema } from '../tasks/lm/spec.ts';
+import { AdmissionRulesSchema } from '../models/admission/schema.ts';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -66,6 +67,10 @@ export const Dataset = z.strictObject({
     .describe('arrow (when absent) for tabular tasks; chat-jsonl / choice-jsonl / text-jsonl for chat-loss / multiple-choice / sequence-classification'),
   sha256: z.string().regex(SHA256, '64 lowercase hex characters').describe('sha256 of the file bytes (Arrow or JSONL)'),
   idColumn: z.string().min(1).default('id').describe('Arrow: the row id column; JSONL: the optional id field of each row (else the 1-based line number)'),
+  commitment: z.string().regex(SHA256, '64 lowercase hex characters').optional()
+    .describe('Merkle root over the rows (`arbiter dataset commit`), published before the competition; checked before scoring'),
+  encrypted: z.boolean().optional()
+    .describe('the file is encrypted with `arbiter dataset encrypt`; sha256 is then the sha256 of the decrypted Arrow stream'),
 });
 
 export const Batching = z.strictObject({
@@ -115,6 +120,11 @@ export const BenchmarkSpec = z.strictObject({
   ranking: Ranking.default({ split: 'private' }),
   rewards: RewardsSpecSchema.optional(),
   limits: Limits.optional().describe('per-submission execution limits, enforced when inference runs in isolated processes (the default)'),
+  hiddenSets: z.strictObject({
+    final: Dataset.describe('set B: scored with `arbiter score --set final`, its scores withheld until `--release`'),
+  }).optional().describe('a second hidden set for the final ranking (`dataset` is the live set)'),
+  admission: AdmissionRulesSchema.optional()
+    .describe('static admission rules for ONNX submissions (opsets, IR versions, operators, parameters, copies); absent: the defaults'),
 });
 
 export type BenchmarkSpecInput = z.input<typeof BenchmarkSpec>;

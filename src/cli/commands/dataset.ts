@@ -1,11 +1,24 @@
 // `arbiter dataset pack`: CSV or JSONL -> Arrow IPC stream with a checked schema and a sha256.
+// `commit` / `reveal`: the Merkle root a host publishes, and the check of a revealed file against it.
+// `keygen` / `encrypt`: hidden sets at rest (the key comes from a file or ARBITER_DATASET_KEY, never
+// from the command line). `sample`: the public sample drawn from a public pool.
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { print, reportError } from '../io.ts';
+import { print, reportError, usageError } from '../io.ts';
+
+const keyFileOption = { type: 'string', describe: 'file holding the dataset key (64 hex characters); default: the ARBITER_DATASET_KEY environment variable' } as const;
+
+/** The key for `file` when it is encrypted (from --key-file or the environment), else undefined. */
+async function keyIfEncrypted(file: string, keyFile: string | undefined): Promise<Buffer | undefined> {
+  const { existsSync } = await import('node:fs');
+  const { isEncryptedFile, loadDatasetKey } = await import('../../data/encryption.ts');
+  if (!existsSync(file)) return undefined; // the reader reports the missing file with its code
+  return isEncryptedFile(file) ? loadDatasetKey({ keyFile }) : undefined;
+}
 
 export const datasetCommand = {
   command: 'dataset <action>',
-  describe: 'Dataset tools (pack)',
+  describe: 'Dataset tools (pack, commit, reveal, keygen, encrypt, sample)',
   builder: (y: Argv) => y
     .command({
       command: 'pack <input>',
@@ -29,6 +42,145 @@ export const datasetCommand = {
         }
       },
     })
-    .demandCommand(1, 'name a dataset action: pack'),
+    .command({
+      command: 'commit <file>',
+      describe: 'Print the Merkle root over the rows of a dataset (publish it before the competition)',
+      builder: (yy: Argv) => yy
+        .positional('file', { type: 'string', demandOption: true, describe: 'Arrow IPC stream, or a file from `dataset encrypt`' })
+        .option('key-file', keyFileOption)
+        .option('id-column', { type: 'string', default: 'id', describe: 'row id column (rows sorted by it)' })
+        .option('json', { type: 'boolean', default: false })
+        .example('$0 dataset commit hidden.arrow', 'print the root to put in dataset.commitment'),
+      handler: async (argv: Record<string, unknown>) => {
+        try {
+          const { commitFile } = await import('../../data/commitment.ts');
+          const file = argv.file as string;
+          const key = await keyIfEncrypted(file, argv.keyFile as string | undefined);
+          const c = await commitFile(file, { ...(key ? { key } : {}), idColumn: argv.idColumn as string });
+          if (argv.json) print(JSON.stringify(c));
+          else print(`${c.root}\n${c.rowCount} rows · commitment v${c.version} · schema ${c.schemaHash.slice(0, 16)}`);
+        } catch (err) {
+          reportError(err, argv.json as boolean);
+        }
+      },
+    })
+    .command({
+      command: 'reveal <file>',
+      describe: 'Check a revealed dataset against the Merkle root published before the competition',
+      builder: (yy: Argv) => yy
+        .positional('file', { type: 'string', demandOption: true, describe: 'the revealed Arrow IPC stream (or encrypted file)' })
+        .option('root', { type: 'string', demandOption: true, describe: 'the published root (64 hex characters)' })
+        .option('key-file', keyFileOption)
+        .option('id-column', { type: 'string', default: 'id' })
+        .option('json', { type: 'boolean', default: false })
+        .example('$0 dataset reveal hidden.arrow --root 3f2a...', 'exit 0 when the file is the committed set, 3 (E_DATASET_COMMITMENT) otherwise'),
+      handler: async (argv: Record<string, unknown>) => {
+        try {
+          const { assertCommitment, commitFile } = await import('../../data/commitment.ts');
+          const root = String(argv.root).trim().toLowerCase();
+          if (!/^[0-9a-f]{64}$/.test(root)) throw usageError(`--root must be 64 hex characters, found ${root.length} characters`);
+          const file = argv.file as string;
+          const key = await keyIfEncrypted(file, argv.keyFile as string | undefined);
+          const c = await commitFile(file, { ...(key ? { key } : {}), idColumn: argv.idColumn as string });
+          assertCommitment(c, root);
+          if (argv.json) print(JSON.stringify({ match: true, ...c }));
+          else print(`match: ${file} is the committed set (${c.rowCount} rows, root ${c.root})`);
+        } catch (err) {
+          reportError(err, argv.json as boolean);
+        }
+      },
+    })
+    .command({
+      command: 'keygen',
+      describe: 'Write a new random dataset key (64 hex characters) to a file readable only by you',
+      builder: (yy: Argv) => yy
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'key file to create (never overwritten)' })
+        .example('$0 dataset keygen -o hidden.key', 'then: arbiter dataset encrypt hidden.arrow -o hidden.arrow.enc --key-file hidden.key'),
+      handler: async (argv: Record<string, unknown>) => {
+        try {
+          const { writeFileSync } = await import('node:fs');
+          const { generateDatasetKey } = await import('../../data/encryption.ts');
+          const out = argv.out as string;
+          try {
+            writeFileSync(out, `${generateDatasetKey()}\n`, { flag: 'wx', mode: 0o600 });
+          } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code;
+            throw usageError(`cannot create key file ${out}: ${code === 'EEXIST' ? 'it already exists (a key is never overwritten)' : code ?? (e as Error).message}`);
+          }
+          print(`wrote a new dataset key to ${out} (mode 600)`);
+        } catch (err) {
+          reportError(err);
+        }
+      },
+    })
+    .command({
+      command: 'encrypt <input>',
+      describe: 'Encrypt an Arrow IPC stream with AES-256-GCM (the key from --key-file or ARBITER_DATASET_KEY)',
+      builder: (yy: Argv) => yy
+        .positional('input', { type: 'string', demandOption: true, describe: 'Arrow IPC stream file' })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'encrypted output file' })
+        .option('key-file', keyFileOption)
+        .option('json', { type: 'boolean', default: false })
+        .example('$0 dataset encrypt hidden.arrow -o hidden.arrow.enc --key-file hidden.key', 'then set dataset.path to the .enc file and dataset.encrypted: true'),
+      handler: async (argv: Record<string, unknown>) => {
+        try {
+          const { encryptFile, loadDatasetKey } = await import('../../data/encryption.ts');
+          const { sha256File } = await import('../../data/file-hash.ts');
+          const input = argv.input as string;
+          const out = argv.out as string;
+          if (path.resolve(input) === path.resolve(out)) throw usageError('--out must differ from the input file');
+          const key = loadDatasetKey({ keyFile: argv.keyFile as string | undefined });
+          const sha256 = await sha256File(input);
+          const res = await encryptFile(input, out, key);
+          if (argv.json) print(JSON.stringify({ out, bytes: res.bytes, sha256 }));
+          else print(`encrypted ${input} into ${out} (${res.bytes} bytes)\nsha256 ${sha256} (of the plaintext: dataset.sha256, with dataset.encrypted: true)`);
+        } catch (err) {
+          reportError(err, argv.json as boolean);
+        }
+      },
+    })
+    .command({
+      command: 'sample <pool>',
+      describe: 'Draw the public sample: N rows of a public pool chosen by a seeded hash of their ids',
+      builder: (yy: Argv) => yy
+        .positional('pool', { type: 'string', demandOption: true, describe: 'Arrow IPC stream of public rows (disjoint from the hidden set)' })
+        .option('rows', { type: 'number', demandOption: true, describe: 'rows in the sample' })
+        .option('seed', { type: 'string', demandOption: true, describe: 'selection key (publish it: anyone can re-derive the sample)' })
+        .option('hidden', { type: 'string', describe: 'the hidden set: the sample must share its schema and none of its ids' })
+        .option('key-file', { ...keyFileOption, describe: 'key of an encrypted --hidden file (default: ARBITER_DATASET_KEY)' })
+        .option('id-column', { type: 'string', default: 'id' })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output Arrow IPC stream' })
+        .option('json', { type: 'boolean', default: false })
+        .example('$0 dataset sample pool.arrow --rows 500 --seed 2026 --hidden hidden.arrow -o sample.arrow', 'the sample participants download'),
+      handler: async (argv: Record<string, unknown>) => {
+        try {
+          const { writeFileSync } = await import('node:fs');
+          const { createHash } = await import('node:crypto');
+          const { openArrowStream } = await import('../../data/arrow-stream.ts');
+          const { decryptToBuffer } = await import('../../data/encryption.ts');
+          const { samplePublic } = await import('../../data/sample.ts');
+          const batchesOf = (source: string | { name: string; bytes: Uint8Array }, what: string) => async function* () {
+            yield* (await openArrowStream(source, what)).batches;
+          };
+          const hiddenFile = argv.hidden as string | undefined;
+          let hidden: (() => AsyncIterable<import('apache-arrow').RecordBatch>) | undefined;
+          if (hiddenFile !== undefined) {
+            const key = await keyIfEncrypted(hiddenFile, argv.keyFile as string | undefined);
+            hidden = batchesOf(key ? { name: hiddenFile, bytes: decryptToBuffer(hiddenFile, key) } : hiddenFile, 'hidden set');
+          }
+          const bytes = await samplePublic(batchesOf(argv.pool as string, 'pool'), {
+            rows: argv.rows as number, seed: argv.seed as string, idColumn: argv.idColumn as string, ...(hidden ? { hidden } : {}),
+          });
+          const out = argv.out as string;
+          writeFileSync(out, bytes);
+          const sha256 = createHash('sha256').update(bytes).digest('hex');
+          if (argv.json) print(JSON.stringify({ out, rows: argv.rows, bytes: bytes.length, sha256 }));
+          else print(`wrote ${argv.rows} sampled rows to ${out} (${bytes.length} bytes)\nsha256 ${sha256}`);
+        } catch (err) {
+          reportError(err, argv.json as boolean);
+        }
+      },
+    })
+    .demandCommand(1, 'name a dataset action: pack, commit, reveal, keygen, encrypt, sample'),
   handler: () => undefined,
 };

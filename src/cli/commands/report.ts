@@ -25,6 +25,10 @@ export const reportCommand = {
         if (!run || run.status !== 'finished' || !run.resultJson) {
           throw new ArbiterError('E_STORE', `no finished run ${argv.run} in ${argv.db}${run ? ` (it is ${run.status})` : ''}`);
         }
+        const { isFinalSetBenchmark } = await import('../../engine/final-set.ts');
+        if (isFinalSetBenchmark(run.benchmarkId)) {
+          throw new ArbiterError('E_USAGE', `run ${run.id} scored the final hidden set (${run.benchmarkId}): its scores are withheld; \`arbiter score --set final --release\` prints them`);
+        }
         const result = JSON.parse(run.resultJson);
         const specJson = store.benchmarkSpec(run.benchmarkId, run.specHash);
         if (!specJson) throw new ArbiterError('E_STORE', `run ${run.id}: the store lacks the spec it was scored under (${run.specHash})`);

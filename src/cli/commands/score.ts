@@ -6,6 +6,9 @@ import { print, reportError } from '../io.ts';
 export interface ScoreArgs {
   benchmark: string; submissions?: string[]; workers: number; db: string; json: boolean; taskRows?: number; benchmarksDir?: string; resume?: number;
   receipt?: string; sign?: string; validator?: string; isolation?: 'process' | 'thread';
+  datasetKeyFile?: string;
+  /** 'final' scores hiddenSets.final; its scores are printed (and a receipt written) only with release */
+  set?: 'live' | 'final'; release?: boolean;
 }
 
 export async function runScoreCommand(args: ScoreArgs): Promise<void> {
@@ -14,14 +17,29 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
     const { score } = await import('../../engine/score-job.ts');
     const { formatLeaderboard, colorsFor } = await import('../output.ts');
     const { createProgress } = await import('../../report/progress.ts');
-    const b = loadBenchmark(args.benchmark, args.benchmarksDir);
+    const { finalSetBenchmark, withheldResult } = await import('../../engine/final-set.ts');
+    const live = loadBenchmark(args.benchmark, args.benchmarksDir);
+    const b = args.set === 'final' ? finalSetBenchmark(live) : live;
     const progress = args.json ? null : createProgress({ total: 0, label: `scoring ${b.spec.id}` });
     let ticked = 0;
     const result = await score({
       benchmark: b.file, submissions: args.submissions, workers: args.workers, db: args.db, taskRows: args.taskRows, resume: args.resume, isolation: args.isolation,
+      ...(args.datasetKeyFile !== undefined ? { datasetKeyFile: args.datasetKeyFile } : {}),
+      ...(args.set ? { set: args.set } : {}),
       onProgress: (p) => { progress?.setTotal(p.total); progress?.tick(p.done - ticked); ticked = p.done; },
     });
     progress?.done();
+    if (args.set === 'final' && !args.release) {
+      // Set B: who was scored and who failed, nothing else, and no receipt, until the host releases it.
+      const shown = withheldResult(result);
+      if (args.json) print(JSON.stringify({ ...shown, withheld: true }));
+      else {
+        print(`run ${result.run.id} · ${b.spec.id} v${b.spec.version} · final hidden set scored; scores withheld until \`arbiter score --set final --release\``);
+        for (const r of shown.rows) print(`  ${r.participant}  ${r.submission.slice(0, 12)}  ${r.status}${r.error ? `  ${r.error.code}` : ''}`);
+      }
+      process.stderr.write('final-set scores withheld: no receipt written (rerun with --release to print them and write it)\n');
+      return;
+    }
     const receiptPath = await writeRunReceipt(b, result, args);
     if (args.json) print(JSON.stringify(result));
     else {
@@ -68,6 +86,9 @@ export const scoreCommand = {
     .option('sign', { type: 'string', describe: 'Ed25519 private key (PEM, from `arbiter keygen`) that signs the receipt' })
     .option('validator', { type: 'string', describe: 'the validator name recorded in the receipt' })
     .option('isolation', { choices: ['process', 'thread'] as const, default: 'process' as const, describe: 'run inference in child processes under the spec\'s time and memory limits (safe for untrusted models), or in worker threads (faster start, no hard limits); same scores either way' })
+    .option('dataset-key-file', { type: 'string', describe: 'key file of an encrypted hidden set (default: the ARBITER_DATASET_KEY environment variable)' })
+    .option('set', { type: 'string', choices: ['live', 'final'], default: 'live', describe: 'hidden set to score: live (dataset) or final (hiddenSets.final; scores withheld until --release)' })
+    .option('release', { type: 'boolean', default: false, describe: 'with --set final: print the final set\'s scores and write the receipt' })
     .option('resume', { type: 'number', describe: 'continue an interrupted run from its journal (same benchmark files required)' })
     .example('$0 score -b tabular-demo --resume 3', 'finish run 3 after a crash; scores are identical to an uninterrupted run')
     .example('$0 score --benchmark tabular-demo', 'score the demo\'s bundled submissions')
@@ -76,5 +97,7 @@ export const scoreCommand = {
     benchmark: argv.benchmark as string, submissions: argv.submissions as string[] | undefined, workers: argv.workers as number,
     db: argv.db as string, json: argv.json as boolean, taskRows: argv.taskRows as number | undefined, resume: argv.resume as number | undefined,
     isolation: argv.isolation as 'process' | 'thread', receipt: argv.receipt as string | undefined, sign: argv.sign as string | undefined, validator: argv.validator as string | undefined,
+    datasetKeyFile: argv.datasetKeyFile as string | undefined,
+    set: argv.set as 'live' | 'final', release: argv.release as boolean,
   }),
 };

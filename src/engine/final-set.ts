@@ -1,0 +1,50 @@
+// The final hidden set (set B, `hiddenSets.final`): the benchmark as `arbiter score --set final`
+// scores it, and the redaction every output of such a run goes through until the host releases it.
+// Set B runs are stored under their own benchmark id (`<id>--final-set`), so the live leaderboard
+// and `arbiter report` never show them; the store keeps the unredacted scores.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ArbiterError } from '../errors.ts';
+import { canonicalJson, sha256Hex } from '../spec/canonical.ts';
+import type { LoadedBenchmark } from '../spec/loader.ts';
+import type { Store } from '../store/store.ts';
+import type { ScoreResult } from './score-job.ts';
+import { collectSubmissionFiles, registerFile, type SubmissionFile } from './submissions.ts';
+
+export const FINAL_SET_SUFFIX = '--final-set';
+
+export function isFinalSetBenchmark(benchmarkId: string): boolean {
+  return benchmarkId.endsWith(FINAL_SET_SUFFIX);
+}
+
+/** The benchmark whose dataset is set B: same contract, metrics, split and rules; own id and hash. */
+export function finalSetBenchmark(b: LoadedBenchmark): LoadedBenchmark {
+  const final = b.spec.hiddenSets?.final;
+  if (!final) {
+    throw new ArbiterError('E_USAGE', `--set final: benchmark ${b.spec.id} has no final hidden set (expected hiddenSets.final in ${b.file})`);
+  }
+  const spec = { ...b.spec, id: `${b.spec.id}${FINAL_SET_SUFFIX}`, dataset: final };
+  return { ...b, spec, specHash: sha256Hex(canonicalJson(spec)), datasetPath: path.resolve(b.dir, final.path) };
+}
+
+/**
+ * What a set B run may show before release: who was scored and who failed (and why), nothing
+ * that depends on set B's labels: no scores, no ranks, no rewards, and rows in an order that does
+ * not depend on scores (participant, then submission hash).
+ */
+export function withheldResult(r: ScoreResult): ScoreResult {
+  const rows = r.rows.map((row) => ({
+    rank: null, submission: row.submission, participant: row.participant, status: row.status,
+    scores: {}, splitScores: {}, error: row.error,
+  }));
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  rows.sort((x, y) => cmp(x.participant, y.participant) || cmp(x.submission, y.submission));
+  return { ...r, rows };
+}
+
+/** Set B scores the live benchmark's submissions by default: its submissions/ folder and every registered one. */
+export function liveSubmissions(live: LoadedBenchmark, store: Store): SubmissionFile[] {
+  const own = path.join(live.dir, 'submissions');
+  if (existsSync(own)) for (const f of collectSubmissionFiles([own])) registerFile(store, live.spec.id, f);
+  return store.submissions(live.spec.id).map((s) => ({ path: s.blobPath, participant: s.participant }));
+}
