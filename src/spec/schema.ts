@@ -50,6 +50,7 @@ export const Dataset = z.strictObject({
   path: z.string().min(1).describe('Arrow IPC stream file, relative to benchmark.yaml'),
   sha256: z.string().regex(SHA256, '64 lowercase hex characters'),
   idColumn: z.string().min(1).default('id'),
+  publicSample: z.string().min(1).optional().describe('Arrow IPC stream with the same schema as the hidden set but other rows, relative to benchmark.yaml; what `arbiter check` scores on'),
 });
 
 export const Batching = z.strictObject({
