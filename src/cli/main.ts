@@ -6,6 +6,7 @@ import { ENGINE_VERSION } from '../version.ts';
 import { scoreCommand } from './commands/score.ts';
 import { leaderboardCommand } from './commands/leaderboard.ts';
 import { submitCommand } from './commands/submit.ts';
+import { checkCommand } from './commands/check.ts';
 import { datasetCommand } from './commands/dataset.ts';
 import { specCommand } from './commands/spec.ts';
 import { demoCommand } from './commands/demo.ts';
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('arbiter')
     .version(ENGINE_VERSION)
     .command(scoreCommand as never)
+    .command(checkCommand as never)
     .command(submitCommand as never)
     .command(leaderboardCommand as never)
     .command(datasetCommand as never)
