@@ -7,6 +7,7 @@ import { scoreCommand } from './commands/score.ts';
 import { leaderboardCommand } from './commands/leaderboard.ts';
 import { submitCommand } from './commands/submit.ts';
 import { checkCommand } from './commands/check.ts';
+import { initCommand } from './commands/init.ts';
 import { datasetCommand } from './commands/dataset.ts';
 import { specCommand } from './commands/spec.ts';
 import { demoCommand } from './commands/demo.ts';
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(checkCommand as never)
     .command(submitCommand as never)
     .command(leaderboardCommand as never)
+    .command(initCommand as never)
     .command(datasetCommand as never)
     .command(specCommand as never)
     .command(reportCommand as never)
