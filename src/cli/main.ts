@@ -15,6 +15,8 @@ import { reportCommand } from './commands/report.ts';
 import { consensusCommand, keygenCommand, verifyCommand } from './commands/receipts.ts';
 import { reportError, usageError } from './io.ts';
 
+const KNOWN_COMMANDS = ['score', 'check', 'submit', 'leaderboard', 'init', 'dataset', 'spec', 'report', 'keygen', 'verify', 'consensus', 'demo'];
+
 export async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv)
     .scriptName('arbiter')
@@ -32,18 +34,23 @@ export async function main(argv: string[]): Promise<void> {
     .command(consensusCommand as never)
     .command(demoCommand as never)
     .demandCommand(1, 'name a command (see arbiter --help)')
+    .example('$0 init my-bench', 'scaffold a benchmark that validates at once')
+    .example('$0 check my-model.onnx -b tabular-demo', 'a participant\'s dry run on the public sample')
+    .example('$0 score -b tabular-demo --json', 'score and print one JSON object')
+    .epilog('Every command takes --help and --json (one JSON object on stdout; errors as {"error": {code, message, details}}). Colours only on a TTY, never with NO_COLOR; progress bars only on a TTY, on stderr.\nExit codes: 0 ok, 1 internal error, 2 usage error, 3 invalid input (spec, dataset, submission, store), 4 verification failure (docs/errors.md).')
     .strict()
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((msg, err) => {
       if (err) throw err;
-      throw usageError(msg);
+      const cmd = argv.find((a) => !a.startsWith('-'));
+      throw usageError(`${msg} (see \`arbiter ${cmd && KNOWN_COMMANDS.includes(cmd) ? `${cmd} ` : ''}--help\`)`);
     });
   try {
     await cli.parseAsync();
   } catch (err) {
-    reportError(err);
+    reportError(err, argv.includes('--json'));
   }
 }
 
