@@ -1,6 +1,7 @@
 // `arbiter --help` start-up time: the median wall time of `node bin/arbiter.js --help` over N
 // child processes (hyperfine is not installed). Also times a bare `node -e 0` as the floor, and,
-// when dist/ is built, the source (tsx) path forced with ARBITER_FROM_SOURCE=1 for comparison.
+// when dist/ is built, `score --help` (which loads yargs and every command module) and the source
+// (tsx) path forced with ARBITER_FROM_SOURCE=1 for comparison.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -44,6 +45,7 @@ export async function runCliBench(opts: { log: (line: string) => void; runs?: nu
   opts.log(`cli: node -e 0 (floor)                        ${fmt(timeNode(['-e', '0'], runs))} over ${runs} runs`);
   const compiled = existsSync(path.join(REPO, 'dist/src/cli/main.js'));
   opts.log(`cli: arbiter --help (${compiled ? 'compiled dist/' : 'source via tsx'})${compiled ? '   ' : ''}       ${fmt(timeNode([bin, '--help'], runs))}`);
+  if (compiled) opts.log(`cli: arbiter score --help (compiled, loads yargs) ${fmt(timeNode([bin, 'score', '--help'], runs))}`);
   if (compiled) opts.log(`cli: arbiter --help (source via tsx, forced)   ${fmt(timeNode([bin, '--help'], runs, { ...process.env, ARBITER_FROM_SOURCE: '1' }))}`);
 }
 

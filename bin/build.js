@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run build` (and `prepare`, so `npm install` / `npm ci` build it): compiles src/ and
 // scoring/ to dist/ with tsc, copies the non-TypeScript files the code loads at run time
-// (*.mjs, *.json under src/ and scoring/), and writes dist/BUILD_STAMP last, so that
+// (*.mjs, *.json under src/ and scoring/), saves the top-level help text (dist/help.txt), and
+// writes dist/BUILD_STAMP last, so that
 // bin/arbiter.js only ever runs a complete build. Without TypeScript (a production install)
 // it does nothing: bin/arbiter.js then runs the sources through tsx.
 import { spawnSync } from 'node:child_process';
@@ -18,6 +19,7 @@ try { tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc'); } catc
   process.exit(0);
 }
 rmSync(path.join(dist, 'BUILD_STAMP'), { force: true });
+rmSync(path.join(dist, 'help.txt'), { force: true });
 const r = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
 let copied = 0;
@@ -31,6 +33,11 @@ for (const top of ['src', 'scoring']) {
     copied++;
   }
 }
+// `arbiter --help` as yargs prints it to a pipe (width 100): bin/arbiter.js serves it from this
+// file when the output would be the same, so a bare `--help` need not load yargs at all.
+const help = spawnSync(process.execPath, [path.join(dist, 'src/cli/main.js'), '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+if (help.status !== 0) process.exit(help.status ?? 1);
+writeFileSync(path.join(dist, 'help.txt'), help.stdout);
 writeFileSync(path.join(dist, 'BUILD_STAMP'), `${new Date().toISOString()}\n`);
 console.log(`arbiter build: dist/ ready (${copied} asset file${copied === 1 ? '' : 's'} copied)`);
 if (!existsSync(path.join(dist, 'src/cli/main.js'))) process.exit(1);
