@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { runEngineBench } from './engine.ts';
+import { runCliBench } from './cli.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'arbiter-bench-'));
@@ -14,6 +15,7 @@ const rows = Number(process.env.BENCH_ROWS ?? 524_288);
 log(`arbiter bench · node ${process.version} · ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length} · load ${os.loadavg()[0]!.toFixed(2)}`);
 try {
   await runEngineBench({ rows, dir, repo, log });
+  await runCliBench({ log });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -29,7 +29,9 @@ export const leaderboardCommand = {
         if (!run || run.benchmarkId !== b.spec.id) {
           throw new ArbiterError('E_STORE', argv.run !== undefined ? `no run ${argv.run} of benchmark ${b.spec.id} in ${argv.db}` : `no finished run of benchmark ${b.spec.id} in ${argv.db}; run \`arbiter score -b ${b.spec.id}\` first`);
         }
-        if (run.status !== 'finished' || !run.resultJson) throw new ArbiterError('E_STORE', `run ${run.id} is ${run.status}, not finished`);
+        if (run.status !== 'finished' || !run.resultJson) {
+          throw new ArbiterError('E_STORE', `run ${run.id} is ${run.status}, not finished${run.status === 'running' ? `: finish it with \`arbiter score -b ${b.spec.id} --resume ${run.id} --db ${argv.db}\`` : ''}`, { run: run.id, status: run.status });
+        }
         const result = JSON.parse(run.resultJson) as ScoreResult;
         print(formatLeaderboard(result, format, { primaryMetric: b.primary, metricKeys: b.metricKeys, colors: format === 'table' ? colorsFor(process.stdout) : undefined }));
       } finally {
