@@ -1,7 +1,7 @@
 // `arbiter check` as a child process: the human output (inline snapshots), the --json shape,
 // exit codes, and the main failures (bad file, contract, format, prediction ids, no sample).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO, tempDir } from '../helpers.ts';
@@ -104,6 +104,18 @@ not admitted: fix the failing rule above, then run arbiter check again
     const r = arbiter(['check', path.join(SUBS, 'alice.onnx'), '-b', path.join(dir, 'benchmark.yaml')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('SKIP  sample-score  the benchmark has no dataset.publicSample');
+  });
+
+  it('never opens the hidden set: check passes with the hidden file deleted (score then fails)', () => {
+    const cwd = tempDir();
+    expect(arbiter(['init', 'nohidden'], cwd).code).toBe(0);
+    rmSync(path.join(cwd, 'benchmarks/nohidden/data/hidden.arrow'));
+    const r = arbiter(['check', 'benchmarks/nohidden/submissions/baseline.onnx', '-b', 'nohidden', '--json'], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).ok).toBe(true);
+    const s = arbiter(['score', '-b', 'nohidden', '--db', path.join(cwd, 's.db'), '-w', '1', '--json'], cwd);
+    expect(s.code).toBe(3);
+    expect(JSON.parse(s.stdout).error.code).toBe('E_DATASET_INVALID');
   });
 
   it('an unknown benchmark is a spec error as {"error": ...} under --json (exit 3)', () => {
