@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // CLI tests spawn bin/arbiter.js: make it run the sources under test, never a dist/ build.
+    env: { ARBITER_FROM_SOURCE: '1' },
   },
 });

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { runEngineBench } from './engine.ts';
 import { runMetricsBench } from './metrics.ts';
 import { runLmBench } from './lm.ts';
+import { runCliBench } from './cli.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'arbiter-bench-'));
@@ -20,6 +21,7 @@ try {
   if (want('engine')) await runEngineBench({ rows, dir, repo, log });
   if (want('metrics')) { log(''); await runMetricsBench({ rows: Number(process.env.BENCH_METRIC_ROWS ?? 10_000_000), log }); }
   if (want('lm')) { log(''); await runLmBench({ log }); }
+  if (want('cli')) { log(''); await runCliBench({ log }); }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,16 +1,22 @@
 // Writes the demo's hidden set: hidden.csv (what a host starts from), schema.yaml, and
-// hidden.arrow packed by `arbiter dataset pack`'s own code. Run: node --import tsx datasets/tabular-demo/make.ts
+// hidden.arrow packed by `arbiter dataset pack`'s own code; and the public sample participants
+// get (`dataset.publicSample`, what `arbiter check` scores on): public-sample.csv and
+// public-sample.arrow from the same generator with another seed and a disjoint id range.
+// Run: node --import tsx datasets/tabular-demo/make.ts
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { loadPackSchema, packDataset } from '../../src/data/pack.ts';
-import { FEATURES, HIDDEN_ROWS, makeRows } from './generate.ts';
+import { FEATURES, HIDDEN_ROWS, makeRows, type Rows } from './generate.ts';
 
 export const HIDDEN_SEED = 20261129;
+/** The public sample: another seed, and ids far above the hidden set's (at most 1000 + 7 * 3000). */
+export const SAMPLE_SEED = 20261130;
+export const SAMPLE_ROWS = 200;
+export const SAMPLE_FIRST_ID = 1_000_000;
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export function writeDemoDataset(dir = here): { sha256: string; rows: number } {
-  const rows = makeRows(HIDDEN_ROWS, HIDDEN_SEED);
+function writeCsv(rows: Rows, file: string): void {
   const header = ['id', ...Array.from({ length: FEATURES }, (_, j) => `f${j}`), 'label'];
   const lines = [header.join(',')];
   // Written in shuffled order on purpose: pack sorts by id.
@@ -19,7 +25,11 @@ export function writeDemoDataset(dir = here): { sha256: string; rows: number } {
     const f = Array.from(rows.features.subarray(r * FEATURES, (r + 1) * FEATURES), (v) => v.toFixed(3));
     lines.push([rows.ids[r]!.toString(), ...f, String(rows.labels[r])].join(','));
   }
-  writeFileSync(path.join(dir, 'hidden.csv'), lines.join('\n') + '\n');
+  writeFileSync(file, lines.join('\n') + '\n');
+}
+
+export function writeDemoDataset(dir = here): { sha256: string; rows: number } {
+  writeCsv(makeRows(HIDDEN_ROWS, HIDDEN_SEED), path.join(dir, 'hidden.csv'));
   writeFileSync(path.join(dir, 'schema.yaml'), [
     '# Schema for `arbiter dataset pack datasets/tabular-demo/hidden.csv --schema datasets/tabular-demo/schema.yaml`',
     'id: id',
@@ -33,7 +43,16 @@ export function writeDemoDataset(dir = here): { sha256: string; rows: number } {
   return { sha256: res.sha256, rows: res.rows };
 }
 
+/** The public sample, packed with the hidden set's schema.yaml (write that first). */
+export function writeDemoPublicSample(dir = here): { sha256: string; rows: number } {
+  writeCsv(makeRows(SAMPLE_ROWS, SAMPLE_SEED, SAMPLE_FIRST_ID), path.join(dir, 'public-sample.csv'));
+  const res = packDataset(path.join(dir, 'public-sample.csv'), loadPackSchema(path.join(dir, 'schema.yaml')), path.join(dir, 'public-sample.arrow'));
+  return { sha256: res.sha256, rows: res.rows };
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const r = writeDemoDataset();
   console.log(`hidden.arrow: ${r.rows} rows, sha256 ${r.sha256}`);
+  const s = writeDemoPublicSample();
+  console.log(`public-sample.arrow: ${s.rows} rows, sha256 ${s.sha256}`);
 }

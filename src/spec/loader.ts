@@ -3,13 +3,13 @@
 // what was expected and what was found.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ArbiterError } from '../errors.ts';
 import { registry } from '../../scoring/index.ts';
 import { BenchmarkSpec, datasetFormatOf, isLmTaskType, type BenchmarkSpecData, type DatasetFormat } from './schema.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
+import { PACKAGE_ROOT } from '../paths.ts';
 
 export interface LoadedBenchmark {
   spec: BenchmarkSpecData;
@@ -27,7 +27,7 @@ export interface LoadedBenchmark {
 }
 
 /** The benchmarks shipped with arbiter (used when the working directory has none). */
-export const BUNDLED_BENCHMARKS_DIR = fileURLToPath(new URL('../../benchmarks/', import.meta.url));
+export const BUNDLED_BENCHMARKS_DIR = path.join(PACKAGE_ROOT, 'benchmarks') + path.sep;
 
 /** Resolve `--benchmark`: a path to a yaml file or folder, or an id under ./benchmarks or the bundled ones. */
 export function resolveBenchmarkFile(idOrPath: string, benchmarksDir?: string): string {

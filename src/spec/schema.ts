@@ -71,6 +71,7 @@ export const Dataset = z.strictObject({
     .describe('Merkle root over the rows (`arbiter dataset commit`), published before the competition; checked before scoring'),
   encrypted: z.boolean().optional()
     .describe('the file is encrypted with `arbiter dataset encrypt`; sha256 is then the sha256 of the decrypted Arrow stream'),
+  publicSample: z.string().min(1).optional().describe('Arrow IPC stream with the same schema as the hidden set but other rows, relative to benchmark.yaml; what `arbiter check` scores on'),
 });
 
 export const Batching = z.strictObject({

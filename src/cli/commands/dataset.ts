@@ -27,7 +27,7 @@ export const datasetCommand = {
         .positional('input', { type: 'string', demandOption: true, describe: '.csv or .jsonl file' })
         .option('schema', { type: 'string', demandOption: true, describe: 'YAML/JSON schema: id column and typed columns (docs/datasets.md)' })
         .option('out', { alias: 'o', type: 'string', describe: 'output .arrow file (default: input name with .arrow)' })
-        .option('json', { type: 'boolean', default: false })
+        .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (rows, sha256, bytes, out)' })
         .example('$0 dataset pack datasets/tabular-demo/hidden.csv --schema datasets/tabular-demo/schema.yaml -o /tmp/hidden.arrow', 'pack the demo set'),
       handler: async (argv: Record<string, unknown>) => {
         try {
@@ -181,6 +181,7 @@ export const datasetCommand = {
         }
       },
     })
-    .demandCommand(1, 'name a dataset action: pack, commit, reveal, keygen, encrypt, sample'),
+    .demandCommand(1, 'name a dataset action: pack, commit, reveal, keygen, encrypt, sample')
+    .example('$0 dataset pack data.csv --schema schema.yaml -o data.arrow', 'then put the printed sha256 in benchmark.yaml'),
   handler: () => undefined,
 };

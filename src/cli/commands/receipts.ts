@@ -9,14 +9,16 @@ export const keygenCommand = {
   describe: 'Make an Ed25519 key pair for signing receipts',
   builder: (y: Argv) => y
     .option('out', { alias: 'o', type: 'string', default: 'arbiter-key.pem', describe: 'private key file (PEM); the public key goes beside it as <name>.pub.pem' })
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (privateKey, publicKey, keyId)' })
     .example('$0 keygen -o validator.pem', 'then: arbiter score -b tabular-demo --sign validator.pem'),
   handler: async (argv: Record<string, unknown>) => {
     try {
       const { writeKeyPair } = await import('../../receipts/sign.ts');
       const k = writeKeyPair(argv.out as string);
-      print(`private key ${k.privatePath}\npublic key  ${k.publicPath}\nkey id      ${k.keyId}`);
+      if (argv.json) print(JSON.stringify({ privateKey: k.privatePath, publicKey: k.publicPath, keyId: k.keyId }));
+      else print(`private key ${k.privatePath}\npublic key  ${k.publicPath}\nkey id      ${k.keyId}`);
     } catch (err) {
-      reportError(err);
+      reportError(err, argv.json as boolean);
     }
   },
 };
@@ -29,7 +31,7 @@ export const verifyCommand = {
     .option('key', { type: 'string', describe: 'public key (PEM) the signature must match' })
     .option('require-signature', { type: 'boolean', default: false })
     .option('workers', { alias: 'w', type: 'number', default: defaultWorkerCount() })
-    .option('json', { type: 'boolean', default: false })
+    .option('json', { type: 'boolean', default: false, describe: 'print the verification report as one JSON object' })
     .example('$0 verify .arbiter/receipts/tabular-demo-run-1.json', 're-score the demo run and compare every bit'),
   handler: async (argv: Record<string, unknown>) => {
     try {
@@ -55,7 +57,7 @@ export const consensusCommand = {
     .positional('receipts', { type: 'string', array: true, demandOption: true })
     .option('stakes', { type: 'string', demandOption: true, describe: 'JSON object: validator id -> integer stake' })
     .option('require-signatures', { type: 'boolean', default: false })
-    .option('json', { type: 'boolean', default: false })
+    .option('json', { type: 'boolean', default: false, describe: 'print the consensus result as one JSON object' })
     .example('$0 consensus receipts/*.json --stakes stakes.json', 'the consensus leaderboard and payouts'),
   handler: async (argv: Record<string, unknown>) => {
     try {

@@ -11,7 +11,8 @@ export const reportCommand = {
   builder: (y: Argv) => y
     .positional('run', { type: 'number', demandOption: true, describe: 'run id (see `arbiter score` output)' })
     .option('html', { type: 'string', demandOption: true, describe: 'output .html file' })
-    .option('db', { type: 'string', default: DEFAULT_DB })
+    .option('db', { type: 'string', default: DEFAULT_DB, describe: 'SQLite store file' })
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (file, bytes, run, benchmark)' })
     .example('$0 report 1 --html report.html --db .arbiter/demo.db', 'the demo run as a web page'),
   handler: async (argv: Record<string, unknown>) => {
     try {
@@ -23,7 +24,7 @@ export const reportCommand = {
       try {
         const run = store.run(argv.run as number);
         if (!run || run.status !== 'finished' || !run.resultJson) {
-          throw new ArbiterError('E_STORE', `no finished run ${argv.run} in ${argv.db}${run ? ` (it is ${run.status})` : ''}`);
+          throw new ArbiterError('E_STORE', `no finished run ${argv.run} in ${argv.db}${run ? ` (it is ${run.status}${run.status === 'running' ? `; finish it with \`arbiter score -b ${run.benchmarkId} --resume ${run.id} --db ${argv.db}\`` : ''})` : ' (the run ids are printed by `arbiter score`; check --db)'}`, { run: argv.run, db: argv.db });
         }
         const { isFinalSetBenchmark } = await import('../../engine/final-set.ts');
         if (isFinalSetBenchmark(run.benchmarkId)) {
@@ -39,12 +40,13 @@ export const reportCommand = {
           ...result, generatedBy: `arbiter ${ENGINE_VERSION}`, higherIsBetter: b.higherIsBetter, primaryMetric: b.primary, submittedAt,
         });
         writeFileSync(argv.html as string, html);
-        print(`wrote ${argv.html} (${html.length} bytes) for run ${run.id} of ${run.benchmarkId}`);
+        if (argv.json) print(JSON.stringify({ file: argv.html, bytes: Buffer.byteLength(html), run: run.id, benchmark: run.benchmarkId }));
+        else print(`wrote ${argv.html} (${Buffer.byteLength(html)} bytes) for run ${run.id} of ${run.benchmarkId}`);
       } finally {
         store.close();
       }
     } catch (err) {
-      reportError(err);
+      reportError(err, argv.json as boolean);
     }
   },
 };

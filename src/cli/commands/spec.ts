@@ -9,6 +9,9 @@ export const specCommand = {
     .command({
       command: 'schema',
       describe: 'Print the JSON Schema of benchmark.yaml',
+      builder: (yy: Argv) => yy
+        .option('json', { type: 'boolean', default: false, describe: 'accepted for uniformity: the output is always one JSON object' })
+        .example('$0 spec schema > benchmark.schema.json', 'for editors that validate YAML against a JSON Schema'),
       handler: async () => {
         const { benchmarkJsonSchema } = await import('../../spec/schema.ts');
         print(JSON.stringify(benchmarkJsonSchema(), null, 2));
@@ -17,7 +20,10 @@ export const specCommand = {
     .command({
       command: 'validate <benchmark>',
       describe: 'Validate a benchmark spec and print its hash',
-      builder: (yy: Argv) => yy.positional('benchmark', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
+      builder: (yy: Argv) => yy
+        .positional('benchmark', { type: 'string', demandOption: true, describe: 'benchmark id (under ./benchmarks or bundled) or path to a folder or .yaml' })
+        .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (id, version, specHash, file)' })
+        .example('$0 spec validate benchmarks/my-bench', 'exit 0 and the spec hash, or exit 3 with file:line:col, field, expected and found'),
       handler: async (argv: Record<string, unknown>) => {
         try {
           const { loadBenchmark } = await import('../../spec/loader.ts');
@@ -29,6 +35,7 @@ export const specCommand = {
         }
       },
     })
-    .demandCommand(1, 'name a spec action: schema or validate'),
+    .demandCommand(1, 'name a spec action: schema or validate')
+    .example('$0 spec validate tabular-demo', 'check the bundled demo spec'),
   handler: () => undefined,
 };

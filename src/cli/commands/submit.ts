@@ -10,10 +10,10 @@ export const submitCommand = {
   describe: 'Check a submission against the benchmark contract and register it in the store',
   builder: (y: Argv) => y
     .positional('file', { type: 'string', demandOption: true, describe: 'an .onnx model or a .csv/.arrow prediction file; for language-model benchmarks a model folder or .tar' })
-    .option('benchmark', { alias: 'b', type: 'string', demandOption: true })
+    .option('benchmark', { alias: 'b', type: 'string', demandOption: true, describe: 'benchmark id (under ./benchmarks or bundled) or path' })
     .option('participant', { alias: 'p', type: 'string', describe: 'who submits (default: the file name without extension)' })
-    .option('db', { type: 'string', default: DEFAULT_DB })
-    .option('json', { type: 'boolean', default: false })
+    .option('db', { type: 'string', default: DEFAULT_DB, describe: 'SQLite store file' })
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (submission, participant, kind, id)' })
     .example('$0 submit my-model.onnx -b tabular-demo -p alice', 'register alice\'s model; `arbiter score -b tabular-demo` then scores it'),
   handler: async (argv: Record<string, unknown>) => {
     const json = argv.json as boolean;
