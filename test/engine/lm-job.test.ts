@@ -144,6 +144,12 @@ describe('LM benchmarks: arbiter score', () => {
     expect(scored.rows.map((r) => [r.participant, r.status, r.rank])).toEqual([['alice', 'scored', 1]]);
   }, 300_000);
 
+  it('multiple-choice specs validate, but arbiter score says E_TASK_UNSUPPORTED (not wired yet)', async () => {
+    const mc = subsetBenchmark(path.join(root, 'mc'), 4, (y) => y.replace('type: chat-loss', 'type: multiple-choice').replace('  scoredTokens: content\n', '').replace('format: chat-jsonl', 'format: choice-jsonl'));
+    await expect(score({ benchmark: mc, submissions: [subs['random']!], workers: 1, db: path.join(root, 'mc.sqlite') }))
+      .rejects.toMatchObject({ code: 'E_TASK_UNSUPPORTED' });
+  });
+
   it('spec rules apply at admission with their own codes: maxParams too small gives E_MODEL_PARAMS for every model', async () => {
     const strict = subsetBenchmark(path.join(root, 'strict'), 8, (y) => y.replace('maxParams: 2000000', 'maxParams: 1000'));
     const r = await score({ benchmark: strict, submissions: [path.join(root, 'subs')], workers: 1, db: path.join(root, 'strict.sqlite') });
