@@ -8,9 +8,8 @@
 // Pure JS on the bytes: no native code sees a submission before it is admitted.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ArbiterError, toErrorData, type ErrorData } from '../errors.ts';
+import { toErrorData, type ErrorData } from '../errors.ts';
 import type { LoadedBenchmark } from '../spec/loader.ts';
-import type { ModelContractData } from '../spec/schema.ts';
 import { admitOnnxBytes } from '../models/onnx/contract.ts';
 import { admitOnnx } from '../models/admission/onnx.ts';
 import { duplicateError, findCopies } from '../models/admission/duplicates.ts';
@@ -36,18 +35,10 @@ export function admissionRules(b: LoadedBenchmark): AdmissionRules {
   return b.spec.admission ?? AdmissionRulesSchema.parse({});
 }
 
-/** The spec's ONNX model contract (language-model tasks have none and never reach ONNX admission). */
-function modelContract(b: LoadedBenchmark): ModelContractData {
-  const model = b.spec.model as ModelContractData | undefined;
-  if (!model) throw new ArbiterError('E_INTERNAL', `benchmark ${b.spec.id} (task ${b.spec.task.type}) has no ONNX model contract to admit submissions against`);
-  return model;
-}
-
 /** The spec's model contract in the shape the admission checks take. */
 export function admissionContract(b: LoadedBenchmark): ModelContract {
-  const model = modelContract(b);
   const t = (x: { name: string; dtype: string; shape: Array<number | string> }) => ({ name: x.name, dtype: x.dtype as ModelContract['inputs'][number]['dtype'], shape: [...x.shape] });
-  return { inputs: model.inputs.map(t), outputs: model.outputs.map(t) };
+  return { inputs: b.spec.model.inputs.map(t), outputs: b.spec.model.outputs.map(t) };
 }
 
 /**
@@ -56,7 +47,6 @@ export function admissionContract(b: LoadedBenchmark): ModelContract {
  */
 export async function admitForRun(b: LoadedBenchmark, subs: readonly SubmissionRecord[], settled: ReadonlySet<number>, needsProbabilities: boolean): Promise<RunAdmission> {
   const spec = b.spec;
-  const model = modelContract(b);
   const rules = admissionRules(b);
   const contract = admissionContract(b);
   const outcomes = new Map<number, AdmissionOutcome>();
@@ -96,7 +86,7 @@ export async function admitForRun(b: LoadedBenchmark, subs: readonly SubmissionR
         continue;
       }
     }
-    const contractCheck = admitOnnxBytes(bytes, model, spec.batching.size);
+    const contractCheck = admitOnnxBytes(bytes, spec.model, spec.batching.size);
     if (!contractCheck.ok) { outcomes.set(sub.id, { splitScores: null, error: contractCheck.error }); continue; }
     // A plain .onnx blob sits alone in the store, so its external data can never resolve. An
     // archive's model reads external data relative to its own folder (as onnxruntime resolves it),
