@@ -10,7 +10,7 @@ import type { LoadedBenchmark } from '../spec/loader.ts';
 import { requireModel } from '../spec/schema.ts';
 import { checkColumns, columnShape, openArrowStream, readChunks, type ArrowSource, type ColumnKind, type ColumnRequest } from './arrow-stream.ts';
 import { assertCommitment, commitDataset } from './commitment.ts';
-import { decryptToBuffer, isEncryptedFile, loadDatasetKey } from './encryption.ts';
+import { decryptToBuffer, isEncryptedFile, KEY_ENV_VAR, loadDatasetKey } from './encryption.ts';
 import { sha256File } from './file-hash.ts';
 import { canonicalId, PUBLIC, splitOf } from './split.ts';
 
@@ -70,7 +70,11 @@ async function openSource(b: LoadedBenchmark, opts: PrepareOptions): Promise<{ s
     if (!existsSync(file)) unreadable(Object.assign(new Error('missing'), { code: 'ENOENT' }));
     // The key is checked first, then the whole file is authenticated: a wrong key or a modified
     // file stops the job before a single row is parsed.
-    const key = opts.key ?? loadDatasetKey({ keyFile: opts.keyFile, ...(opts.env ? { env: opts.env } : {}) });
+    const env = opts.env ?? process.env;
+    if (!opts.key && opts.keyFile === undefined && !env[KEY_ENV_VAR]) {
+      throw new ArbiterError('E_DATASET_KEY', `dataset ${file} is encrypted (dataset.encrypted: true) and no key was given: pass --dataset-key-file <path> or set ${KEY_ENV_VAR} (64 hex characters)`, { file });
+    }
+    const key = opts.key ?? loadDatasetKey({ keyFile: opts.keyFile, env });
     const bytes = decryptToBuffer(file, key);
     return { source: { name: file, bytes }, sha256: createHash('sha256').update(bytes).digest('hex') };
   }

@@ -4,9 +4,10 @@
 // (defaults when absent: opsets, IR versions, standard operators only, node and depth limits, no
 // external data), and a model storing the same weights as an earlier admitted one is a duplicate.
 // A .tar / .tar.gz submission (one model plus its external data) is checked entry by entry and
-// unpacked next to its blob in the store; the worker then loads the unpacked model.
+// unpacked next to its blob in the store; once admitted, its external data is copied into the model
+// (raw_data), so onnxruntime loads one self-contained model and never resolves a path itself.
 // Pure JS on the bytes: no native code sees a submission before it is admitted.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { toErrorData, type ErrorData } from '../errors.ts';
 import type { LoadedBenchmark } from '../spec/loader.ts';
@@ -15,6 +16,10 @@ import { admitOnnxBytes } from '../models/onnx/contract.ts';
 import { admitOnnx } from '../models/admission/onnx.ts';
 import { duplicateError, findCopies } from '../models/admission/duplicates.ts';
 import { extractSubmission, isGzip, isTar, readSubmissionArchive } from '../models/admission/archive.ts';
+import { externalRef, readSlice, resolveInside } from '../models/admission/external.ts';
+import { isExternal, storedTensors } from '../models/admission/tensors.ts';
+import { decodeModel, encodeModel } from '../models/onnx/proto.ts';
+import { ArbiterError } from '../errors.ts';
 import { AdmissionRulesSchema, type AdmissionRules, type ModelContract } from '../models/admission/schema.ts';
 import { loadPredictions, type PredictionTable } from '../models/predictions.ts';
 import type { SubmissionRecord } from '../store/store.ts';
@@ -97,6 +102,14 @@ export async function admitForRun(b: LoadedBenchmark, subs: readonly SubmissionR
       ? await admitOnnx(modelPath, rules, contract, { name: sub.filename, folder: dirname(modelPath) })
       : await admitOnnx(bytes, rules, contract, { name: sub.filename });
     if (!admitted.ok) { outcomes.set(sub.id, { splitScores: null, error: admitted.error }); continue; }
+    if (folder && admitted.info.externalFiles.length > 0) {
+      try {
+        modelPath = inlineExternalData(modelPath, `${sub.blobPath}.inlined.onnx`);
+      } catch (err) {
+        outcomes.set(sub.id, { splitScores: null, error: toErrorData(err, 'E_MODEL_EXTERNAL_DATA') });
+        continue;
+      }
+    }
     // A model that stores no parameters says nothing about copying (findCopies skips '').
     weights.push({ key: String(sub.id), order, sha256: sub.sha256, weightsHash: admitted.info.paramCount > 0 ? admitted.info.weightsHash : '' });
     todo.push({ sub: modelPath === sub.blobPath ? sub : { ...sub, blobPath: modelPath }, order });
@@ -114,4 +127,25 @@ export async function admitForRun(b: LoadedBenchmark, subs: readonly SubmissionR
     outcomes.set(t.sub.id, { splitScores: null, error: { code: err.code, message: err.message } });
   }
   return { outcomes, todo: kept };
+}
+
+/**
+ * Copy every external tensor's bytes (already admitted: inside the model's folder, in range, within
+ * the limits) into the model as raw_data and write it to `out`. The result loads the same weights
+ * from one file, in a worker thread or an isolated process alike (which loads models from bytes).
+ */
+function inlineExternalData(modelPath: string, out: string): string {
+  const dir = dirname(modelPath);
+  const model = decodeModel(readFileSync(modelPath));
+  for (const { tensor, where } of storedTensors(model)) {
+    if (!isExternal(tensor)) continue;
+    const ref = externalRef(tensor);
+    const at = typeof ref === 'string' ? ref : resolveInside(dir, ref.location);
+    if (typeof ref === 'string' || typeof at === 'string') throw new ArbiterError('E_MODEL_EXTERNAL_DATA', `${where}: external data ${typeof at === 'string' ? at : ref}`);
+    tensor.rawData = readSlice(at.path, ref.offset, ref.length ?? at.size - ref.offset);
+    delete tensor.externalData;
+    delete tensor.dataLocation;
+  }
+  writeFileSync(out, encodeModel(model));
+  return out;
 }

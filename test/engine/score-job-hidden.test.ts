@@ -72,6 +72,7 @@ describe('encrypted hidden sets in arbiter score', () => {
     const missing = await failure(score({ benchmark: dir, submissions: subs, workers: 1, db }));
     expect(missing.code).toBe('E_DATASET_KEY');
     expect(missing.message).toContain(KEY_ENV_VAR);
+    expect(missing.message).toContain('--dataset-key-file');
 
     const wrongFile = path.join(dir, 'wrong.hex');
     writeFileSync(wrongFile, OTHER_KEY.toString('hex'));
