@@ -1,5 +1,6 @@
-// What every command shares: printing, error reporting with stable exit codes, and a simple
-// stderr progress line drawn only on a TTY.
+// What every command shares: printing, error reporting with stable exit codes, and paths
+// shown relative to the working directory.
+import path from 'node:path';
 import { ArbiterError, ERROR_CODES, toErrorData } from '../errors.ts';
 
 export function print(text: string): void {
@@ -17,4 +18,10 @@ export function reportError(err: unknown, json = false): void {
 
 export function usageError(message: string): ArbiterError {
   return new ArbiterError('E_USAGE', message);
+}
+
+/** A path as people read it: relative to the working directory when inside it. */
+export function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
 }

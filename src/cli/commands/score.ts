@@ -1,7 +1,7 @@
 // `arbiter score`: score submissions against a benchmark and print the leaderboard.
 import type { Argv } from 'yargs';
 import { DEFAULT_DB, defaultWorkerCount } from '../defaults.ts';
-import { print, reportError } from '../io.ts';
+import { displayPath, print, reportError } from '../io.ts';
 
 export interface ScoreArgs {
   benchmark: string; submissions?: string[]; workers: number; db: string; json: boolean; taskRows?: number; benchmarksDir?: string; resume?: number;
@@ -46,7 +46,7 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
       print(`run ${result.run.id} · ${b.spec.id} v${b.spec.version} · ranked on the ${b.spec.ranking.split} split by ${b.primary} · workers ${args.workers}`);
       print(formatLeaderboard(result, 'table', { primaryMetric: b.primary, metricKeys: b.metricKeys, colors: colorsFor(process.stdout) }));
     }
-    process.stderr.write(`receipt ${receiptPath}\n`);
+    process.stderr.write(`receipt ${displayPath(receiptPath)}\n`);
   } catch (err) {
     reportError(err, args.json);
   }
