@@ -27,7 +27,7 @@ import { makeFingerprint, type Fingerprint } from './fingerprint.ts';
 import { finalizeFold, initFold, mergeChunk, type ChunkStates, type FoldState } from './fold.ts';
 import { collectLmSubmissions, registerLmSubmission } from './lm-submissions.ts';
 import { ensureBundledSubmissions } from './demo-submissions.ts';
-import { finishScoredRun, openResumedRun, Semaphore, type Outcome, type ScoreOptions, type ScoreResult } from './score-job.ts';
+import { finishScoredRun, openResumedRun, scoreInLanes, Semaphore, type Outcome, type ScoreOptions, type ScoreResult } from './score-job.ts';
 
 /** Unpacked bytes allowed for a .tar submission beyond the spec's maxModelBytes (tokenizer, config files). */
 const TAR_SLACK_BYTES = 512 * 1024 * 1024;
@@ -150,18 +150,9 @@ export async function scoreLmWithStore(b: LoadedBenchmark, store: Store, opts: S
     report();
     try {
       const inflight = new Semaphore(Math.max(2, workers * 2));
-      let next = 0;
-      const lane = async () => {
-        while (next < todo.length) {
-          const t = todo[next++]!;
-          const outcome = await scoreOneLm(b, task, data, store, runId, t.sub, t.order, t.folder, pool!, inflight, opts, (rows) => { done += rows; report(); });
-          store.recordOutcome(runId, t.sub.id, outcome);
-          outcomes.set(t.sub.id, outcome);
-          subsDone++;
-          report();
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(workers, Math.max(1, todo.length)) }, lane));
+      await scoreInLanes(todo, workers, store, runId, outcomes,
+        (t) => scoreOneLm(b, task, data, store, runId, t.sub, t.order, t.folder, pool!, inflight, opts, (rows) => { done += rows; report(); }),
+        () => { subsDone++; report(); });
     } finally {
       // every task has settled here (scoreOneLm waits for its in-flight tasks), so destroying is safe
       if (pool) await pool.destroy();

@@ -183,18 +183,9 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
     report();
     try {
       const inflight = new Semaphore(Math.max(2, workers * 2));
-      let next = 0;
-      const lane = async () => {
-        while (next < todo.length) {
-          const t = todo[next++]!;
-          const outcome = await scoreOne(b, data, store, runId, taskRows, t.sub, t.order, pool, inflight, t.predictions, opts, (rows) => { done += rows; report(); });
-          store.recordOutcome(runId, t.sub.id, outcome);
-          outcomes.set(t.sub.id, outcome);
-          subsDone++;
-          report();
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(workers, Math.max(1, todo.length)) }, lane));
+      await scoreInLanes(todo, workers, store, runId, outcomes,
+        (t) => scoreOne(b, data, store, runId, taskRows, t.sub, t.order, pool, inflight, t.predictions, opts, (rows) => { done += rows; report(); }),
+        () => { subsDone++; report(); });
     } finally {
       // Every task has settled here (scoreOne waits for its in-flight tasks), so closing is safe.
       if (pool) await pool.close();
@@ -205,6 +196,27 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
     store.failRun(runId, toErrorData(err).message);
     throw err;
   }
+}
+
+/**
+ * Score `todo` with up to `lanes` submissions at a time (their tasks share the pool); each
+ * outcome is journaled the moment it is known, so a crash never loses a finished submission.
+ */
+export async function scoreInLanes<T extends { sub: SubmissionRecord }>(
+  todo: readonly T[], lanes: number, store: Store, runId: number, outcomes: Map<number, Outcome>,
+  scoreOne: (t: T) => Promise<Outcome>, onSubmissionDone: () => void,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < todo.length) {
+      const t = todo[next++]!;
+      const outcome = await scoreOne(t);
+      store.recordOutcome(runId, t.sub.id, outcome);
+      outcomes.set(t.sub.id, outcome);
+      onSubmissionDone();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, Math.max(1, todo.length)) }, lane));
 }
 
 /** A run to resume: it must exist and have scored this very spec. */
