@@ -93,7 +93,7 @@ export async function admitForRun(b: LoadedBenchmark, subs: readonly SubmissionR
         continue;
       }
     }
-    const contractCheck = admitOnnxBytes(bytes, requireModel(spec).model, spec.batching.size);
+    const contractCheck = admitOnnxBytes(bytes, requireModel(spec).model, spec.batching.size, spec.batching.last === 'pad');
     if (!contractCheck.ok) { outcomes.set(sub.id, { splitScores: null, error: contractCheck.error }); continue; }
     // A plain .onnx blob sits alone in the store, so its external data can never resolve. An
     // archive's model reads external data relative to its own folder (as onnxruntime resolves it),

@@ -98,7 +98,7 @@ export async function checkSubmission(b: LoadedBenchmark, submissionPath: string
   // 2. Admission: the same calls the scoring job makes (src/engine/score-job.ts).
   if (kind === 'onnx') {
     const model = requireModel(spec).model;
-    const res = admitOnnxBytes(bytes, model, spec.batching.size);
+    const res = admitOnnxBytes(bytes, model, spec.batching.size, spec.batching.last === 'pad');
     if (!res.ok) { rules.push(rule('admission', 'fail', res.error.message, res.error)); skipRest('admission'); return finish(); }
     const io = (t: { name: string; dtype: string; shape: (number | string)[] }) => `${t.name} ${t.dtype} [${t.shape.join(', ')}]`;
     rules.push(rule('admission', 'pass', `size ${bytes.length} ≤ ${model.maxBytes} bytes; parses as ONNX; inputs ${model.inputs.map(io).join(', ')}; output ${io(model.outputs[0]!)}`));

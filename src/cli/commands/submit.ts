@@ -35,7 +35,7 @@ export const submitCommand = {
       if (!f) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `${argv.file}: expected a submission file`);
       if (argv.participant) f.participant = argv.participant as string;
       if (kindOf(f.path) === 'onnx') {
-        const res = admitOnnxBytes(readFileSync(f.path), requireModel(b.spec).model, b.spec.batching.size);
+        const res = admitOnnxBytes(readFileSync(f.path), requireModel(b.spec).model, b.spec.batching.size, b.spec.batching.last === 'pad');
         if (!res.ok) throw new ArbiterError(res.error.code, res.error.message, res.error.details);
       } else {
         await loadPredictions(f.path, b, metricsNeed(b, 'probabilities'));

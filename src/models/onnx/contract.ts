@@ -16,7 +16,7 @@ function shapeText(v: OnnxValueInfo): string {
 
 function checkTensor(
   kind: 'input' | 'output', v: OnnxValueInfo | undefined, want: { name: string; dtype: string; shape: (number | string)[] },
-  found: string[], batchSize: number,
+  found: string[], batchSize: number, fixedBatchOk: boolean,
 ): ErrorData | null {
   if (!v) {
     return { code: 'E_MODEL_CONTRACT', message: `expected a model ${kind} named "${want.name}", found ${found.length ? found.map((n) => `"${n}"`).join(', ') : 'none'}`, details: { expected: want.name, found } };
@@ -39,15 +39,21 @@ function checkTensor(
     const w = wantShape[i]!;
     const fixed = d?.dimValue;
     if (fixed === undefined) continue; // symbolic in the model: accepted, checked at run time
-    if (typeof w === 'number' ? fixed !== w : fixed !== batchSize) {
-      const expected = typeof w === 'number' ? String(w) : `a symbolic batch axis (or exactly ${batchSize}, the batch size)`;
+    if (typeof w === 'number' ? fixed !== w : !fixedBatchOk || fixed !== batchSize) {
+      const expected = typeof w === 'number' ? String(w)
+        : fixedBatchOk ? `a symbolic batch axis (or exactly ${batchSize}, the batch size)`
+          : `a symbolic batch axis (the last batch of this benchmark has fewer rows; a fixed batch of ${batchSize} needs batching.last: pad)`;
       return { code: 'E_MODEL_CONTRACT', message: `${kind} "${want.name}" axis ${i} must be ${expected}, found ${fixed} (shape ${shapeText(v)}; contract [${wantShape.join(', ')}])`, details: { axis: i, expected: w, found: fixed } };
     }
   }
   return null;
 }
 
-export function admitOnnxBytes(bytes: Uint8Array, contract: ModelContractData, batchSize: number): AdmissionResult {
+/**
+ * `padLast`: whether the benchmark pads its last batch to `batchSize` (`batching.last: pad`); only
+ * then can a model fix its batch axis to exactly the batch size.
+ */
+export function admitOnnxBytes(bytes: Uint8Array, contract: ModelContractData, batchSize: number, padLast = true): AdmissionResult {
   if (bytes.length > contract.maxBytes) {
     return { ok: false, error: { code: 'E_MODEL_TOO_LARGE', message: `the benchmark accepts models up to ${contract.maxBytes} bytes, this one has ${bytes.length}`, details: { limit: contract.maxBytes, size: bytes.length } } };
   }
@@ -71,7 +77,7 @@ export function admitOnnxBytes(bytes: Uint8Array, contract: ModelContractData, b
   const inputs = (g.input ?? []).filter((i) => !initNames.has(i.name));
   const inputNames = inputs.map((i) => i.name ?? '');
   for (const want of contract.inputs) {
-    const err = checkTensor('input', inputs.find((i) => i.name === want.name), want, inputNames, batchSize);
+    const err = checkTensor('input', inputs.find((i) => i.name === want.name), want, inputNames, batchSize, padLast);
     if (err) return { ok: false, error: err };
   }
   const extra = inputNames.filter((n) => !contract.inputs.some((w) => w.name === n));
@@ -80,7 +86,7 @@ export function admitOnnxBytes(bytes: Uint8Array, contract: ModelContractData, b
   }
   const outNames = g.output.map((o) => o.name ?? '');
   const want = contract.outputs[0]!;
-  const err = checkTensor('output', g.output.find((o) => o.name === want.name), want, outNames, batchSize);
+  const err = checkTensor('output', g.output.find((o) => o.name === want.name), want, outNames, batchSize, padLast);
   if (err) return { ok: false, error: err };
   return { ok: true, model };
 }
