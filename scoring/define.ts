@@ -2,7 +2,8 @@
 // scratch buffers (so updates never allocate per row), and options parsing for the engine.
 import type { z } from 'zod';
 import type { AnyMetric, Metric } from './types.ts';
-import { ExactAccumulator } from './exact-sum.ts';
+import { ExactAccumulator, type ExactSumState } from './exact-sum.ts';
+import { emptyError } from './input.ts';
 
 /** Declares a metric (typed identity, frozen). */
 export function defineMetric<S, O>(m: Metric<S, O>): Metric<S, O> {
@@ -18,6 +19,25 @@ export function scratchF64(n: number): Float64Array {
 
 /** One shared accumulator: load a state, add, store back (synchronous use only). */
 export const sharedAcc = new ExactAccumulator();
+
+/** A state holding an exact sum of per-row values and the row count: what every mean metric keeps. */
+export interface MeanState { sum: ExactSumState; n: number }
+
+/** Merge two mean states exactly (reuses `a`). */
+export function mergeMean<S extends MeanState>(a: S, b: S): S {
+  sharedAcc.load(a.sum);
+  sharedAcc.addState(b.sum);
+  a.sum = sharedAcc.toState();
+  a.n += b.n;
+  return a;
+}
+
+/** The mean of a mean state: the exact sum, correctly rounded, over n; an empty set is an error. */
+export function meanOf(s: MeanState, metric: string): number {
+  if (s.n === 0) throw emptyError(metric);
+  sharedAcc.load(s.sum);
+  return sharedAcc.value() / s.n;
+}
 
 export type ParsedOptions = { ok: true; options: unknown } | { ok: false; message: string; issues: z.core.$ZodIssue[] };
 

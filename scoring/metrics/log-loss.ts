@@ -5,9 +5,9 @@
 // a row whose raw sum differs from 1 by more than `sumTolerance`, or a probability outside [0, 1]
 // or not finite, is an E_METRIC_INPUT error instead of being silently renormalised.
 import { z } from 'zod';
-import { defineMetric, scratchF64, sharedAcc } from '../define.ts';
+import { defineMetric, meanOf, mergeMean, scratchF64, sharedAcc } from '../define.ts';
 import { inputError } from '../errors.ts';
-import { checkBatchClasses, checkLength, checkRows, classCount, emptyError, field } from '../input.ts';
+import { checkBatchClasses, checkLength, checkRows, classCount, field } from '../input.ts';
 import type { ExactSumState } from '../exact-sum.ts';
 
 export interface LogLossState {
@@ -72,15 +72,7 @@ export const logLoss = defineMetric<LogLossState, Options>({
   },
   merge(a, b) {
     if (a.k !== b.k) throw inputError('log_loss', `cannot merge states with ${a.k} and ${b.k} classes`);
-    sharedAcc.load(a.sum);
-    sharedAcc.addState(b.sum);
-    a.sum = sharedAcc.toState();
-    a.n += b.n;
-    return a;
+    return mergeMean(a, b);
   },
-  finalize(s) {
-    if (s.n === 0) throw emptyError('log_loss');
-    sharedAcc.load(s.sum);
-    return { value: sharedAcc.value() / s.n };
-  },
+  finalize: (s) => ({ value: meanOf(s, 'log_loss') }),
 });

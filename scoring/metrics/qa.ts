@@ -4,8 +4,7 @@
 // 'squad' = lowercase, strip ASCII punctuation, drop the articles a/an/the, collapse whitespace;
 // 'none' = compare the raw strings (F1 over whitespace tokens).
 import { z } from 'zod';
-import { defineMetric, scratchF64, sharedAcc } from '../define.ts';
-import { emptyError } from '../input.ts';
+import { defineMetric, meanOf, mergeMean, scratchF64, sharedAcc } from '../define.ts';
 import type { ExactSumState } from '../exact-sum.ts';
 import type { Metric } from '../types.ts';
 import { counter, overlap, pySplit, squadNormalize, textInputs } from '../text-utils.ts';
@@ -49,18 +48,8 @@ function meanTextMetric(name: string, description: string, rowScore: (pred: stri
       s.n += n;
       return s;
     },
-    merge(a, b) {
-      sharedAcc.load(a.sum);
-      sharedAcc.addState(b.sum);
-      a.sum = sharedAcc.toState();
-      a.n += b.n;
-      return a;
-    },
-    finalize(s) {
-      if (s.n === 0) throw emptyError(name);
-      sharedAcc.load(s.sum);
-      return { value: sharedAcc.value() / s.n };
-    },
+    merge: (a, b) => mergeMean(a, b),
+    finalize: (s) => ({ value: meanOf(s, name) }),
   });
 }
 

@@ -2,9 +2,9 @@
 // mae = mean(|y - p|). The per-row terms are summed exactly, so the mean is the correctly rounded
 // exact sum divided by n. Non-finite targets or predictions are an E_METRIC_INPUT error.
 import { z } from 'zod';
-import { defineMetric, sharedAcc } from '../define.ts';
+import { defineMetric, meanOf, mergeMean, sharedAcc } from '../define.ts';
 import { inputError } from '../errors.ts';
-import { checkFinite, checkLength, checkRows, emptyError, field } from '../input.ts';
+import { checkFinite, checkLength, checkRows, field } from '../input.ts';
 import type { ExactSumState } from '../exact-sum.ts';
 import type { Metric, MetricBatch } from '../types.ts';
 
@@ -55,18 +55,8 @@ function errorMetric(
       s.n += n;
       return s;
     },
-    merge(a, b) {
-      sharedAcc.load(a.sum);
-      sharedAcc.addState(b.sum);
-      a.sum = sharedAcc.toState();
-      a.n += b.n;
-      return a;
-    },
-    finalize(s) {
-      if (s.n === 0) throw emptyError(name);
-      sharedAcc.load(s.sum);
-      return { value: finish(sharedAcc.value() / s.n) };
-    },
+    merge: (a, b) => mergeMean(a, b),
+    finalize: (s) => ({ value: finish(meanOf(s, name)) }),
   });
 }
 

@@ -9,9 +9,9 @@
 // A query with no relevant judged doc is an E_METRIC_INPUT error for recall, ndcg and map (the
 // value is undefined), unless `noRelevant: 'zero'` scores it 0. Duplicate ids in a ranking are an error.
 import { z } from 'zod';
-import { defineMetric, scratchF64, sharedAcc } from '../define.ts';
+import { defineMetric, meanOf, mergeMean, scratchF64, sharedAcc } from '../define.ts';
 import { inputError } from '../errors.ts';
-import { checkRows, emptyError, field } from '../input.ts';
+import { checkRows, field } from '../input.ts';
 import type { ExactSumState } from '../exact-sum.ts';
 import type { Metric, MetricBatch } from '../types.ts';
 
@@ -97,18 +97,8 @@ function queryMetric(
       s.n += n;
       return s;
     },
-    merge(a, b) {
-      sharedAcc.load(a.sum);
-      sharedAcc.addState(b.sum);
-      a.sum = sharedAcc.toState();
-      a.n += b.n;
-      return a;
-    },
-    finalize(s) {
-      if (s.n === 0) throw emptyError(name);
-      sharedAcc.load(s.sum);
-      return { value: sharedAcc.value() / s.n };
-    },
+    merge: (a, b) => mergeMean(a, b),
+    finalize: (s) => ({ value: meanOf(s, name) }),
   });
 }
 
