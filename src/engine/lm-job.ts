@@ -143,16 +143,10 @@ export async function scoreLmWithStore(b: LoadedBenchmark, store: Store, opts: S
   const pool = todo.length > 0 ? new Piscina({ ...lmPoolOptions(), minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 1, idleTimeout: 60_000 }) : null;
   try {
     for (const [id, o] of newOutcomes) { store.recordOutcome(runId, id, o); outcomes.set(id, o); }
-    const total = todo.length * data.rows;
-    let done = 0;
-    let subsDone = 0;
-    const report = () => opts.onProgress?.({ done, total, submissionsDone: subsDone, submissions: todo.length });
-    report();
     try {
       const inflight = new Semaphore(Math.max(2, workers * 2));
-      await scoreInLanes(todo, workers, store, runId, outcomes,
-        (t) => scoreOneLm(b, task, data, store, runId, t.sub, t.order, t.folder, pool!, inflight, opts, (rows) => { done += rows; report(); }),
-        () => { subsDone++; report(); });
+      await scoreInLanes(todo, workers, store, runId, outcomes, data.rows, opts.onProgress,
+        (t, progressed) => scoreOneLm(b, task, data, store, runId, t.sub, t.order, t.folder, pool!, inflight, opts, progressed));
     } finally {
       // every task has settled here (scoreOneLm waits for its in-flight tasks), so destroying is safe
       if (pool) await pool.destroy();

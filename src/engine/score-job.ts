@@ -176,16 +176,10 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
 
   try {
     for (const [id, o] of newOutcomes) { store.recordOutcome(runId, id, o); outcomes.set(id, o); }
-    const total = todo.length * data.rows;
-    let done = 0;
-    let subsDone = 0;
-    const report = () => opts.onProgress?.({ done, total, submissionsDone: subsDone, submissions: todo.length });
-    report();
     try {
       const inflight = new Semaphore(Math.max(2, workers * 2));
-      await scoreInLanes(todo, workers, store, runId, outcomes,
-        (t) => scoreOne(b, data, store, runId, taskRows, t.sub, t.order, pool, inflight, t.predictions, opts, (rows) => { done += rows; report(); }),
-        () => { subsDone++; report(); });
+      await scoreInLanes(todo, workers, store, runId, outcomes, data.rows, opts.onProgress,
+        (t, progressed) => scoreOne(b, data, store, runId, taskRows, t.sub, t.order, pool, inflight, t.predictions, opts, progressed));
     } finally {
       // Every task has settled here (scoreOne waits for its in-flight tasks), so closing is safe.
       if (pool) await pool.close();
@@ -199,21 +193,29 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
 }
 
 /**
- * Score `todo` with up to `lanes` submissions at a time (their tasks share the pool); each
- * outcome is journaled the moment it is known, so a crash never loses a finished submission.
+ * Score `todo` with up to `lanes` submissions at a time (their tasks share the pool), reporting
+ * progress in rows; each outcome is journaled the moment it is known, so a crash never loses a
+ * finished submission.
  */
 export async function scoreInLanes<T extends { sub: SubmissionRecord }>(
   todo: readonly T[], lanes: number, store: Store, runId: number, outcomes: Map<number, Outcome>,
-  scoreOne: (t: T) => Promise<Outcome>, onSubmissionDone: () => void,
+  rowsPerSubmission: number, onProgress: ScoreOptions['onProgress'],
+  scoreOne: (t: T, progressed: (rows: number) => void) => Promise<Outcome>,
 ): Promise<void> {
+  const total = todo.length * rowsPerSubmission;
+  let done = 0;
+  let submissionsDone = 0;
+  const report = () => onProgress?.({ done, total, submissionsDone, submissions: todo.length });
+  report();
   let next = 0;
   const lane = async () => {
     while (next < todo.length) {
       const t = todo[next++]!;
-      const outcome = await scoreOne(t);
+      const outcome = await scoreOne(t, (rows) => { done += rows; report(); });
       store.recordOutcome(runId, t.sub.id, outcome);
       outcomes.set(t.sub.id, outcome);
-      onSubmissionDone();
+      submissionsDone++;
+      report();
     }
   };
   await Promise.all(Array.from({ length: Math.min(lanes, Math.max(1, todo.length)) }, lane));
