@@ -8,14 +8,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Piscina } from 'piscina';
-import { ArbiterError, toErrorData, type ErrorData } from '../errors.ts';
+import { ArbiterError, toErrorData } from '../errors.ts';
 import type { LoadedBenchmark } from '../spec/loader.ts';
 import { canonicalJson } from '../spec/canonical.ts';
 import type { BenchmarkSpecData } from '../spec/schema.ts';
 import type { Store, SubmissionRecord } from '../store/store.ts';
 import { prepareChatDataset, type PreparedChatDataset } from '../data/chat-dataset.ts';
 import { PUBLIC, SPLITS } from '../data/split.ts';
-import type { SplitName } from '../data/split.ts';
 import type { MetricBatch } from '../../scoring/types.ts';
 import { admitLmFolder } from '../models/hf/admission.ts';
 import { resolveModelFolder } from '../models/hf/tar.ts';
@@ -24,7 +23,8 @@ import { chatMetricBatch } from '../tasks/lm/metric-batch.ts';
 import { lmPoolOptions } from '../tasks/lm/pool.ts';
 import type { LmTaskMessage, LmTaskResult } from '../tasks/lm/worker.ts';
 import { makeFingerprint, type Fingerprint } from './fingerprint.ts';
-import { finalizeFold, initFold, mergeChunk, type ChunkStates, type FoldState } from './fold.ts';
+import { initFold, type ChunkStates, type FoldState } from './fold.ts';
+import { JournaledFold } from './journaled-fold.ts';
 import { collectLmSubmissions, registerLmSubmission } from './lm-submissions.ts';
 import { ensureBundledSubmissions } from './demo-submissions.ts';
 import { finishScoredRun, openResumedRun, scoreInLanes, Semaphore, type Outcome, type ScoreOptions, type ScoreResult } from './score-job.ts';
@@ -164,37 +164,13 @@ async function scoreOneLm(
 ): Promise<Outcome> {
   const size = b.spec.batching.size;
   const fold = initFold(b);
-  const journaled = store.journal(runId, sub.id);
-  journaled.forEach((j, i) => {
-    if (j.chunkIndex !== i) throw new ArbiterError('E_STORE', `run ${runId}: the journal of submission ${sub.id} skips chunk ${i}`);
-    mergeChunk(fold, JSON.parse(j.statesJson) as ChunkStates, j.rows);
-  });
-  progressed(fold.rowsFolded);
+  const jf = new JournaledFold<{ mask: Uint8Array; batch: MetricBatch }>(
+    store, runId, sub.id, fold, (p) => lmChunkStates(fold, p.batch, p.mask), progressed);
 
   const batches = Math.ceil(data.rows / size);
-  const pending = new Map<number, { mask: Uint8Array; batch: MetricBatch }>();
   const tasks: Promise<void>[] = [];
-  let nextFold = journaled.length;
-  let failure: ErrorData | null = null;
-
-  const foldReady = () => {
-    while (!failure && pending.has(nextFold)) {
-      const p = pending.get(nextFold)!;
-      pending.delete(nextFold);
-      try {
-        const states = lmChunkStates(fold, p.batch, p.mask);
-        mergeChunk(fold, states, p.mask.length);
-        store.journalChunk(runId, sub.id, nextFold, p.mask.length, JSON.stringify(states));
-        progressed(p.mask.length);
-      } catch (err) {
-        failure = toErrorData(err, 'E_METRIC_INPUT');
-      }
-      nextFold++;
-    }
-  };
-
-  for (let index = journaled.length; index < batches; index++) {
-    if (failure) break;
+  for (let index = jf.journaledChunks; index < batches; index++) {
+    if (jf.failure) break;
     const start = index * size;
     const end = Math.min(data.rows, start + size);
     const msg: LmTaskMessage = {
@@ -203,26 +179,19 @@ async function scoreOneLm(
     };
     const mask = data.splitMask.subarray(start, end);
     await inflight.acquire();
-    if (failure) { inflight.release(); break; }
+    if (jf.failure) { inflight.release(); break; }
     const run = pool.run(msg) as Promise<LmTaskResult>;
     tasks.push(run.then(async (res) => {
       await opts.hooks?.afterTask?.(order, index);
-      if (!res.ok) { failure ??= res.error; return; }
-      if (res.kind !== 'chat-loss') { failure ??= { code: 'E_INTERNAL', message: `an LM worker answered a chat-loss task with ${res.kind}` }; return; }
-      pending.set(index, { mask, batch: chatMetricBatch(res.scores) });
-      foldReady();
+      if (!res.ok) { jf.fail(res.error); return; }
+      if (res.kind !== 'chat-loss') { jf.fail({ code: 'E_INTERNAL', message: `an LM worker answered a chat-loss task with ${res.kind}` }); return; }
+      jf.deliver(index, { mask, batch: chatMetricBatch(res.scores) });
     }, (err: unknown) => {
-      failure ??= { code: 'E_WORKER_CRASH', message: `the worker running this submission died: ${toErrorData(err).message}` };
+      jf.fail({ code: 'E_WORKER_CRASH', message: `the worker running this submission died: ${toErrorData(err).message}` });
     }).finally(() => inflight.release()));
   }
   await Promise.allSettled(tasks);
-  if (failure) return { splitScores: null, error: failure };
-  if (fold.rowsFolded !== data.rows) return { splitScores: null, error: { code: 'E_INTERNAL', message: `folded ${fold.rowsFolded} of ${data.rows} rows` } };
-  try {
-    return { splitScores: finalizeFold(fold).scores as Record<SplitName, Record<string, number>>, error: null };
-  } catch (err) {
-    return { splitScores: null, error: toErrorData(err, 'E_METRIC_INPUT') };
-  }
+  return jf.outcome(data.rows);
 }
 
 export type { Fingerprint };

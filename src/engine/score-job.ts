@@ -11,7 +11,6 @@ import { canonicalJson } from '../spec/canonical.ts';
 import { isLmTaskType, requireModel } from '../spec/schema.ts';
 import { prepareDataset, type PreparedDataset } from '../data/prepare.ts';
 import { readChunks, type ColumnArray } from '../data/arrow-stream.ts';
-import type { SplitName } from '../data/split.ts';
 import { checkNoExtraPredictions, lookupPredictions, type PredictionTable } from '../models/predictions.ts';
 import { admitForRun } from './admission.ts';
 import { finalSetBenchmark, liveSubmissions } from './final-set.ts';
@@ -23,7 +22,8 @@ import { DEFAULT_LIMITS } from './isolation/runner.ts';
 import { makeFingerprint, type Fingerprint } from './fingerprint.ts';
 import { collectSubmissionFiles, registerFile, type SubmissionFile } from './submissions.ts';
 import { rewardRows } from '../ranking/rewards/rows.ts';
-import { configuredMetrics, finalizeFold, foldChunk, initFold, mergeChunk, metricsNeed, type ChunkOutput, type ChunkStates } from './fold.ts';
+import { chunkStates, configuredMetrics, initFold, metricsNeed, type ChunkOutput } from './fold.ts';
+import { JournaledFold } from './journaled-fold.ts';
 import type { InferenceInput, InferenceTask, InputArray } from './task.ts';
 
 export interface ScoreRow {
@@ -289,32 +289,11 @@ async function scoreOne(
   const outRowShape = out.shape.slice(1) as number[];
   const width = outRowShape.reduce((a, d) => a * d, 1);
 
-  // What the journal already holds for this submission: merge it, continue after it.
-  const journaled = store.journal(runId, sub.id);
-  journaled.forEach((j, i) => {
-    if (j.chunkIndex !== i) throw new ArbiterError('E_STORE', `run ${runId}: the journal of submission ${sub.id} skips chunk ${i}`);
-    mergeChunk(fold, JSON.parse(j.statesJson) as ChunkStates, j.rows);
-  });
-  progressed(fold.rowsFolded);
-  const pending = new Map<number, { labels: ArrayLike<number | bigint>; mask: Uint8Array; output: ChunkOutput }>();
+  // What the journal already holds for this submission is merged first; scoring continues after it.
+  const jf = new JournaledFold<{ labels: ArrayLike<number | bigint>; mask: Uint8Array; output: ChunkOutput }>(
+    store, runId, sub.id, fold, (p) => chunkStates(b, fold, p.labels, p.mask, p.output), progressed);
+  const journaled = jf.journaledChunks;
   const tasks: Promise<void>[] = [];
-  let nextFold = journaled.length;
-  let failure: ErrorData | null = null;
-
-  const foldReady = () => {
-    while (!failure && pending.has(nextFold)) {
-      const p = pending.get(nextFold)!;
-      pending.delete(nextFold);
-      try {
-        const states = foldChunk(b, fold, p.labels, p.mask, p.output);
-        store.journalChunk(runId, sub.id, nextFold, p.mask.length, JSON.stringify(states));
-        progressed(p.mask.length);
-      } catch (err) {
-        failure = toErrorData(err, 'E_METRIC_INPUT');
-      }
-      nextFold++;
-    }
-  };
 
   const asOutput = (o: Float32Array | Float64Array): ChunkOutput =>
     spec.task.type === 'classification' ? { kind: 'scores', data: o, width } : { kind: 'values', data: o };
@@ -322,24 +301,23 @@ async function scoreOne(
   try {
     const columns = [data.idColumn, ...data.inputColumns, data.labelColumn];
     for await (const chunk of readChunks(data.source, columns, taskRows)) {
-      if (failure) break;
+      if (jf.failure) break;
       const labels = chunk.columns.get(data.labelColumn.name) as ArrayLike<number | bigint>;
       const mask = data.splitMask.subarray(chunk.start, chunk.start + chunk.rows);
       if (predictions) {
         try {
           // Mark every id as seen, journaled or not, so the check for extra ids stays exact.
           const rows = lookupPredictions(predictions, chunk.columns.get(data.idColumn.name) as ArrayLike<bigint | string>, chunk.rows, sub.filename);
-          if (chunk.index < journaled.length) continue;
+          if (chunk.index < journaled) continue;
           const output: ChunkOutput = predictions.kind === 'classes' ? { kind: 'classes', data: rows }
             : predictions.kind === 'probabilities' ? { kind: 'scores', data: rows, width: predictions.width } : { kind: 'values', data: rows };
-          pending.set(chunk.index, { labels, mask, output });
-          foldReady();
+          jf.deliver(chunk.index, { labels, mask, output });
         } catch (err) {
-          failure = toErrorData(err, 'E_PREDICTIONS');
+          jf.fail(toErrorData(err, 'E_PREDICTIONS'));
         }
         continue;
       }
-      if (chunk.index < journaled.length) continue;
+      if (chunk.index < journaled) continue;
       const inputs: InferenceInput[] = spec.model.inputs.map((inp) => ({
         name: inp.name, dtype: inp.dtype, rowShape: inp.shape.slice(1) as number[], data: toInputArray(chunk.columns.get(inp.column)!),
       }));
@@ -348,32 +326,23 @@ async function scoreOne(
         inputs, output: { name: out.name, rowShape: outRowShape },
       };
       await inflight.acquire();
-      if (failure) { inflight.release(); break; }
+      if (jf.failure) { inflight.release(); break; }
       const index = chunk.index;
       const run = pool!.run(task);
       tasks.push(run.then(async (res) => {
         await opts.hooks?.afterTask?.(order, index);
-        if (!res.ok) { failure ??= res.error; return; }
-        pending.set(index, { labels, mask, output: asOutput(res.output) });
-        foldReady();
+        if (!res.ok) { jf.fail(res.error); return; }
+        jf.deliver(index, { labels, mask, output: asOutput(res.output) });
       }, (err: unknown) => {
-        failure ??= { code: 'E_WORKER_CRASH', message: `the worker running this submission died: ${toErrorData(err).message}` };
+        jf.fail({ code: 'E_WORKER_CRASH', message: `the worker running this submission died: ${toErrorData(err).message}` });
       }).finally(() => inflight.release()));
     }
   } catch (err) {
-    failure ??= toErrorData(err);
+    jf.fail(toErrorData(err));
   }
   await Promise.allSettled(tasks);
-  if (failure) return { splitScores: null, error: failure };
-  if (predictions) {
+  if (!jf.failure && predictions) {
     try { checkNoExtraPredictions(predictions, sub.filename); } catch (err) { return { splitScores: null, error: toErrorData(err, 'E_PREDICTIONS') }; }
   }
-  if (fold.rowsFolded !== data.rows) {
-    return { splitScores: null, error: { code: 'E_INTERNAL', message: `folded ${fold.rowsFolded} of ${data.rows} rows` } };
-  }
-  try {
-    return { splitScores: finalizeFold(fold).scores as Record<SplitName, Record<string, number>>, error: null };
-  } catch (err) {
-    return { splitScores: null, error: toErrorData(err, 'E_METRIC_INPUT') };
-  }
+  return jf.outcome(data.rows);
 }

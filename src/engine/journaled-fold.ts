@@ -1,0 +1,69 @@
+// A submission's metric states during a run: chunk results arrive in any order, are folded in
+// chunk order, and every folded chunk's states are journaled in SQLite as it is folded. On
+// resume, what the journal already holds is merged first and scoring continues after it.
+// Shared by the tabular and the language-model jobs.
+import { ArbiterError, toErrorData, type ErrorData } from '../errors.ts';
+import type { SplitName } from '../data/split.ts';
+import type { Store } from '../store/store.ts';
+import { finalizeFold, mergeChunk, type ChunkStates, type FoldState } from './fold.ts';
+import type { Outcome } from './score-job.ts';
+
+export class JournaledFold<P extends { mask: Uint8Array }> {
+  /** chunks the journal already held when this fold started: they are not scored again */
+  readonly journaledChunks: number;
+  private readonly pending = new Map<number, P>();
+  private next: number;
+  private firstFailure: ErrorData | null = null;
+
+  constructor(
+    private readonly store: Store, private readonly runId: number, private readonly submissionId: number,
+    private readonly fold: FoldState, private readonly statesOf: (p: P) => ChunkStates, private readonly progressed: (rows: number) => void,
+  ) {
+    const journaled = store.journal(runId, submissionId);
+    journaled.forEach((j, i) => {
+      if (j.chunkIndex !== i) throw new ArbiterError('E_STORE', `run ${runId}: the journal of submission ${submissionId} skips chunk ${i}`);
+      mergeChunk(fold, JSON.parse(j.statesJson) as ChunkStates, j.rows);
+    });
+    this.journaledChunks = journaled.length;
+    this.next = journaled.length;
+    progressed(fold.rowsFolded);
+  }
+
+  get failure(): ErrorData | null {
+    return this.firstFailure;
+  }
+
+  /** Record a failure; the first one is the submission's reason. */
+  fail(error: ErrorData): void {
+    this.firstFailure ??= error;
+  }
+
+  /** Hand over chunk `index`'s result; folds and journals every chunk that is now next in order. */
+  deliver(index: number, p: P): void {
+    this.pending.set(index, p);
+    while (!this.firstFailure && this.pending.has(this.next)) {
+      const ready = this.pending.get(this.next)!;
+      this.pending.delete(this.next);
+      try {
+        const states = this.statesOf(ready);
+        mergeChunk(this.fold, states, ready.mask.length);
+        this.store.journalChunk(this.runId, this.submissionId, this.next, ready.mask.length, JSON.stringify(states));
+        this.progressed(ready.mask.length);
+      } catch (err) {
+        this.fail(toErrorData(err, 'E_METRIC_INPUT'));
+      }
+      this.next++;
+    }
+  }
+
+  /** The submission's outcome once every task has settled: its failure, or its final scores over all `rows`. */
+  outcome(rows: number): Outcome {
+    if (this.firstFailure) return { splitScores: null, error: this.firstFailure };
+    if (this.fold.rowsFolded !== rows) return { splitScores: null, error: { code: 'E_INTERNAL', message: `folded ${this.fold.rowsFolded} of ${rows} rows` } };
+    try {
+      return { splitScores: finalizeFold(this.fold).scores as Record<SplitName, Record<string, number>>, error: null };
+    } catch (err) {
+      return { splitScores: null, error: toErrorData(err, 'E_METRIC_INPUT') };
+    }
+  }
+}
