@@ -19,7 +19,11 @@ export function createPool(workers: number, filename = workerFileUrl()): Piscina
     filename,
     minThreads: workers,
     maxThreads: workers,
-    concurrentTasksPerWorker: 1,
+    // Two tasks per worker: piscina keeps its queue in the main thread, so with one the worker
+    // idles from each task's end until the main thread (busy folding) posts the next. The two
+    // tasks' batches interleave on one ORT session in one thread; each batch is its own run,
+    // so the bits do not change.
+    concurrentTasksPerWorker: 2,
     idleTimeout: 60_000,
     execArgv,
   });

@@ -140,16 +140,34 @@ export class IsolatedPool {
       }
       slot.loaded = id;
       if (!this.#started.has(id)) this.#started.set(id, performance.now() - slot.session.info.loadMs);
+      // The next group is sent before this one's outputs are back, so the child goes straight on
+      // to it instead of waiting for the round trip and the engine's fold.
+      const session = slot.session;
       const per = this.#opts.batchesPerMessage ?? 1;
-      for (let i = 0; i < task.batches; i += per) {
-        const failedMeanwhile = this.#failed.get(id);
-        if (failedMeanwhile) return { ok: false, error: failedMeanwhile };
+      const send = async (i: number): Promise<WireFeeds[]> => {
         const group: WireFeeds[] = [];
         for (let j = i; j < Math.min(task.batches, i + per); j++) group.push(await task.feeds(j));
-        const outs = await slot.session.runMany(group, task.fetches);
-        for (let j = 0; j < outs.length; j++) await task.onBatch(i + j, outs[j]!);
+        return session.runMany(group, task.fetches);
+      };
+      let ahead: Promise<WireFeeds[]> | null = null;
+      try {
+        let current = send(0);
+        current.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+        for (let i = 0; i < task.batches; i += per) {
+          ahead = i + per < task.batches ? send(i + per) : null;
+          ahead?.catch(() => undefined);
+          const outs = await current;
+          const failedMeanwhile = this.#failed.get(id);
+          if (failedMeanwhile) return { ok: false, error: failedMeanwhile };
+          for (let j = 0; j < outs.length; j++) await task.onBatch(i + j, outs[j]!);
+          if (ahead) current = ahead;
+        }
+        ahead = null;
+        return { ok: true };
+      } finally {
+        // Leave the child idle (loadNext needs that) whatever happened to this task.
+        if (ahead) await ahead.catch(() => undefined);
       }
-      return { ok: true };
     } catch (e) {
       // Errors thrown by the caller's feeds/onBatch (e.g. E_METRIC_INPUT) fail the submission too.
       return this.#fail(id, toErrorData(e), slot);

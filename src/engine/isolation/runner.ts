@@ -132,11 +132,18 @@ interface Pending {
   id: number;
   resolve: (out: WireFeeds[]) => void;
   reject: (err: ArbiterError) => void;
+  /** starts the group's batch timer; called when the group reaches the head of the queue */
+  arm: () => NodeJS.Timeout | null;
   timer: NodeJS.Timeout | null;
 }
 
+/** Groups a caller may have sent and not yet received: one running in the child, one queued behind it. */
+export const MAX_RUNS_IN_FLIGHT = 2;
+
 /**
- * One model loaded in one child process. Runs are sequential (the caller awaits each). After a
+ * One model loaded in one child process. The child runs groups one after another; a caller may
+ * send the next group before the previous one returns (up to MAX_RUNS_IN_FLIGHT), so the child
+ * never waits for the engine's round trip. After a
  * limit is hit or the child dies, the session is failed: every pending and later call rejects
  * with the same ArbiterError, and `failure` holds it as data.
  */
@@ -144,7 +151,7 @@ export class IsolatedSession {
   info: IsolatedSessionInfo;
   #child: ChildProcess;
   #failure: ArbiterError | null = null;
-  #pending: Pending | null = null;
+  #pending: Pending[] = []; // sent, not yet answered, in send order (the child answers in order)
   #nextId = 1;
   #deadlineTimer: NodeJS.Timeout | null;
   #rssTimer: NodeJS.Timeout | null;
@@ -316,20 +323,27 @@ export class IsolatedSession {
   runMany(feeds: WireFeeds[], fetches?: string[]): Promise<WireFeeds[]> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed) return Promise.reject(new ArbiterError('E_INTERNAL', 'run() on a closed IsolatedSession'));
-    if (this.#pending || this.#pendingLoad) return Promise.reject(new ArbiterError('E_INTERNAL', 'IsolatedSession.run() called while a batch is running; await each run'));
+    if (this.#pendingLoad) return Promise.reject(new ArbiterError('E_INTERNAL', 'IsolatedSession.run() called while a model is loading; await loadNext'));
+    if (this.#pending.length >= MAX_RUNS_IN_FLIGHT) return Promise.reject(new ArbiterError('E_INTERNAL', `IsolatedSession.run(): at most ${MAX_RUNS_IN_FLIGHT} groups may be in flight`));
     if (feeds.length === 0) return Promise.resolve([]);
     const id = this.#nextId++;
-    const t0 = performance.now();
     return new Promise<WireFeeds[]>((resolve, reject) => {
       const batchMs = this.#limits.batchTimeoutMs === undefined ? undefined : this.#limits.batchTimeoutMs * feeds.length;
-      const timer = batchMs === undefined
-        ? null
-        : setTimeout(() => {
-          this.#fail(new ArbiterError('E_TIMEOUT', `a batch exceeded its wall-clock limit: expected to finish within ${this.#limits.batchTimeoutMs} ms per batch (${batchMs} ms for ${feeds.length}), still running after ${Math.round(performance.now() - t0)} ms (killed)`, { limitMs: this.#limits.batchTimeoutMs, scope: 'batch', batches: feeds.length }));
-        }, batchMs);
-      this.#pending = {
+      let t0 = performance.now();
+      // The batch clock of a queued group starts when the group ahead of it has returned, i.e.
+      // when the child starts it, so a queued group is never charged for its wait.
+      const arm = (): NodeJS.Timeout | null => {
+        t0 = performance.now();
+        return batchMs === undefined
+          ? null
+          : setTimeout(() => {
+            this.#fail(new ArbiterError('E_TIMEOUT', `a batch exceeded its wall-clock limit: expected to finish within ${this.#limits.batchTimeoutMs} ms per batch (${batchMs} ms for ${feeds.length}), still running after ${Math.round(performance.now() - t0)} ms (killed)`, { limitMs: this.#limits.batchTimeoutMs, scope: 'batch', batches: feeds.length }));
+          }, batchMs);
+      };
+      const pending: Pending = {
         id,
-        timer,
+        arm,
+        timer: null,
         resolve: (out) => {
           this.stats.batches += out.length;
           this.stats.runMs += performance.now() - t0;
@@ -337,6 +351,8 @@ export class IsolatedSession {
         },
         reject,
       };
+      if (this.#pending.length === 0) pending.timer = arm();
+      this.#pending.push(pending);
       const msg: ToChild = fetches ? { kind: 'run', id, feeds, fetches } : { kind: 'run', id, feeds };
       this.#child.send(msg, (err) => {
         if (err) this.#fail(new ArbiterError('E_WORKER_CRASH', `the inference process is gone: ${err.message}`));
@@ -352,7 +368,7 @@ export class IsolatedSession {
    */
   loadNext(model: string | Uint8Array, opts: { wallClockMs?: number; graphOptimizationLevel?: GraphOptimizationLevel } = {}): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
-    if (this.#closed || this.#pending || this.#pendingLoad) {
+    if (this.#closed || this.#pending.length > 0 || this.#pendingLoad) {
       return Promise.reject(new ArbiterError('E_INTERNAL', 'IsolatedSession.loadNext() on a closed or busy session'));
     }
     const wallClockMs = opts.wallClockMs ?? this.#limits.wallClockMs;
@@ -405,10 +421,12 @@ export class IsolatedSession {
       }
       return;
     }
-    const p = this.#pending;
+    const p = this.#pending[0];
     if (!p || msg.kind === 'loaded' || msg.kind === 'ready' || msg.id !== p.id) return;
     if (p.timer) clearTimeout(p.timer);
-    this.#pending = null;
+    this.#pending.shift();
+    const next = this.#pending[0];
+    if (next) next.timer = next.arm();
     if (msg.kind === 'result') p.resolve(msg.outputs);
     else {
       const err = new ArbiterError(msg.error.code, msg.error.message, msg.error.details);
@@ -424,9 +442,7 @@ export class IsolatedSession {
     this.#failure = err;
     this.#stopTimers();
     this.#child.kill('SIGKILL');
-    const p = this.#pending;
-    this.#pending = null;
-    if (p) {
+    for (const p of this.#pending.splice(0)) {
       if (p.timer) clearTimeout(p.timer);
       p.reject(err);
     }
@@ -438,7 +454,7 @@ export class IsolatedSession {
   #stopTimers(): void {
     if (this.#deadlineTimer) clearTimeout(this.#deadlineTimer);
     if (this.#rssTimer) clearInterval(this.#rssTimer);
-    if (this.#pending?.timer) clearTimeout(this.#pending.timer);
+    for (const p of this.#pending) if (p.timer) clearTimeout(p.timer);
   }
 }
 

@@ -105,6 +105,23 @@ describe('IsolatedSession', () => {
     await s.close();
   });
 
+  it('pipelines two groups (the second is sent before the first returns) with outputs in send order, refuses a third, and a failed group leaves the queued one intact', async () => {
+    const s = await IsolatedSession.open({ model: goodModel(), limits: { wallClockMs: 60_000, memoryLimitMb: 512 } });
+    const a = s.runMany([X(3, 1), X(5, 2)]);
+    const b = s.runMany([X(4, 3)]);
+    const third = await s.runMany([X(1)]).catch((e: ArbiterError) => e);
+    expect((third as ArbiterError).code).toBe('E_INTERNAL');
+    const [outA, outB] = await Promise.all([a, b]);
+    expect(outA.map((o) => (o.Y!.data as Float32Array).length)).toEqual([12, 20]);
+    expect((outB[0]!.Y!.data as Float32Array).length).toBe(16);
+    // A group that fails (wrong shape) rejects alone; the group queued behind it still runs.
+    const bad = s.runMany([{ X: { type: 'float32', dims: [2, 3], data: new Float32Array(6) } }]);
+    const after = s.runMany([X(3)]);
+    expect(((await bad.catch((e: ArbiterError) => e)) as ArbiterError).code).toBe('E_MODEL_RUNTIME');
+    expect(bytes((await after)[0]!.Y!.data as Float32Array).equals(bytes(await inThread(goodModel(), 3)))).toBe(true);
+    await s.close();
+  });
+
   it('reuses a warm child across submissions (loadNext) with a fresh wall clock each, until one fails', async () => {
     const s = await IsolatedSession.open({ model: goodModel(7), limits: { wallClockMs: 60_000, memoryLimitMb: 512 } });
     const a = await s.run(X(3));
