@@ -8,6 +8,8 @@ import { runEngineBench } from './engine.ts';
 import { runMetricsBench } from './metrics.ts';
 import { runLmBench } from './lm.ts';
 import { runCliBench } from './cli.ts';
+import { runIsolationBench } from './isolation.ts';
+import { runStreamBench } from './stream.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'arbiter-bench-'));
@@ -22,6 +24,8 @@ try {
   if (want('metrics')) { log(''); await runMetricsBench({ rows: Number(process.env.BENCH_METRIC_ROWS ?? 10_000_000), log }); }
   if (want('lm')) { log(''); await runLmBench({ log }); }
   if (want('cli')) { log(''); await runCliBench({ log }); }
+  if (want('isolation')) { log(''); await runIsolationBench({ log }); }
+  if (want('stream')) { log(''); await runStreamBench({ dir, repo, log }); }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,6 +1,6 @@
 // Public/private split by a keyed hash of each row id: stable across runs and machines,
 // independent of row order, and unguessable without the key.
-import { createHmac } from 'node:crypto';
+import { HmacSha256 } from './split-hash.ts';
 
 export const SPLITS = ['public', 'private'] as const;
 export type SplitName = (typeof SPLITS)[number];
@@ -17,9 +17,14 @@ export function canonicalId(id: bigint | string): string {
  * [0, 1); public when u < publicFraction. Exact in float64, so no platform can disagree.
  */
 export function splitOf(key: Uint8Array, id: string, publicFraction: number): number {
-  const mac = createHmac('sha256', key).update(id, 'utf8').digest();
-  const hi = mac.readUInt32BE(0);
-  const lo = mac.readUInt32BE(4) >>> 11;
+  let mac = hashers.get(key);
+  if (!mac) hashers.set(key, (mac = new HmacSha256(key)));
+  const w = mac.words(id);
+  const hi = w[0]! >>> 0;
+  const lo = w[1]! >>> 11;
   const u = (hi * 2 ** 21 + lo) / 2 ** 53;
   return u < publicFraction ? PUBLIC : PRIVATE;
 }
+
+// One precomputed HMAC per key object: a job splits every row under the same key.
+const hashers = new WeakMap<Uint8Array, HmacSha256>();
