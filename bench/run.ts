@@ -1,5 +1,6 @@
 // `npm run bench`: throughput of the engine against a raw onnxruntime loop, and of each
 // capability's hot path. Prints numbers; asserts nothing (targets are in the docs).
+// Sections (BENCH_ONLY=a,b): engine, metrics, lm, cli, isolation, stream.
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
