@@ -12,7 +12,7 @@ import { decodeModel, encodeModel } from '../../src/models/onnx/proto.ts';
 import { loadBenchmark } from '../../src/spec/loader.ts';
 import { gzipSync } from 'node:zlib';
 import { externalModel, goodModel, layer, linearSpec } from '../models/admission/fixtures.ts';
-import { tar } from '../hostile/tar.ts';
+import { tar } from '../models/tar-writer.ts';
 import { tempDir } from '../helpers.ts';
 import { writeHiddenBench } from './fixtures/hidden-bench.ts';
 

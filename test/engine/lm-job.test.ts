@@ -16,7 +16,7 @@ import { loadBenchmark } from '../../src/spec/loader.ts';
 import { Store } from '../../src/store/store.ts';
 import { folderFiles, folderSha256 } from '../../src/engine/lm-submissions.ts';
 import { REPO, tempDir } from '../helpers.ts';
-import { tarBytes } from '../models/hf/tar-writer.ts';
+import { tarBytes } from '../models/tar-writer.ts';
 
 const run = promisify(execFile);
 const BIN = path.join(REPO, 'bin/arbiter.js');

@@ -9,7 +9,7 @@ import type { ErrorCode } from '../../src/errors.ts';
 import { buildModel, mulberry32, type ModelSpec, type NodeSpec } from '../../src/models/onnx/builder.ts';
 import { decodeModel, encodeModel, ONNX_DTYPE, type OnnxModel } from '../../src/models/onnx/proto.ts';
 import { externalModel, goodModel, linearSpec } from '../models/admission/fixtures.ts';
-import { tar } from './tar.ts';
+import { tar } from '../models/tar-writer.ts';
 
 export type Outcome = ErrorCode | 'ok';
 

@@ -7,15 +7,14 @@ import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ArbiterError } from '../../errors.ts';
 import type { AdmissionRules } from './schema.ts';
+import { isTar, tarEntries } from '../tar-format.ts';
 
 export interface ArchiveEntry { name: string; data: Uint8Array }
 
 const fail = (message: string): never => { throw new ArbiterError('E_SUBMISSION_ARCHIVE', message); };
 
 export function isGzip(b: Uint8Array): boolean { return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b; }
-export function isTar(b: Uint8Array): boolean {
-  return b.length >= 512 && Buffer.from(b.subarray(257, 262)).toString('latin1') === 'ustar';
-}
+export { isTar };
 
 /** Magic numbers of archive and compressed formats refused inside a submission. */
 function nestedArchiveKind(b: Uint8Array): string | null {
@@ -27,26 +26,6 @@ function nestedArchiveKind(b: Uint8Array): string | null {
   if (b.length >= 6 && b[0] === 0x37 && b[1] === 0x7a && b[2] === 0xbc && b[3] === 0xaf) return '7z';
   if (isTar(b)) return 'tar';
   return null;
-}
-
-function cstr(b: Uint8Array, off: number, len: number): string {
-  const s = b.subarray(off, off + len);
-  const z = s.indexOf(0);
-  return Buffer.from(z < 0 ? s : s.subarray(0, z)).toString('utf8');
-}
-
-function octal(b: Uint8Array, off: number, len: number, what: string): number {
-  if (b[off]! & 0x80) {
-    // base-256 (GNU) for large values: refuse anything beyond 2^53.
-    let n = 0;
-    for (let i = 1; i < len; i++) { n = n * 256 + b[off + i]!; }
-    if ((b[off]! & 0x7f) !== 0 || !Number.isSafeInteger(n)) fail(`tar header ${what} is out of range`);
-    return n;
-  }
-  const s = cstr(b, off, len).trim();
-  if (s === '') return 0;
-  if (!/^[0-7]+$/.test(s)) fail(`tar header ${what} '${s.slice(0, 20)}' is not an octal number`);
-  return parseInt(s, 8);
 }
 
 /** Why a path is unsafe, or null. */
@@ -81,33 +60,9 @@ export function readSubmissionArchive(bytes: Uint8Array, rules: Pick<AdmissionRu
   const entries: ArchiveEntry[] = [];
   const names = new Set<string>();
   let total = 0;
-  let off = 0;
-  let longName: string | undefined;
-  let paxPath: string | undefined;
-  while (off + 512 <= tar.length) {
-    const h = tar.subarray(off, off + 512);
-    if (h.every((x) => x === 0)) break;
-    let sum = 0;
-    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
-    if (sum !== octal(h, 148, 8, 'checksum')) fail(`tar header at byte ${off} has a bad checksum: the archive is corrupt`);
-    const type = String.fromCharCode(h[156]!);
-    const size = octal(h, 124, 12, 'size');
-    const dataStart = off + 512;
-    const dataEnd = dataStart + size;
-    if (dataEnd > tar.length) fail(`tar entry at byte ${off} declares ${size} bytes, past the end of the archive: the archive is truncated`);
-    const data = tar.subarray(dataStart, dataEnd);
-    off = dataStart + Math.ceil(size / 512) * 512;
-    if (type === 'L') { longName = cstr(data, 0, data.length); continue; }
-    if (type === 'x') {
-      const m = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(Buffer.from(data).toString('utf8'));
-      if (m) paxPath = m[1];
-      continue;
-    }
-    if (type === 'g') continue;
-    const prefix = cstr(h, 345, 155);
-    let name = paxPath ?? longName ?? (prefix ? `${prefix}/${cstr(h, 0, 100)}` : cstr(h, 0, 100));
-    paxPath = undefined; longName = undefined;
-    name = name.replace(/^(\.\/)+/, '');
+  for (const entry of tarEntries(tar, fail)) {
+    const { type, size, data } = entry;
+    const name = entry.name.replace(/^(\.\/)+/, '');
     if (type === '5') { if (name !== '' && unsafeName(name.replace(/\/$/, ''))) fail(`archive entry '${name.slice(0, 120)}' ${unsafeName(name.replace(/\/$/, ''))}`); continue; }
     if (type === '1' || type === '2') fail(`archive entry '${name.slice(0, 120)}' is a ${type === '1' ? 'hard link' : 'symbolic link'}: submissions may contain regular files only`);
     if (type !== '0' && type !== '\0' && type !== '7') fail(`archive entry '${name.slice(0, 120)}' has type '${type}': submissions may contain regular files and folders only`);

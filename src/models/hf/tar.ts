@@ -1,4 +1,4 @@
-// Safe unpacking of a submission .tar (ustar, pax and GNU long names) into a fresh folder.
+// Safe unpacking of a language-model submission .tar (read by ../tar-format.ts) into a fresh folder.
 // Rejected with E_TAR_UNSAFE: absolute paths, ".." components, backslashes/NUL, duplicate paths,
 // devices/FIFOs, links whose target is not a regular file already unpacked inside the archive,
 // bad header checksums, truncated data, and archives that unpack to more than `maxBytes`.
@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ArbiterError } from '../../errors.ts';
+import { tarEntries } from '../tar-format.ts';
 
 export interface UnpackOptions {
   /** total bytes of unpacked regular files allowed */
@@ -19,25 +20,6 @@ function unsafe(message: string, details?: Record<string, unknown>): never {
   throw new ArbiterError('E_TAR_UNSAFE', message, details);
 }
 
-function cstr(b: Uint8Array, off: number, len: number): string {
-  let end = off;
-  while (end < off + len && b[end] !== 0) end++;
-  return Buffer.from(b.subarray(off, end)).toString('utf8');
-}
-
-function octal(b: Uint8Array, off: number, len: number, field: string): number {
-  if (b[off]! & 0x80) { // GNU base-256
-    let v = 0;
-    for (let i = off + 1; i < off + len; i++) v = v * 256 + b[i]!;
-    if (!Number.isSafeInteger(v)) unsafe(`tar header field ${field} is too large`);
-    return v;
-  }
-  const s = cstr(b, off, len).trim();
-  if (s === '') return 0;
-  if (!/^[0-7]+$/.test(s)) unsafe(`tar header field ${field} is not octal: ${JSON.stringify(s)}`);
-  return parseInt(s, 8);
-}
-
 /** Normalise an entry path; throws E_TAR_UNSAFE for anything that could leave the folder. */
 export function safeEntryPath(raw: string): string {
   if (raw.includes('\0') || raw.includes('\\')) unsafe(`tar entry ${JSON.stringify(raw)} has a NUL or backslash`);
@@ -47,22 +29,6 @@ export function safeEntryPath(raw: string): string {
   return parts.join('/');
 }
 
-function parsePax(data: Uint8Array): Record<string, string> {
-  const out: Record<string, string> = {};
-  let i = 0;
-  while (i < data.length) {
-    let sp = i;
-    while (sp < data.length && data[sp] !== 0x20) sp++;
-    const len = parseInt(Buffer.from(data.subarray(i, sp)).toString('ascii'), 10);
-    if (!Number.isInteger(len) || len <= 0 || i + len > data.length) unsafe('malformed pax header record');
-    const rec = Buffer.from(data.subarray(sp + 1, i + len - 1)).toString('utf8');
-    const eq = rec.indexOf('=');
-    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
-    i += len;
-  }
-  return out;
-}
-
 /** Unpack into `dest` (created, must not exist or be empty). Returns the unpacked regular files (relative paths, sorted). */
 export function unpackTar(tar: Uint8Array, dest: string, opts: UnpackOptions): string[] {
   mkdirSync(dest, { recursive: true });
@@ -70,32 +36,9 @@ export function unpackTar(tar: Uint8Array, dest: string, opts: UnpackOptions): s
   const dirs = new Set<string>();
   let total = 0;
   let entries = 0;
-  let pax: Record<string, string> = {};
-  let longName: string | null = null;
-  let longLink: string | null = null;
-  let off = 0;
   const maxEntries = opts.maxEntries ?? 10_000;
-  while (off + 512 <= tar.length) {
-    const h = tar.subarray(off, off + 512);
-    if (h.every((x) => x === 0)) break;
-    let sum = 0;
-    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
-    if (octal(h, 148, 8, 'chksum') !== sum) unsafe(`tar header at byte ${off} has a bad checksum (not a tar file?)`);
-    const size = octal(h, 124, 12, 'size');
-    const type = String.fromCharCode(h[156]!);
-    const dataStart = off + 512;
-    if (dataStart + size > tar.length) unsafe(`tar entry at byte ${off} is truncated`);
-    const data = tar.subarray(dataStart, dataStart + size);
-    off = dataStart + Math.ceil(size / 512) * 512;
-    if (type === 'x') { pax = parsePax(data); continue; }
-    if (type === 'g') continue; // global pax defaults: nothing we use
-    if (type === 'L') { longName = cstr(data, 0, data.length); continue; }
-    if (type === 'K') { longLink = cstr(data, 0, data.length); continue; }
+  for (const { type, name: rawName, link: rawLink, size, data } of tarEntries(tar, (m) => unsafe(m))) {
     if (++entries > maxEntries) unsafe(`the archive has more than ${maxEntries} entries`);
-    const prefix = cstr(h, 345, 155);
-    const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${cstr(h, 0, 100)}` : cstr(h, 0, 100));
-    const rawLink = pax.linkpath ?? longLink ?? cstr(h, 157, 100);
-    pax = {}; longName = null; longLink = null;
     const rel = safeEntryPath(rawName);
     if (type === '5') { if (rel) { dirs.add(rel); mkdirSync(path.join(dest, rel), { recursive: true }); } continue; }
     if (rel === '') unsafe(`tar entry ${JSON.stringify(rawName)} has an empty path`);

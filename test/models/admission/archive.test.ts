@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { admitSubmission } from '../../../src/models/admission/index.ts';
-import { tar } from '../../hostile/tar.ts';
+import { tar } from '../tar-writer.ts';
 import { contract, externalModel, goodModel, linearSpec, rules } from './fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'arbiter-archive-'));

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { unpackTar, resolveModelFolder } from '../../../src/models/hf/tar.ts';
-import { tarBytes, paxPath } from './tar-writer.ts';
+import { tarBytes, paxPath } from '../tar-writer.ts';
 import { tempDir } from '../../tasks/lm/helpers.ts';
 
 const opts = { maxBytes: 1 << 20 };
