@@ -34,7 +34,8 @@ export function metricsNeed(b: LoadedBenchmark, input: string): boolean {
 
 export function initFold(b: LoadedBenchmark): FoldState {
   const metrics = configuredMetrics(b);
-  const ctx = b.spec.task.type === 'classification' ? { numClasses: b.spec.task.numClasses } : {};
+  const t = b.spec.task;
+  const ctx = t.type === 'classification' || t.type === 'sequence-classification' ? { numClasses: t.numClasses } : {};
   const states = {} as Record<SplitName, unknown[]>;
   for (const s of SPLITS) states[s] = metrics.map((m) => m.metric.init(m.options, ctx));
   return { metrics, states, rowsFolded: 0 };
@@ -112,7 +113,8 @@ export function mergeChunk(fold: FoldState, states: ChunkStates, rows: number): 
  */
 export function chunkStates(b: LoadedBenchmark, fold: FoldState, labels: ArrayLike<number | bigint>, mask: Uint8Array, output: ChunkOutput): ChunkStates {
   const rows = mask.length;
-  const ctx = b.spec.task.type === 'classification' ? { numClasses: b.spec.task.numClasses } : {};
+  const t = b.spec.task;
+  const ctx = t.type === 'classification' || t.type === 'sequence-classification' ? { numClasses: t.numClasses } : {};
   const out = {} as ChunkStates;
   for (const split of SPLITS) out[split] = fold.metrics.map((m) => m.metric.init(m.options, ctx));
   const task = b.spec.task;
