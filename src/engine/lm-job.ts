@@ -14,7 +14,7 @@ import { canonicalJson } from '../spec/canonical.ts';
 import type { BenchmarkSpecData } from '../spec/schema.ts';
 import type { Store, SubmissionRecord } from '../store/store.ts';
 import { PUBLIC, SPLITS } from '../data/split.ts';
-import type { MetricBatch } from '../../scoring/types.ts';
+import type { MetricBatch, MetricContext } from '../../scoring/types.ts';
 import { admitLmFolder } from '../models/hf/admission.ts';
 import { resolveModelFolder } from '../models/hf/tar.ts';
 import { admissionRulesOf, type LmTask } from '../tasks/lm/spec.ts';
@@ -23,7 +23,7 @@ import { lmPoolOptions } from '../tasks/lm/pool.ts';
 import type { LmTaskResult } from '../tasks/lm/worker.ts';
 import { makeLmFingerprint, type Fingerprint } from './fingerprint.ts';
 import { lmJobPlan, type LmJobPlan } from './lm-plans.ts';
-import { initFold, type ChunkStates, type FoldState } from './fold.ts';
+import { initFold, metricContext, type ChunkStates, type FoldState } from './fold.ts';
 import { JournaledFold } from './journaled-fold.ts';
 import { collectLmSubmissions, registerLmSubmission } from './lm-submissions.ts';
 import { ensureBundledSubmissions } from './demo-submissions.ts';
@@ -75,10 +75,10 @@ function splitBatch(batch: MetricBatch, mask: Uint8Array, want: number): MetricB
 }
 
 /** The per-split metric states of one scored batch, from fresh states (what the journal stores). */
-export function lmChunkStates(fold: FoldState, batch: MetricBatch, mask: Uint8Array): ChunkStates {
+export function lmChunkStates(fold: FoldState, batch: MetricBatch, mask: Uint8Array, ctx: MetricContext = {}): ChunkStates {
   const out = {} as ChunkStates;
   for (const split of SPLITS) {
-    const states = fold.metrics.map((m) => m.metric.init(m.options, {}));
+    const states = fold.metrics.map((m) => m.metric.init(m.options, ctx));
     const part = splitBatch(batch, mask, split === 'public' ? PUBLIC : 1 - PUBLIC);
     if (part) fold.metrics.forEach((m, i) => { states[i] = m.metric.update(states[i], part, m.options); });
     out[split] = states;
@@ -165,8 +165,9 @@ async function scoreOneLm(
   const size = b.spec.batching.size;
   const data = plan.data;
   const fold = initFold(b);
+  const ctx = metricContext(b);
   const jf = new JournaledFold<{ mask: Uint8Array; batch: MetricBatch }>(
-    store, runId, sub.id, fold, (p) => lmChunkStates(fold, p.batch, p.mask), progressed);
+    store, runId, sub.id, fold, (p) => lmChunkStates(fold, p.batch, p.mask, ctx), progressed);
 
   const batches = Math.ceil(data.rows / size);
   const tasks: Promise<void>[] = [];
