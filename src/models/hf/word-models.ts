@@ -81,3 +81,29 @@ export function writeWordClassifierFolder(dir: string, vocab: Record<string, num
     tokenizerJson: t.json, tokenizerConfig: t.config,
   });
 }
+
+/**
+ * A word LM fitted by counting on whitespace-split sentences: order 2 is a bigram model
+ * P(next | prev), order 1 a unigram model P(next) (every row the same); add-`smoothing` over
+ * the non-special words. Specials are never predicted; unknown words in `sentences` throw.
+ */
+export function countedWordLm(vocab: Record<string, number>, sentences: readonly string[], opts: { order: 1 | 2; smoothing: number }): TinyLmWeights {
+  const words = Object.keys(vocab).filter((w) => !(WORD_SPECIALS as readonly string[]).includes(w));
+  const counts = new Map<string, Map<string, number>>();
+  const bump = (prev: string, next: string) => {
+    if (vocab[next] === undefined || vocab[prev] === undefined) throw new Error(`countedWordLm: "${vocab[next] === undefined ? next : prev}" is not in the vocabulary`);
+    const row = counts.get(prev) ?? new Map<string, number>();
+    row.set(next, (row.get(next) ?? 0) + 1);
+    counts.set(prev, row);
+  };
+  for (const s of sentences) {
+    const toks = s.split(/\s+/).filter((t) => t.length > 0);
+    for (let j = 1; j < toks.length; j++) bump(opts.order === 2 ? toks[j - 1]! : '<unk>', toks[j]!);
+  }
+  return wordTableLm(vocab, (prev) => {
+    const row = counts.get(opts.order === 2 ? prev : '<unk>') ?? new Map<string, number>();
+    let total = 0;
+    for (const w of words) total += (row.get(w) ?? 0) + opts.smoothing;
+    return Object.fromEntries(words.map((w) => [w, Math.log(((row.get(w) ?? 0) + opts.smoothing) / total)]));
+  });
+}
