@@ -196,6 +196,14 @@ describe('sequence-classification benchmark', () => {
     expect(s.public!.log_loss).toBeCloseTo(ll.public, 6);
   }, 300_000);
 
+  it('admission: a classifier head with the wrong number of classes is E_MODEL_CONTRACT before it runs', async () => {
+    const task = '  type: sequence-classification\n  contextLength: 32\n  numClasses: 2\n  labels: [neg, pos]';
+    const three = writeWordClassifierFolder(path.join(root, 'subs4', 'three'), VOCAB, ['neg', 'mid', 'pos'], { good: [0, 0, 1] });
+    const spec = writeBenchmark(path.join(root, 'head'), 'cls-head', task, 'text-jsonl', rows, ['accuracy']);
+    const r = await score({ benchmark: spec, submissions: [three], workers: 1, db: path.join(root, 'head.sqlite') });
+    expect(r.rows[0]!.error).toMatchObject({ code: 'E_MODEL_CONTRACT', message: 'expected the classifier output logits [batch, 2], found [batch, 3]' });
+  }, 120_000);
+
   it('bad rows: an unknown class name or a label out of range stops the run with E_CHAT_DATA', async () => {
     const task = '  type: sequence-classification\n  contextLength: 32\n  numClasses: 2\n  labels: [neg, pos]';
     const clf = writeWordClassifierFolder(path.join(root, 'subs3', 'bow'), VOCAB, CLASSES, { good: [0, 1] });

@@ -95,6 +95,8 @@ export interface LmAdmissionRules {
   contextLength: number;
   /** chat-loss needs a chat_template in tokenizer_config.json */
   requireChatTemplate?: boolean | undefined;
+  /** sequence classification with a classifier folder: logits [batch, numClasses] (and id2label, if given, of that size) -> E_MODEL_CONTRACT */
+  numClasses?: number | undefined;
 }
 
 export function admissionRulesOf(task: LmTask): LmAdmissionRules {
@@ -102,6 +104,7 @@ export function admissionRulesOf(task: LmTask): LmAdmissionRules {
     maxParams: task.maxParams, allowedModelTypes: task.allowedModelTypes, approvedTokenizers: task.approvedTokenizers,
     approvedChatTemplates: task.approvedChatTemplates, maxModelBytes: task.maxModelBytes, allowedOpsets: task.allowedOpsets, contextLength: task.contextLength,
     requireChatTemplate: task.type === 'chat-loss',
+    numClasses: task.type === 'sequence-classification' && task.modelKind === 'sequence-classification' ? task.numClasses : undefined,
   };
 }
 
