@@ -1,5 +1,6 @@
 // `arbiter score` for language-model benchmarks (chat-loss, multiple-choice,
-// sequence-classification): the LM counterpart of score-job.ts's tabular path, with the same store, journal, outcomes, ranking, rewards and result.
+// sequence-classification): the LM counterpart of score-job.ts's tabular path, with the same
+// store, journal, outcomes, ranking, rewards and result. What differs per task lives in lm-plans.ts.
 // Submissions are transformers.js model folders or .tar files of one, registered by content hash.
 // Admission runs main side in pure JS (admitLmFolder with the spec's rules); admitted models run
 // in a piscina pool of LM workers, one task per fixed batch of `batching.size` rows in
