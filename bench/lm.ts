@@ -1,6 +1,7 @@
-// `npm run bench` section for language models: chat-loss throughput (tokens/s) on a tiny model
-// over the real Qwen3 vocabulary (151,669 logits per position), with 1 and 2 piscina workers.
-// Small on purpose (the machine is shared): 24 hidden demo conversations, batches of 4.
+// `npm run bench` section for language models: chat-loss and multiple-choice throughput
+// (tokens/s) on a tiny model over the real Qwen3 vocabulary (151,669 logits per position), with 1
+// and 2 piscina workers. Small on purpose (the machine is shared): 24 hidden demo conversations,
+// batches of 4; 12 four-choice questions made from them (a user turn and four assistant answers).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { randomLm, qwenTokenizerDir, tinyLmOnnx, writeLmFolder } from '../src/mo
 import { parseChatJsonl, type ChatExample } from '../src/tasks/lm/chat-data.ts';
 import { lmPoolOptions } from '../src/tasks/lm/pool.ts';
 import type { LmTaskMessage, LmTaskResult } from '../src/tasks/lm/worker.ts';
+import type { ChoiceExample } from '../src/tasks/lm/choice-score.ts';
 import { loadLm } from '../src/models/hf/load.ts';
 import { prepareChatExample } from '../src/tasks/lm/chat-score.ts';
 
@@ -55,8 +57,43 @@ export async function runLmBench(opts: { log: (line: string) => void }): Promise
         await pool.destroy();
       }
     }
+    await choiceBench(folder, examples, opts.log);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Multiple choice: 12 questions x 4 choices; input tokens = context + continuation of every choice. */
+async function choiceBench(folder: string, chats: ChatExample[], log: (line: string) => void): Promise<void> {
+  const text = (ex: ChatExample, role: string) => ex.messages.find((m) => m.role === role)?.content ?? '';
+  const questions: ChoiceExample[] = Array.from({ length: 12 }, (_, i) => ({
+    context: text(chats[i]!, 'user'), choices: [0, 1, 2, 3].map((k) => text(chats[(i + k) % chats.length]!, 'assistant')),
+  }));
+  const options = { contextLength: 512, delimiter: ' ' };
+  const m = await loadLm(folder);
+  let inputTokens = 0;
+  for (const q of questions) {
+    const ctx = m.tokenizer.encode(q.context).length;
+    for (const c of q.choices) inputTokens += Math.min(512, ctx + m.tokenizer.encode(' ' + c).length);
+  }
+  const batches: ChoiceExample[][] = [];
+  for (let i = 0; i < questions.length; i += BATCH) batches.push(questions.slice(i, i + BATCH));
+  let reference: string | null = null;
+  for (const threads of [1, 2]) {
+    const pool = new Piscina({ ...lmPoolOptions(), minThreads: threads, maxThreads: threads });
+    try {
+      await Promise.all(Array.from({ length: threads }, () => pool.run({ kind: 'multiple-choice', folder, examples: [questions[0]!], options } satisfies LmTaskMessage)));
+      const t0 = performance.now();
+      const results = (await Promise.all(batches.map((b) => pool.run({ kind: 'multiple-choice', folder, examples: b, options } satisfies LmTaskMessage)))) as LmTaskResult[];
+      const s = (performance.now() - t0) / 1000;
+      const bits = results.map((r) => (r.ok && r.kind === 'multiple-choice' ? Buffer.from(r.scores.logliks.buffer).toString('hex') : JSON.stringify(r))).join('');
+      reference ??= bits;
+      log(`lm multiple-choice  qwen3-vocab tiny LM  workers=${threads}  batch=${BATCH}  ${questions.length} questions x 4 choices  ` +
+        `${(inputTokens / s).toFixed(0)} input tok/s  ${(questions.length / s).toFixed(2)} questions/s  (${s.toFixed(2)} s)  ` +
+        `bits ${bits === reference ? 'identical to workers=1' : 'DIFFER from workers=1'}`);
+    } finally {
+      await pool.destroy();
+    }
   }
 }
 

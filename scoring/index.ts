@@ -18,6 +18,7 @@ export {
 } from './exact-sum.ts';
 export { parseMetricOptions, type ParsedOptions } from './define.ts';
 export { builtinMetrics } from './metrics/index.ts';
+export { pickChoices } from './metrics/multiple-choice.ts';
 
 /** The default registry: every built-in metric, frozen. */
 export const registry = createRegistry(builtinMetrics);

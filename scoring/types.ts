@@ -12,7 +12,8 @@ export type MetricInputKind =
   | 'predictions' // regression predictions (Float64Array)
   | 'tokenLosses' // language modelling: per-example NLL sums in nats, token counts and UTF-8 byte counts
   | 'texts' // generated text and reference texts
-  | 'rankings'; // retrieval: ranked doc ids and relevance judgements
+  | 'rankings' // retrieval: ranked doc ids and relevance judgements
+  | 'choiceLogliks'; // multiple choice: log-likelihood and UTF-8 bytes of every choice, choice count per row (+ labels)
 
 /** One batch of aligned rows. `n` rows; every present array has n (or n x numClasses) entries. */
 export interface MetricBatch {
@@ -32,6 +33,12 @@ export interface MetricBatch {
   /** per query: doc ids in ranked order, and relevance (grade) per judged doc id */
   rankedIds?: string[][];
   relevance?: Array<Record<string, number>>;
+  /** multiple choice: per row, how many choices it has */
+  choiceCounts?: Int32Array;
+  /** multiple choice: log-likelihood (nats, <= 0) of every choice, rows' choices one after another (sum of choiceCounts entries) */
+  choiceLogliks?: Float64Array;
+  /** multiple choice: UTF-8 bytes of every choice's text, aligned with choiceLogliks (acc_norm divides by it) */
+  choiceBytes?: Float64Array;
 }
 
 /** Static facts a metric may need at init, taken from the benchmark spec. */

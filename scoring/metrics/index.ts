@@ -11,6 +11,7 @@ import { mape, pearson, r2, spearman } from './regression-fit.ts';
 import { bitsPerByte, nllPerToken, perplexity } from './language-model.ts';
 import { exactMatch, tokenF1Metric } from './qa.ts';
 import { bleu, chrf, rougeL } from './generation.ts';
+import { acc, accNorm } from './multiple-choice.ts';
 import { meanAveragePrecision, mrr, ndcgAtK, precisionAtK, recallAtK } from './retrieval.ts';
 
 export const builtinMetrics: readonly AnyMetric[] = [
@@ -42,6 +43,8 @@ export const builtinMetrics: readonly AnyMetric[] = [
   nllPerToken,
   perplexity,
   bitsPerByte,
+  acc,
+  accNorm,
   // text generation / QA
   exactMatch,
   tokenF1Metric,

@@ -1,6 +1,7 @@
-// Opens a chat-loss benchmark's hidden set (dataset.format chat-jsonl) for a scoring job: checks
-// the sha256 commitment on the JSONL bytes, validates every row into a ChatExample, gives each
-// row its id and assigns it to a split once, exactly as prepare.ts does for Arrow rows.
+// Opens a language-model benchmark's hidden set (JSONL: chat-jsonl, choice-jsonl, text-jsonl) for
+// a scoring job: checks the sha256 commitment on the JSONL bytes, validates every row with the
+// task's row parser, gives each row its id and assigns it to a split once, exactly as prepare.ts
+// does for Arrow rows.
 // Row id: the row's `dataset.idColumn` field (default "id"; a string or an integer) when present,
 // else its 1-based line number in the file, as decimal text. Ids must be unique.
 import { readFileSync } from 'node:fs';
@@ -10,17 +11,19 @@ import { chatExampleFromRow, type ChatExample } from '../tasks/lm/chat-data.ts';
 import { sha256Hex } from '../spec/canonical.ts';
 import { PUBLIC, splitOf } from './split.ts';
 
-export interface PreparedChatDataset {
+export interface PreparedJsonlDataset<T> {
   file: string;
   sha256: string;
   rows: number;
   /** row ids in file order (the order the sha256 commits to, and the order batches are cut in) */
   ids: string[];
-  examples: ChatExample[];
+  examples: T[];
   /** one byte per row in file order: 1 public, 0 private */
   splitMask: Uint8Array;
   publicRows: number;
 }
+
+export type PreparedChatDataset = PreparedJsonlDataset<ChatExample>;
 
 /** The id of one parsed row (see the header). */
 export function chatRowId(row: unknown, line: number, idField: string, file: string): string {
@@ -32,6 +35,15 @@ export function chatRowId(row: unknown, line: number, idField: string, file: str
 }
 
 export function prepareChatDataset(b: LoadedBenchmark): PreparedChatDataset {
+  return prepareJsonlDataset(b, 'chat', chatExampleFromRow);
+}
+
+/**
+ * Read, commit-check, parse and split a JSONL hidden set. `kind` names the data in messages
+ * ("chat data line 7: ..."); `parse` validates one parsed row (1-based line) and throws
+ * E_CHAT_DATA with the line for a malformed one.
+ */
+export function prepareJsonlDataset<T>(b: LoadedBenchmark, kind: string, parse: (row: unknown, line: number) => T): PreparedJsonlDataset<T> {
   const file = b.datasetPath;
   let bytes: Buffer;
   try { bytes = readFileSync(file); } catch (err) {
@@ -46,7 +58,7 @@ export function prepareChatDataset(b: LoadedBenchmark): PreparedChatDataset {
   }
   const idField = b.spec.dataset.idColumn;
   const ids: string[] = [];
-  const examples: ChatExample[] = [];
+  const examples: T[] = [];
   const lineOf = new Map<string, number>();
   const lines = bytes.toString('utf8').split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -54,13 +66,13 @@ export function prepareChatDataset(b: LoadedBenchmark): PreparedChatDataset {
     if (s === '') continue;
     let row: unknown;
     try { row = JSON.parse(s); } catch (e) {
-      throw new ArbiterError('E_CHAT_DATA', `chat data line ${i + 1}: not valid JSON (${(e as Error).message})`, { line: i + 1, file });
+      throw new ArbiterError('E_CHAT_DATA', `${kind} data line ${i + 1}: not valid JSON (${(e as Error).message})`, { line: i + 1, file });
     }
     const id = chatRowId(row, i + 1, idField, file);
     const prev = lineOf.get(id);
     if (prev !== undefined) throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: line ${i + 1} has row id ${id}, already used by line ${prev}; ids must be unique`, { file, line: i + 1 });
     lineOf.set(id, i + 1);
-    examples.push(chatExampleFromRow(row, i + 1));
+    examples.push(parse(row, i + 1));
     ids.push(id);
   }
   const rows = ids.length;

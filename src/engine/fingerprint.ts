@@ -1,7 +1,9 @@
 // The fingerprint every run records: what the scores were made with. Two runs with the same
 // fingerprint and inputs give identical bits.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
+import path from 'node:path';
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { GRAPH_OPTIMIZATION_LEVEL } from './task.ts';
@@ -19,6 +21,8 @@ export interface Fingerprint {
   datasetSha256: string;
   batchSize: number;
   graphOptimizationLevel: string;
+  /** language-model runs only: the @huggingface/transformers version that tokenized and ran the models */
+  transformers?: string;
 }
 
 export { ENGINE_VERSION };
@@ -48,4 +52,31 @@ export function makeFingerprint(specHash: string, datasetSha256: string, batchSi
     batchSize,
     graphOptimizationLevel: GRAPH_OPTIMIZATION_LEVEL,
   };
+}
+
+/**
+ * The installed @huggingface/transformers version, read from its package.json at run time (the
+ * package does not export package.json, so walk up from its resolved entry point). 'unknown'
+ * when it is not installed.
+ */
+export function transformersVersion(): string {
+  try {
+    let dir = path.dirname(createRequire(import.meta.url).resolve('@huggingface/transformers'));
+    for (;;) {
+      try {
+        const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === '@huggingface/transformers' && typeof pkg.version === 'string') return pkg.version;
+      } catch { /* no package.json at this level */ }
+      const up = path.dirname(dir);
+      if (up === dir) return 'unknown';
+      dir = up;
+    }
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The fingerprint of a language-model run: the tabular one plus the transformers.js version. */
+export function makeLmFingerprint(specHash: string, datasetSha256: string, batchSize: number): Fingerprint {
+  return { ...makeFingerprint(specHash, datasetSha256, batchSize), transformers: transformersVersion() };
 }

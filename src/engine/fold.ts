@@ -1,7 +1,7 @@
 // Folds model outputs into metric states, per split, in batch order. Pure: labels and outputs
 // in, states out. Metric states merge exactly, so the result cannot depend on worker count,
 // chunk size or completion order.
-import type { AnyMetric, MetricBatch } from '../../scoring/types.ts';
+import type { AnyMetric, MetricBatch, MetricContext } from '../../scoring/types.ts';
 import { registry } from '../../scoring/index.ts';
 import { ArbiterError } from '../errors.ts';
 import type { LoadedBenchmark } from '../spec/loader.ts';
@@ -32,9 +32,15 @@ export function metricsNeed(b: LoadedBenchmark, input: string): boolean {
   return configuredMetrics(b).some((m) => (m.metric.inputs as readonly string[]).includes(input));
 }
 
+/** What metrics are told at init: the class count of a classification or sequence-classification task. */
+export function metricContext(b: LoadedBenchmark): MetricContext {
+  const t = b.spec.task;
+  return t.type === 'classification' || t.type === 'sequence-classification' ? { numClasses: t.numClasses } : {};
+}
+
 export function initFold(b: LoadedBenchmark): FoldState {
   const metrics = configuredMetrics(b);
-  const ctx = b.spec.task.type === 'classification' ? { numClasses: b.spec.task.numClasses } : {};
+  const ctx = metricContext(b);
   const states = {} as Record<SplitName, unknown[]>;
   for (const s of SPLITS) states[s] = metrics.map((m) => m.metric.init(m.options, ctx));
   return { metrics, states, rowsFolded: 0 };
@@ -112,7 +118,7 @@ export function mergeChunk(fold: FoldState, states: ChunkStates, rows: number): 
  */
 export function chunkStates(b: LoadedBenchmark, fold: FoldState, labels: ArrayLike<number | bigint>, mask: Uint8Array, output: ChunkOutput): ChunkStates {
   const rows = mask.length;
-  const ctx = b.spec.task.type === 'classification' ? { numClasses: b.spec.task.numClasses } : {};
+  const ctx = metricContext(b);
   const out = {} as ChunkStates;
   for (const split of SPLITS) out[split] = fold.metrics.map((m) => m.metric.init(m.options, ctx));
   const task = b.spec.task;

@@ -1,8 +1,9 @@
-// `arbiter score` for language-model benchmarks (task chat-loss): the LM counterpart of
-// score-job.ts's tabular path, with the same store, journal, outcomes, ranking, rewards and result.
+// `arbiter score` for language-model benchmarks (chat-loss, multiple-choice,
+// sequence-classification): the LM counterpart of score-job.ts's tabular path, with the same
+// store, journal, outcomes, ranking, rewards and result. What differs per task lives in lm-plans.ts.
 // Submissions are transformers.js model folders or .tar files of one, registered by content hash.
 // Admission runs main side in pure JS (admitLmFolder with the spec's rules); admitted models run
-// in a piscina pool of LM workers, one task per fixed batch of `batching.size` conversations in
+// in a piscina pool of LM workers, one task per fixed batch of `batching.size` rows in
 // file order. Results are folded in batch order into per-split metric states; every folded batch
 // is journaled, so `--resume` finishes an interrupted run with the same bytes.
 import { existsSync } from 'node:fs';
@@ -13,17 +14,17 @@ import type { LoadedBenchmark } from '../spec/loader.ts';
 import { canonicalJson } from '../spec/canonical.ts';
 import type { BenchmarkSpecData } from '../spec/schema.ts';
 import type { Store, SubmissionRecord } from '../store/store.ts';
-import { prepareChatDataset, type PreparedChatDataset } from '../data/chat-dataset.ts';
 import { PUBLIC, SPLITS } from '../data/split.ts';
-import type { MetricBatch } from '../../scoring/types.ts';
+import type { MetricBatch, MetricContext } from '../../scoring/types.ts';
 import { admitLmFolder } from '../models/hf/admission.ts';
 import { resolveModelFolder } from '../models/hf/tar.ts';
-import { admissionRulesOf, type ChatLossTask } from '../tasks/lm/spec.ts';
-import { chatMetricBatch } from '../tasks/lm/metric-batch.ts';
+import { admissionRulesOf, type LmTask } from '../tasks/lm/spec.ts';
+import { pickRows } from '../tasks/lm/metric-batch.ts';
 import { lmPoolOptions } from '../tasks/lm/pool.ts';
-import type { LmTaskMessage, LmTaskResult } from '../tasks/lm/worker.ts';
-import { makeFingerprint, type Fingerprint } from './fingerprint.ts';
-import { initFold, type ChunkStates, type FoldState } from './fold.ts';
+import type { LmTaskResult } from '../tasks/lm/worker.ts';
+import { makeLmFingerprint, type Fingerprint } from './fingerprint.ts';
+import { lmJobPlan, type LmJobPlan } from './lm-plans.ts';
+import { initFold, metricContext, type ChunkStates, type FoldState } from './fold.ts';
 import { JournaledFold } from './journaled-fold.ts';
 import { collectLmSubmissions, registerLmSubmission } from './lm-submissions.ts';
 import { ensureBundledSubmissions } from './demo-submissions.ts';
@@ -33,10 +34,10 @@ import { finishScoredRun, openResumedRun, scoreInLanes, Semaphore, type Outcome,
 const TAR_SLACK_BYTES = 512 * 1024 * 1024;
 const DEFAULT_TAR_MAX_BYTES = 4 * 1024 * 1024 * 1024;
 
-function chatTaskOf(spec: BenchmarkSpecData): ChatLossTask {
+function lmTaskOf(spec: BenchmarkSpecData): LmTask {
   const t = spec.task;
-  if (t.type !== 'chat-loss') {
-    throw new ArbiterError('E_TASK_UNSUPPORTED', `benchmark ${spec.id}: \`arbiter score\` scores chat-loss language-model tasks; ${t.type} is validated by the spec but not yet wired to the engine (see docs/language-models.md)`, { task: t.type });
+  if (t.type !== 'chat-loss' && t.type !== 'multiple-choice' && t.type !== 'sequence-classification') {
+    throw new ArbiterError('E_TASK_UNSUPPORTED', `benchmark ${spec.id}: ${t.type} is not a language-model task`, { task: t.type });
   }
   return t;
 }
@@ -61,7 +62,7 @@ async function selectLmSubmissions(b: LoadedBenchmark, store: Store, opts: Score
 }
 
 /** Where a registered submission's model folder is: the blob folder itself, or its .tar unpacked beside the blobs. */
-export function lmFolderOf(store: Store, sub: SubmissionRecord, task: ChatLossTask): string {
+export function lmFolderOf(store: Store, sub: SubmissionRecord, task: LmTask): string {
   const maxBytes = task.maxModelBytes !== undefined ? task.maxModelBytes + TAR_SLACK_BYTES : DEFAULT_TAR_MAX_BYTES;
   return resolveModelFolder(sub.blobPath, path.join(store.blobDir, 'unpacked'), { maxBytes });
 }
@@ -71,15 +72,14 @@ function splitBatch(batch: MetricBatch, mask: Uint8Array, want: number): MetricB
   const idx: number[] = [];
   for (let i = 0; i < mask.length; i++) if (mask[i] === want) idx.push(i);
   if (idx.length === 0) return null;
-  const pick = (a: Float64Array) => Float64Array.from(idx, (i) => a[i]!);
-  return { n: idx.length, nllSums: pick(batch.nllSums as Float64Array), tokenCounts: pick(batch.tokenCounts as Float64Array), byteCounts: pick(batch.byteCounts as Float64Array) };
+  return pickRows(batch, idx);
 }
 
 /** The per-split metric states of one scored batch, from fresh states (what the journal stores). */
-export function lmChunkStates(fold: FoldState, batch: MetricBatch, mask: Uint8Array): ChunkStates {
+export function lmChunkStates(fold: FoldState, batch: MetricBatch, mask: Uint8Array, ctx: MetricContext = {}): ChunkStates {
   const out = {} as ChunkStates;
   for (const split of SPLITS) {
-    const states = fold.metrics.map((m) => m.metric.init(m.options, {}));
+    const states = fold.metrics.map((m) => m.metric.init(m.options, ctx));
     const part = splitBatch(batch, mask, split === 'public' ? PUBLIC : 1 - PUBLIC);
     if (part) fold.metrics.forEach((m, i) => { states[i] = m.metric.update(states[i], part, m.options); });
     out[split] = states;
@@ -89,7 +89,7 @@ export function lmChunkStates(fold: FoldState, batch: MetricBatch, mask: Uint8Ar
 
 export async function scoreLmWithStore(b: LoadedBenchmark, store: Store, opts: ScoreOptions, workers: number): Promise<ScoreResult> {
   const spec = b.spec;
-  const task = chatTaskOf(spec);
+  const task = lmTaskOf(spec);
   store.upsertBenchmark(spec.id, spec.version, b.specHash, canonicalJson(spec));
 
   let resumed: { runId: number; datasetSha256: string } | null = null;
@@ -127,8 +127,9 @@ export async function scoreLmWithStore(b: LoadedBenchmark, store: Store, opts: S
     }
   }
 
-  const data = prepareChatDataset(b);
-  const fingerprint = makeFingerprint(b.specHash, data.sha256, spec.batching.size);
+  const plan = lmJobPlan(b);
+  const data = plan.data;
+  const fingerprint = makeLmFingerprint(b.specHash, data.sha256, spec.batching.size);
   let runId: number;
   if (resumed) {
     if (resumed.datasetSha256 !== data.sha256) throw new ArbiterError('E_RESUME', `run ${resumed.runId} scored dataset ${resumed.datasetSha256}; the file now has ${data.sha256}`);
@@ -146,7 +147,7 @@ export async function scoreLmWithStore(b: LoadedBenchmark, store: Store, opts: S
     try {
       const inflight = new Semaphore(Math.max(2, workers * 2));
       await scoreInLanes(todo, workers, store, runId, outcomes, data.rows, opts.onProgress,
-        (t, progressed) => scoreOneLm(b, task, data, store, runId, t.sub, t.order, t.folder, pool!, inflight, opts, progressed));
+        (t, progressed) => scoreOneLm(b, plan, store, runId, t.sub, t.order, t.folder, pool!, inflight, opts, progressed));
     } finally {
       // every task has settled here (scoreOneLm waits for its in-flight tasks), so destroying is safe
       if (pool) await pool.destroy();
@@ -159,13 +160,15 @@ export async function scoreLmWithStore(b: LoadedBenchmark, store: Store, opts: S
 }
 
 async function scoreOneLm(
-  b: LoadedBenchmark, task: ChatLossTask, data: PreparedChatDataset, store: Store, runId: number, sub: SubmissionRecord, order: number,
+  b: LoadedBenchmark, plan: LmJobPlan, store: Store, runId: number, sub: SubmissionRecord, order: number,
   folder: string, pool: Piscina, inflight: Semaphore, opts: ScoreOptions, progressed: (rows: number) => void,
 ): Promise<Outcome> {
   const size = b.spec.batching.size;
+  const data = plan.data;
   const fold = initFold(b);
+  const ctx = metricContext(b);
   const jf = new JournaledFold<{ mask: Uint8Array; batch: MetricBatch }>(
-    store, runId, sub.id, fold, (p) => lmChunkStates(fold, p.batch, p.mask), progressed);
+    store, runId, sub.id, fold, (p) => lmChunkStates(fold, p.batch, p.mask, ctx), progressed);
 
   const batches = Math.ceil(data.rows / size);
   const tasks: Promise<void>[] = [];
@@ -173,10 +176,7 @@ async function scoreOneLm(
     if (jf.failure) break;
     const start = index * size;
     const end = Math.min(data.rows, start + size);
-    const msg: LmTaskMessage = {
-      kind: 'chat-loss', folder, examples: data.examples.slice(start, end),
-      options: { contextLength: task.contextLength, truncation: task.truncation, scoredTokens: task.scoredTokens },
-    };
+    const msg = plan.message(folder, start, end);
     const mask = data.splitMask.subarray(start, end);
     await inflight.acquire();
     if (jf.failure) { inflight.release(); break; }
@@ -184,8 +184,9 @@ async function scoreOneLm(
     tasks.push(run.then(async (res) => {
       await opts.hooks?.afterTask?.(order, index);
       if (!res.ok) { jf.fail(res.error); return; }
-      if (res.kind !== 'chat-loss') { jf.fail({ code: 'E_INTERNAL', message: `an LM worker answered a chat-loss task with ${res.kind}` }); return; }
-      jf.deliver(index, { mask, batch: chatMetricBatch(res.scores) });
+      let batch: MetricBatch;
+      try { batch = plan.metricBatch(res, start, end); } catch (err) { jf.fail(toErrorData(err, 'E_INTERNAL')); return; }
+      jf.deliver(index, { mask, batch });
     }, (err: unknown) => {
       jf.fail({ code: 'E_WORKER_CRASH', message: `the worker running this submission died: ${toErrorData(err).message}` });
     }).finally(() => inflight.release()));

@@ -191,8 +191,12 @@ export const FORMAT_OF_TASK: Record<BenchmarkSpecData['task']['type'], DatasetFo
   classification: 'arrow', regression: 'arrow', 'chat-loss': 'chat-jsonl', 'multiple-choice': 'choice-jsonl', 'sequence-classification': 'text-jsonl',
 };
 
-/** The metric input kinds a chat-loss job produces (per-example nllSums / tokenCounts / byteCounts, see src/tasks/lm/metric-batch.ts). */
-const CHAT_LOSS_INPUTS = new Set<string>(['tokenLosses']);
+/** The metric input kinds each language-model task produces (see src/tasks/lm/metric-batch.ts). */
+const LM_TASK_INPUTS: Record<'chat-loss' | 'multiple-choice' | 'sequence-classification', { inputs: Set<string>; examples: string }> = {
+  'chat-loss': { inputs: new Set(['tokenLosses']), examples: 'nll_per_token, perplexity, bits_per_byte' },
+  'multiple-choice': { inputs: new Set(['labels', 'choiceLogliks']), examples: 'acc, acc_norm' },
+  'sequence-classification': { inputs: new Set(['labels', 'predictedClasses', 'probabilities']), examples: 'accuracy, macro_f1, log_loss, ...' },
+};
 
 /** Classification / regression: an Arrow dataset and an ONNX model contract that fits the task. */
 function checkTabularSpec(spec: BenchmarkSpecData, fail: Fail): void {
@@ -229,10 +233,28 @@ function checkLmSpec(spec: BenchmarkSpecData, fail: Fail): void {
   const want = FORMAT_OF_TASK[spec.task.type];
   if (datasetFormatOf(spec) !== want) fail(['dataset', 'format'], `"${want}" for a ${spec.task.type} task`, spec.dataset.format ? `"${spec.dataset.format}"` : 'nothing (absent means "arrow")');
   if (spec.model !== undefined) fail(['model'], `no model contract for a ${spec.task.type} task (submissions are transformers.js model folders; their rules live in task)`, 'a model contract');
-  if (spec.task.type === 'chat-loss') {
-    spec.metrics.forEach((m, i) => {
-      const missing = registry.get(m.name).inputs.filter((x) => !CHAT_LOSS_INPUTS.has(x));
-      if (missing.length > 0) fail(['metrics', i, 'name'], 'a metric a chat-loss task can feed (nll_per_token, perplexity, bits_per_byte)', `"${m.name}", which reads ${missing.join(', ')}`);
-    });
+  const task = spec.task;
+  if (task.type !== 'chat-loss' && task.type !== 'multiple-choice' && task.type !== 'sequence-classification') return;
+  const feeds = LM_TASK_INPUTS[task.type];
+  spec.metrics.forEach((m, i) => {
+    const missing = registry.get(m.name).inputs.filter((x) => !feeds.inputs.has(x));
+    if (missing.length > 0) fail(['metrics', i, 'name'], `a metric a ${task.type} task can feed (${feeds.examples})`, `"${m.name}", which reads ${missing.join(', ')}`);
+  });
+  if (task.type === 'multiple-choice' && task.truncation !== 'left') {
+    fail(['task', 'truncation'], '"left" (a multiple-choice sequence keeps its choice whole and loses the start of the context)', `"${task.truncation}"`);
+  }
+  if (task.type === 'sequence-classification') {
+    if (task.labels && task.labels.length !== task.numClasses) fail(['task', 'labels'], `${task.numClasses} class names (numClasses)`, `${task.labels.length}`);
+    if (task.labels && new Set(task.labels).size !== task.labels.length) fail(['task', 'labels'], 'distinct class names', JSON.stringify(task.labels));
+    const lmOnly = (['verbalizers', 'prompt', 'delimiter'] as const).filter((k) => task[k] !== undefined);
+    if (task.modelKind !== 'causal-lm') {
+      if (lmOnly.length > 0) fail(['task', lmOnly[0]!], `no ${lmOnly[0]} unless modelKind is causal-lm`, `modelKind ${task.modelKind}`);
+    } else {
+      const verbalizers = task.verbalizers ?? task.labels;
+      if (!verbalizers) fail(['task', 'verbalizers'], `one verbalizer per class (or labels) for modelKind causal-lm`, 'neither verbalizers nor labels');
+      if (verbalizers.length !== task.numClasses) fail(['task', 'verbalizers'], `${task.numClasses} verbalizers (numClasses)`, `${verbalizers.length}`);
+      if (new Set(verbalizers).size !== verbalizers.length) fail(['task', 'verbalizers'], 'distinct verbalizers', JSON.stringify(verbalizers));
+      if (task.prompt !== undefined && !task.prompt.includes('{text}')) fail(['task', 'prompt'], 'a prompt containing {text} (where the row\'s text goes)', JSON.stringify(task.prompt));
+    }
   }
 }

@@ -144,10 +144,15 @@ describe('LM benchmarks: arbiter score', () => {
     expect(scored.rows.map((r) => [r.participant, r.status, r.rank])).toEqual([['alice', 'scored', 1]]);
   }, 300_000);
 
-  it('multiple-choice specs validate, but arbiter score says E_TASK_UNSUPPORTED (not wired yet)', async () => {
-    const mc = subsetBenchmark(path.join(root, 'mc'), 4, (y) => y.replace('type: chat-loss', 'type: multiple-choice').replace('  scoredTokens: content\n', '').replace('format: chat-jsonl', 'format: choice-jsonl'));
+  it('a multiple-choice spec: chat-loss metrics are refused at load (E_SPEC_INVALID); chat rows are not multiple-choice rows (E_CHAT_DATA)', async () => {
+    const toMc = (y: string) => y.replace('type: chat-loss', 'type: multiple-choice').replace('  scoredTokens: content\n', '').replace('format: chat-jsonl', 'format: choice-jsonl');
+    const mc = subsetBenchmark(path.join(root, 'mc'), 4, toMc);
     await expect(score({ benchmark: mc, submissions: [subs['random']!], workers: 1, db: path.join(root, 'mc.sqlite') }))
-      .rejects.toMatchObject({ code: 'E_TASK_UNSUPPORTED' });
+      .rejects.toMatchObject({ code: 'E_SPEC_INVALID', message: expect.stringMatching(/a metric a multiple-choice task can feed \(acc, acc_norm\)/) });
+    const withAcc = subsetBenchmark(path.join(root, 'mc2'), 4, (y) => toMc(y)
+      .replace(/metrics:\n(  - name: .*\n)+/, 'metrics:\n  - name: acc\n').replace(/ranking:\n(  .*\n)+/, 'ranking:\n  split: private\n'));
+    await expect(score({ benchmark: withAcc, submissions: [subs['random']!], workers: 1, db: path.join(root, 'mc2.sqlite') }))
+      .rejects.toMatchObject({ code: 'E_CHAT_DATA', message: expect.stringMatching(/multiple-choice data line 1: "context" \(or "query"\) must be a string/) });
   });
 
   it('spec rules apply at admission with their own codes: maxParams too small gives E_MODEL_PARAMS for every model', async () => {

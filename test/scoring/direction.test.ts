@@ -50,9 +50,15 @@ function pair(n: number, k: number, seed: number): { good: MetricBatch; bad: Met
     const predictionTexts = refs.map((r) =>
       good ? (rand() < 0.5 ? r[0] : r[0].split(' ').slice(0, 7).join(' ')) : Array.from({ length: 8 }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(' '),
     );
+    // multiple choice: k choices of 4 bytes each; the picked one (gold when good) is the most likely
+    const choiceLogliks = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) choiceLogliks[i * k + j] = j === pc[i] ? -1 : -5;
     return {
       n,
       numClasses: k,
+      choiceCounts: new Int32Array(n).fill(k),
+      choiceLogliks,
+      choiceBytes: new Float64Array(n * k).fill(4),
       labels,
       predictedClasses: pc,
       probabilities: P,

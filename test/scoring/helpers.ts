@@ -84,6 +84,25 @@ export function randomBatch(metric: AnyMetric, n: number, k: number, rand: () =>
       b.relevance.push(rel);
     }
   }
+  if (need.has('choiceLogliks')) {
+    // 2..5 choices per row; the gold one (labels[i] mod count) gets a likelihood bonus
+    b.choiceCounts = new Int32Array(n);
+    const ll: number[] = [];
+    const bytes: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const c = 2 + Math.floor(rand() * 4);
+      b.choiceCounts[i] = c;
+      labels[i] = labels[i]! % c;
+      for (let j = 0; j < c; j++) {
+        const by = 1 + Math.floor(rand() * 30);
+        bytes.push(by);
+        ll.push(-(by * (0.2 + rand())) + (j === labels[i] ? 4 * quality * rand() : 0) - 1e-3);
+      }
+    }
+    b.labels = labels;
+    b.choiceLogliks = Float64Array.from(ll, (v) => Math.min(v, -1e-3));
+    b.choiceBytes = Float64Array.from(bytes);
+  }
   return b;
 }
 
@@ -103,6 +122,15 @@ export function sliceBatch(b: MetricBatch, a: number, e: number): MetricBatch {
   if (b.referenceTexts) out.referenceTexts = b.referenceTexts.slice(a, e);
   if (b.rankedIds) out.rankedIds = b.rankedIds.slice(a, e);
   if (b.relevance) out.relevance = b.relevance.slice(a, e);
+  if (b.choiceCounts) {
+    let from = 0;
+    for (let i = 0; i < a; i++) from += b.choiceCounts[i]!;
+    let to = from;
+    for (let i = a; i < e; i++) to += b.choiceCounts[i]!;
+    out.choiceCounts = b.choiceCounts.slice(a, e);
+    if (b.choiceLogliks) out.choiceLogliks = b.choiceLogliks.slice(from, to);
+    if (b.choiceBytes) out.choiceBytes = b.choiceBytes.slice(from, to);
+  }
   return out;
 }
 

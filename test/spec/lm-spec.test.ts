@@ -70,4 +70,32 @@ describe('LM specs', () => {
     expect(specError(DEMO.replace('  contextLength: 512\n', ''), DEMO_FILE).message).toMatch(/task\.contextLength/);
     expect(specError(DEMO.replace('  contextLength: 512\n', '  contextLength: 512\n  temperature: 1\n'), DEMO_FILE).message).toMatch(/unknown key "temperature"/);
   });
+
+  const SHA = 'a'.repeat(64);
+  const lmSpec = (task: string, format: string, metrics: string[]) => `id: t\nversion: 1\ntask:\n${task}\ndataset:\n  path: d.jsonl\n  format: ${format}\n  sha256: ${SHA}\n` +
+    `batching:\n  size: 4\nmetrics:\n${metrics.map((m) => `  - name: ${m}`).join('\n')}\nsplit:\n  key: some-split-key\n  publicFraction: 0.5\n`;
+  const MC = '  type: multiple-choice\n  contextLength: 64';
+  const SC = '  type: sequence-classification\n  contextLength: 64\n  numClasses: 2';
+
+  it('multiple-choice: acc / acc_norm load; classification metrics and truncation right are refused', () => {
+    const b = parseBenchmark(lmSpec(MC, 'choice-jsonl', ['acc', 'acc_norm']), 'x.yaml');
+    expect(b.metricKeys).toEqual(['acc', 'acc_norm']);
+    expect(specError(lmSpec(MC, 'choice-jsonl', ['acc', 'accuracy']), 'x.yaml').message).toMatch(/metrics\[1\]\.name: expected a metric a multiple-choice task can feed \(acc, acc_norm\), found "accuracy", which reads predictedClasses/);
+    expect(specError(lmSpec(`${MC}\n  truncation: right`, 'choice-jsonl', ['acc']), 'x.yaml').message).toMatch(/task\.truncation: expected "left"/);
+  });
+
+  it('sequence-classification: classification metrics; labels, modelKind, verbalizers and prompt are checked together', () => {
+    const ok = parseBenchmark(lmSpec(`${SC}\n  labels: [neg, pos]`, 'text-jsonl', ['accuracy', 'log_loss', 'macro_f1']), 'x.yaml');
+    expect(ok.spec.task).toMatchObject({ modelKind: 'sequence-classification', labels: ['neg', 'pos'] });
+    const lm = parseBenchmark(lmSpec(`${SC}\n  modelKind: causal-lm\n  verbalizers: [" no", " yes"]\n  prompt: "Review: {text} Positive?"`, 'text-jsonl', ['accuracy']), 'x.yaml');
+    expect(lm.spec.task).toMatchObject({ modelKind: 'causal-lm', verbalizers: [' no', ' yes'] });
+    const err = (task: string, metrics = ['accuracy']) => specError(lmSpec(task, 'text-jsonl', metrics), 'x.yaml').message;
+    expect(err(SC, ['acc'])).toMatch(/expected a metric a sequence-classification task can feed .* found "acc", which reads choiceLogliks/);
+    expect(err(`${SC}\n  labels: [a, b, c]`)).toMatch(/task\.labels: expected 2 class names \(numClasses\), found 3/);
+    expect(err(`${SC}\n  labels: [a, a]`)).toMatch(/task\.labels: expected distinct class names/);
+    expect(err(`${SC}\n  verbalizers: [a, b]`)).toMatch(/task\.verbalizers: expected no verbalizers unless modelKind is causal-lm/);
+    expect(err(`${SC}\n  modelKind: causal-lm`)).toMatch(/task\.verbalizers: expected one verbalizer per class \(or labels\)/);
+    expect(err(`${SC}\n  modelKind: causal-lm\n  labels: [neg, pos]\n  prompt: "no placeholder"`)).toMatch(/task\.prompt: expected a prompt containing \{text\}/);
+    expect(err(`${SC}\n  modelKind: causal-lm\n  verbalizers: [x, y, z]`)).toMatch(/task\.verbalizers: expected 2 verbalizers/);
+  });
 });

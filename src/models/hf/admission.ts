@@ -1,7 +1,8 @@
 // Admission of a transformers.js model folder against a benchmark's LM rules, main side and in
 // pure JS (nothing native touches the submission before it is admitted). Each rule fails with
 // its own code: E_MODEL_FORMAT (missing/invalid file), E_MODEL_TOO_LARGE, E_MODEL_FAMILY,
-// E_TOKENIZER, E_MODEL_OPSET, E_MODEL_PARAMS, E_CONTEXT_LENGTH.
+// E_TOKENIZER, E_MODEL_OPSET, E_MODEL_PARAMS, E_CONTEXT_LENGTH, and E_MODEL_CONTRACT for a
+// sequence classifier whose head does not have the benchmark's number of classes.
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -109,5 +110,29 @@ export function admitLmFolder(folder: string, rules: LmAdmissionRules): LmAdmiss
   if (maxContext !== null && maxContext < rules.contextLength) {
     throw new ArbiterError('E_CONTEXT_LENGTH', `config.json ${key} is ${maxContext}; the benchmark scores ${rules.contextLength}-token contexts`, { maxContext, contextLength: rules.contextLength });
   }
+  if (rules.numClasses !== undefined) checkClassifierHead(config, model, rules.numClasses);
   return { folder: abs, modelType, tokenizerSha256, chatTemplateSha256, params, modelBytes, opset, maxContext };
+}
+
+/**
+ * A sequence classifier must give one logit per class: its graph output "logits" must be
+ * [batch, numClasses] when the graph states the size, and config.json id2label (when present)
+ * must name numClasses classes. Caught here, before any model code runs, instead of on the first batch.
+ */
+function checkClassifierHead(config: Record<string, unknown>, model: OnnxModel, numClasses: number): void {
+  const out = (model.graph?.output ?? []).find((o) => o.name === 'logits');
+  if (!out) throw new ArbiterError('E_MODEL_CONTRACT', `the classifier graph has no output named "logits" (outputs: ${(model.graph?.output ?? []).map((o) => o.name).join(', ') || 'none'})`);
+  const dims = out.type?.tensorType?.shape?.dim;
+  if (dims) {
+    const last = dims[dims.length - 1];
+    const size = last?.dimValue !== undefined ? Number(last.dimValue) : null;
+    if (dims.length !== 2 || (size !== null && size !== numClasses)) {
+      const shown = dims.map((d) => (d.dimValue !== undefined ? String(d.dimValue) : (d.dimParam ?? '?'))).join(', ');
+      throw new ArbiterError('E_MODEL_CONTRACT', `expected the classifier output logits [batch, ${numClasses}], found [${shown}]`, { numClasses });
+    }
+  }
+  const id2label = config.id2label;
+  if (id2label && typeof id2label === 'object' && Object.keys(id2label).length !== numClasses) {
+    throw new ArbiterError('E_MODEL_CONTRACT', `config.json id2label names ${Object.keys(id2label).length} classes; the benchmark has ${numClasses}`, { numClasses });
+  }
 }

@@ -64,26 +64,65 @@ export function parseChatJsonl(text: string): ChatExample[] {
   return out;
 }
 
-/** A multiple-choice row: `{ context: string, choices: string[], label: int }` (lm-eval's doc_to_text / doc_to_choice / doc_to_target). */
-export function choiceRowFromJson(row: unknown, line: number): { example: { context: string; choices: string[] }; label: number } {
-  const r = (row && typeof row === 'object' ? row : {}) as Record<string, unknown>;
-  if (typeof r.context !== 'string') fail(line, '"context" must be a string');
-  if (!Array.isArray(r.choices) || r.choices.length < 2 || !r.choices.every((c) => typeof c === 'string' && c.length > 0)) {
-    fail(line, '"choices" must be an array of at least 2 non-empty strings');
-  }
-  const choices = r.choices as string[];
-  if (!Number.isInteger(r.label) || (r.label as number) < 0 || (r.label as number) >= choices.length) {
-    fail(line, `"label" must be an integer index into the ${choices.length} choices, found ${JSON.stringify(r.label)}`);
-  }
-  return { example: { context: r.context, choices }, label: r.label as number };
+function failAs(kind: string, line: number, message: string): never {
+  throw new ArbiterError('E_CHAT_DATA', `${kind} data line ${line}: ${message}`, { line });
 }
 
-/** A sequence-classification row: `{ text: string, label: int in [0, numClasses) }`. */
-export function textRowFromJson(row: unknown, line: number, numClasses: number): { text: string; label: number } {
-  const r = (row && typeof row === 'object' ? row : {}) as Record<string, unknown>;
-  if (typeof r.text !== 'string') fail(line, '"text" must be a string');
-  if (!Number.isInteger(r.label) || (r.label as number) < 0 || (r.label as number) >= numClasses) {
-    fail(line, `"label" must be an integer in [0, ${numClasses}), found ${JSON.stringify(r.label)}`);
+const isObject = (row: unknown): row is Record<string, unknown> => !!row && typeof row === 'object' && !Array.isArray(row);
+
+/**
+ * A multiple-choice row: `{ context, choices: string[], label }` (lm-eval's doc_to_text /
+ * doc_to_choice / doc_to_target). `query` is accepted for context and `gold` for label (the
+ * names of lm-eval's own multiple-choice JSONL). The label is the gold choice's 0-based index, or
+ * its exact text when that text occurs once among the choices.
+ */
+export function choiceRowFromJson(row: unknown, line: number): { example: { context: string; choices: string[] }; label: number } {
+  const f = (m: string): never => failAs('multiple-choice', line, m);
+  if (!isObject(row)) f(`expected a JSON object, found ${JSON.stringify(row)?.slice(0, 40)}`);
+  const r = row as Record<string, unknown>;
+  const pick = (a: string, b: string): unknown => {
+    if (r[a] !== undefined && r[b] !== undefined) f(`give "${a}" or "${b}", not both`);
+    return r[a] !== undefined ? r[a] : r[b];
+  };
+  const context = pick('context', 'query');
+  if (typeof context !== 'string') f(`"context" (or "query") must be a string, found ${context === undefined ? 'nothing' : typeof context}`);
+  const choices = r.choices;
+  if (!Array.isArray(choices) || choices.length < 2 || !choices.every((c) => typeof c === 'string' && c.length > 0)) {
+    f('"choices" must be an array of at least 2 non-empty strings');
   }
-  return { text: r.text, label: r.label as number };
+  const cs = choices as string[];
+  const label = pick('label', 'gold');
+  let index: number;
+  if (typeof label === 'string') {
+    const hits = cs.flatMap((c, i) => (c === label ? [i] : []));
+    if (hits.length !== 1) f(`"label" ${JSON.stringify(label)} must be exactly one of the choices' texts (found ${hits.length} matches)`);
+    index = hits[0]!;
+  } else {
+    if (!Number.isInteger(label) || (label as number) < 0 || (label as number) >= cs.length) {
+      f(`"label" (or "gold") must be an integer index into the ${cs.length} choices or one choice's text, found ${JSON.stringify(label)}`);
+    }
+    index = label as number;
+  }
+  return { example: { context: context as string, choices: cs }, label: index };
+}
+
+/**
+ * A sequence-classification row: `{ text, label }`, the label a class index in [0, numClasses)
+ * or, when the task names its classes (`task.labels`), one of those names.
+ */
+export function textRowFromJson(row: unknown, line: number, numClasses: number, names?: readonly string[]): { text: string; label: number } {
+  const f = (m: string): never => failAs('classification', line, m);
+  if (!isObject(row)) f(`expected a JSON object, found ${JSON.stringify(row)?.slice(0, 40)}`);
+  const r = row as Record<string, unknown>;
+  if (typeof r.text !== 'string') f(`"text" must be a string, found ${r.text === undefined ? 'nothing' : typeof r.text}`);
+  const label = r.label;
+  if (typeof label === 'string') {
+    const i = names ? names.indexOf(label) : -1;
+    if (i < 0) f(names ? `"label" ${JSON.stringify(label)} is not one of the class names ${names.join(', ')}` : `"label" must be a class index (the task names no classes), found ${JSON.stringify(label)}`);
+    return { text: r.text as string, label: i };
+  }
+  if (!Number.isInteger(label) || (label as number) < 0 || (label as number) >= numClasses) {
+    f(`"label" must be an integer in [0, ${numClasses})${names ? ' or a class name' : ''}, found ${JSON.stringify(label)}`);
+  }
+  return { text: r.text as string, label: label as number };
 }

@@ -1,11 +1,14 @@
 // Multiple-choice log-likelihood (lm-evaluation-harness style), worker side: for each example
 // the context and every choice are scored as one sequence, context + delimiter + choice, and
 // the choice's log-likelihood is the float64 sum of its tokens' log-probabilities. acc picks the
-// highest total, acc_norm the highest total per UTF-8 byte of delimiter + choice.
+// highest total, acc_norm the highest total per UTF-8 byte of the choice text (as the harness's
+// completion_len: the choice alone, without the delimiter). The picks themselves are made by the
+// scoring/ metrics acc and acc_norm (pickChoices), main side.
 import type { LoadedLm } from '../../models/hf/load.ts';
 import { ArbiterError } from '../../errors.ts';
 import { exampleNll } from './nll.ts';
 import { forwardPadded } from './chat-score.ts';
+import { pickChoices } from '../../../scoring/index.ts';
 
 export interface ChoiceExample { context: string; choices: string[] }
 export interface ChoiceScoreOptions { contextLength: number; delimiter: string }
@@ -13,7 +16,7 @@ export interface ChoiceScoreOptions { contextLength: number; delimiter: string }
 export interface ChoiceBatchScores {
   /** log-likelihood (nats, <= 0) of every choice, examples' choices one after another */
   logliks: Float64Array;
-  /** UTF-8 bytes of delimiter + choice, aligned with logliks */
+  /** UTF-8 bytes of the choice text (no delimiter), aligned with logliks */
   choiceBytes: Float64Array;
   /** number of choices of each example */
   choiceCounts: Int32Array;
@@ -24,19 +27,7 @@ export interface ChoiceBatchScores {
 
 const utf8 = new TextEncoder();
 
-/** Pure: the chosen index per example from flat log-likelihoods (ties to the lowest index). */
-export function pickChoices(logliks: Float64Array, choiceBytes: Float64Array, choiceCounts: Int32Array, normalise: boolean): Int32Array {
-  const out = new Int32Array(choiceCounts.length);
-  let k = 0;
-  for (let i = 0; i < choiceCounts.length; i++) {
-    let best = -Infinity;
-    for (let c = 0; c < choiceCounts[i]!; c++, k++) {
-      const v = normalise ? logliks[k]! / Math.max(1, choiceBytes[k]!) : logliks[k]!;
-      if (v > best) { best = v; out[i] = c; }
-    }
-  }
-  return out;
-}
+export { pickChoices };
 
 export async function scoreChoicesBatch(model: LoadedLm, examples: ChoiceExample[], opts: ChoiceScoreOptions): Promise<ChoiceBatchScores> {
   const seqs: number[][] = [];
@@ -55,7 +46,7 @@ export async function scoreChoicesBatch(model: LoadedLm, examples: ChoiceExample
       if (ids.length > opts.contextLength) ids = ids.slice(ids.length - opts.contextLength);
       const scored = new Uint8Array(ids.length);
       for (let j = Math.max(1, ids.length - cont.length); j < ids.length; j++) scored[j] = 1;
-      seqs.push(ids); masks.push(scored); bytes.push(utf8.encode(opts.delimiter + choice).length);
+      seqs.push(ids); masks.push(scored); bytes.push(utf8.encode(choice).length);
     }
   });
   const logliks = new Float64Array(seqs.length);

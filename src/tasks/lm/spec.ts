@@ -40,7 +40,12 @@ export const chatLossTaskSchema = z.strictObject({
   scoredTokens: z.enum(['content', 'content+eos']).default('content'),
 });
 
-/** Multiple-choice log-likelihood (lm-evaluation-harness style): acc and acc_norm (by UTF-8 bytes). */
+/**
+ * Multiple-choice log-likelihood (lm-evaluation-harness style): each choice is scored as the
+ * continuation of its context; metrics acc and acc_norm (by UTF-8 bytes of the choice text).
+ * Over-long sequences always lose the start of the context (the choice must stay whole), so
+ * truncation may only be 'left'.
+ */
 export const multipleChoiceTaskSchema = z.strictObject({
   type: z.literal('multiple-choice'),
   ...lmAdmissionShape,
@@ -48,12 +53,30 @@ export const multipleChoiceTaskSchema = z.strictObject({
   delimiter: z.string().default(' '),
 });
 
-/** Sequence classification: text in, class out (AutoModelForSequenceClassification, logits [batch, numClasses]). */
+/**
+ * Sequence classification: text in, class out. Two kinds of submission (modelKind):
+ * - 'sequence-classification' (default): a classifier folder (AutoModelForSequenceClassification)
+ *   whose graph outputs logits [batch, numClasses]; probabilities are their float64 softmax.
+ * - 'causal-lm': a causal LM scored zero-shot like lm-evaluation-harness: the log-likelihood of
+ *   each class's verbalizer as the continuation of prompt (with {text} replaced by the row's text);
+ *   the predicted class is the most likely verbalizer, probabilities the softmax over the
+ *   verbalizers' log-likelihoods.
+ */
 export const sequenceClassificationTaskSchema = z.strictObject({
   type: z.literal('sequence-classification'),
   ...lmAdmissionShape,
   numClasses: z.number().int().min(2),
   truncation: z.enum(['left', 'right']).default('right'),
+  /** class names in class-index order; rows may then give their label by name */
+  labels: z.array(z.string().min(1)).min(2).optional(),
+  /** what a submission is: a classifier with a logits head, or a causal LM scored by verbalizers */
+  modelKind: z.enum(['sequence-classification', 'causal-lm']).default('sequence-classification'),
+  /** causal-lm: the continuation text of each class, in class-index order (default: labels) */
+  verbalizers: z.array(z.string().min(1)).min(2).optional(),
+  /** causal-lm: the context, with {text} replaced by the row's text (default "{text}") */
+  prompt: z.string().min(1).optional(),
+  /** causal-lm: put between the prompt and the verbalizer (default " ") */
+  delimiter: z.string().optional(),
 });
 
 export type ChatLossTask = z.infer<typeof chatLossTaskSchema>;
@@ -72,6 +95,8 @@ export interface LmAdmissionRules {
   contextLength: number;
   /** chat-loss needs a chat_template in tokenizer_config.json */
   requireChatTemplate?: boolean | undefined;
+  /** sequence classification with a classifier folder: logits [batch, numClasses] (and id2label, if given, of that size) -> E_MODEL_CONTRACT */
+  numClasses?: number | undefined;
 }
 
 export function admissionRulesOf(task: LmTask): LmAdmissionRules {
@@ -79,5 +104,16 @@ export function admissionRulesOf(task: LmTask): LmAdmissionRules {
     maxParams: task.maxParams, allowedModelTypes: task.allowedModelTypes, approvedTokenizers: task.approvedTokenizers,
     approvedChatTemplates: task.approvedChatTemplates, maxModelBytes: task.maxModelBytes, allowedOpsets: task.allowedOpsets, contextLength: task.contextLength,
     requireChatTemplate: task.type === 'chat-loss',
+    numClasses: task.type === 'sequence-classification' && task.modelKind === 'sequence-classification' ? task.numClasses : undefined,
   };
+}
+
+/** Sequence classification with modelKind causal-lm: the verbalizer of each class, the prompt and the delimiter, defaults applied. */
+export function verbalizerSetup(task: SequenceClassificationTask): { verbalizers: string[]; prompt: string; delimiter: string } {
+  return { verbalizers: task.verbalizers ?? task.labels ?? [], prompt: task.prompt ?? '{text}', delimiter: task.delimiter ?? ' ' };
+}
+
+/** The context a causal LM sees for one text: every {text} in the prompt replaced by it. */
+export function promptFor(prompt: string, text: string): string {
+  return prompt.split('{text}').join(text);
 }

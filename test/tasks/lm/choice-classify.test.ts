@@ -9,6 +9,7 @@ import { classifyBatch } from '../../../src/tasks/lm/classify-score.ts';
 import { WORD_VOCAB, tempDir, wordLevelFolder, wordLevelTokenizer } from './helpers.ts';
 import { runLmTask } from '../../../src/tasks/lm/worker.ts';
 import { choiceMetricBatch, classifyMetricBatch } from '../../../src/tasks/lm/metric-batch.ts';
+import { run } from '../../scoring/metrics/run.ts';
 
 const V = 8; // <|im_start|> 0, <|im_end|> 1, <unk> 2, user 3, assistant 4, system 5, a 6, b 7
 
@@ -22,11 +23,11 @@ describe('multiple choice', () => {
     lm = await loadLm(wordLevelFolder(path.join(tempDir(), 'mc'), bigramTableLm(V, t)));
   });
 
-  it('acc picks the highest total log-likelihood, acc_norm the highest per byte', async () => {
-    // "b": ln(1/2) over 2 bytes (" b"); "user b": 2 ln(1/2) over 7 bytes (" user b")
+  it('acc picks the highest total log-likelihood, acc_norm the highest per byte of the choice text', async () => {
+    // "b": ln(1/2) over 1 byte; "user b": 2 ln(1/2) over 6 bytes (the delimiter is not counted, as lm-eval's completion_len)
     const r = await scoreChoicesBatch(lm, [{ context: 'a', choices: ['b', 'user b'] }, { context: 'a a', choices: ['user b', 'b'] }], { contextLength: 16, delimiter: ' ' });
     expect([...r.logliks]).toEqual([-Math.log(2), -2 * Math.log(2), -2 * Math.log(2), -Math.log(2)]);
-    expect([...r.choiceBytes]).toEqual([2, 7, 7, 2]);
+    expect([...r.choiceBytes]).toEqual([1, 6, 6, 1]);
     expect([...r.choiceCounts]).toEqual([2, 2]);
     expect([...r.predicted]).toEqual([0, 1]);
     expect([...r.predictedNorm]).toEqual([1, 0]);
@@ -35,9 +36,9 @@ describe('multiple choice', () => {
   it('runs through the worker entry and feeds acc / acc_norm metric batches', async () => {
     const r = await runLmTask({ kind: 'multiple-choice', folder: lm.folder, examples: [{ context: 'a', choices: ['b', 'user b'] }], options: { contextLength: 16, delimiter: ' ' } });
     if (!r.ok || r.kind !== 'multiple-choice') throw new Error(JSON.stringify(r));
-    const labels = new Int32Array([1]);
-    expect(Array.from(choiceMetricBatch(r.scores, labels, 'acc').predictedClasses!)).toEqual([0]);
-    expect(Array.from(choiceMetricBatch(r.scores, labels, 'acc_norm').predictedClasses!)).toEqual([1]);
+    const b = choiceMetricBatch(r.scores, new Int32Array([1]));
+    expect(run('acc', b).value).toBe(0); // acc picks "b" (index 0)
+    expect(run('acc_norm', b).value).toBe(1); // acc_norm picks "user b" (-2 ln 2 / 6 > -ln 2 / 1)
   });
 
   it('ties go to the lowest index', () => {

@@ -1,0 +1,80 @@
+// What differs between the language-model tasks inside one `arbiter score` job: how the hidden
+// JSONL set is read, what a worker is sent for a batch of rows, and how its answer becomes the
+// MetricBatch the metrics fold. Everything else (admission, pool, journal, splits, ranking) is
+// the same for every LM task and lives in lm-job.ts. Labels never leave the main thread.
+import { ArbiterError } from '../errors.ts';
+import type { LoadedBenchmark } from '../spec/loader.ts';
+import type { MetricBatch } from '../../scoring/types.ts';
+import { prepareChatDataset, prepareJsonlDataset, type PreparedJsonlDataset } from '../data/chat-dataset.ts';
+import { choiceRowFromJson, textRowFromJson } from '../tasks/lm/chat-data.ts';
+import type { ChoiceExample } from '../tasks/lm/choice-score.ts';
+import { chatMetricBatch, choiceMetricBatch, classifyMetricBatch, verbalizerClassify } from '../tasks/lm/metric-batch.ts';
+import { promptFor, verbalizerSetup, type LmTask } from '../tasks/lm/spec.ts';
+import type { LmTaskMessage, LmTaskResult } from '../tasks/lm/worker.ts';
+
+export type LmTaskOk = Extract<LmTaskResult, { ok: true }>;
+
+export interface LmJobPlan {
+  task: LmTask;
+  /** the hidden set without its parsed rows: commitment, ids, split mask */
+  data: Omit<PreparedJsonlDataset<unknown>, 'examples'>;
+  /** the worker message for rows [start, end) of the file */
+  message(folder: string, start: number, end: number): LmTaskMessage;
+  /** the metric batch of rows [start, end) from the worker's answer */
+  metricBatch(res: LmTaskOk, start: number, end: number): MetricBatch;
+}
+
+function expectKind<K extends LmTaskOk['kind']>(res: LmTaskOk, kind: K): Extract<LmTaskOk, { kind: K }> {
+  if (res.kind !== kind) throw new ArbiterError('E_INTERNAL', `an LM worker answered a ${kind} task with ${res.kind}`);
+  return res as Extract<LmTaskOk, { kind: K }>;
+}
+
+/** The plan of a benchmark's LM task (reads and checks its hidden set). */
+export function lmJobPlan(b: LoadedBenchmark): LmJobPlan {
+  const task = b.spec.task;
+  if (task.type === 'chat-loss') {
+    const data = prepareChatDataset(b);
+    const options = { contextLength: task.contextLength, truncation: task.truncation, scoredTokens: task.scoredTokens };
+    return {
+      task, data,
+      message: (folder, start, end) => ({ kind: 'chat-loss', folder, examples: data.examples.slice(start, end), options }),
+      metricBatch: (res) => chatMetricBatch(expectKind(res, 'chat-loss').scores),
+    };
+  }
+  if (task.type === 'multiple-choice') {
+    const data = prepareJsonlDataset(b, 'multiple-choice', choiceRowFromJson);
+    const labels = Int32Array.from(data.examples, (r) => r.label);
+    const examples: ChoiceExample[] = data.examples.map((r) => r.example);
+    const options = { contextLength: task.contextLength, delimiter: task.delimiter };
+    return {
+      task, data,
+      message: (folder, start, end) => ({ kind: 'multiple-choice', folder, examples: examples.slice(start, end), options }),
+      metricBatch: (res, start, end) => choiceMetricBatch(expectKind(res, 'multiple-choice').scores, labels.slice(start, end)),
+    };
+  }
+  if (task.type === 'sequence-classification') {
+    const K = task.numClasses;
+    const data = prepareJsonlDataset(b, 'classification', (row, line) => textRowFromJson(row, line, K, task.labels));
+    const labels = Int32Array.from(data.examples, (r) => r.label);
+    const texts = data.examples.map((r) => r.text);
+    if (task.modelKind === 'causal-lm') {
+      const v = verbalizerSetup(task);
+      const options = { contextLength: task.contextLength, delimiter: v.delimiter };
+      return {
+        task, data,
+        message: (folder, start, end) => ({
+          kind: 'multiple-choice', folder, options,
+          examples: texts.slice(start, end).map((t) => ({ context: promptFor(v.prompt, t), choices: v.verbalizers })),
+        }),
+        metricBatch: (res, start, end) => classifyMetricBatch(verbalizerClassify(expectKind(res, 'multiple-choice').scores, K), labels.slice(start, end), K),
+      };
+    }
+    const options = { contextLength: task.contextLength, truncation: task.truncation, numClasses: K };
+    return {
+      task, data,
+      message: (folder, start, end) => ({ kind: 'sequence-classification', folder, texts: texts.slice(start, end), options }),
+      metricBatch: (res, start, end) => classifyMetricBatch(expectKind(res, 'sequence-classification').scores, labels.slice(start, end), K),
+    };
+  }
+  throw new ArbiterError('E_TASK_UNSUPPORTED', `benchmark ${b.spec.id}: \`arbiter score\` cannot score task type ${task.type} as a language-model task`, { task: task.type });
+}
