@@ -84,7 +84,7 @@ export const mergeCommand = {
   builder: (y: Argv) => y
     .positional('parts', { type: 'string', array: true, demandOption: true, describe: 'part files written by `arbiter score --shard i/N --part-out`, every shard once, in any order' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (benchmark, run, rows, shards) on stdout' })
-    .option('db', { type: 'string', describe: `record the merged run in this SQLite store (bare --db: ${DEFAULT_DB}); its submissions must be registered there` })
+    .option('db', { type: 'string', describe: `record the merged run in this SQLite store (a bare --db, last on the line: ${DEFAULT_DB}); its submissions must be registered there` })
     .option('tolerate', { type: 'string', array: true, choices: ['cpu', 'node', 'platform', 'arch'], describe: 'fingerprint fields allowed to differ between parts (default none: mixed CPUs may give different bits)' })
     .example('$0 merge parts/part-*.json --json', 'the merged leaderboard as one JSON object')
     .example('$0 merge parts/*.json --db', 'record the merged run in the default store (leaderboard, report)'),
