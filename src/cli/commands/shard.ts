@@ -18,7 +18,7 @@ export async function runShardScore(args: ShardArgs): Promise<void> {
     if (!args.partOut) throw usageError('--shard needs --part-out <file>: where the shard writes its partial result');
     if (args.resume !== undefined) throw usageError('--shard cannot be combined with --resume: a shard that stopped is scored again from the start');
     if (args.set === 'final') throw usageError('--shard scores the live hidden set only (--set final runs on one machine)');
-    if (args.receipt || args.sign) throw usageError('--shard writes a partial result, not a receipt: sign the merged result instead');
+    if (args.receipt || args.sign) throw usageError('--shard writes a partial result, not a receipt (--receipt, --sign): a receipt covers a whole run scored on one machine');
     const { parseShard, serializePart, formatShard } = await import('../../engine/shard.ts');
     const { scoreShard } = await import('../../engine/shard-job.ts');
     const { createProgress } = await import('../../report/progress.ts');
