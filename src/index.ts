@@ -16,6 +16,8 @@ export { rankEntries, compareEntries, type RankInput, type RankRule } from './ra
 export { formatLeaderboard, type LeaderboardFormat } from './cli/output.ts';
 export { renderHtmlReport, type HtmlReportInput } from './report/html.ts';
 export { makeFingerprint, type Fingerprint } from './engine/fingerprint.ts';
+export { scoreShard, mergeShards, type ShardScoreOptions, type MergeShardOptions, type MergeResult } from './engine/shard-job.ts';
+export { parseShard, shardFromEnv, parsePart, serializePart, mergeParts, shardUnits, chooseShardMode, type ShardSelector, type ShardMode, type PartialResult } from './engine/shard.ts';
 export { ArbiterError, ERROR_CODES, toErrorData, type ErrorCode, type ErrorData } from './errors.ts';
 export { registry as metricRegistry } from '../scoring/index.ts';
 export { ENGINE_VERSION } from './version.ts';

@@ -11,11 +11,12 @@ import { initCommand } from './commands/init.ts';
 import { datasetCommand } from './commands/dataset.ts';
 import { specCommand } from './commands/spec.ts';
 import { demoCommand } from './commands/demo.ts';
+import { mergeCommand } from './commands/shard.ts';
 import { reportCommand } from './commands/report.ts';
 import { consensusCommand, keygenCommand, verifyCommand } from './commands/receipts.ts';
 import { reportError, usageError } from './io.ts';
 
-const KNOWN_COMMANDS = ['score', 'check', 'submit', 'leaderboard', 'init', 'dataset', 'spec', 'report', 'keygen', 'verify', 'consensus', 'demo'];
+const KNOWN_COMMANDS = ['score', 'check', 'submit', 'leaderboard', 'init', 'dataset', 'spec', 'report', 'keygen', 'verify', 'consensus', 'demo', 'merge'];
 
 export async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv)
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(verifyCommand as never)
     .command(consensusCommand as never)
     .command(demoCommand as never)
+    .command(mergeCommand as never)
     .demandCommand(1, 'name a command (see arbiter --help)')
     .example('$0 init my-bench', 'scaffold a benchmark that validates at once')
     .example('$0 check my-model.onnx -b tabular-demo', 'a participant\'s dry run on the public sample')

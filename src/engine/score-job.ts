@@ -23,7 +23,7 @@ import { makeFingerprint, type Fingerprint } from './fingerprint.ts';
 import { collectSubmissionFiles, registerFile, type SubmissionFile } from './submissions.ts';
 import { rewardRows } from '../ranking/rewards/rows.ts';
 import { chunkStates, configuredMetrics, initFold, metricsNeed, type ChunkOutput } from './fold.ts';
-import { JournaledFold } from './journaled-fold.ts';
+import { JournaledFold, type JournalStore } from './journaled-fold.ts';
 import type { InferenceInput, InferenceTask, InputArray } from './task.ts';
 
 export interface ScoreRow {
@@ -106,7 +106,7 @@ export async function score(opts: ScoreOptions): Promise<ScoreResult> {
 }
 
 /** The submissions a new run scores, in registration order. */
-function selectSubmissions(b: LoadedBenchmark, store: Store, opts: ScoreOptions): SubmissionRecord[] {
+export function selectSubmissions(b: LoadedBenchmark, store: Store, opts: ScoreOptions): SubmissionRecord[] {
   const id = b.spec.id;
   let subs: SubmissionRecord[];
   if (opts.submissions && opts.submissions.length > 0) {
@@ -236,19 +236,24 @@ export function finishScoredRun(
   b: LoadedBenchmark, store: Store, runId: number, fingerprint: Fingerprint, subs: SubmissionRecord[], outcomes: Map<number, Outcome>,
 ): ScoreResult {
   const spec = b.spec;
-  const { rows: ranked, submissionIds } = buildRows(b, subs, outcomes);
-  const seqOf = new Map(subs.map((s, i) => [s.id, i]));
-  const rows = spec.rewards
-    ? rewardRows(ranked, spec.rewards, {
-      primary: b.primary, higherIsBetter: configuredMetrics(b).find((m) => m.key === b.primary)!.metric.higherIsBetter,
-      submittedSeq: (_row, i) => seqOf.get(submissionIds[i]!)!,
-    }).rows
-    : ranked;
+  const { rows, submissionIds } = rankedRows(b, subs, outcomes);
   const result: ScoreResult = { benchmark: { id: spec.id, version: spec.version, specHash: b.specHash }, run: { id: runId, fingerprint }, rows };
   store.finishRun(runId, rows.map((r, i) => ({
     submissionId: submissionIds[i]!, status: r.status, rank: r.rank, error: r.error, splitScores: r.splitScores,
   })), JSON.stringify(result));
   return result;
+}
+
+/** A finished run's rows: ranked, with each row's reward share when the spec has a pool (also what `arbiter merge` prints). */
+export function rankedRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes: Map<number, Outcome>): { rows: ScoreRow[]; submissionIds: number[] } {
+  const { rows: ranked, submissionIds } = buildRows(b, subs, outcomes);
+  if (!b.spec.rewards) return { rows: ranked, submissionIds };
+  const seqOf = new Map(subs.map((s, i) => [s.id, i]));
+  const rows = rewardRows(ranked, b.spec.rewards, {
+    primary: b.primary, higherIsBetter: configuredMetrics(b).find((m) => m.key === b.primary)!.metric.higherIsBetter,
+    submittedSeq: (_row, i) => seqOf.get(submissionIds[i]!)!,
+  }).rows;
+  return { rows, submissionIds };
 }
 
 export function buildRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes: Map<number, Outcome>): { rows: ScoreRow[]; submissionIds: number[] } {
@@ -278,10 +283,17 @@ export function buildRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes
   return { rows, submissionIds };
 }
 
-async function scoreOne(
-  b: LoadedBenchmark, data: PreparedDataset, store: Store, runId: number, taskRows: number, sub: SubmissionRecord, order: number,
+/** Chunks [first, end) of a submission, `rows` rows in all: the slice a shard scores (src/engine/shard-job.ts). */
+export interface ChunkRange { first: number; end: number; rows: number }
+
+/**
+ * Score one submission (all of it, or the chunks of `range`: then nothing is finalized, the
+ * outcome only says whether the slice failed, and the chunk states are in the journal).
+ */
+export async function scoreOne(
+  b: LoadedBenchmark, data: PreparedDataset, store: JournalStore, runId: number, taskRows: number, sub: SubmissionRecord, order: number,
   pool: Executor | null, inflight: Semaphore, predictions: PredictionTable | undefined, opts: ScoreOptions,
-  progressed: (rows: number) => void,
+  progressed: (rows: number) => void, range?: ChunkRange,
 ): Promise<Outcome> {
   const spec = requireModel(b.spec);
   const fold = initFold(b);
@@ -291,8 +303,8 @@ async function scoreOne(
 
   // What the journal already holds for this submission is merged first; scoring continues after it.
   const jf = new JournaledFold<{ labels: ArrayLike<number | bigint>; mask: Uint8Array; output: ChunkOutput }>(
-    store, runId, sub.id, fold, (p) => chunkStates(b, fold, p.labels, p.mask, p.output), progressed);
-  const journaled = jf.journaledChunks;
+    store, runId, sub.id, fold, (p) => chunkStates(b, fold, p.labels, p.mask, p.output), progressed, range?.first);
+  const journaled = jf.resumeAt;
   const tasks: Promise<void>[] = [];
 
   const asOutput = (o: Float32Array | Float64Array): ChunkOutput =>
@@ -302,13 +314,16 @@ async function scoreOne(
     const columns = [data.idColumn, ...data.inputColumns, data.labelColumn];
     for await (const chunk of readChunks(data.source, columns, taskRows)) {
       if (jf.failure) break;
+      // Past the range a prediction file still has its ids looked up (for the extra-id check).
+      const inRange = !range || chunk.index < range.end;
+      if (!inRange && !predictions) break;
       const labels = chunk.columns.get(data.labelColumn.name) as ArrayLike<number | bigint>;
       const mask = data.splitMask.subarray(chunk.start, chunk.start + chunk.rows);
       if (predictions) {
         try {
           // Mark every id as seen, journaled or not, so the check for extra ids stays exact.
           const rows = lookupPredictions(predictions, chunk.columns.get(data.idColumn.name) as ArrayLike<bigint | string>, chunk.rows, sub.filename);
-          if (chunk.index < journaled) continue;
+          if (chunk.index < journaled || !inRange) continue;
           const output: ChunkOutput = predictions.kind === 'classes' ? { kind: 'classes', data: rows }
             : predictions.kind === 'probabilities' ? { kind: 'scores', data: rows, width: predictions.width } : { kind: 'values', data: rows };
           jf.deliver(chunk.index, { labels, mask, output });
@@ -344,5 +359,5 @@ async function scoreOne(
   if (!jf.failure && predictions) {
     try { checkNoExtraPredictions(predictions, sub.filename); } catch (err) { return { splitScores: null, error: toErrorData(err, 'E_PREDICTIONS') }; }
   }
-  return jf.outcome(data.rows);
+  return range ? { splitScores: null, error: jf.settled(range.rows) } : jf.outcome(data.rows);
 }

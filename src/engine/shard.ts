@@ -5,8 +5,9 @@
 // - the partial-result file a shard writes (mergeable metric states, never finals) and its
 //   validation;
 // - mergeParts: refuses parts that do not belong together (spec, dataset, shard count, plan,
-//   fingerprint, missing or repeated shards) and merges states in one fixed order (submission id,
-//   then batch order), so the result cannot depend on the order the parts are given in.
+//   roster, fingerprint, missing or repeated shards) and lays every submission's chunk states out
+//   in chunk order, so the result cannot depend on the order the parts are given in. The engine
+//   (shard-job.ts) then folds them exactly as a single-machine run does.
 // Slices are cut at batch boundaries: the batch plan is part of the benchmark and a shard never
 // changes what a batch contains.
 import { createHash } from 'node:crypto';
@@ -87,6 +88,12 @@ export interface ShardPlan {
   batchCount: number;
   count: number;
   mode: ShardMode;
+  /**
+   * Rows mode cuts ranges at multiples of `step` batches (default 1). The engine sets it to the
+   * batches per worker task, so a shard's chunks are exactly the chunks of a single-machine run
+   * with the same task size, and merged chunk states replay that run's fold step for step.
+   */
+  step?: number;
 }
 
 /** A default mode: whole submissions when there are at least as many as shards, else rows. */
@@ -105,6 +112,7 @@ function sortedUnique(ids: readonly string[]): string[] {
 function checkPlan(plan: ShardPlan): void {
   if (!Number.isInteger(plan.batchCount) || plan.batchCount < 0) throw new ArbiterError('E_INTERNAL', `shard plan: batchCount must be an integer >= 0, found ${plan.batchCount}`);
   if (!Number.isInteger(plan.count) || plan.count < 1 || plan.count > MAX_SHARDS) throw new ArbiterError('E_SHARD_INVALID', `shard plan: expected a shard count from 1 to ${MAX_SHARDS}, found ${plan.count}`);
+  if (plan.step !== undefined && (!Number.isInteger(plan.step) || plan.step < 1)) throw new ArbiterError('E_INTERNAL', `shard plan: step must be an integer >= 1, found ${plan.step}`);
 }
 
 /** Batch range [start, end) of shard `index` when `batchCount` batches are cut into `count` contiguous ranges. */
@@ -124,7 +132,11 @@ export function shardUnits(plan: ShardPlan, index: number): WorkUnit[] {
       if (k % plan.count === index && plan.batchCount > 0) units.push({ submission, batchStart: 0, batchEnd: plan.batchCount });
     });
   } else {
-    const [batchStart, batchEnd] = batchRange(plan.batchCount, index, plan.count);
+    // Cut whole steps (worker tasks), then clip the last one to the plan.
+    const step = plan.step ?? 1;
+    const [t0, t1] = batchRange(Math.ceil(plan.batchCount / step), index, plan.count);
+    const batchStart = Math.min(t0 * step, plan.batchCount);
+    const batchEnd = Math.min(t1 * step, plan.batchCount);
     if (batchEnd > batchStart) for (const submission of subs) units.push({ submission, batchStart, batchEnd });
   }
   return units;
@@ -135,11 +147,11 @@ export function unitRows(unit: WorkUnit, batchSize: number, rowCount: number): [
   return [Math.min(unit.batchStart * batchSize, rowCount), Math.min(unit.batchEnd * batchSize, rowCount)];
 }
 
-/** sha256 of the plan (sorted submissions, batch count, shard count, mode): equal plans, equal hashes. */
+/** sha256 of the plan (sorted submissions, batch count, shard count, mode, step): equal plans, equal hashes. */
 export function planHash(plan: ShardPlan): string {
   checkPlan(plan);
   return createHash('sha256')
-    .update(canonicalJson({ batchCount: plan.batchCount, count: plan.count, mode: plan.mode, submissions: sortedUnique(plan.submissions) }))
+    .update(canonicalJson({ batchCount: plan.batchCount, count: plan.count, mode: plan.mode, step: plan.step ?? 1, submissions: sortedUnique(plan.submissions) }))
     .digest('hex');
 }
 
@@ -148,15 +160,38 @@ export function planHash(plan: ShardPlan): string {
 export const PART_FORMAT = 'arbiter-partial-result';
 export const PART_VERSION = 1;
 
-/** Metric states of one unit: split name -> metric key -> the metric's JSON state. */
+/** Metric states: split name -> metric key -> the metric's JSON state. */
 export type SplitStates = Record<string, Record<string, unknown>>;
+
+/**
+ * One folded chunk (worker task) of a unit: its index in the run's chunk sequence, its rows, and
+ * the metric states of those rows alone (what a single run journals for that chunk).
+ */
+export interface PartChunk {
+  index: number;
+  rows: number;
+  states: SplitStates;
+}
 
 export interface PartUnit extends WorkUnit {
   status: 'scored' | 'failed';
   /** for failed units: why (E_TIMEOUT, E_MEMORY_LIMIT, ...) */
   error: ErrorData | null;
-  /** empty for failed units */
-  states: SplitStates;
+  /** in chunk order; empty for failed units */
+  chunks: PartChunk[];
+}
+
+/**
+ * A member of the run, in run order (the order "earliest" tie-breaks and reward shares use),
+ * with its admission outcome: admission is decided by every shard over the whole list (byte
+ * copies and weight copies need all of it), so every part carries the same roster.
+ */
+export interface RosterEntry {
+  participant: string;
+  /** sha256 of the submission's bytes */
+  submission: string;
+  /** failed or duplicate at admission: why; null when admitted (then it is in the plan) */
+  error: { code: string; message: string } | null;
 }
 
 /** Fingerprint fields as in the run's fingerprint (engine, onnxruntime, node, cpu, specHash, ...). */
@@ -168,8 +203,16 @@ export interface PartialResult {
   benchmark: { id: string; version: number; specHash: string };
   datasetSha256: string;
   fingerprint: PartFingerprint;
-  shard: { index: number; count: number; mode: ShardMode; planHash: string };
+  /** step: rows mode cuts at multiples of this many batches (ShardPlan.step) */
+  shard: { index: number; count: number; mode: ShardMode; step: number; planHash: string };
   batchCount: number;
+  /** rows in the dataset, and rows per chunk (worker task: whole batches) */
+  rows: number;
+  taskRows: number;
+  /** the validated spec (canonical JSON object): what the merge finalizes, ranks and rewards with */
+  spec: unknown;
+  /** every member of the run, in run order */
+  roster: RosterEntry[];
   /** every submission of the plan (sorted), not only this shard's */
   submissions: string[];
   units: PartUnit[];
@@ -186,9 +229,14 @@ const partSchema = z.object({
     index: z.number().int().nonnegative(),
     count: z.number().int().positive().max(MAX_SHARDS),
     mode: z.enum(['submission', 'rows']),
+    step: z.number().int().positive(),
     planHash: z.string(),
   }).strict(),
   batchCount: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+  taskRows: z.number().int().positive(),
+  spec: z.record(z.string(), z.unknown()),
+  roster: z.array(z.object({ participant: z.string(), submission: z.string(), error: z.object({ code: z.string(), message: z.string() }).strict().nullable() }).strict()),
   submissions: z.array(z.string()),
   units: z.array(z.object({
     submission: z.string(),
@@ -196,7 +244,11 @@ const partSchema = z.object({
     batchEnd: z.number().int().nonnegative(),
     status: z.enum(['scored', 'failed']),
     error: errorDataSchema.nullable(),
-    states: z.record(z.string(), z.record(z.string(), z.unknown())),
+    chunks: z.array(z.object({
+      index: z.number().int().nonnegative(),
+      rows: z.number().int().nonnegative(),
+      states: z.record(z.string(), z.record(z.string(), z.unknown())),
+    }).strict()),
   }).strict()),
 }).strict();
 
@@ -207,6 +259,10 @@ export function makePart(args: {
   fingerprint: PartFingerprint;
   plan: ShardPlan;
   index: number;
+  rows: number;
+  taskRows: number;
+  spec: unknown;
+  roster: RosterEntry[];
   units: PartUnit[];
 }): PartialResult {
   const units = [...args.units].sort(compareUnits);
@@ -216,8 +272,12 @@ export function makePart(args: {
     benchmark: args.benchmark,
     datasetSha256: args.datasetSha256,
     fingerprint: args.fingerprint,
-    shard: { index: args.index, count: args.plan.count, mode: args.plan.mode, planHash: planHash(args.plan) },
+    shard: { index: args.index, count: args.plan.count, mode: args.plan.mode, step: args.plan.step ?? 1, planHash: planHash(args.plan) },
     batchCount: args.plan.batchCount,
+    rows: args.rows,
+    taskRows: args.taskRows,
+    spec: args.spec,
+    roster: args.roster,
     submissions: sortedUnique(args.plan.submissions),
     units,
   };
@@ -255,11 +315,6 @@ export type TolerableField = 'cpu' | 'node' | 'platform' | 'arch';
 
 export interface MergeOptions {
   /**
-   * Merge two states of one metric. Called in a fixed order: for each submission (by id), for
-   * each split and metric key (sorted), folding the units in batch order: merge(merge(u0, u1), u2).
-   */
-  merge: (a: unknown, b: unknown, at: { split: string; metric: string; submission: string }) => unknown;
-  /**
    * Fingerprint fields allowed to differ (default none: different CPUs may give different bits).
    * The merged fingerprint then lists the distinct values, sorted, joined with " + ".
    */
@@ -270,8 +325,11 @@ export interface MergedSubmission {
   submission: string;
   status: 'scored' | 'failed';
   error: ErrorData | null;
-  /** merged states (empty when failed) */
-  states: SplitStates;
+  /**
+   * Every chunk of the submission, in chunk order (checked: indexes 0, 1, 2, ... and `rows` rows
+   * in all); folding them in this order replays the single-machine fold. Empty when failed.
+   */
+  chunks: PartChunk[];
 }
 
 export interface MergedResult {
@@ -281,7 +339,11 @@ export interface MergedResult {
   shardCount: number;
   mode: ShardMode;
   batchCount: number;
-  /** in submission-id order */
+  rows: number;
+  taskRows: number;
+  spec: unknown;
+  roster: RosterEntry[];
+  /** the plan's submissions, in submission-id order */
   submissions: MergedSubmission[];
 }
 
@@ -299,10 +361,11 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Merge the parts of one sharded run into the states a single-machine run would have produced.
- * Throws E_SHARD_MISMATCH when the parts do not form exactly one complete, consistent set.
+ * Put the parts of one sharded run back together: every submission's chunks in chunk order, as
+ * a single-machine run folds them. Throws E_SHARD_MISMATCH when the parts do not form exactly
+ * one complete, consistent set.
  */
-export function mergeParts(parts: readonly PartialResult[], opts: MergeOptions): MergedResult {
+export function mergeParts(parts: readonly PartialResult[], opts: MergeOptions = {}): MergedResult {
   if (parts.length === 0) throw mismatch('merge: expected at least one partial result, found none');
   // Everything below reads the parts in shard-index order, never in the order given.
   const sorted = [...parts].sort((a, b) => a.shard.index - b.shard.index);
@@ -311,16 +374,24 @@ export function mergeParts(parts: readonly PartialResult[], opts: MergeOptions):
 
   for (const p of sorted) {
     const at = `shard ${p.shard.index}/${p.shard.count}`;
-    if (!same(p.benchmark, first.benchmark)) {
+    if (!same(p.benchmark, first.benchmark) || !same(p.spec, first.spec)) {
       throw mismatch(`merge: parts come from different benchmark specs: expected ${first.benchmark.id} v${first.benchmark.version} spec ${first.benchmark.specHash}, found ${p.benchmark.id} v${p.benchmark.version} spec ${p.benchmark.specHash} in ${at}`, { field: 'benchmark' });
     }
-    if (p.datasetSha256 !== first.datasetSha256) {
-      throw mismatch(`merge: parts come from different datasets: expected sha256 ${first.datasetSha256}, found ${p.datasetSha256} in ${at}`, { field: 'datasetSha256' });
+    if (p.datasetSha256 !== first.datasetSha256 || p.rows !== first.rows) {
+      throw mismatch(`merge: parts come from different datasets: expected sha256 ${first.datasetSha256} (${first.rows} rows), found ${p.datasetSha256} (${p.rows} rows) in ${at}`, { field: 'datasetSha256' });
     }
     if (p.shard.count !== first.shard.count) {
       throw mismatch(`merge: parts come from different shard counts: expected ${first.shard.count}, found ${p.shard.count} in ${at}`, { field: 'shard.count' });
     }
-    if (p.shard.mode !== first.shard.mode || p.batchCount !== first.batchCount || !same(p.submissions, first.submissions) || p.shard.planHash !== first.shard.planHash) {
+    if (!same(p.roster, first.roster)) {
+      const a = first.roster.map((r) => `${r.participant}:${r.submission.slice(0, 12)}`).join(', ');
+      const b = p.roster.map((r) => `${r.participant}:${r.submission.slice(0, 12)}`).join(', ');
+      throw mismatch(`merge: parts scored different submission lists or admitted them differently: expected [${a}], found [${b}] in ${at}`, { field: 'roster' });
+    }
+    if (p.taskRows !== first.taskRows) {
+      throw mismatch(`merge: parts were scored with different task sizes: expected ${first.taskRows} rows per task, found ${p.taskRows} in ${at}`, { field: 'taskRows' });
+    }
+    if (p.shard.mode !== first.shard.mode || p.shard.step !== first.shard.step || p.batchCount !== first.batchCount || !same(p.submissions, first.submissions) || p.shard.planHash !== first.shard.planHash) {
       throw mismatch(`merge: parts were cut from different plans (mode, batch count or submission list): expected plan ${first.shard.planHash}, found ${p.shard.planHash} in ${at}`, { field: 'plan' });
     }
     const keys = [...new Set([...Object.keys(first.fingerprint), ...Object.keys(p.fingerprint)])].sort();
@@ -332,7 +403,7 @@ export function mergeParts(parts: readonly PartialResult[], opts: MergeOptions):
     }
   }
   const count = first.shard.count;
-  const plan: ShardPlan = { submissions: first.submissions, batchCount: first.batchCount, count, mode: first.shard.mode };
+  const plan: ShardPlan = { submissions: first.submissions, batchCount: first.batchCount, count, mode: first.shard.mode, step: first.shard.step };
   if (planHash(plan) !== first.shard.planHash) throw mismatch(`merge: the plan hash ${first.shard.planHash} does not match the plan the parts describe (${planHash(plan)})`, { field: 'plan' });
   for (let i = 0; i < sorted.length; i++) {
     const idx = sorted[i]!.shard.index;
@@ -361,29 +432,21 @@ export function mergeParts(parts: readonly PartialResult[], opts: MergeOptions):
     const units = (bySubmission.get(submission) ?? []).sort(compareUnits);
     const failed = units.find((u) => u.status === 'failed');
     if (failed) {
-      submissions.push({ submission, status: 'failed', error: failed.error ?? { code: 'E_INTERNAL', message: 'a shard recorded a failure without an error' }, states: {} });
+      submissions.push({ submission, status: 'failed', error: failed.error ?? { code: 'E_INTERNAL', message: 'a shard recorded a failure without an error' }, chunks: [] });
       continue;
     }
-    if (units.length === 0) {
-      submissions.push({ submission, status: 'scored', error: null, states: {} });
-      continue;
-    }
-    const shape = stateShape(units[0]!.states);
-    for (const u of units) {
-      if (stateShape(u.states) !== shape) {
-        throw mismatch(`merge: submission ${submission} has different splits or metrics in different shards: expected ${shape}, found ${stateShape(u.states)} (batches ${u.batchStart}-${u.batchEnd})`, { submission });
+    const chunks = units.flatMap((u) => u.chunks);
+    const shape = chunks.length > 0 ? stateShape(chunks[0]!.states) : '';
+    let rows = 0;
+    chunks.forEach((c, k) => {
+      if (c.index !== k) throw mismatch(`merge: submission ${submission}: expected chunk ${k} next in chunk order, found chunk ${c.index}`, { submission, chunk: c.index });
+      if (stateShape(c.states) !== shape) {
+        throw mismatch(`merge: submission ${submission} has different splits or metrics in different chunks: expected ${shape}, found ${stateShape(c.states)} (chunk ${c.index})`, { submission });
       }
-    }
-    const states: SplitStates = {};
-    for (const split of Object.keys(units[0]!.states).sort()) {
-      states[split] = {};
-      for (const metric of Object.keys(units[0]!.states[split]!).sort()) {
-        let acc = units[0]!.states[split]![metric];
-        for (let k = 1; k < units.length; k++) acc = opts.merge(acc, units[k]!.states[split]![metric], { split, metric, submission });
-        states[split]![metric] = acc;
-      }
-    }
-    submissions.push({ submission, status: 'scored', error: null, states });
+      rows += c.rows;
+    });
+    if (rows !== first.rows) throw mismatch(`merge: submission ${submission}: expected chunks covering all ${first.rows} rows, found ${rows}`, { submission });
+    submissions.push({ submission, status: 'scored', error: null, chunks });
   }
 
   const fingerprint: PartFingerprint = {};
@@ -393,7 +456,10 @@ export function mergeParts(parts: readonly PartialResult[], opts: MergeOptions):
       fingerprint[k] = values.length === 1 ? first.fingerprint[k]! : values.join(' + ');
     } else fingerprint[k] = first.fingerprint[k]!;
   }
-  return { benchmark: first.benchmark, datasetSha256: first.datasetSha256, fingerprint, shardCount: count, mode: first.shard.mode, batchCount: first.batchCount, submissions };
+  return {
+    benchmark: first.benchmark, datasetSha256: first.datasetSha256, fingerprint, shardCount: count, mode: first.shard.mode,
+    batchCount: first.batchCount, rows: first.rows, taskRows: first.taskRows, spec: first.spec, roster: first.roster, submissions,
+  };
 }
 
 function stateShape(s: SplitStates): string {

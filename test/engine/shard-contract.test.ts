@@ -1,93 +1,71 @@
-// The Kubernetes Indexed Job contract, locally: N shard processes, each with JOB_COMPLETION_INDEX
-// set and `--shard auto/N`, score their slice with real ORT in W child processes and write parts;
-// mergeParts combines them. Shard counts 1, 3, 7 x workers 1, 2 x both modes give byte-identical
-// merged results, equal to a single in-thread pass over every row.
-import { afterAll, describe, expect, it } from 'vitest';
-import * as ort from 'onnxruntime-node';
+// The Kubernetes Indexed Job contract, locally and literally: the container args of
+// deploy/kubernetes/score-shards.yaml run as N `arbiter score --shard auto/N` processes (real CLI,
+// real ONNX models in isolated child processes, the default), each with JOB_COMPLETION_INDEX set
+// and `$(JOB_COMPLETION_INDEX)` expanded as the kubelet does; then the shell command of
+// merge-job.yaml merges the parts. The result's rows are byte-identical to one plain
+// `arbiter score --json` with the same arguments.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fixtureRows, goodModel, hugeTensorModel } from '../../src/engine/isolation/fixtures.ts';
-import { mulberry32 } from '../../src/models/onnx/builder.ts';
-import { canonicalJson, mergeParts, parsePart, type ShardMode } from '../../src/engine/shard.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { REPO, tempDir } from '../helpers.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'arbiter-shards-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const SHARD = fileURLToPath(new URL('./shard-process.fixture.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const N_ROWS = 150;
+const BIN = path.join(REPO, 'bin/arbiter.js');
+const dir = tempDir('arbiter-shard-contract-');
+type Job = { spec: { completions: number; template: { spec: { containers: Array<{ args: string[]; command?: string[] }> } } } };
+const shards = parse(readFileSync(path.join(REPO, 'deploy/kubernetes/score-shards.yaml'), 'utf8')) as Job;
+const merge = parse(readFileSync(path.join(REPO, 'deploy/kubernetes/merge-job.yaml'), 'utf8')) as Job;
 
-mkdirSync(join(dir, 'models'));
-const rows = fixtureRows(N_ROWS, 5);
-const rand = mulberry32(9);
-const labels = Int32Array.from({ length: N_ROWS }, () => Math.floor(rand() * 4));
-writeFileSync(join(dir, 'rows.bin'), rows);
-writeFileSync(join(dir, 'labels.bin'), labels);
-const good = [goodModel(1), goodModel(2), goodModel(3)];
-good.forEach((m, i) => writeFileSync(join(dir, 'models', `good${i}.onnx`), m));
-// One model that fails (fast) in every shard that runs it: failures must merge too.
-writeFileSync(join(dir, 'models', 'huge.onnx'), hugeTensorModel(20));
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+/** The pod's volumes, mounted here. */
+const local = (s: string) => s
+  .replace('/benchmark/benchmark.yaml', path.join(REPO, 'benchmarks/tabular-demo/benchmark.yaml'))
+  .replace(/^\/submissions$/, path.join(REPO, 'benchmarks/tabular-demo/submissions'))
+  .replace('/app/bin/arbiter.js', BIN)
+  .replaceAll('/parts/', `${dir}/parts/`);
 
-function runShard(index: number, count: number, workers: number, mode: ShardMode, out: string): Promise<void> {
+function run(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, SHARD, dir, `auto/${count}`, String(workers), mode, out], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, JOB_COMPLETION_INDEX: String(index) },
-    });
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`shard ${index}/${count} exited ${code}`))));
+    const child = spawn(cmd, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d; });
+    child.stderr.on('data', (d: Buffer) => { stderr += d; });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
-const add = (a: unknown, b: unknown) => {
-  const x = a as Record<string, number>;
-  const y = b as Record<string, number>;
-  return { correct: x.correct! + y.correct!, total: x.total! + y.total!, maxProbMicros: x.maxProbMicros! + y.maxProbMicros! };
-};
-
-describe('Indexed Job contract', () => {
-  it('1, 3 and 7 shard processes x 1 and 2 workers merge to byte-identical results equal to one in-thread pass', async () => {
-    // The reference: one pass, in this thread, over all rows, in the same fixed batches.
-    const expected: Record<string, unknown> = {};
-    for (const m of good) {
-      const s = await ort.InferenceSession.create(m, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'extended' });
-      const st = { public: { correct: 0, total: 0, maxProbMicros: 0 }, private: { correct: 0, total: 0, maxProbMicros: 0 } };
-      for (let lo = 0; lo < N_ROWS; lo += 16) {
-        const hi = Math.min(N_ROWS, lo + 16);
-        const p = (await s.run({ X: new ort.Tensor('float32', rows.slice(lo * 4, hi * 4), [hi - lo, 4]) })).Y!.data as Float32Array;
-        for (let r = lo; r < hi; r++) {
-          let arg = 0;
-          for (let c = 1; c < 4; c++) if (p[(r - lo) * 4 + c]! > p[(r - lo) * 4 + arg]!) arg = c;
-          const x = r % 2 === 0 ? st.public : st.private;
-          x.total++;
-          x.correct += arg === labels[r] ? 1 : 0;
-          x.maxProbMicros += Math.round(p[(r - lo) * 4 + arg]! * 1e6);
-        }
-      }
-      await s.release();
-      expected[sha(m)] = { private: { acc: st.private }, public: { acc: st.public } };
+describe('deploy/kubernetes Indexed Job, run locally', () => {
+  it('N pods with JOB_COMPLETION_INDEX and --shard auto/N, then the merge job: rows byte-identical to one arbiter score', async () => {
+    const n = shards.spec.completions;
+    const args = shards.spec.template.spec.containers[0]!.args;
+    expect(args).toContain(`auto/${n}`);
+    // 2 pods at a time: the test machine has 2 cores.
+    for (let i = 0; i < n; i += 2) {
+      const pods = await Promise.all([i, i + 1].filter((k) => k < n).map((k) => {
+        const env = { JOB_COMPLETION_INDEX: String(k) };
+        const podArgs = args.map((a) => local(a.replace(/\$\(JOB_COMPLETION_INDEX\)/g, env.JOB_COMPLETION_INDEX).replace(/^\/work\//, `${dir}/pod-${k}/`)));
+        return run(process.execPath, [BIN, ...podArgs], env);
+      }));
+      pods.forEach((p, k) => expect(p.code, `pod ${i + k}: ${p.stderr}`).toBe(0));
     }
+    const m = merge.spec.template.spec.containers[0]!;
+    expect(m.command).toEqual(['sh', '-c']);
+    const merged = await run('sh', ['-c', local(m.args[0]!).replace(/\bnode\b/, process.execPath)], {});
+    expect(merged.code, merged.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(path.join(dir, 'parts', 'result.json'), 'utf8'));
 
-    const merged: string[] = [];
-    const configs: Array<[number, number, ShardMode]> = [[1, 1, 'submission'], [1, 2, 'rows'], [3, 1, 'submission'], [3, 2, 'rows'], [7, 1, 'rows'], [7, 2, 'submission']];
-    for (const [count, workers, mode] of configs) {
-      const outs = Array.from({ length: count }, (_, i) => join(dir, `part-${count}-${workers}-${mode}-${i}.json`));
-      // At most 3 pods at a time: the test machine has 2 cores.
-      for (let i = 0; i < count; i += 3) {
-        await Promise.all(outs.slice(i, i + 3).map((o, k) => runShard(i + k, count, workers, mode, o)));
-      }
-      const parts = outs.reverse().map((o) => parsePart(readFileSync(o, 'utf8'), o));
-      const m = mergeParts(parts, { merge: add });
-      expect(m.shardCount).toBe(count);
-      const bySub = Object.fromEntries(m.submissions.map((s) => [s.submission, s.status === 'scored' ? s.states : s.error!.code]));
-      for (const g of good) expect(bySub[sha(g)], `${count}x${workers} ${mode}`).toEqual(expected[sha(g)]);
-      expect(bySub[sha(hugeTensorModel(20))]).toBe('E_MEMORY_LIMIT');
-      merged.push(canonicalJson({ submissions: m.submissions, fingerprint: m.fingerprint, benchmark: m.benchmark, datasetSha256: m.datasetSha256 }));
-    }
-    expect(new Set(merged).size).toBe(1);
-  }, 600_000);
+    // The same job on one machine: the pod's arguments without the shard options.
+    const single = args.map((a) => local(a.replace(/^\/work\//, `${dir}/single/`)));
+    const cut = single.indexOf('--shard');
+    single.splice(cut, 2);
+    single.splice(single.indexOf('--part-out'), 2);
+    const ref = await run(process.execPath, [BIN, ...single, '--json'], {});
+    expect(ref.code, ref.stderr).toBe(0);
+    const reference = JSON.parse(ref.stdout);
+    expect(JSON.stringify(result.rows)).toBe(JSON.stringify(reference.rows));
+    expect(JSON.stringify(result.benchmark)).toBe(JSON.stringify(reference.benchmark));
+    expect(result.shards.count).toBe(n);
+  }, 300_000);
 });

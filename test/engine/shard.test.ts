@@ -69,35 +69,41 @@ describe('shardUnits', () => {
   });
 });
 
-// A toy mergeable state whose merge is order-sensitive (it concatenates), so a merge in the
-// wrong order would show: { n, batches: [...] }.
-type Toy = { n: number; batches: number[] };
-const toyMerge = (a: unknown, b: unknown): Toy => ({ n: (a as Toy).n + (b as Toy).n, batches: [...(a as Toy).batches, ...(b as Toy).batches] });
-const header = { benchmark: { id: 'demo', version: 1, specHash: 'aa'.repeat(32) }, datasetSha256: 'bb'.repeat(32), fingerprint: { engine: '0.1.0', onnxruntime: '1.30.0', cpu: 'X', node: 'v20', batchSize: 16 } };
+// Every chunk carries its batch number in its states, so a chunk laid out in the wrong order
+// would show in the merged chunk list. One chunk per batch (step 1) unless a test says otherwise.
+const header = {
+  benchmark: { id: 'demo', version: 1, specHash: 'aa'.repeat(32) }, datasetSha256: 'bb'.repeat(32),
+  fingerprint: { engine: '0.1.0', onnxruntime: '1.30.0', cpu: 'X', node: 'v20', batchSize: 16 },
+  rows: 9 * 16 - 5, taskRows: 16, spec: { id: 'demo' },
+  roster: subs.map((s, i) => ({ participant: `p${i}`, submission: s, error: null })),
+};
+const rowsOf = (batch: number) => Math.min(16, header.rows - batch * 16);
 
 function parts(count: number, mode: ShardMode, over: Partial<Record<number, (p: PartialResult) => PartialResult>> = {}): PartialResult[] {
   const plan: ShardPlan = { submissions: subs, batchCount: 9, count, mode };
   return Array.from({ length: count }, (_, i) => {
     const units: PartUnit[] = shardUnits(plan, i).map((u) => {
       const batches = Array.from({ length: u.batchEnd - u.batchStart }, (_, k) => u.batchStart + k);
-      return { ...u, status: 'scored', error: null, states: { public: { acc: { n: batches.length, batches } }, private: { acc: { n: 1, batches: [u.batchStart] } } } };
+      return { ...u, status: 'scored', error: null, chunks: batches.map((b) => ({ index: b, rows: rowsOf(b), states: { public: { acc: { b } }, private: { acc: { b } } } })) };
     });
     const p = makePart({ ...header, plan, index: i, units });
     return over[i] ? over[i]!(p) : p;
   });
 }
+const batchesOf = (m: ReturnType<typeof mergeParts>) => m.submissions.map((s) => s.chunks.map((c) => (c.states.public!.acc as { b: number }).b));
 
 describe('mergeParts', () => {
   it('gives the same result whatever order the parts come in, merging in batch order', () => {
     const ps = parts(3, 'rows');
-    const a = canonicalJson(mergeParts(ps, { merge: toyMerge }));
-    const b = canonicalJson(mergeParts([ps[2]!, ps[0]!, ps[1]!], { merge: toyMerge }));
-    const c = canonicalJson(mergeParts([ps[1]!, ps[2]!, ps[0]!], { merge: toyMerge }));
+    const a = canonicalJson(mergeParts(ps));
+    const b = canonicalJson(mergeParts([ps[2]!, ps[0]!, ps[1]!]));
+    const c = canonicalJson(mergeParts([ps[1]!, ps[2]!, ps[0]!]));
     expect(b).toBe(a);
     expect(c).toBe(a);
-    const m = mergeParts(ps, { merge: toyMerge });
+    const m = mergeParts(ps);
     expect(m.submissions.map((s) => s.submission)).toEqual([...subs].sort());
-    expect(m.submissions[0]!.states.public!.acc).toEqual({ n: 9, batches: [0, 1, 2, 3, 4, 5, 6, 7, 8] });
+    expect(batchesOf(m)[0]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(m.roster).toEqual(header.roster);
   });
 
   it('round-trips through the file format byte for byte', () => {
@@ -107,11 +113,25 @@ describe('mergeParts', () => {
     }
   });
 
-  it('shard counts 1, 3 and 7 in both modes merge to the same states', () => {
-    const ref = canonicalJson(mergeParts(parts(1, 'rows'), { merge: toyMerge }).submissions.map((s) => s.states.public));
+  it('shard counts 1, 3 and 7 in both modes merge to the same chunks', () => {
+    const ref = canonicalJson(mergeParts(parts(1, 'rows')).submissions);
     for (const count of [3, 7]) for (const mode of ['rows', 'submission'] as const) {
-      expect(canonicalJson(mergeParts(parts(count, mode), { merge: toyMerge }).submissions.map((s) => s.states.public))).toBe(ref);
+      expect(canonicalJson(mergeParts(parts(count, mode)).submissions)).toBe(ref);
     }
+  });
+
+  it('cuts rows-mode ranges at whole steps (worker tasks) only', () => {
+    for (const count of [2, 3, 4, 7]) {
+      const plan: ShardPlan = { submissions: subs, batchCount: 11, count, mode: 'rows', step: 3 };
+      const starts: number[] = [];
+      for (let i = 0; i < count; i++) for (const u of shardUnits(plan, i).filter((x) => x.submission === [...subs].sort()[0])) {
+        expect(u.batchStart % 3).toBe(0);
+        expect(u.batchEnd % 3 === 0 || u.batchEnd === 11).toBe(true);
+        starts.push(u.batchStart);
+      }
+      expect(starts).toEqual([...starts].sort((a, b) => a - b));
+    }
+    expect(planHash({ submissions: subs, batchCount: 11, count: 2, mode: 'rows', step: 3 })).not.toBe(planHash({ submissions: subs, batchCount: 11, count: 2, mode: 'rows' }));
   });
 
   it('refuses parts from different specs, datasets, shard counts, plans or fingerprints (E_SHARD_MISMATCH)', () => {
@@ -128,13 +148,18 @@ describe('mergeParts', () => {
       ['repeated', [ok[0]!, ok[1]!, ok[1]!, ok[2]!], /shard 1\/3 is given more than once/],
       ['wrong slice', withPart(1, (p) => ({ ...p, units: p.units.slice(1) })), /does not hold exactly its slice/],
       ['forged index', withPart(1, (p) => ({ ...p, shard: { ...p.shard, index: 2 } })), /given more than once/],
-      ['metric set', withPart(1, (p) => ({ ...p, units: p.units.map((u) => ({ ...u, states: { public: u.states.public! } })) })), /different splits or metrics/],
+      ['metric set', withPart(1, (p) => ({ ...p, units: p.units.map((u) => ({ ...u, chunks: u.chunks.map((c) => ({ ...c, states: { public: c.states.public! } })) })) })), /different splits or metrics/],
+      ['roster', withPart(2, (p) => ({ ...p, roster: p.roster.slice(1) })), /different submission lists.*shard 2\/3/],
+      ['admission', withPart(1, (p) => ({ ...p, roster: p.roster.map((r, k) => (k === 0 ? { ...r, error: { code: 'E_DUPLICATE', message: 'copy' } } : r)) })), /admitted them differently/],
+      ['task size', withPart(1, (p) => ({ ...p, taskRows: 32 })), /different task sizes: expected 16 rows per task, found 32/],
+      ['spec body', withPart(1, (p) => ({ ...p, spec: { id: 'other' } })), /different benchmark specs/],
+      ['lost chunk', withPart(1, (p) => ({ ...p, units: p.units.map((u) => ({ ...u, chunks: u.chunks.slice(1) })) })), /expected chunk \d+ next in chunk order/],
       ['none', [], /at least one/],
     ];
     for (const [name, ps, re] of cases) {
       let err: unknown = null;
       try {
-        mergeParts(ps, { merge: toyMerge });
+        mergeParts(ps);
       } catch (e) {
         err = e;
       }
@@ -146,16 +171,16 @@ describe('mergeParts', () => {
 
   it('tolerates listed fingerprint fields on request, recording every value', () => {
     const ps = parts(2, 'rows', { 1: (p) => ({ ...p, fingerprint: { ...p.fingerprint, cpu: 'A' } }) });
-    const m = mergeParts([ps[1]!, ps[0]!], { merge: toyMerge, tolerate: ['cpu'] });
+    const m = mergeParts([ps[1]!, ps[0]!], { tolerate: ['cpu'] });
     expect(m.fingerprint.cpu).toBe('A + X');
   });
 
   it('fails a submission with the error of its first failing batch range', () => {
     const ps = parts(3, 'rows', {
-      1: (p) => ({ ...p, units: p.units.map((u, k) => (k === 0 ? { ...u, status: 'failed', error: { code: 'E_TIMEOUT', message: 'late' }, states: {} } : u)) }),
-      2: (p) => ({ ...p, units: p.units.map((u, k) => (k === 0 ? { ...u, status: 'failed', error: { code: 'E_MEMORY_LIMIT', message: 'big' }, states: {} } : u)) }),
+      1: (p) => ({ ...p, units: p.units.map((u, k) => (k === 0 ? { ...u, status: 'failed', error: { code: 'E_TIMEOUT', message: 'late' }, chunks: [] } : u)) }),
+      2: (p) => ({ ...p, units: p.units.map((u, k) => (k === 0 ? { ...u, status: 'failed', error: { code: 'E_MEMORY_LIMIT', message: 'big' }, chunks: [] } : u)) }),
     });
-    const m = mergeParts([ps[2]!, ps[1]!, ps[0]!], { merge: toyMerge });
+    const m = mergeParts([ps[2]!, ps[1]!, ps[0]!]);
     const first = m.submissions[0]!;
     expect(first.status).toBe('failed');
     expect(first.error!.code).toBe('E_TIMEOUT');

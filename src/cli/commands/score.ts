@@ -9,9 +9,15 @@ export interface ScoreArgs {
   datasetKeyFile?: string;
   /** 'final' scores hiddenSets.final; its scores are printed (and a receipt written) only with release */
   set?: 'live' | 'final'; release?: boolean;
+  /** one shard of a sharded run (src/cli/commands/shard.ts) */
+  shard?: string; partOut?: string; shardMode?: 'submission' | 'rows';
 }
 
 export async function runScoreCommand(args: ScoreArgs): Promise<void> {
+  if (args.shard !== undefined || args.partOut !== undefined) {
+    const { runShardScore } = await import('./shard.ts');
+    return runShardScore({ ...args, shard: args.shard ?? '' });
+  }
   try {
     const { loadBenchmark } = await import('../../spec/loader.ts');
     const { score } = await import('../../engine/score-job.ts');
@@ -90,6 +96,10 @@ export const scoreCommand = {
     .option('set', { type: 'string', choices: ['live', 'final'], default: 'live', describe: 'hidden set to score: live (dataset) or final (hiddenSets.final; scores withheld until --release)' })
     .option('release', { type: 'boolean', default: false, describe: 'with --set final: print the final set\'s scores and write the receipt' })
     .option('resume', { type: 'number', describe: 'continue an interrupted run from its journal (same benchmark files required)' })
+    .option('shard', { type: 'string', describe: 'score one shard of a sharded run: "i/N" (0-based) or "auto/N" (i from JOB_COMPLETION_INDEX); needs --part-out; combine the parts with `arbiter merge`' })
+    .option('part-out', { type: 'string', describe: 'with --shard: where to write the partial result (mergeable metric states)' })
+    .option('shard-mode', { choices: ['submission', 'rows'] as const, describe: 'with --shard: deal whole submissions, or a range of every submission\'s rows (default: submission when there are at least as many admitted submissions as shards)' })
+    .example('$0 score -b tabular-demo --shard 0/3 --part-out parts/part-0.json', 'score the first of 3 shards; then `arbiter merge parts/*.json`')
     .example('$0 score -b tabular-demo --resume 3', 'finish run 3 after a crash; scores are identical to an uninterrupted run')
     .example('$0 score --benchmark tabular-demo', 'score the demo\'s bundled submissions')
     .example('$0 score -b tabular-demo -s my-model.onnx --workers 2 --json', 'score one file, machine-readable'),
@@ -99,5 +109,6 @@ export const scoreCommand = {
     isolation: argv.isolation as 'process' | 'thread', receipt: argv.receipt as string | undefined, sign: argv.sign as string | undefined, validator: argv.validator as string | undefined,
     datasetKeyFile: argv.datasetKeyFile as string | undefined,
     set: argv.set as 'live' | 'final', release: argv.release as boolean,
+    shard: argv.shard as string | undefined, partOut: argv.partOut as string | undefined, shardMode: argv.shardMode as 'submission' | 'rows' | undefined,
   }),
 };
