@@ -1,13 +1,17 @@
-// Sharding end to end through the real CLI: `arbiter score --shard i/N --part-out` child processes
-// (real ONNX models, the bundled tabular-demo benchmark: scored, failed, duplicate and prediction-
-// file submissions) and `arbiter merge`. Shard counts 1, 3 and 7 x workers 1 and 2 x both modes:
-// every merged result's `rows` and `benchmark` are byte-identical to a plain `arbiter score --json`.
-// Then the refusals: a part from another spec, a missing shard, a repeated shard, a bad file.
+// Sharding end to end: `arbiter score --shard i/N --part-out` and `arbiter merge` (real ONNX models,
+// the bundled tabular-demo benchmark: scored, failed, duplicate and prediction-file submissions).
+// Shard counts 1, 3 and 7 x workers 1 and 2 x both modes: every merged result's `rows` and
+// `benchmark` are byte-identical to a plain `arbiter score --json`. Four configurations run every
+// shard and the merge as real CLI child processes; the others call the same functions the CLI
+// calls (scoreShard, the part file's text, parsePart, mergeShards) in this process, which saves
+// ~40 process start-ups. Then the refusals: another spec, a missing or repeated shard, a bad file.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO, tempDir } from '../helpers.ts';
+import { scoreShard, mergeShards } from '../../src/engine/shard-job.ts';
+import { parsePart, serializePart } from '../../src/engine/shard.ts';
 
 const BIN = path.join(REPO, 'bin/arbiter.js');
 const SUBS = path.join(REPO, 'benchmarks/tabular-demo/submissions');
@@ -26,6 +30,19 @@ function arbiter(args: string[], env: Record<string, string | undefined> = {}): 
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** The same shards scored in this process by the functions the CLI calls, each part through its file text. */
+async function shardsInProcess(tag: string, count: number, workers: number, mode: 'submission' | 'rows', isolation: 'thread' | 'process', taskRows: number): Promise<string[]> {
+  const texts: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const part = await scoreShard({
+      benchmark: path.join(REPO, 'benchmarks/tabular-demo'), submissions: [SUBS], workers, isolation, taskRows,
+      db: path.join(dir, tag, `db-${index}.sqlite`), shard: { index, count }, mode,
+    });
+    texts.push(serializePart(part));
+  }
+  return texts;
 }
 
 /** Run the shards of one configuration, at most 3 processes at a time (2 cores); each shard has its own store, as on its own machine. */
@@ -59,24 +76,33 @@ beforeAll(async () => {
 });
 
 describe('arbiter score --shard + arbiter merge', () => {
-  const matrix: Array<[number, number, 'submission' | 'rows', 'thread' | 'process']> = [];
+  const matrix: Array<[number, number, 'submission' | 'rows', 'thread' | 'process', 'cli' | 'in-process']> = [];
   for (const count of [1, 3, 7]) for (const workers of [1, 2]) for (const mode of ['submission', 'rows'] as const) {
     // Process isolation (the default) for a subset; worker threads for the rest (same scores, faster start).
     const isolation = (count === 3 && workers === 2) || (count === 1 && workers === 1 && mode === 'submission') ? 'process' : 'thread';
-    matrix.push([count, workers, mode, isolation]);
+    // Through the real CLI: one per shard count and isolation, and the parts the refusal tests reuse.
+    const via = (count === 1 && workers === 1 && mode === 'submission') || (count === 3 && workers === 2 && mode === 'rows')
+      || (count === 3 && workers === 1 && mode === 'rows') || (count === 7 && workers === 1 && mode === 'rows') ? 'cli' : 'in-process';
+    matrix.push([count, workers, mode, isolation, via]);
   }
-  for (const [count, workers, mode, isolation] of matrix) {
+  for (const [count, workers, mode, isolation, via] of matrix) {
     // One configuration also uses another task size (3 batches per task) than the reference run:
     // metric merges are exact, so the chunking cannot change a bit either.
     const taskRows = count === 1 && workers === 2 && mode === 'rows' ? 768 : 256;
-    it(`${count} shard${count > 1 ? 's' : ''} x ${workers} worker${workers > 1 ? 's' : ''}, ${mode} mode (${isolation}, ${taskRows} rows per task): rows byte-identical to one arbiter score`, async () => {
+    it(`${count} shard${count > 1 ? 's' : ''} x ${workers} worker${workers > 1 ? 's' : ''}, ${mode} mode (${isolation}, ${taskRows} rows per task, ${via}): rows byte-identical to one arbiter score`, async () => {
       const tag = `${count}-${workers}-${mode}`;
-      const files = await runShards(tag, count, workers, mode, isolation, taskRows);
-      partsOf.set(tag, files);
-      // Any order on the command line: the merge reads parts by shard index.
-      const m = await arbiter(['merge', ...[...files].reverse(), '--json']);
-      expect(m.code, m.stderr).toBe(0);
-      const merged = JSON.parse(m.stdout);
+      let merged: { rows: unknown; benchmark: unknown; run: { id: number | null; fingerprint: unknown }; shards: unknown };
+      if (via === 'cli') {
+        const files = await runShards(tag, count, workers, mode, isolation, taskRows);
+        partsOf.set(tag, files);
+        // Any order on the command line: the merge reads parts by shard index.
+        const m = await arbiter(['merge', ...[...files].reverse(), '--json']);
+        expect(m.code, m.stderr).toBe(0);
+        merged = JSON.parse(m.stdout);
+      } else {
+        const texts = await shardsInProcess(tag, count, workers, mode, isolation, taskRows);
+        merged = JSON.parse(JSON.stringify(mergeShards(texts.reverse().map((t, i) => parsePart(t, `part ${i}`)))));
+      }
       expect(JSON.stringify(merged.rows)).toBe(JSON.stringify(reference.rows));
       expect(JSON.stringify(merged.benchmark)).toBe(JSON.stringify(reference.benchmark));
       expect(merged.run.fingerprint).toEqual(reference.run.fingerprint);
