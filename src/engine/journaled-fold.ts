@@ -18,6 +18,8 @@ export class JournaledFold<P extends { mask: Uint8Array }> {
   constructor(
     private readonly store: Store, private readonly runId: number, private readonly submissionId: number,
     private readonly fold: FoldState, private readonly statesOf: (p: P) => ChunkStates, private readonly progressed: (rows: number) => void,
+    /** checked in the transaction of every journal write (a run lease or a queue claim): throws E_LEASE when no longer ours */
+    private readonly guard?: () => void,
   ) {
     const journaled = store.journal(runId, submissionId);
     journaled.forEach((j, i) => {
@@ -47,7 +49,8 @@ export class JournaledFold<P extends { mask: Uint8Array }> {
       try {
         const states = this.statesOf(ready);
         mergeChunk(this.fold, states, ready.mask.length);
-        this.store.journalChunk(this.runId, this.submissionId, this.next, ready.mask.length, JSON.stringify(states));
+        const write = () => { this.guard?.(); this.store.journalChunk(this.runId, this.submissionId, this.next, ready.mask.length, JSON.stringify(states)); };
+        if (this.guard) this.store.db.transaction(write)(); else write();
         this.progressed(ready.mask.length);
       } catch (err) {
         this.fail(toErrorData(err, 'E_METRIC_INPUT'));

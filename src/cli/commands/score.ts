@@ -1,7 +1,7 @@
 // `arbiter score`: score submissions against a benchmark and print the leaderboard.
 import type { Argv } from 'yargs';
 import { DEFAULT_DB, defaultWorkerCount } from '../defaults.ts';
-import { displayPath, print, reportError } from '../io.ts';
+import { cancelOnSignals, displayPath, print, reportError, testTaskDelay } from '../io.ts';
 
 export interface ScoreArgs {
   benchmark: string; submissions?: string[]; workers: number; db: string; json: boolean; taskRows?: number; benchmarksDir?: string; resume?: number;
@@ -12,6 +12,7 @@ export interface ScoreArgs {
 }
 
 export async function runScoreCommand(args: ScoreArgs): Promise<void> {
+  const cancel = cancelOnSignals('the run');
   try {
     const { loadBenchmark } = await import('../../spec/loader.ts');
     const { score } = await import('../../engine/score-job.ts');
@@ -26,6 +27,8 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
       benchmark: b.file, submissions: args.submissions, workers: args.workers, db: args.db, taskRows: args.taskRows, resume: args.resume, isolation: args.isolation,
       ...(args.datasetKeyFile !== undefined ? { datasetKeyFile: args.datasetKeyFile } : {}),
       ...(args.set ? { set: args.set } : {}),
+      signal: cancel.signal,
+      ...(testTaskDelay() ? { hooks: testTaskDelay() } : {}),
       onProgress: (p) => { progress?.setTotal(p.total); progress?.tick(p.done - ticked); ticked = p.done; },
     });
     progress?.done();
@@ -49,6 +52,8 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
     process.stderr.write(`receipt ${displayPath(receiptPath)}\n`);
   } catch (err) {
     reportError(err, args.json);
+  } finally {
+    cancel.dispose();
   }
 }
 
