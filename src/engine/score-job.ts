@@ -112,7 +112,7 @@ export async function score(opts: ScoreOptions): Promise<ScoreResult> {
 }
 
 /** The submissions a new run scores, in registration order. */
-function selectSubmissions(b: LoadedBenchmark, store: Store, opts: ScoreOptions): SubmissionRecord[] {
+export function selectSubmissions(b: LoadedBenchmark, store: Store, opts: Pick<ScoreOptions, 'submissions'>): SubmissionRecord[] {
   const id = b.spec.id;
   let subs: SubmissionRecord[];
   if (opts.submissions && opts.submissions.length > 0) {

@@ -58,7 +58,7 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
 }
 
 /** Every score writes a receipt (signed with --sign); returns its path. */
-async function writeRunReceipt(b: import('../../spec/loader.ts').LoadedBenchmark, result: import('../../engine/score-job.ts').ScoreResult, args: ScoreArgs): Promise<string> {
+export async function writeRunReceipt(b: import('../../spec/loader.ts').LoadedBenchmark, result: import('../../engine/score-job.ts').ScoreResult, args: Pick<ScoreArgs, 'db' | 'receipt' | 'sign' | 'validator'>): Promise<string> {
   const { mkdirSync } = await import('node:fs');
   const path = await import('node:path');
   const { Store } = await import('../../store/store.ts');
