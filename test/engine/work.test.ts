@@ -2,11 +2,12 @@
 // ONNX models of the bundled tabular-demo, inference in worker threads). Every submission is
 // scored exactly once, the run is ranked once, and the rows are byte-identical to one plain
 // `arbiter score`; a worker killed with SIGKILL mid-submission is taken over and its journal continued.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO, tempDir } from '../helpers.ts';
+import { arbiter } from './arbiter-process.fixture.ts';
 
 const BIN = path.join(REPO, 'bin/arbiter.js');
 /** rows per task: tabular-demo's batch size (256), the smallest task; 12 chunks per submission */
@@ -14,20 +15,6 @@ const TASK_ROWS = 256;
 const CHUNKS = Math.ceil(3000 / TASK_ROWS);
 /** ms each inference task waits before it is folded: long enough that the workers overlap (speed only, never results) */
 const DELAY = { ARBITER_TEST_TASK_DELAY_MS: '60' };
-
-interface Spawned { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> }
-
-export function arbiter(args: string[], env: Record<string, string> = {}): Spawned {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { child, done };
-}
 
 function runSync(args: string[]): string {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
