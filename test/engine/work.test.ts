@@ -141,7 +141,14 @@ describe('arbiter work', () => {
     const items = query<{ state: string; attempts: number }>(db, `SELECT state, attempts FROM queue_items`);
     expect(items.some((i) => i.state === 'queued')).toBe(true);
     for (const i of items) expect([i.state, i.attempts]).toEqual(i.state === 'queued' ? ['queued', 0] : ['done', 1]);
-    const again = await arbiter(WORK(db, 1)).done;
+    // a queued run is continued by arbiter work, not by score --resume; no queued run: nothing to join
+    const viaScore = spawnSync(process.execPath, [BIN, 'score', '-b', 'tabular-demo', '--resume', '1', '--db', db, '--json'], { encoding: 'utf8' });
+    expect(viaScore.status).toBe(3);
+    expect(JSON.parse(viaScore.stdout).error).toMatchObject({ code: 'E_RESUME', message: expect.stringContaining('arbiter work --run 1') });
+    const none = spawnSync(process.execPath, [BIN, 'work', 'tabular-demo', '--db', path.join(tempDir(), 'empty.db'), '--json'], { encoding: 'utf8' });
+    expect(none.status).toBe(3);
+    expect(JSON.parse(none.stdout).error).toMatchObject({ code: 'E_RESUME', message: expect.stringContaining('--create') });
+    const again = await arbiter(['work', 'tabular-demo', '--queue', 'run:1', '--db', db, '--workers', '2', '--isolation', 'thread', '--json']).done;
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.stringify((JSON.parse(again.stdout) as WorkJson).result!.rows)).toBe(reference);
     expectScoredOnce(db, 1, made.queued, made.submissions, null);
