@@ -18,7 +18,8 @@ export function parseQueue(q: string): number {
 }
 
 export async function runWorkCommand(args: WorkArgs): Promise<void> {
-  const cancel = cancelOnSignals(args.create ? 'creating the run' : 'this worker');
+  // --create is one transaction: a signal's default (exit at once) leaves either the whole run or nothing.
+  const cancel = args.create ? { signal: undefined, dispose: () => {} } : cancelOnSignals('this worker');
   try {
     const { loadBenchmark } = await import('../../spec/loader.ts');
     const b = loadBenchmark(args.benchmark, args.benchmarksDir);
