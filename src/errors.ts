@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   E_SHARD_PART: { exit: 3, summary: 'A partial-result file is unreadable, not a partial result, or from an unknown format version.' },
   E_SHARD_MISMATCH: { exit: 3, summary: 'Partial results to merge differ in spec, dataset, shard count or fingerprint, or a shard is missing or repeated.' },
   E_LEASE: { exit: 4, summary: 'The run is held by another live process (its lease has not expired), or this process lost its lease.' },
+  E_CANCELLED: { exit: 130, summary: 'The run was stopped by SIGINT or SIGTERM and marked cancelled; `arbiter score --resume <run>` (or `arbiter work --run <run>`) continues it.' },
   E_TASK_UNSUPPORTED: { exit: 3, summary: 'The spec is valid but `arbiter score` cannot score its task type (every current task type is scored; kept for forward compatibility).' },
   E_INTERNAL: { exit: 1, summary: 'A bug in arbiter. Please report it with the command and its output.' },
 } as const satisfies Record<string, { exit: number; summary: string }>;

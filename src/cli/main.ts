@@ -14,9 +14,11 @@ import { demoCommand } from './commands/demo.ts';
 import { mergeCommand } from './commands/shard.ts';
 import { reportCommand } from './commands/report.ts';
 import { consensusCommand, keygenCommand, verifyCommand } from './commands/receipts.ts';
+import { workCommand } from './commands/work.ts';
+import { runsCommand } from './commands/runs.ts';
 import { reportError, usageError } from './io.ts';
 
-const KNOWN_COMMANDS = ['score', 'check', 'submit', 'leaderboard', 'init', 'dataset', 'spec', 'report', 'keygen', 'verify', 'consensus', 'demo', 'merge'];
+const KNOWN_COMMANDS = ['score', 'check', 'submit', 'leaderboard', 'init', 'dataset', 'spec', 'report', 'keygen', 'verify', 'consensus', 'demo', 'merge', 'work', 'runs'];
 
 export async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv)
@@ -35,11 +37,13 @@ export async function main(argv: string[]): Promise<void> {
     .command(consensusCommand as never)
     .command(demoCommand as never)
     .command(mergeCommand as never)
+    .command(workCommand as never)
+    .command(runsCommand as never)
     .demandCommand(1, 'name a command (see arbiter --help)')
     .example('$0 init my-bench', 'scaffold a benchmark that validates at once')
     .example('$0 check my-model.onnx -b tabular-demo', 'a participant\'s dry run on the public sample')
     .example('$0 score -b tabular-demo --json', 'score and print one JSON object')
-    .epilog('Every command takes --help and --json (one JSON object on stdout; errors as {"error": {code, message, details}}). Colours only on a TTY, never with NO_COLOR; progress bars only on a TTY, on stderr.\nExit codes: 0 ok, 1 internal error, 2 usage error, 3 invalid input (spec, dataset, submission, store), 4 verification failure (docs/errors.md).')
+    .epilog('Every command takes --help and --json (one JSON object on stdout; errors as {"error": {code, message, details}}). Colours only on a TTY, never with NO_COLOR; progress bars only on a TTY, on stderr.\nExit codes: 0 ok, 1 internal error, 2 usage error, 3 invalid input (spec, dataset, submission, store), 4 verification failure or a run held by another process (E_LEASE), 130 cancelled by SIGINT/SIGTERM (docs/errors.md).')
     .strict()
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns || 100))

@@ -10,7 +10,7 @@ import { finalizeFold, mergeChunk, type ChunkStates, type FoldState } from './fo
 import type { Outcome } from './score-job.ts';
 
 /** Where chunk states are journaled: the SQLite store, or a shard's in-memory journal. */
-export type JournalStore = Pick<Store, 'journal' | 'journalChunk'>;
+export type JournalStore = Pick<Store, 'journal' | 'journalChunk'> & { readonly db?: Store['db'] };
 
 export class JournaledFold<P extends { mask: Uint8Array }> {
   /** chunks the journal already held when this fold started: they are not scored again */
@@ -25,6 +25,8 @@ export class JournaledFold<P extends { mask: Uint8Array }> {
     private readonly store: JournalStore, private readonly runId: number, private readonly submissionId: number,
     private readonly fold: FoldState, private readonly statesOf: (p: P) => ChunkStates, private readonly progressed: (rows: number) => void,
     firstChunk = 0,
+    /** checked in the transaction of every journal write (a run lease or a queue claim): throws E_LEASE when no longer ours */
+    private readonly guard?: () => void,
   ) {
     const journaled = store.journal(runId, submissionId);
     journaled.forEach((j, i) => {
@@ -55,7 +57,8 @@ export class JournaledFold<P extends { mask: Uint8Array }> {
       try {
         const states = this.statesOf(ready);
         mergeChunk(this.fold, states, ready.mask.length);
-        this.store.journalChunk(this.runId, this.submissionId, this.next, ready.mask.length, JSON.stringify(states));
+        const write = () => { this.guard?.(); this.store.journalChunk(this.runId, this.submissionId, this.next, ready.mask.length, JSON.stringify(states)); };
+        if (this.guard && this.store.db) this.store.db.transaction(write)(); else write();
         this.progressed(ready.mask.length);
       } catch (err) {
         this.fail(toErrorData(err, 'E_METRIC_INPUT'));

@@ -283,6 +283,17 @@ export function completeClaim(db: DB, claim: Claim, outcome: { state: 'done' | '
   if (r.changes !== 1) throw lost(claim, db);
 }
 
+/**
+ * Give a claim back unfinished (the holder is stopping: SIGINT/SIGTERM): the item is queued again
+ * at once for another process, and this attempt does not count towards maxAttempts. Returns
+ * whether the claim was still ours.
+ */
+export function releaseClaim(db: DB, claim: Claim): boolean {
+  return db.prepare(`UPDATE queue_items SET state = 'queued', holder = NULL, expires_at = NULL, attempts = MAX(0, attempts - 1)
+                     WHERE queue = ? AND item = ? AND state = 'claimed' AND holder = ? AND token = ?`)
+    .run(claim.queue, claim.item, claim.holder, claim.token).changes === 1;
+}
+
 /** Cancel every item not yet finished (queued or claimed). Returns how many. */
 export function cancelQueue(db: DB, queue: string, reason = 'cancelled', now = Date.now()): number {
   return db.prepare(`UPDATE queue_items SET state = 'cancelled', reason = ?, finished_at = ?, holder = NULL, expires_at = NULL

@@ -28,7 +28,8 @@ import { initFold, metricContext, type ChunkStates, type FoldState } from './fol
 import { JournaledFold } from './journaled-fold.ts';
 import { collectLmSubmissions, registerLmSubmission } from './lm-submissions.ts';
 import { ensureBundledSubmissions } from './demo-submissions.ts';
-import { finishScoredRun, openResumedRun, scoreInLanes, Semaphore, type Outcome, type ScoreOptions, type ScoreResult } from './score-job.ts';
+import { finishScoredRun, openResumedRun, scoreInLanes, Semaphore, type Outcome, type RunControl, type ScoreOptions, type ScoreResult } from './score-job.ts';
+import { RunHold } from './run-hold.ts';
 
 /** Unpacked bytes allowed for a .tar submission beyond the spec's maxModelBytes (tokenizer, config files). */
 const TAR_SLACK_BYTES = 512 * 1024 * 1024;
@@ -95,9 +96,12 @@ export async function scoreLmWithStore(b: LoadedBenchmark, store: Store, opts: S
   let resumed: { runId: number; datasetSha256: string } | null = null;
   let subs: SubmissionRecord[];
   const outcomes = new Map<number, Outcome>();
+  let hold: RunHold | null = null;
   if (opts.resume !== undefined) {
     const run = openResumedRun(b, store, opts.resume);
     if (run.status === 'finished' && run.resultJson) return JSON.parse(run.resultJson) as ScoreResult;
+    // the run's lease first (E_LEASE while a live process scores it), as in score-job.ts
+    hold = RunHold.acquire(store, run.id, { signal: opts.signal });
     subs = store.runMembers(run.id);
     for (const [id, o] of store.outcomes(run.id)) outcomes.set(id, o);
     resumed = { runId: run.id, datasetSha256: run.datasetSha256 };
@@ -127,59 +131,70 @@ export async function scoreLmWithStore(b: LoadedBenchmark, store: Store, opts: S
     }
   }
 
-  const plan = lmJobPlan(b);
-  const data = plan.data;
-  const fingerprint = makeLmFingerprint(b.specHash, data.sha256, spec.batching.size);
+  let plan: LmJobPlan;
+  let fingerprint: Fingerprint;
   let runId: number;
-  if (resumed) {
-    if (resumed.datasetSha256 !== data.sha256) throw new ArbiterError('E_RESUME', `run ${resumed.runId} scored dataset ${resumed.datasetSha256}; the file now has ${data.sha256}`);
-    runId = resumed.runId;
-  } else {
-    runId = store.createRun({
-      benchmarkId: spec.id, specHash: b.specHash, datasetSha256: data.sha256, fingerprintJson: canonicalJson(fingerprint),
-      workers, taskRows: spec.batching.size, members: subs.map((s) => s.id),
-    });
+  try {
+    plan = lmJobPlan(b);
+    fingerprint = makeLmFingerprint(b.specHash, plan.data.sha256, spec.batching.size);
+    if (resumed) {
+      if (resumed.datasetSha256 !== plan.data.sha256) throw new ArbiterError('E_RESUME', `run ${resumed.runId} scored dataset ${resumed.datasetSha256}; the file now has ${plan.data.sha256}`);
+      runId = resumed.runId;
+    } else {
+      runId = store.createRun({
+        benchmarkId: spec.id, specHash: b.specHash, datasetSha256: plan.data.sha256, fingerprintJson: canonicalJson(fingerprint),
+        workers, taskRows: spec.batching.size, members: subs.map((s) => s.id),
+      });
+      hold = RunHold.acquire(store, runId, { signal: opts.signal });
+    }
+  } catch (err) {
+    throw hold ? hold.end(err) : err;
   }
+  const ctl: RunControl = { signal: hold!.signal, guard: hold!.guard };
 
   const pool = todo.length > 0 ? new Piscina({ ...lmPoolOptions(), minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 1, idleTimeout: 60_000 }) : null;
   try {
-    for (const [id, o] of newOutcomes) { store.recordOutcome(runId, id, o); outcomes.set(id, o); }
+    store.db.transaction(() => {
+      ctl.guard!();
+      for (const [id, o] of newOutcomes) { store.recordOutcome(runId, id, o); outcomes.set(id, o); }
+    })();
     try {
       const inflight = new Semaphore(Math.max(2, workers * 2));
-      await scoreInLanes(todo, workers, store, runId, outcomes, data.rows, opts.onProgress,
-        (t, progressed) => scoreOneLm(b, plan, store, runId, t.sub, t.order, t.folder, pool!, inflight, opts, progressed));
+      await scoreInLanes(todo, workers, store, runId, outcomes, plan.data.rows, opts.onProgress,
+        (t, progressed) => scoreOneLm(b, plan, store, runId, t.sub, t.order, t.folder, pool!, inflight, opts, progressed, ctl), ctl);
     } finally {
       // every task has settled here (scoreOneLm waits for its in-flight tasks), so destroying is safe
       if (pool) await pool.destroy();
     }
-    return finishScoredRun(b, store, runId, fingerprint, subs, outcomes);
+    const result = store.db.transaction(() => { ctl.guard!(); return finishScoredRun(b, store, runId, fingerprint, subs, outcomes); })();
+    hold!.release();
+    return result;
   } catch (err) {
-    store.failRun(runId, toErrorData(err).message);
-    throw err;
+    throw hold!.end(err);
   }
 }
 
 async function scoreOneLm(
   b: LoadedBenchmark, plan: LmJobPlan, store: Store, runId: number, sub: SubmissionRecord, order: number,
-  folder: string, pool: Piscina, inflight: Semaphore, opts: ScoreOptions, progressed: (rows: number) => void,
+  folder: string, pool: Piscina, inflight: Semaphore, opts: ScoreOptions, progressed: (rows: number) => void, ctl: RunControl = {},
 ): Promise<Outcome> {
   const size = b.spec.batching.size;
   const data = plan.data;
   const fold = initFold(b);
   const ctx = metricContext(b);
   const jf = new JournaledFold<{ mask: Uint8Array; batch: MetricBatch }>(
-    store, runId, sub.id, fold, (p) => lmChunkStates(fold, p.batch, p.mask, ctx), progressed);
+    store, runId, sub.id, fold, (p) => lmChunkStates(fold, p.batch, p.mask, ctx), progressed, 0, ctl.guard);
 
   const batches = Math.ceil(data.rows / size);
   const tasks: Promise<void>[] = [];
   for (let index = jf.journaledChunks; index < batches; index++) {
-    if (jf.failure) break;
+    if (jf.failure || ctl.signal?.aborted) break;
     const start = index * size;
     const end = Math.min(data.rows, start + size);
     const msg = plan.message(folder, start, end);
     const mask = data.splitMask.subarray(start, end);
     await inflight.acquire();
-    if (jf.failure) { inflight.release(); break; }
+    if (jf.failure || ctl.signal?.aborted) { inflight.release(); break; }
     const run = pool.run(msg) as Promise<LmTaskResult>;
     tasks.push(run.then(async (res) => {
       await opts.hooks?.afterTask?.(order, index);

@@ -24,6 +24,7 @@ import { collectSubmissionFiles, registerFile, type SubmissionFile } from './sub
 import { rewardRows } from '../ranking/rewards/rows.ts';
 import { chunkStates, configuredMetrics, initFold, metricsNeed, type ChunkOutput } from './fold.ts';
 import { JournaledFold, type JournalStore } from './journaled-fold.ts';
+import { RunHold } from './run-hold.ts';
 import type { InferenceInput, InferenceTask, InputArray } from './task.ts';
 
 export interface ScoreRow {
@@ -63,12 +64,17 @@ export interface ScoreOptions {
   resume?: number;
   /** where inference runs: isolated child processes under the spec's limits (default), or worker threads */
   isolation?: Isolation;
+  /** cancel the run (SIGINT/SIGTERM): in-flight tasks settle, the run is marked cancelled and can be resumed; reject with E_CANCELLED */
+  signal?: AbortSignal;
   onProgress?: (p: ScoreProgress) => void;
   /** test seams: delay a finished task before it is folded (to shuffle completion order); another worker module */
   hooks?: { afterTask?: (submission: number, chunk: number) => Promise<void> | void; workerFile?: string };
 }
 
 export interface Outcome { splitScores: Record<string, Record<string, number>> | null; error: ErrorData | { code: string; message: string } | null }
+
+/** What stops and fences the scoring of a run: its cancel signal, and the lease check every journal and outcome write makes. */
+export interface RunControl { signal?: AbortSignal; guard?: () => void }
 
 export const DEFAULT_TASK_ROWS = 8192;
 
@@ -106,7 +112,7 @@ export async function score(opts: ScoreOptions): Promise<ScoreResult> {
 }
 
 /** The submissions a new run scores, in registration order. */
-export function selectSubmissions(b: LoadedBenchmark, store: Store, opts: ScoreOptions): SubmissionRecord[] {
+export function selectSubmissions(b: LoadedBenchmark, store: Store, opts: Pick<ScoreOptions, 'submissions'>): SubmissionRecord[] {
   const id = b.spec.id;
   let subs: SubmissionRecord[];
   if (opts.submissions && opts.submissions.length > 0) {
@@ -136,9 +142,13 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   let subs: SubmissionRecord[];
   let taskRows: number;
   const outcomes = new Map<number, Outcome>();
+  let hold: RunHold | null = null;
   if (opts.resume !== undefined) {
     const run = openResumedRun(b, store, opts.resume);
     if (run.status === 'finished' && run.resultJson) return JSON.parse(run.resultJson) as ScoreResult;
+    refuseQueuedRun(store, run.id);
+    // The lease first (E_LEASE while a live process scores it), then what the run holds so far.
+    hold = RunHold.acquire(store, run.id, { signal: opts.signal });
     subs = store.runMembers(run.id);
     taskRows = run.taskRows ?? DEFAULT_TASK_ROWS;
     for (const [id, o] of store.outcomes(run.id)) outcomes.set(id, o);
@@ -149,7 +159,13 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   }
 
   // Admission first: it needs no data, and its outcome says whether a worker pool is needed.
-  const { outcomes: newOutcomes, todo } = await admitForRun(b, subs, new Set(outcomes.keys()), metricsNeed(b, 'probabilities'));
+  let admission: Awaited<ReturnType<typeof admitForRun>>;
+  try {
+    admission = await admitForRun(b, subs, new Set(outcomes.keys()), metricsNeed(b, 'probabilities'));
+  } catch (err) {
+    throw hold ? hold.end(err) : err;
+  }
+  const { outcomes: newOutcomes, todo } = admission;
 
   // Workers start (and load onnxruntime) while the main thread checks the dataset.
   const limits = { ...DEFAULT_LIMITS, ...spec.limits };
@@ -168,28 +184,40 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
         benchmarkId: spec.id, specHash: b.specHash, datasetSha256: data.sha256, fingerprintJson: canonicalJson(fingerprint),
         workers, taskRows, members: subs.map((s) => s.id),
       });
+      hold = RunHold.acquire(store, runId, { signal: opts.signal });
     }
   } catch (err) {
     if (pool) await pool.close();
-    throw err;
+    throw hold ? hold.end(err) : err;
   }
 
+  const ctl: RunControl = { signal: hold!.signal, guard: hold!.guard };
   try {
-    for (const [id, o] of newOutcomes) { store.recordOutcome(runId, id, o); outcomes.set(id, o); }
+    store.db.transaction(() => {
+      ctl.guard!();
+      for (const [id, o] of newOutcomes) { store.recordOutcome(runId, id, o); outcomes.set(id, o); }
+    })();
     try {
       const inflight = new Semaphore(Math.max(2, workers * 2));
       await scoreInLanes(todo, workers, store, runId, outcomes, data.rows, opts.onProgress,
-        (t, progressed) => scoreOne(b, data, store, runId, taskRows, t.sub, t.order, pool, inflight, t.predictions, opts, progressed));
+        (t, progressed) => scoreOne(b, data, store, runId, taskRows, t.sub, t.order, pool, inflight, t.predictions, opts, progressed, ctl), ctl);
     } finally {
       // Every task has settled here (scoreOne waits for its in-flight tasks), so closing is safe.
       if (pool) await pool.close();
     }
 
-    return finishScoredRun(b, store, runId, fingerprint, subs, outcomes);
+    const result = store.db.transaction(() => { ctl.guard!(); return finishScoredRun(b, store, runId, fingerprint, subs, outcomes); })();
+    hold!.release();
+    return result;
   } catch (err) {
-    store.failRun(runId, toErrorData(err).message);
-    throw err;
+    throw hold!.end(err);
   }
+}
+
+/** A run drained by `arbiter work` processes is continued by `arbiter work --run`, not by `score --resume`. */
+function refuseQueuedRun(store: Store, runId: number): void {
+  const n = (store.db.prepare(`SELECT COUNT(*) AS n FROM queue_items WHERE queue = ?`).get(`run:${runId}`) as { n: number }).n;
+  if (n > 0) throw new ArbiterError('E_RESUME', `run ${runId} is drained by \`arbiter work\` (queue run:${runId}, ${n} submissions): continue it with \`arbiter work --run ${runId}\`, not \`score --resume\``, { run: runId });
 }
 
 /**
@@ -201,6 +229,7 @@ export async function scoreInLanes<T extends { sub: SubmissionRecord }>(
   todo: readonly T[], lanes: number, store: Store, runId: number, outcomes: Map<number, Outcome>,
   rowsPerSubmission: number, onProgress: ScoreOptions['onProgress'],
   scoreOne: (t: T, progressed: (rows: number) => void) => Promise<Outcome>,
+  ctl: RunControl = {},
 ): Promise<void> {
   const total = todo.length * rowsPerSubmission;
   let done = 0;
@@ -209,16 +238,22 @@ export async function scoreInLanes<T extends { sub: SubmissionRecord }>(
   report();
   let next = 0;
   const lane = async () => {
-    while (next < todo.length) {
+    while (next < todo.length && !ctl.signal?.aborted) {
       const t = todo[next++]!;
       const outcome = await scoreOne(t, (rows) => { done += rows; report(); });
-      store.recordOutcome(runId, t.sub.id, outcome);
+      // A submission cut short by a cancel is not failed: it is left for the resume to finish.
+      if (ctl.signal?.aborted && outcome.error) break;
+      store.db.transaction(() => { ctl.guard?.(); store.recordOutcome(runId, t.sub.id, outcome); })();
       outcomes.set(t.sub.id, outcome);
       submissionsDone++;
       report();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(lanes, Math.max(1, todo.length)) }, lane));
+  // Every lane settles before this returns (a lane's tasks must not outlive the pool).
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(lanes, Math.max(1, todo.length)) }, lane));
+  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  if (ctl.signal?.aborted) throw ctl.signal.reason;
 }
 
 /** A run to resume: it must exist and have scored this very spec. */
@@ -287,13 +322,16 @@ export function buildRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes
 export interface ChunkRange { first: number; end: number; rows: number }
 
 /**
- * Score one submission (all of it, or the chunks of `range`: then nothing is finalized, the
- * outcome only says whether the slice failed, and the chunk states are in the journal).
+ * Score one admitted submission of a run through `pool` (null for a prediction file), continuing
+ * after the chunks its journal already holds. Stops dispatching when `ctl.signal` fires; every
+ * journal write checks `ctl.guard` in its transaction. Used by `arbiter score`, `arbiter work`
+ * and a shard, which scores the chunks of `range` only: then nothing is finalized, the outcome
+ * only says whether the slice failed, and the chunk states are in the journal.
  */
 export async function scoreOne(
   b: LoadedBenchmark, data: PreparedDataset, store: JournalStore, runId: number, taskRows: number, sub: SubmissionRecord, order: number,
-  pool: Executor | null, inflight: Semaphore, predictions: PredictionTable | undefined, opts: ScoreOptions,
-  progressed: (rows: number) => void, range?: ChunkRange,
+  pool: Executor | null, inflight: Semaphore, predictions: PredictionTable | undefined, opts: Pick<ScoreOptions, 'hooks'>,
+  progressed: (rows: number) => void, ctl: RunControl = {}, range?: ChunkRange,
 ): Promise<Outcome> {
   const spec = requireModel(b.spec);
   const fold = initFold(b);
@@ -303,7 +341,7 @@ export async function scoreOne(
 
   // What the journal already holds for this submission is merged first; scoring continues after it.
   const jf = new JournaledFold<{ labels: ArrayLike<number | bigint>; mask: Uint8Array; output: ChunkOutput }>(
-    store, runId, sub.id, fold, (p) => chunkStates(b, fold, p.labels, p.mask, p.output), progressed, range?.first);
+    store, runId, sub.id, fold, (p) => chunkStates(b, fold, p.labels, p.mask, p.output), progressed, range?.first, ctl.guard);
   const journaled = jf.resumeAt;
   const tasks: Promise<void>[] = [];
 
@@ -313,7 +351,7 @@ export async function scoreOne(
   try {
     const columns = [data.idColumn, ...data.inputColumns, data.labelColumn];
     for await (const chunk of readChunks(data.source, columns, taskRows)) {
-      if (jf.failure) break;
+      if (jf.failure || ctl.signal?.aborted) break;
       // Past the range a prediction file still has its ids looked up (for the extra-id check).
       const inRange = !range || chunk.index < range.end;
       if (!inRange && !predictions) break;
@@ -341,7 +379,7 @@ export async function scoreOne(
         inputs, output: { name: out.name, rowShape: outRowShape },
       };
       await inflight.acquire();
-      if (jf.failure) { inflight.release(); break; }
+      if (jf.failure || ctl.signal?.aborted) { inflight.release(); break; }
       const index = chunk.index;
       const run = pool!.run(task);
       tasks.push(run.then(async (res) => {

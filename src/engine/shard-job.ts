@@ -138,7 +138,7 @@ export async function scoreShard(opts: ShardScoreOptions): Promise<PartialResult
           const w = work[next++]!;
           let outcome: Outcome;
           try {
-            outcome = await scoreOne(b, data, journal, 0, taskRows, w.t.sub, w.t.order, pool, inflight, w.t.predictions, opts, (rows) => { done += rows; report(); }, w.range);
+            outcome = await scoreOne(b, data, journal, 0, taskRows, w.t.sub, w.t.order, pool, inflight, w.t.predictions, opts, (rows) => { done += rows; report(); }, {}, w.range);
           } catch (err) {
             outcome = { splitScores: null, error: toErrorData(err) };
           }

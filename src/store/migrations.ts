@@ -1,6 +1,11 @@
 // The SQLite schema, as an ordered list of migrations. PRAGMA user_version holds how many ran.
-// Never edit a shipped migration: append a new one.
-export const MIGRATIONS: string[] = [
+// Never edit a shipped migration: append a new one. A migration is SQL, or a function for a step
+// that must read the schema it finds (v4 rebuilds `runs` whatever columns earlier steps added).
+import type Database from 'better-sqlite3';
+
+export type Migration = string | ((db: Database.Database) => void);
+
+export const MIGRATIONS: Migration[] = [
   `
   CREATE TABLE benchmarks (
     id TEXT NOT NULL,
@@ -80,4 +85,59 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (run_id, submission_id)
   );
   `,
+  // 3: reserved (unused: sharding needed no table); kept as a no-op so later version numbers stay fixed.
+  `SELECT 1;`,
+  // 4: run leases and the work queue (src/engine/lease.ts), and terminal run states with a reason:
+  // a run ends finished, failed (reason) or cancelled (reason); see docs/operations.md.
+  migrateV4RunStates,
 ];
+
+/** The CHECK on runs.status as migration 1 wrote it, and what v4 makes of it. */
+const OLD_STATUS_CHECK = `CHECK (status IN ('running', 'finished', 'failed'))`;
+const NEW_STATUS_CHECK = `CHECK (status IN ('running', 'finished', 'failed', 'cancelled'))`;
+
+/** The lease and queue tables of src/engine/lease.ts (LEASE_SCHEMA_SQL), frozen as shipped in v4. */
+const V4_LEASES = `
+CREATE TABLE IF NOT EXISTS leases (
+  resource     TEXT    PRIMARY KEY,          -- what is held, e.g. 'run:42'
+  holder       TEXT    NOT NULL,             -- '<host>:<pid>:<uuid>' of the holding process
+  token        INTEGER NOT NULL,             -- fencing token: +1 on every acquire or takeover
+  acquired_at  INTEGER NOT NULL,             -- ms since epoch
+  heartbeat_at INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS queue_items (
+  queue        TEXT    NOT NULL,             -- e.g. 'run:42'
+  item         TEXT    NOT NULL,             -- e.g. a submission sha256
+  seq          INTEGER NOT NULL,             -- claim order (the order items were enqueued)
+  state        TEXT    NOT NULL DEFAULT 'queued'
+               CHECK (state IN ('queued', 'claimed', 'done', 'failed', 'cancelled')),
+  holder       TEXT,
+  token        INTEGER NOT NULL DEFAULT 0,
+  attempts     INTEGER NOT NULL DEFAULT 0,   -- claims so far (a takeover is a new attempt)
+  claimed_at   INTEGER,
+  expires_at   INTEGER,
+  finished_at  INTEGER,
+  reason       TEXT,                         -- 'scored', 'failed:E_TIMEOUT', 'cancelled', ...
+  PRIMARY KEY (queue, item)
+) STRICT;
+CREATE INDEX IF NOT EXISTS queue_items_claim ON queue_items (queue, state, seq);
+`;
+
+/**
+ * SQLite cannot alter a CHECK constraint: rebuild `runs` from its own CREATE statement with the
+ * wider status list (so columns added by any earlier step are kept, in order), then add `reason`.
+ * The tables referencing runs(id) keep pointing at the rebuilt table; defer_foreign_keys lets the
+ * drop and re-insert happen inside the migration's transaction and checks the references at commit.
+ */
+function migrateV4RunStates(db: Database.Database): void {
+  db.exec(V4_LEASES);
+  const row = db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'runs'`).get() as { sql: string } | undefined;
+  if (!row || !row.sql.includes(OLD_STATUS_CHECK)) throw new Error(`migration 4: expected the runs table with ${OLD_STATUS_CHECK}, found ${row?.sql ?? 'no runs table'}`);
+  db.pragma('defer_foreign_keys = ON');
+  db.exec(`CREATE TEMP TABLE runs_before_v4 AS SELECT * FROM runs; DROP TABLE runs;`);
+  db.exec(row.sql.replace(OLD_STATUS_CHECK, NEW_STATUS_CHECK));
+  db.exec(`INSERT INTO runs SELECT * FROM temp.runs_before_v4; DROP TABLE temp.runs_before_v4;
+    ALTER TABLE runs ADD COLUMN reason TEXT;
+    UPDATE runs SET reason = json_extract(result_json, '$.error') WHERE status = 'failed' AND json_valid(result_json);`);
+}

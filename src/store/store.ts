@@ -24,7 +24,10 @@ export interface RunRecord {
   benchmarkId: string;
   specHash: string;
   datasetSha256: string;
-  status: 'running' | 'finished' | 'failed';
+  /** terminal: finished, failed (reason), cancelled (reason, resumable); running may have a dead holder (see engine/runs.ts) */
+  status: 'running' | 'finished' | 'failed' | 'cancelled';
+  /** why a run failed or was cancelled (null while running and once finished) */
+  reason: string | null;
   workers: number;
   startedAt: string;
   finishedAt: string | null;
@@ -72,7 +75,8 @@ export class Store {
     }
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!);
+        const m = MIGRATIONS[v]!;
+        if (typeof m === 'string') this.db.exec(m); else m(this.db);
         this.db.pragma(`user_version = ${v + 1}`);
       })();
     }
@@ -190,7 +194,25 @@ export class Store {
   }
 
   failRun(runId: number, message: string): void {
-    this.db.prepare(`UPDATE runs SET status = 'failed', finished_at = ?, result_json = ? WHERE id = ?`).run(new Date().toISOString(), JSON.stringify({ error: message }), runId);
+    this.db.prepare(`UPDATE runs SET status = 'failed', reason = ?, finished_at = ?, result_json = ? WHERE id = ?`).run(message, new Date().toISOString(), JSON.stringify({ error: message }), runId);
+  }
+
+  /** A stopped run (SIGINT/SIGTERM): resumable, like a failed one. */
+  cancelRun(runId: number, reason: string): void {
+    this.db.prepare(`UPDATE runs SET status = 'cancelled', reason = ?, finished_at = ? WHERE id = ? AND status <> 'finished'`).run(reason, new Date().toISOString(), runId);
+  }
+
+  /** A resumed run is running again (its earlier failure or cancellation is cleared). */
+  reopenRun(runId: number): void {
+    this.db.prepare(`UPDATE runs SET status = 'running', reason = NULL, finished_at = NULL, result_json = NULL WHERE id = ? AND status <> 'finished'`).run(runId);
+  }
+
+  /** Every run, newest first (optionally of one benchmark). */
+  runs(benchmarkId?: string): RunRecord[] {
+    const rows = benchmarkId === undefined
+      ? this.db.prepare(`SELECT * FROM runs ORDER BY id DESC`).all()
+      : this.db.prepare(`SELECT * FROM runs WHERE benchmark_id = ? ORDER BY id DESC`).all(benchmarkId);
+    return (rows as Record<string, unknown>[]).map(toRun);
   }
 
   run(runId: number): RunRecord | undefined {
@@ -221,7 +243,7 @@ function toSubmission(r: Record<string, unknown>): SubmissionRecord {
 function toRun(r: Record<string, unknown>): RunRecord {
   return {
     id: Number(r.id), benchmarkId: String(r.benchmark_id), specHash: String(r.spec_hash), datasetSha256: String(r.dataset_sha256),
-    status: r.status as RunRecord['status'], workers: Number(r.workers), taskRows: r.task_rows == null ? null : Number(r.task_rows), startedAt: String(r.started_at),
+    status: r.status as RunRecord['status'], reason: r.reason == null ? null : String(r.reason), workers: Number(r.workers), taskRows: r.task_rows == null ? null : Number(r.task_rows), startedAt: String(r.started_at),
     finishedAt: r.finished_at == null ? null : String(r.finished_at), resultJson: r.result_json == null ? null : String(r.result_json),
   };
 }

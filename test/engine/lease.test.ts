@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   acquireLease, cancelQueue, claimNext, completeClaim, enqueue, ensureLeaseSchema, newHolderId, queueCounts,
-  readLease, releaseLease, renewClaim, renewLease,
+  readLease, releaseClaim, releaseLease, renewClaim, renewLease,
 } from '../../src/engine/lease.ts';
 import { ArbiterError } from '../../src/errors.ts';
 import { mulberry32 } from '../../src/models/onnx/builder.ts';
@@ -189,6 +189,23 @@ describe('lease and claim rules (one process, explicit clock)', () => {
     expect(row.reason).toMatch(/^failed:E_WORKER_CRASH/);
     expect(cancelQueue(db, 'q3', 'cancelled', now)).toBe(2);
     expect(queueCounts(db, 'q3')).toEqual({ queued: 0, claimed: 0, done: 0, failed: 1, cancelled: 2 });
+    db.close();
+  });
+
+  it('a released claim is queued again at once, its attempt not counted; a stale token cannot release it', () => {
+    const db = openDb('unit4.db');
+    enqueue(db, 'q4', ['a', 'b']);
+    const first = claimNext(db, 'q4', 'far:1:a', { ttlMs: 1000, now: 0 })!;
+    expect(releaseClaim(db, first)).toBe(true);
+    expect(releaseClaim(db, first)).toBe(false);
+    expect(db.prepare(`SELECT state, holder, attempts FROM queue_items WHERE queue = 'q4' AND item = 'a'`).get()).toEqual({ state: 'queued', holder: null, attempts: 0 });
+    // long before the first claim would have expired, another holder gets the same item, as attempt 1
+    const again = claimNext(db, 'q4', 'far:2:b', { ttlMs: 1000, now: 10 })!;
+    expect(again).toMatchObject({ item: 'a', attempt: 1, takenOverFrom: null });
+    expect(() => completeClaim(db, first, { state: 'done', reason: 'scored' })).toThrow(/lost the claim/);
+    expect(releaseClaim(db, first)).toBe(false);
+    completeClaim(db, again, { state: 'done', reason: 'scored' });
+    expect(queueCounts(db, 'q4')).toMatchObject({ queued: 1, done: 1 });
     db.close();
   });
 });

@@ -1,7 +1,7 @@
 // `arbiter score`: score submissions against a benchmark and print the leaderboard.
 import type { Argv } from 'yargs';
 import { DEFAULT_DB, defaultWorkerCount } from '../defaults.ts';
-import { displayPath, print, reportError } from '../io.ts';
+import { cancelOnSignals, displayPath, print, reportError, testTaskDelay } from '../io.ts';
 
 export interface ScoreArgs {
   benchmark: string; submissions?: string[]; workers: number; db: string; json: boolean; taskRows?: number; benchmarksDir?: string; resume?: number;
@@ -18,6 +18,7 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
     const { runShardScore } = await import('./shard.ts');
     return runShardScore({ ...args, shard: args.shard ?? '' });
   }
+  const cancel = cancelOnSignals('the run');
   try {
     const { loadBenchmark } = await import('../../spec/loader.ts');
     const { score } = await import('../../engine/score-job.ts');
@@ -32,6 +33,8 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
       benchmark: b.file, submissions: args.submissions, workers: args.workers, db: args.db, taskRows: args.taskRows, resume: args.resume, isolation: args.isolation,
       ...(args.datasetKeyFile !== undefined ? { datasetKeyFile: args.datasetKeyFile } : {}),
       ...(args.set ? { set: args.set } : {}),
+      signal: cancel.signal,
+      ...(testTaskDelay() ? { hooks: testTaskDelay() } : {}),
       onProgress: (p) => { progress?.setTotal(p.total); progress?.tick(p.done - ticked); ticked = p.done; },
     });
     progress?.done();
@@ -55,11 +58,13 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
     process.stderr.write(`receipt ${displayPath(receiptPath)}\n`);
   } catch (err) {
     reportError(err, args.json);
+  } finally {
+    cancel.dispose();
   }
 }
 
 /** Every score writes a receipt (signed with --sign); returns its path. */
-async function writeRunReceipt(b: import('../../spec/loader.ts').LoadedBenchmark, result: import('../../engine/score-job.ts').ScoreResult, args: ScoreArgs): Promise<string> {
+export async function writeRunReceipt(b: import('../../spec/loader.ts').LoadedBenchmark, result: import('../../engine/score-job.ts').ScoreResult, args: Pick<ScoreArgs, 'db' | 'receipt' | 'sign' | 'validator'>): Promise<string> {
   const { mkdirSync } = await import('node:fs');
   const path = await import('node:path');
   const { Store } = await import('../../store/store.ts');
