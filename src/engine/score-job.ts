@@ -13,6 +13,7 @@ import { prepareDataset, type PreparedDataset } from '../data/prepare.ts';
 import { readChunks, type ColumnArray } from '../data/arrow-stream.ts';
 import { checkNoExtraPredictions, lookupPredictions, type PredictionTable } from '../models/predictions.ts';
 import { admitForRun } from './admission.ts';
+import { sanityForRun } from './sanity-run.ts';
 import { finalSetBenchmark, liveSubmissions } from './final-set.ts';
 import { Store, DEFAULT_DB, type RunRecord, type SubmissionRecord } from '../store/store.ts';
 import { rankEntries } from '../ranking/leaderboard.ts';
@@ -149,7 +150,9 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   }
 
   // Admission first: it needs no data, and its outcome says whether a worker pool is needed.
-  const { outcomes: newOutcomes, todo } = await admitForRun(b, subs, new Set(outcomes.keys()), metricsNeed(b, 'probabilities'));
+  const admission = await admitForRun(b, subs, new Set(outcomes.keys()), metricsNeed(b, 'probabilities'));
+  const newOutcomes = admission.outcomes;
+  let todo = admission.todo;
 
   // Workers start (and load onnxruntime) while the main thread checks the dataset.
   const limits = { ...DEFAULT_LIMITS, ...spec.limits };
@@ -175,6 +178,10 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   }
 
   try {
+    // The sanity run (a few public rows, in a capped child process) settles broken models before scoring.
+    const sane = await sanityForRun(b, todo, data);
+    for (const [id, o] of sane.outcomes) newOutcomes.set(id, o);
+    todo = sane.todo;
     for (const [id, o] of newOutcomes) { store.recordOutcome(runId, id, o); outcomes.set(id, o); }
     try {
       const inflight = new Semaphore(Math.max(2, workers * 2));
