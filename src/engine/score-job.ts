@@ -12,11 +12,13 @@ import { isLmTaskType, requireModel } from '../spec/schema.ts';
 import { prepareDataset, type PreparedDataset } from '../data/prepare.ts';
 import { readChunks, type ColumnArray } from '../data/arrow-stream.ts';
 import { checkNoExtraPredictions, lookupPredictions, type PredictionTable } from '../models/predictions.ts';
-import { admitForRun } from './admission.ts';
+import { admissionRules, admitForRun } from './admission.ts';
 import { sanityForRun } from './sanity-run.ts';
 import { finalSetBenchmark, liveSubmissions } from './final-set.ts';
 import { Store, DEFAULT_DB, type RunRecord, type SubmissionRecord } from '../store/store.ts';
-import { rankEntries } from '../ranking/leaderboard.ts';
+import { rankWithAdvantage } from '../ranking/advantage.ts';
+import { duplicateError } from '../models/admission/duplicates.ts';
+import { fingerprintJournal, predictionCopies, type PredictionCopy } from './prediction-copies.ts';
 import { defaultWorkerCount } from './pool.ts';
 import { createExecutor, type Executor, type Isolation } from './executor.ts';
 import { DEFAULT_LIMITS } from './isolation/runner.ts';
@@ -35,6 +37,8 @@ export interface ScoreRow {
   scores: Record<string, number>;
   splitScores: Record<string, Record<string, number>>;
   error: { code: string; message: string } | null;
+  /** set when the predictions agree with an earlier submission's on more than admission.duplicates.predictionAgreement of the rows */
+  duplicateOf?: { submission: string; participant: string; agreement: number };
   /** the row's share of the spec's reward pool (integer, smallest unit, decimal string) */
   reward?: string;
 }
@@ -243,7 +247,7 @@ export function finishScoredRun(
   b: LoadedBenchmark, store: Store, runId: number, fingerprint: Fingerprint, subs: SubmissionRecord[], outcomes: Map<number, Outcome>,
 ): ScoreResult {
   const spec = b.spec;
-  const { rows: ranked, submissionIds } = buildRows(b, subs, outcomes);
+  const { rows: ranked, submissionIds } = buildRows(b, subs, outcomes, predictionCopies(b, store, runId, subs, outcomes));
   const seqOf = new Map(subs.map((s, i) => [s.id, i]));
   const rows = spec.rewards
     ? rewardRows(ranked, spec.rewards, {
@@ -258,29 +262,53 @@ export function finishScoredRun(
   return result;
 }
 
-export function buildRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes: Map<number, Outcome>): { rows: ScoreRow[]; submissionIds: number[] } {
+/**
+ * The rows of a run, ranked: the plain ranking, the earlier-submission margin
+ * (admission.earlierAdvantage) and prediction copies (`copies`, by submission id) per
+ * admission.duplicates.policy: 'rank-after' keeps a copy scored but ranked after its original,
+ * 'exclude' makes it a duplicate row (E_DUPLICATE, unranked).
+ */
+export function buildRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes: Map<number, Outcome>, copies: ReadonlyMap<number, PredictionCopy> = new Map()): { rows: ScoreRow[]; submissionIds: number[] } {
   const rankSplit = b.spec.ranking.split;
   const higherIsBetter: Record<string, boolean> = {};
   for (const m of configuredMetrics(b)) higherIsBetter[m.key] = m.metric.higherIsBetter;
+  const rules = admissionRules(b);
+  const exclude = rules.duplicates.policy === 'exclude';
+  const indexOf = new Map(subs.map((s, i) => [s.id, i]));
+  const copyError = (s: SubmissionRecord): { code: string; message: string } => {
+    const c = copies.get(s.id)!;
+    const of = subs[indexOf.get(c.of)!]!;
+    const e = duplicateError({ of: `${of.sha256.slice(0, 12)} by ${of.participant}`, kind: 'predictions', agreement: c.agreement });
+    return { code: e.code, message: e.message };
+  };
   const entries = subs.map((s, seq) => {
     const o = outcomes.get(s.id)!;
-    const status: ScoreRow['status'] = o.error?.code === 'E_DUPLICATE' ? 'duplicate' : o.error ? 'failed' : 'scored';
+    const status: ScoreRow['status'] = o.error?.code === 'E_DUPLICATE' ? 'duplicate' : o.error ? 'failed' : exclude && copies.has(s.id) ? 'duplicate' : 'scored';
     return { seq, status, scores: o.splitScores?.[rankSplit] ?? {} };
   });
-  const ranked = rankEntries(entries, { primary: b.primary, tieBreak: b.tieBreak, higherIsBetter });
+  const rankAfter = new Map<number, number>();
+  if (!exclude) for (const [id, c] of copies) rankAfter.set(indexOf.get(id)!, indexOf.get(c.of)!);
+  const ranked = rankWithAdvantage(entries, { primary: b.primary, tieBreak: b.tieBreak, higherIsBetter }, { epsilon: rules.earlierAdvantage ?? 0, rankAfter });
   const submissionIds = ranked.map(({ index }) => subs[index]!.id);
   const rows = ranked.map(({ index, rank }): ScoreRow => {
     const s = subs[index]!;
     const o = outcomes.get(s.id)!;
-    return {
+    const copy = copies.get(s.id);
+    const error = o.error ? { code: o.error.code, message: o.error.message } : copy && exclude ? copyError(s) : null;
+    const row: ScoreRow = {
       rank,
       submission: s.sha256,
       participant: s.participant,
       status: entries[index]!.status,
       scores: o.splitScores?.[rankSplit] ?? {},
       splitScores: o.splitScores ?? {},
-      error: o.error ? { code: o.error.code, message: o.error.message } : null,
+      error,
     };
+    if (copy) {
+      const of = subs[indexOf.get(copy.of)!]!;
+      row.duplicateOf = { submission: of.sha256, participant: of.participant, agreement: copy.agreement };
+    }
+    return row;
   });
   return { rows, submissionIds };
 }
@@ -301,6 +329,8 @@ async function scoreOne(
     store, runId, sub.id, fold, (p) => chunkStates(b, fold, p.labels, p.mask, p.output), progressed);
   const journaled = jf.journaledChunks;
   const tasks: Promise<void>[] = [];
+  // Prediction fingerprints (only when the spec asks), journaled before the chunk is delivered.
+  const fingerprint = fingerprintJournal(b, store, runId, sub.id);
 
   const asOutput = (o: Float32Array | Float64Array): ChunkOutput =>
     spec.task.type === 'classification' ? { kind: 'scores', data: o, width } : { kind: 'values', data: o };
@@ -318,6 +348,7 @@ async function scoreOne(
           if (chunk.index < journaled) continue;
           const output: ChunkOutput = predictions.kind === 'classes' ? { kind: 'classes', data: rows }
             : predictions.kind === 'probabilities' ? { kind: 'scores', data: rows, width: predictions.width } : { kind: 'values', data: rows };
+          fingerprint?.(chunk.index, output);
           jf.deliver(chunk.index, { labels, mask, output });
         } catch (err) {
           jf.fail(toErrorData(err, 'E_PREDICTIONS'));
@@ -339,7 +370,9 @@ async function scoreOne(
       tasks.push(run.then(async (res) => {
         await opts.hooks?.afterTask?.(order, index);
         if (!res.ok) { jf.fail(res.error); return; }
-        jf.deliver(index, { labels, mask, output: asOutput(res.output) });
+        const output = asOutput(res.output);
+        fingerprint?.(index, output);
+        jf.deliver(index, { labels, mask, output });
       }, (err: unknown) => {
         jf.fail({ code: 'E_WORKER_CRASH', message: `the worker running this submission died: ${toErrorData(err).message}` });
       }).finally(() => inflight.release()));

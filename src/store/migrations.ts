@@ -80,4 +80,27 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (run_id, submission_id)
   );
   `,
+  // 3 and 4 are taken by other branches (sharding; run leases): no-op placeholders here so that this
+  // branch's migration is version 5 as agreed. On merge, the real migrations replace these two.
+  `-- 3: reserved (sharding)
+  SELECT 1;`,
+  `-- 4: reserved (run leases)
+  SELECT 1;`,
+  // 5: issue 7. Per-chunk prediction fingerprints (journaled with the fold, so --resume keeps them)
+  // for prediction-agreement copy detection, and the recorded release of a final hidden set.
+  // IF NOT EXISTS: safe whatever order the branches' migrations end up in.
+  `
+  CREATE TABLE IF NOT EXISTS prediction_fingerprints (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    submission_id INTEGER NOT NULL REFERENCES submissions (id),
+    chunk_index INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    hashes BLOB NOT NULL,
+    PRIMARY KEY (run_id, submission_id, chunk_index)
+  );
+  CREATE TABLE IF NOT EXISTS releases (
+    benchmark_id TEXT PRIMARY KEY,
+    released_at TEXT NOT NULL
+  );
+  `,
 ];
