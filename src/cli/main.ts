@@ -12,10 +12,11 @@ import { datasetCommand } from './commands/dataset.ts';
 import { specCommand } from './commands/spec.ts';
 import { demoCommand } from './commands/demo.ts';
 import { reportCommand } from './commands/report.ts';
+import { releaseCommand } from './commands/release.ts';
 import { consensusCommand, keygenCommand, verifyCommand } from './commands/receipts.ts';
 import { reportError, usageError } from './io.ts';
 
-const KNOWN_COMMANDS = ['score', 'check', 'submit', 'leaderboard', 'init', 'dataset', 'spec', 'report', 'keygen', 'verify', 'consensus', 'demo'];
+const KNOWN_COMMANDS = ['score', 'check', 'submit', 'leaderboard', 'init', 'dataset', 'spec', 'report', 'release', 'keygen', 'verify', 'consensus', 'demo'];
 
 export async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv)
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(datasetCommand as never)
     .command(specCommand as never)
     .command(reportCommand as never)
+    .command(releaseCommand as never)
     .command(keygenCommand as never)
     .command(verifyCommand as never)
     .command(consensusCommand as never)
