@@ -107,4 +107,22 @@ describe('rankWithAdvantage', () => {
     expect(() => rankWithAdvantage([], rule, { epsilon: -1 })).toThrow(RangeError);
     expect(() => rankWithAdvantage([], rule, { epsilon: Number.NaN })).toThrow(RangeError);
   });
+
+  it('keeps A > B > C in the non-transitive case (C beats A by more than ε, but not B)', () => {
+    const rule: RankRule = { primary: 'acc', tieBreak: ['earliest'], higherIsBetter: { acc: true } };
+    const entries: RankInput[] = [0.8, 0.805, 0.812].map((acc, seq) => ({ seq, status: 'scored', scores: { acc } }));
+    expect(rankWithAdvantage(entries, rule, { epsilon: 0.01 }).map((x) => x.index)).toEqual([0, 1, 2]);
+    expect(rankWithAdvantage(entries, rule, { epsilon: 0 }).map((x) => x.index)).toEqual([2, 1, 0]);
+  });
+
+  it('rank-after settles chains in registration order (d copies c copies b)', () => {
+    const rule: RankRule = { primary: 'acc', tieBreak: ['earliest'], higherIsBetter: { acc: true } };
+    // a, b, c, d registered in that order; plain ranking d, c, a, b
+    const entries: RankInput[] = [0.7, 0.6, 0.8, 0.9].map((acc, seq) => ({ seq, status: 'scored', scores: { acc } }));
+    const out = rankWithAdvantage(entries, rule, { rankAfter: new Map([[2, 1], [3, 2]]) });
+    expect(out).toEqual([{ index: 0, rank: 1 }, { index: 1, rank: 2 }, { index: 2, rank: 3 }, { index: 3, rank: 4 }]);
+    // a copy already below its original stays where it is
+    const below = rankWithAdvantage(entries, rule, { rankAfter: new Map([[1, 0]]) });
+    expect(below.map((x) => x.index)).toEqual([3, 2, 0, 1]);
+  });
 });
