@@ -6,10 +6,10 @@
 // one agreeing with an earlier one on more than the spec's share of rows is flagged as its copy.
 import type { LoadedBenchmark } from '../spec/loader.ts';
 import type { Store, SubmissionRecord } from '../store/store.ts';
-import { findPredictionCopies, PredictionFingerprint } from '../models/admission/duplicates.ts';
+import { duplicateError, findPredictionCopies, PredictionFingerprint } from '../models/admission/duplicates.ts';
 import { admissionRules } from './admission.ts';
 import type { ChunkOutput } from './fold.ts';
-import type { Outcome } from './score-job.ts';
+import type { Outcome, ScoreRow } from './score-job.ts';
 
 /** A flagged later submission: the earlier one it copies (submission id) and their share of agreeing rows. */
 export interface PredictionCopy { of: number; agreement: number }
@@ -44,4 +44,39 @@ export function predictionCopies(b: LoadedBenchmark, store: Store, runId: number
   const flags = findPredictionCopies(refs.filter((r) => r.fingerprint.length === rows), threshold);
   for (const [key, f] of flags) out.set(Number(key), { of: Number(f.of), agreement: f.agreement! });
   return out;
+}
+
+/** What the spec's duplicates.policy makes of the copies, for building a run's rows. */
+export interface CopyPolicy {
+  /** flagged entry index -> its original's index, for rankWithAdvantage (policy 'rank-after') */
+  rankAfter: Map<number, number>;
+  /** true for a copy the policy ('exclude') turns into a duplicate row */
+  excluded(submissionId: number): boolean;
+  /** the error of an excluded copy (E_DUPLICATE), else null */
+  error(submissionId: number): { code: string; message: string } | null;
+  /** the row's `duplicateOf`, for every flagged copy */
+  duplicateOf(submissionId: number): ScoreRow['duplicateOf'];
+}
+
+export function copyPolicy(b: LoadedBenchmark, subs: readonly SubmissionRecord[], copies: ReadonlyMap<number, PredictionCopy>): CopyPolicy {
+  const exclude = admissionRules(b).duplicates.policy === 'exclude';
+  const indexOf = new Map(subs.map((s, i) => [s.id, i]));
+  const original = (id: number) => subs[indexOf.get(copies.get(id)!.of)!]!;
+  const rankAfter = new Map<number, number>();
+  if (!exclude) for (const [id, c] of copies) rankAfter.set(indexOf.get(id)!, indexOf.get(c.of)!);
+  return {
+    rankAfter,
+    excluded: (id) => exclude && copies.has(id),
+    error: (id) => {
+      if (!exclude || !copies.has(id)) return null;
+      const of = original(id);
+      const e = duplicateError({ of: `${of.sha256.slice(0, 12)} by ${of.participant}`, kind: 'predictions', agreement: copies.get(id)!.agreement });
+      return { code: e.code, message: e.message };
+    },
+    duplicateOf: (id) => {
+      if (!copies.has(id)) return undefined;
+      const of = original(id);
+      return { submission: of.sha256, participant: of.participant, agreement: copies.get(id)!.agreement };
+    },
+  };
 }

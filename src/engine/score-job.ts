@@ -17,8 +17,7 @@ import { sanityForRun } from './sanity-run.ts';
 import { finalSetBenchmark, liveSubmissions } from './final-set.ts';
 import { Store, DEFAULT_DB, type RunRecord, type SubmissionRecord } from '../store/store.ts';
 import { rankWithAdvantage } from '../ranking/advantage.ts';
-import { duplicateError } from '../models/admission/duplicates.ts';
-import { fingerprintJournal, predictionCopies, type PredictionCopy } from './prediction-copies.ts';
+import { copyPolicy, fingerprintJournal, predictionCopies, type PredictionCopy } from './prediction-copies.ts';
 import { defaultWorkerCount } from './pool.ts';
 import { createExecutor, type Executor, type Isolation } from './executor.ts';
 import { DEFAULT_LIMITS } from './isolation/runner.ts';
@@ -272,29 +271,17 @@ export function buildRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes
   const rankSplit = b.spec.ranking.split;
   const higherIsBetter: Record<string, boolean> = {};
   for (const m of configuredMetrics(b)) higherIsBetter[m.key] = m.metric.higherIsBetter;
-  const rules = admissionRules(b);
-  const exclude = rules.duplicates.policy === 'exclude';
-  const indexOf = new Map(subs.map((s, i) => [s.id, i]));
-  const copyError = (s: SubmissionRecord): { code: string; message: string } => {
-    const c = copies.get(s.id)!;
-    const of = subs[indexOf.get(c.of)!]!;
-    const e = duplicateError({ of: `${of.sha256.slice(0, 12)} by ${of.participant}`, kind: 'predictions', agreement: c.agreement });
-    return { code: e.code, message: e.message };
-  };
+  const policy = copyPolicy(b, subs, copies);
   const entries = subs.map((s, seq) => {
     const o = outcomes.get(s.id)!;
-    const status: ScoreRow['status'] = o.error?.code === 'E_DUPLICATE' ? 'duplicate' : o.error ? 'failed' : exclude && copies.has(s.id) ? 'duplicate' : 'scored';
+    const status: ScoreRow['status'] = o.error?.code === 'E_DUPLICATE' ? 'duplicate' : o.error ? 'failed' : policy.excluded(s.id) ? 'duplicate' : 'scored';
     return { seq, status, scores: o.splitScores?.[rankSplit] ?? {} };
   });
-  const rankAfter = new Map<number, number>();
-  if (!exclude) for (const [id, c] of copies) rankAfter.set(indexOf.get(id)!, indexOf.get(c.of)!);
-  const ranked = rankWithAdvantage(entries, { primary: b.primary, tieBreak: b.tieBreak, higherIsBetter }, { epsilon: rules.earlierAdvantage ?? 0, rankAfter });
+  const ranked = rankWithAdvantage(entries, { primary: b.primary, tieBreak: b.tieBreak, higherIsBetter }, { epsilon: admissionRules(b).earlierAdvantage ?? 0, rankAfter: policy.rankAfter });
   const submissionIds = ranked.map(({ index }) => subs[index]!.id);
   const rows = ranked.map(({ index, rank }): ScoreRow => {
     const s = subs[index]!;
     const o = outcomes.get(s.id)!;
-    const copy = copies.get(s.id);
-    const error = o.error ? { code: o.error.code, message: o.error.message } : copy && exclude ? copyError(s) : null;
     const row: ScoreRow = {
       rank,
       submission: s.sha256,
@@ -302,12 +289,10 @@ export function buildRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes
       status: entries[index]!.status,
       scores: o.splitScores?.[rankSplit] ?? {},
       splitScores: o.splitScores ?? {},
-      error,
+      error: o.error ? { code: o.error.code, message: o.error.message } : policy.error(s.id),
     };
-    if (copy) {
-      const of = subs[indexOf.get(copy.of)!]!;
-      row.duplicateOf = { submission: of.sha256, participant: of.participant, agreement: copy.agreement };
-    }
+    const duplicateOf = policy.duplicateOf(s.id);
+    if (duplicateOf) row.duplicateOf = duplicateOf;
     return row;
   });
   return { rows, submissionIds };
