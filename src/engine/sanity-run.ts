@@ -27,6 +27,10 @@ export interface SanityRows {
 
 const SCAN_ROWS = 4096;
 
+// What onnxruntime and node say when an allocation fails under the address-space cap (the same
+// messages the scoring children classify as E_MEMORY_LIMIT: src/engine/isolation/child.ts, runner.ts).
+const MEMORY_PATTERN = /Failed to allocate|bad_alloc|out of memory|Cannot allocate memory|Allocation failed|heap limit|Fatal process OOM/i;
+
 /**
  * Up to `k` public rows: the first rows of `dataset.publicSample`, or (without one) the first rows
  * of `data` that the split puts in the public split. Throws (a host problem) when the sample is
@@ -118,6 +122,11 @@ export async function sanityCheckModel(probe: OrtProbe, b: LoadedBenchmark, mode
   const r = await probe.probe(modelPath, sanityFeeds(b, rows, n, fed));
   if (r.status === 'timeout') {
     return { code: 'E_TIMEOUT', message: `${name}: the sanity run on ${n} public rows did not finish within ${r.ms} ms (limits.batchTimeoutMs)`, details: { timeout: true, ms: r.ms } };
+  }
+  // An allocation that failed under the cap is the memory limit doing its job, as in scoring.
+  const said = r.status === 'run-error' || r.status === 'create-error' ? r.message : r.status === 'crash' ? r.stderr : '';
+  if (r.status !== 'ok' && MEMORY_PATTERN.test(said)) {
+    return { code: 'E_MEMORY_LIMIT', message: `${name}: the sanity run on ${n} public rows ran out of memory under the limit (limits.memoryLimitMb ${probe.memoryLimitMb - DEFAULT_LIMITS.addressSpaceHeadroomMb} MiB): ${said.slice(0, 300)}` };
   }
   const err = probeError(r, name);
   if (err || r.status !== 'ok') return err ?? { code: 'E_INTERNAL', message: 'the sanity probe returned no outputs' };
