@@ -24,7 +24,7 @@ export const ERROR_CODES = {
   E_MODEL_OPERATOR: { exit: 3, summary: "The model uses an operator or domain outside the benchmark's operator allowlist." },
   E_MODEL_EXTERNAL_DATA: { exit: 3, summary: 'External tensor data is missing, too large, or points outside the submission folder.' },
   E_MODEL_PARAMS: { exit: 3, summary: "The model's parameter count (from its initializers) exceeds the benchmark's maximum." },
-  E_MODEL_SANITY: { exit: 3, summary: 'The sanity run on public rows gave wrong shapes, NaN/Inf, or constant outputs.' },
+  E_MODEL_SANITY: { exit: 3, summary: 'The sanity run gave the same output for every public row (admission.sanity.rejectConstant); wrong shapes there are E_MODEL_CONTRACT, NaN/Inf E_MODEL_OUTPUT.' },
   E_SUBMISSION_ARCHIVE: { exit: 3, summary: 'A submission archive is malformed, too large when unpacked, or has unsafe entries.' },
   E_DUPLICATE: { exit: 3, summary: 'The submission duplicates an earlier one (same bytes, same weights, or near-identical predictions).' },
   E_MODEL_FAMILY: { exit: 3, summary: "config.json's model_type is not one of the benchmark's allowed base families." },

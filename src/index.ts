@@ -13,6 +13,8 @@ export { decodeModel, encodeModel } from './models/onnx/proto.ts';
 export { loadPredictions } from './models/predictions.ts';
 export { Store, type SubmissionRecord, type RunRecord } from './store/store.ts';
 export { rankEntries, compareEntries, type RankInput, type RankRule } from './ranking/leaderboard.ts';
+export { rankWithAdvantage, type AdvantageOptions } from './ranking/advantage.ts';
+export { releaseFinalSet, scoresVisible, visibleResult } from './engine/final-set.ts';
 export { formatLeaderboard, type LeaderboardFormat } from './cli/output.ts';
 export { renderHtmlReport, type HtmlReportInput } from './report/html.ts';
 export { makeFingerprint, type Fingerprint } from './engine/fingerprint.ts';

@@ -13,12 +13,13 @@ import { specCommand } from './commands/spec.ts';
 import { demoCommand } from './commands/demo.ts';
 import { mergeCommand } from './commands/shard.ts';
 import { reportCommand } from './commands/report.ts';
+import { releaseCommand } from './commands/release.ts';
 import { consensusCommand, keygenCommand, verifyCommand } from './commands/receipts.ts';
 import { workCommand } from './commands/work.ts';
 import { runsCommand } from './commands/runs.ts';
 import { reportError, usageError } from './io.ts';
 
-const KNOWN_COMMANDS = ['score', 'check', 'submit', 'leaderboard', 'init', 'dataset', 'spec', 'report', 'keygen', 'verify', 'consensus', 'demo', 'merge', 'work', 'runs'];
+const KNOWN_COMMANDS = ['score', 'check', 'submit', 'leaderboard', 'init', 'dataset', 'spec', 'report', 'release', 'keygen', 'verify', 'consensus', 'demo', 'merge', 'work', 'runs'];
 
 export async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv)
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(datasetCommand as never)
     .command(specCommand as never)
     .command(reportCommand as never)
+    .command(releaseCommand as never)
     .command(keygenCommand as never)
     .command(verifyCommand as never)
     .command(consensusCommand as never)

@@ -18,6 +18,8 @@ import { Store } from '../store/store.ts';
 import { metricsNeed } from './fold.ts';
 import { kindOf, participantOf } from './submissions.ts';
 import { scoreWithStore } from './score-job.ts';
+import { admissionRules } from './admission.ts';
+import { sanityCheckModel, sanityProbe, sanityRows } from './sanity-run.ts';
 
 export type CheckRuleName = 'file' | 'admission' | 'sample-score';
 
@@ -101,7 +103,23 @@ export async function checkSubmission(b: LoadedBenchmark, submissionPath: string
     const res = admitOnnxBytes(bytes, model, spec.batching.size, spec.batching.last === 'pad');
     if (!res.ok) { rules.push(rule('admission', 'fail', res.error.message, res.error)); skipRest('admission'); return finish(); }
     const io = (t: { name: string; dtype: string; shape: (number | string)[] }) => `${t.name} ${t.dtype} [${t.shape.join(', ')}]`;
-    rules.push(rule('admission', 'pass', `size ${bytes.length} ≤ ${model.maxBytes} bytes; parses as ONNX; inputs ${model.inputs.map(io).join(', ')}; output ${io(model.outputs[0]!)}`));
+    // The sanity run on the public sample, as `arbiter score` runs it (there on the same sample).
+    let sanity = '';
+    if (admissionRules(b).sanity.enabled && spec.dataset.publicSample !== undefined) {
+      const probe = sanityProbe(b);
+      try {
+        const rows = await sanityRows(b, null, admissionRules(b).sanity.rows);
+        const e = await sanityCheckModel(probe, b, path.resolve(submissionPath), rows, path.basename(submissionPath));
+        if (e) { rules.push(rule('admission', 'fail', e.message, e)); skipRest('admission'); return finish(); }
+        sanity = `; sanity run on ${Math.min(rows.rows, spec.batching.size)} public sample rows: contracted shape, finite${admissionRules(b).sanity.rejectConstant ? ', not constant' : ''}`;
+      } catch (err) {
+        const e = toErrorData(err);
+        rules.push(rule('admission', 'fail', e.message, e)); skipRest('admission'); return finish();
+      } finally {
+        await probe.close();
+      }
+    }
+    rules.push(rule('admission', 'pass', `size ${bytes.length} ≤ ${model.maxBytes} bytes; parses as ONNX; inputs ${model.inputs.map(io).join(', ')}; output ${io(model.outputs[0]!)}${sanity}`));
   } else {
     try {
       const table = await loadPredictions(submissionPath, b, metricsNeed(b, 'probabilities'));

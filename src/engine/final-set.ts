@@ -1,7 +1,9 @@
 // The final hidden set (set B, `hiddenSets.final`): the benchmark as `arbiter score --set final`
 // scores it, and the redaction every output of such a run goes through until the host releases it.
 // Set B runs are stored under their own benchmark id (`<id>--final-set`), so the live leaderboard
-// and `arbiter report` never show them; the store keeps the unredacted scores.
+// never mixes them in; the store keeps the unredacted scores. The release is a recorded state of the
+// store (`arbiter release <id>`, or `score --set final --release`): until it is recorded, every
+// output of a set B run (score, leaderboard, report) is the withheld form; after, the full result.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ArbiterError } from '../errors.ts';
@@ -15,6 +17,29 @@ export const FINAL_SET_SUFFIX = '--final-set';
 
 export function isFinalSetBenchmark(benchmarkId: string): boolean {
   return benchmarkId.endsWith(FINAL_SET_SUFFIX);
+}
+
+/** The live benchmark id of a benchmark id (strips the final-set suffix). */
+export function liveIdOf(benchmarkId: string): string {
+  return isFinalSetBenchmark(benchmarkId) ? benchmarkId.slice(0, -FINAL_SET_SUFFIX.length) : benchmarkId;
+}
+
+/** Record the release of `live`'s final hidden set (idempotent); refuses a benchmark without one. */
+export function releaseFinalSet(live: LoadedBenchmark, store: Store): { benchmark: string; finalRuns: number } {
+  finalSetBenchmark(live); // E_USAGE without hiddenSets.final
+  store.recordRelease(live.spec.id);
+  const finalRuns = (store.db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE benchmark_id = ? AND status = 'finished'`).get(`${live.spec.id}${FINAL_SET_SUFFIX}`) as { n: number }).n;
+  return { benchmark: live.spec.id, finalRuns };
+}
+
+/** Whether a run of `benchmarkId` may show its scores: live runs always, set B runs once released. */
+export function scoresVisible(store: Store, benchmarkId: string): boolean {
+  return !isFinalSetBenchmark(benchmarkId) || store.isReleased(liveIdOf(benchmarkId));
+}
+
+/** A stored run's result as outputs may show it: withheld for an unreleased set B run. */
+export function visibleResult(store: Store, benchmarkId: string, r: ScoreResult): { result: ScoreResult; withheld: boolean } {
+  return scoresVisible(store, benchmarkId) ? { result: r, withheld: false } : { result: withheldResult(r), withheld: true };
 }
 
 /** The benchmark whose dataset is set B: same contract, metrics, split and rules; own id and hash. */

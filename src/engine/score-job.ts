@@ -12,10 +12,12 @@ import { isLmTaskType, requireModel } from '../spec/schema.ts';
 import { prepareDataset, type PreparedDataset } from '../data/prepare.ts';
 import { readChunks, type ColumnArray } from '../data/arrow-stream.ts';
 import { checkNoExtraPredictions, lookupPredictions, type PredictionTable } from '../models/predictions.ts';
-import { admitForRun } from './admission.ts';
+import { admissionRules, admitForRun } from './admission.ts';
+import { sanityForRun } from './sanity-run.ts';
 import { finalSetBenchmark, liveSubmissions } from './final-set.ts';
 import { Store, DEFAULT_DB, type RunRecord, type SubmissionRecord } from '../store/store.ts';
-import { rankEntries } from '../ranking/leaderboard.ts';
+import { rankWithAdvantage } from '../ranking/advantage.ts';
+import { copyPolicy, fingerprintJournal, predictionCopies, type PredictionCopy } from './prediction-copies.ts';
 import { defaultWorkerCount } from './pool.ts';
 import { createExecutor, type Executor, type Isolation } from './executor.ts';
 import { DEFAULT_LIMITS } from './isolation/runner.ts';
@@ -35,6 +37,8 @@ export interface ScoreRow {
   scores: Record<string, number>;
   splitScores: Record<string, Record<string, number>>;
   error: { code: string; message: string } | null;
+  /** set when the predictions agree with an earlier submission's on more than admission.duplicates.predictionAgreement of the rows */
+  duplicateOf?: { submission: string; participant: string; agreement: number };
   /** the row's share of the spec's reward pool (integer, smallest unit, decimal string) */
   reward?: string;
 }
@@ -165,7 +169,8 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   } catch (err) {
     throw hold ? hold.end(err) : err;
   }
-  const { outcomes: newOutcomes, todo } = admission;
+  const newOutcomes = admission.outcomes;
+  let todo = admission.todo;
 
   // Workers start (and load onnxruntime) while the main thread checks the dataset.
   const limits = { ...DEFAULT_LIMITS, ...spec.limits };
@@ -193,6 +198,10 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
 
   const ctl: RunControl = { signal: hold!.signal, guard: hold!.guard };
   try {
+    // The sanity run (a few public rows, in a capped child process) settles broken models before scoring.
+    const sane = await sanityForRun(b, todo, data);
+    for (const [id, o] of sane.outcomes) newOutcomes.set(id, o);
+    todo = sane.todo;
     store.db.transaction(() => {
       ctl.guard!();
       for (const [id, o] of newOutcomes) { store.recordOutcome(runId, id, o); outcomes.set(id, o); }
@@ -271,7 +280,7 @@ export function finishScoredRun(
   b: LoadedBenchmark, store: Store, runId: number, fingerprint: Fingerprint, subs: SubmissionRecord[], outcomes: Map<number, Outcome>,
 ): ScoreResult {
   const spec = b.spec;
-  const { rows, submissionIds } = rankedRows(b, subs, outcomes);
+  const { rows, submissionIds } = rankedRows(b, subs, outcomes, predictionCopies(b, store, runId, subs, outcomes));
   const result: ScoreResult = { benchmark: { id: spec.id, version: spec.version, specHash: b.specHash }, run: { id: runId, fingerprint }, rows };
   store.finishRun(runId, rows.map((r, i) => ({
     submissionId: submissionIds[i]!, status: r.status, rank: r.rank, error: r.error, splitScores: r.splitScores,
@@ -280,8 +289,10 @@ export function finishScoredRun(
 }
 
 /** A finished run's rows: ranked, with each row's reward share when the spec has a pool (also what `arbiter merge` prints). */
-export function rankedRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes: Map<number, Outcome>): { rows: ScoreRow[]; submissionIds: number[] } {
-  const { rows: ranked, submissionIds } = buildRows(b, subs, outcomes);
+export function rankedRows(
+  b: LoadedBenchmark, subs: SubmissionRecord[], outcomes: Map<number, Outcome>, copies: ReadonlyMap<number, PredictionCopy> = new Map(),
+): { rows: ScoreRow[]; submissionIds: number[] } {
+  const { rows: ranked, submissionIds } = buildRows(b, subs, outcomes, copies);
   if (!b.spec.rewards) return { rows: ranked, submissionIds };
   const seqOf = new Map(subs.map((s, i) => [s.id, i]));
   const rows = rewardRows(ranked, b.spec.rewards, {
@@ -291,29 +302,39 @@ export function rankedRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcome
   return { rows, submissionIds };
 }
 
-export function buildRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes: Map<number, Outcome>): { rows: ScoreRow[]; submissionIds: number[] } {
+/**
+ * The rows of a run, ranked: the plain ranking, the earlier-submission margin
+ * (admission.earlierAdvantage) and prediction copies (`copies`, by submission id) per
+ * admission.duplicates.policy: 'rank-after' keeps a copy scored but ranked after its original,
+ * 'exclude' makes it a duplicate row (E_DUPLICATE, unranked).
+ */
+export function buildRows(b: LoadedBenchmark, subs: SubmissionRecord[], outcomes: Map<number, Outcome>, copies: ReadonlyMap<number, PredictionCopy> = new Map()): { rows: ScoreRow[]; submissionIds: number[] } {
   const rankSplit = b.spec.ranking.split;
   const higherIsBetter: Record<string, boolean> = {};
   for (const m of configuredMetrics(b)) higherIsBetter[m.key] = m.metric.higherIsBetter;
+  const policy = copyPolicy(b, subs, copies);
   const entries = subs.map((s, seq) => {
     const o = outcomes.get(s.id)!;
-    const status: ScoreRow['status'] = o.error?.code === 'E_DUPLICATE' ? 'duplicate' : o.error ? 'failed' : 'scored';
+    const status: ScoreRow['status'] = o.error?.code === 'E_DUPLICATE' ? 'duplicate' : o.error ? 'failed' : policy.excluded(s.id) ? 'duplicate' : 'scored';
     return { seq, status, scores: o.splitScores?.[rankSplit] ?? {} };
   });
-  const ranked = rankEntries(entries, { primary: b.primary, tieBreak: b.tieBreak, higherIsBetter });
+  const ranked = rankWithAdvantage(entries, { primary: b.primary, tieBreak: b.tieBreak, higherIsBetter }, { epsilon: admissionRules(b).earlierAdvantage ?? 0, rankAfter: policy.rankAfter });
   const submissionIds = ranked.map(({ index }) => subs[index]!.id);
   const rows = ranked.map(({ index, rank }): ScoreRow => {
     const s = subs[index]!;
     const o = outcomes.get(s.id)!;
-    return {
+    const row: ScoreRow = {
       rank,
       submission: s.sha256,
       participant: s.participant,
       status: entries[index]!.status,
       scores: o.splitScores?.[rankSplit] ?? {},
       splitScores: o.splitScores ?? {},
-      error: o.error ? { code: o.error.code, message: o.error.message } : null,
+      error: o.error ? { code: o.error.code, message: o.error.message } : policy.error(s.id),
     };
+    const duplicateOf = policy.duplicateOf(s.id);
+    if (duplicateOf) row.duplicateOf = duplicateOf;
+    return row;
   });
   return { rows, submissionIds };
 }
@@ -344,6 +365,9 @@ export async function scoreOne(
     store, runId, sub.id, fold, (p) => chunkStates(b, fold, p.labels, p.mask, p.output), progressed, range?.first, ctl.guard);
   const journaled = jf.resumeAt;
   const tasks: Promise<void>[] = [];
+  // Prediction fingerprints (only when the spec asks), journaled before the chunk is delivered.
+  // A shard's in-memory journal keeps none: copy detection needs every submission's rows.
+  const fingerprint = store instanceof Store ? fingerprintJournal(b, store, runId, sub.id) : null;
 
   const asOutput = (o: Float32Array | Float64Array): ChunkOutput =>
     spec.task.type === 'classification' ? { kind: 'scores', data: o, width } : { kind: 'values', data: o };
@@ -364,6 +388,7 @@ export async function scoreOne(
           if (chunk.index < journaled || !inRange) continue;
           const output: ChunkOutput = predictions.kind === 'classes' ? { kind: 'classes', data: rows }
             : predictions.kind === 'probabilities' ? { kind: 'scores', data: rows, width: predictions.width } : { kind: 'values', data: rows };
+          fingerprint?.(chunk.index, output);
           jf.deliver(chunk.index, { labels, mask, output });
         } catch (err) {
           jf.fail(toErrorData(err, 'E_PREDICTIONS'));
@@ -385,7 +410,9 @@ export async function scoreOne(
       tasks.push(run.then(async (res) => {
         await opts.hooks?.afterTask?.(order, index);
         if (!res.ok) { jf.fail(res.error); return; }
-        jf.deliver(index, { labels, mask, output: asOutput(res.output) });
+        const output = asOutput(res.output);
+        fingerprint?.(index, output);
+        jf.deliver(index, { labels, mask, output });
       }, (err: unknown) => {
         jf.fail({ code: 'E_WORKER_CRASH', message: `the worker running this submission died: ${toErrorData(err).message}` });
       }).finally(() => inflight.release()));

@@ -14,6 +14,7 @@ import { prepareDataset } from '../data/prepare.ts';
 import { SPLITS } from '../data/split.ts';
 import { Store, DEFAULT_DB, type SubmissionRecord } from '../store/store.ts';
 import { admitForRun } from './admission.ts';
+import { sanityForRun } from './sanity-run.ts';
 import { defaultWorkerCount } from './pool.ts';
 import { createExecutor } from './executor.ts';
 import { DEFAULT_LIMITS } from './isolation/runner.ts';
@@ -98,13 +99,17 @@ export async function scoreShard(opts: ShardScoreOptions): Promise<PartialResult
 
     // Admission over the whole list, in every shard: byte and weight copies need all of it, and
     // every part must carry the same roster (the merge checks that it does).
-    const { outcomes: admission, todo } = await admitForRun(b, subs, new Set(), metricsNeed(b, 'probabilities'));
+    // The sanity run (public rows only) belongs to admission: every shard runs it over every model.
+    const admitted = await admitForRun(b, subs, new Set(), metricsNeed(b, 'probabilities'));
+    const data = await prepareDataset(b, { keyFile: opts.datasetKeyFile });
+    const sane = await sanityForRun(b, admitted.todo, data);
+    const admission = new Map([...admitted.outcomes, ...sane.outcomes]);
+    const todo = sane.todo;
     const roster: RosterEntry[] = subs.map((s) => {
       const e = admission.get(s.id)?.error;
       return { participant: s.participant, submission: s.sha256, error: e ? { code: e.code, message: e.message } : null };
     });
 
-    const data = await prepareDataset(b, { keyFile: opts.datasetKeyFile });
     const fingerprint = makeFingerprint(b.specHash, data.sha256, spec.batching.size);
     const size = spec.batching.size;
     const plan: ShardPlan = {

@@ -15,6 +15,7 @@ import { isLmTaskType, requireModel } from '../spec/schema.ts';
 import { prepareDataset, type PreparedDataset } from '../data/prepare.ts';
 import { Store, DEFAULT_DB, type RunRecord, type SubmissionRecord } from '../store/store.ts';
 import { admitForRun } from './admission.ts';
+import { sanityForRun } from './sanity-run.ts';
 import { metricsNeed } from './fold.ts';
 import { defaultWorkerCount } from './pool.ts';
 import { createExecutor, type Executor, type Isolation } from './executor.ts';
@@ -59,8 +60,12 @@ export async function createQueuedRun(opts: CreateQueuedRunOptions): Promise<Que
     store.upsertBenchmark(spec.id, spec.version, b.specHash, canonicalJson(spec));
     const subs = selectSubmissions(b, store, opts);
     const taskRows = Math.max(1, Math.ceil((opts.taskRows ?? DEFAULT_TASK_ROWS) / spec.batching.size)) * spec.batching.size;
-    const { outcomes, todo } = await admitForRun(b, subs, new Set(), metricsNeed(b, 'probabilities'));
+    const admitted = await admitForRun(b, subs, new Set(), metricsNeed(b, 'probabilities'));
     const data = await prepareDataset(b, { keyFile: opts.datasetKeyFile });
+    // The same sanity run `arbiter score` makes, once here, so a queued run settles the same models.
+    const sane = await sanityForRun(b, admitted.todo, data);
+    const outcomes = new Map([...admitted.outcomes, ...sane.outcomes]);
+    const todo = sane.todo;
     const fingerprint = makeFingerprint(b.specHash, data.sha256, spec.batching.size);
     return store.db.transaction((): QueuedRun => {
       const runId = store.createRun({

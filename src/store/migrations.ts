@@ -90,6 +90,23 @@ export const MIGRATIONS: Migration[] = [
   // 4: run leases and the work queue (src/engine/lease.ts), and terminal run states with a reason:
   // a run ends finished, failed (reason) or cancelled (reason); see docs/operations.md.
   migrateV4RunStates,
+  // 5: issue 7. Per-chunk prediction fingerprints (journaled with the fold, so --resume keeps them)
+  // for prediction-agreement copy detection, and the recorded release of a final hidden set.
+  // IF NOT EXISTS: safe whatever order the branches' migrations end up in.
+  `
+  CREATE TABLE IF NOT EXISTS prediction_fingerprints (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    submission_id INTEGER NOT NULL REFERENCES submissions (id),
+    chunk_index INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    hashes BLOB NOT NULL,
+    PRIMARY KEY (run_id, submission_id, chunk_index)
+  );
+  CREATE TABLE IF NOT EXISTS releases (
+    benchmark_id TEXT PRIMARY KEY,
+    released_at TEXT NOT NULL
+  );
+  `,
 ];
 
 /** The CHECK on runs.status as migration 1 wrote it, and what v4 makes of it. */

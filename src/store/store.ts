@@ -225,6 +225,36 @@ export class Store {
     return row ? toRun(row) : undefined;
   }
 
+  /** Journal one chunk's prediction fingerprint (4 bytes per row); a re-run chunk replaces it with the same bytes. */
+  journalFingerprint(runId: number, submissionId: number, chunkIndex: number, hashes: Uint32Array): void {
+    this.db.prepare(`INSERT OR REPLACE INTO prediction_fingerprints (run_id, submission_id, chunk_index, rows, hashes) VALUES (?, ?, ?, ?, ?)`)
+      .run(runId, submissionId, chunkIndex, hashes.length, Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength));
+  }
+
+  /** A submission's prediction fingerprint in a run: its chunks in order, concatenated; null when none was journaled. */
+  fingerprint(runId: number, submissionId: number): Uint32Array | null {
+    const rows = this.db.prepare(`SELECT rows, hashes FROM prediction_fingerprints WHERE run_id = ? AND submission_id = ? ORDER BY chunk_index`).all(runId, submissionId) as Array<{ rows: number; hashes: Buffer }>;
+    if (rows.length === 0) return null;
+    const out = new Uint32Array(rows.reduce((a, r) => a + r.rows, 0));
+    let at = 0;
+    for (const r of rows) {
+      // copy: a Buffer from SQLite need not be 4-byte aligned
+      out.set(new Uint32Array(Uint8Array.from(r.hashes).buffer), at);
+      at += r.rows;
+    }
+    return out;
+  }
+
+  /** Record that the final hidden set of `benchmarkId` (the live id) is released; idempotent. */
+  recordRelease(benchmarkId: string): void {
+    this.db.prepare(`INSERT OR IGNORE INTO releases (benchmark_id, released_at) VALUES (?, ?)`).run(benchmarkId, new Date().toISOString());
+  }
+
+  /** Whether the final hidden set of `benchmarkId` (the live id) has been released. */
+  isReleased(benchmarkId: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM releases WHERE benchmark_id = ?`).get(benchmarkId) !== undefined;
+  }
+
   /** Scores as stored, for checks that the database agrees with the run's JSON. */
   scores(runId: number): Array<{ submissionId: number; split: string; metric: string; value: number }> {
     return (this.db.prepare(`SELECT submission_id, split, metric, value FROM scores WHERE run_id = ? ORDER BY submission_id, split, metric`).all(runId) as Array<Record<string, unknown>>)

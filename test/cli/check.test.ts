@@ -20,7 +20,7 @@ describe('arbiter check', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`check alice.onnx against tabular-demo v1
   PASS  file          ONNX model, 38303 bytes, sha256 f1d045924b54
-  PASS  admission     size 38303 ≤ 10485760 bytes; parses as ONNX; inputs features float32 [batch, 32]; output probabilities float32 [batch, 4]
+  PASS  admission     size 38303 ≤ 10485760 bytes; parses as ONNX; inputs features float32 [batch, 32]; output probabilities float32 [batch, 4]; sanity run on 8 public sample rows: contracted shape, finite
   PASS  sample-score  scored 200 sample rows
 
 metrics on the public sample public-sample.arrow (200 rows, split as \`arbiter score\` splits; ranked on private):

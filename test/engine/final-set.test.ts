@@ -1,6 +1,7 @@
 // Two hidden sets: `arbiter score --set final` scores set B (hiddenSets.final) under its own
 // benchmark id, keeps its scores out of the live leaderboard, the report and every CLI output until
-// `--release`, and then prints exactly what the store holds.
+// the release is recorded in the store (`arbiter release`, or `--release`), and then prints exactly
+// what the store holds.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -89,5 +90,57 @@ describe('the final hidden set', () => {
     const api = await score({ benchmark: bench, workers: 1, db: path.join(dir, 'api.db'), set: 'final', submissions: subs });
     expect(JSON.stringify(r.rows)).toBe(JSON.stringify(api.rows));
     expect(released.stderr).toContain('receipt');
+  });
+
+  it('CLI: the release is a recorded state: leaderboard and report withhold set B until `arbiter release`, then show it', async () => {
+    const dir = tempDir();
+    const bench = path.join(dir, 'bench');
+    mkdirSync(bench);
+    await writeHiddenBench(bench, { finalRows: 90 });
+    const subs = models(path.join(dir, 'subs'));
+    const db = path.join(dir, 'r.db');
+    const scored = arbiter(['score', '-b', bench, '--workers', '1', '--db', db, '--json', '--set', 'final', '-s', ...subs], dir);
+    expect(scored.code, scored.stderr).toBe(0);
+    const runId = (JSON.parse(scored.stdout) as ScoreResult).run.id;
+    expect(scored.stderr).toContain('arbiter release hidden-test');
+
+    // before the release: the leaderboard shows who was scored, no score; the report refuses
+    const before = arbiter(['leaderboard', '-b', bench, '--set', 'final', '--db', db, '--json'], dir);
+    expect(before.code, before.stderr).toBe(0);
+    const w = JSON.parse(before.stdout) as ScoreResult & { withheld?: boolean };
+    expect(w.withheld).toBe(true);
+    for (const r of w.rows) expect([r.rank, r.scores, r.splitScores]).toEqual([null, {}, {}]);
+    const table = arbiter(['leaderboard', '-b', bench, '--set', 'final', '--db', db], dir);
+    expect(table.stdout).not.toMatch(/\d\.\d{4}/);
+    const rep = arbiter(['report', String(runId), '--html', path.join(dir, 'r.html'), '--db', db], dir);
+    expect([rep.code, rep.stderr.includes('arbiter release hidden-test')]).toEqual([2, true]);
+    // the live leaderboard never picks the set B run
+    expect(arbiter(['leaderboard', '-b', bench, '--db', db], dir).code).toBe(3);
+
+    const rel = arbiter(['release', bench, '--db', db, '--json'], dir);
+    expect(rel.code, rel.stderr).toBe(0);
+    expect(JSON.parse(rel.stdout)).toEqual({ benchmark: 'hidden-test', released: true, finalRuns: 1 });
+    const store = Store.open(db);
+    try {
+      expect([store.isReleased('hidden-test'), store.isReleased('other')]).toEqual([true, false]);
+      const after = arbiter(['leaderboard', '-b', bench, '--set', 'final', '--db', db, '--json'], dir);
+      expect(after.code, after.stderr).toBe(0);
+      expect(JSON.parse(after.stdout)).toEqual(JSON.parse(store.run(runId)!.resultJson!));
+    } finally { store.close(); }
+    const rep2 = arbiter(['report', String(runId), '--html', path.join(dir, 'r.html'), '--db', db], dir);
+    expect(rep2.code, rep2.stderr).toBe(0);
+    // released: a later `score --set final` prints the scores and writes its receipt without --release
+    const again = arbiter(['score', '-b', bench, '--workers', '1', '--db', db, '--json', '--set', 'final', '--resume', String(runId)], dir);
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as ScoreResult).rows.every((r) => r.rank !== null)).toBe(true);
+    expect(again.stderr).toContain('receipt');
+  }, 300_000);
+
+  it('CLI: `arbiter release` refuses a benchmark without a final hidden set (E_USAGE, exit 2)', async () => {
+    const dir = tempDir();
+    await writeHiddenBench(dir);
+    const r = arbiter(['release', dir, '--db', path.join(dir, 'x.db'), '--json'], dir);
+    expect(r.code).toBe(2);
+    expect((JSON.parse(r.stdout) as { error: { code: string } }).error.code).toBe('E_USAGE');
   });
 });

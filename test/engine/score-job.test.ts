@@ -59,7 +59,8 @@ describe('models that fail at run time', () => {
     const dir = tempDir();
     const bench = path.join(dir, 'bench');
     mkdirSync(path.join(bench, 'submissions'), { recursive: true });
-    const spec = readFileSync(path.join(DEMO, 'benchmark.yaml'), 'utf8').replace('../../datasets/tabular-demo/hidden.arrow', path.join(REPO, 'datasets/tabular-demo/hidden.arrow'));
+    const spec = readFileSync(path.join(DEMO, 'benchmark.yaml'), 'utf8').replace('../../datasets/tabular-demo/hidden.arrow', path.join(REPO, 'datasets/tabular-demo/hidden.arrow'))
+      .replace('../../datasets/tabular-demo/public-sample.arrow', path.join(REPO, 'datasets/tabular-demo/public-sample.arrow'));
     writeFileSync(path.join(bench, 'benchmark.yaml'), spec);
     copyFileSync(path.join(DEMO, 'submissions/alice.onnx'), path.join(bench, 'submissions/alice.onnx'));
     const f32 = (n: number, v: number) => new Float32Array(n).fill(v);
@@ -89,7 +90,8 @@ describe('models that fail at run time', () => {
     expect(by.alice!.status).toBe('scored');
     expect(by.nan!.error!.code).toBe('E_MODEL_OUTPUT');
     expect(by.shape!.error!.code).toBe('E_MODEL_CONTRACT');
-    expect(by.shape!.error!.message).toContain('[256, 4]');
+    // The sanity run (8 public-sample rows, before any hidden row) catches them, with the codes scoring would give.
+    expect(by.shape!.error!.message).toContain("has shape [8, 3] on 8 rows: the contract expects [batch, 4]");
     expect(by.throws!.error!.code).toBe('E_MODEL_RUNTIME');
     // alice scores exactly as in the full demo run
     const full = await score({ benchmark: DEMO, workers: 1, db: path.join(dir, 'y.db') });

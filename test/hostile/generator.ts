@@ -15,9 +15,9 @@ export type Outcome = ErrorCode | 'ok';
 
 /**
  * The admission rules the corpus is made for (small limits keep the bombs cheap to build): 1 MiB
- * models, 64 KiB external data, 10 000 nodes; everything else at its default.
+ * models, 64 KiB external data, 10 000 nodes, constant outputs refused; everything else at its default.
  */
-export const HOSTILE_RULES_INPUT = { maxBytes: 1 << 20, maxExternalBytes: 64 << 10, maxNodes: 10_000 } as const;
+export const HOSTILE_RULES_INPUT = { maxBytes: 1 << 20, maxExternalBytes: 64 << 10, maxNodes: 10_000, sanity: { rejectConstant: true } } as const;
 
 export interface HostileCase {
   name: string;
@@ -273,11 +273,15 @@ export function hostileCases(): HostileCase[] {
     spec.initializers = [...spec.initializers!, { name: 'one', dtype: 'float32', dims: [], data: Float32Array.of(1) }, { name: 'zero', dtype: 'float32', dims: [], data: Float32Array.of(0) }];
     cases.push(model(name, 'runtime', buildModel(spec), expect));
   };
-  runtime('nan-output', [{ op: 'Abs', inputs: ['logits'], outputs: ['a'] }, { op: 'Add', inputs: ['a', 'one'], outputs: ['b'] }, { op: 'Neg', inputs: ['b'], outputs: ['c'] }, { op: 'Sqrt', inputs: ['c'], outputs: ['probs'] }]);
-  runtime('inf-output', [{ op: 'Mul', inputs: ['logits', 'zero'], outputs: ['z'] }, { op: 'Reciprocal', inputs: ['z'], outputs: ['probs'] }]);
+  // The sanity run gives the code scoring would give the same fault (NaN/Inf: E_MODEL_OUTPUT; a
+  // shape off the contract: E_MODEL_CONTRACT); only a constant output has a code of its own.
+  const OUTPUT: Outcome[] = ['E_MODEL_OUTPUT'];
+  const CONTRACT: Outcome[] = ['E_MODEL_CONTRACT'];
+  runtime('nan-output', [{ op: 'Abs', inputs: ['logits'], outputs: ['a'] }, { op: 'Add', inputs: ['a', 'one'], outputs: ['b'] }, { op: 'Neg', inputs: ['b'], outputs: ['c'] }, { op: 'Sqrt', inputs: ['c'], outputs: ['probs'] }], {}, OUTPUT);
+  runtime('inf-output', [{ op: 'Mul', inputs: ['logits', 'zero'], outputs: ['z'] }, { op: 'Reciprocal', inputs: ['z'], outputs: ['probs'] }], {}, OUTPUT);
   runtime('constant-output', [{ op: 'Mul', inputs: ['logits', 'zero'], outputs: ['z'] }, { op: 'Softmax', inputs: ['z'], outputs: ['probs'] }]);
-  runtime('wrong-runtime-shape', [{ op: 'Concat', inputs: ['logits', 'logits'], outputs: ['probs'], attrs: { axis: 1 } }], { outputs: [{ name: 'probs', dtype: 'float32', shape: ['batch', 'k'] }] });
-  runtime('wrong-runtime-batch', [{ op: 'Concat', inputs: ['logits', 'logits'], outputs: ['probs'], attrs: { axis: 0 } }], { outputs: [{ name: 'probs', dtype: 'float32', shape: ['n', 3] }] });
+  runtime('wrong-runtime-shape', [{ op: 'Concat', inputs: ['logits', 'logits'], outputs: ['probs'], attrs: { axis: 1 } }], { outputs: [{ name: 'probs', dtype: 'float32', shape: ['batch', 'k'] }] }, CONTRACT);
+  runtime('wrong-runtime-batch', [{ op: 'Concat', inputs: ['logits', 'logits'], outputs: ['probs'], attrs: { axis: 0 } }], { outputs: [{ name: 'probs', dtype: 'float32', shape: ['n', 3] }] }, CONTRACT);
   runtime('reshape-fails', [{ op: 'Reshape', inputs: ['logits', 'bad'], outputs: ['probs'] }], {
     outputs: [{ name: 'probs', dtype: 'float32', shape: ['batch', 'k'] }],
     initializers: [...linearSpec().initializers!, { name: 'bad', dtype: 'int64', dims: [2], data: BigInt64Array.of(-1n, 7n) }],

@@ -12,6 +12,7 @@ export const leaderboardCommand = {
   builder: (y: Argv) => y
     .option('benchmark', { alias: 'b', type: 'string', demandOption: true, describe: 'benchmark id or path' })
     .option('run', { type: 'number', describe: 'run id (default: the latest finished run)' })
+    .option('set', { choices: ['live', 'final'] as const, default: 'live' as const, describe: 'which hidden set\'s latest run: live, or final (hiddenSets.final; scores withheld until `arbiter release`)' })
     .option('format', { alias: 'f', choices: ['table', 'json', 'csv', 'md'] as const, default: 'table' as const, describe: 'output format' })
     .option('json', { type: 'boolean', default: false, describe: 'the same as --format json: the run\'s ScoreResult as one JSON object' })
     .option('db', { type: 'string', default: DEFAULT_DB, describe: 'SQLite store file' })
@@ -22,17 +23,23 @@ export const leaderboardCommand = {
       const { loadBenchmark } = await import('../../spec/loader.ts');
       const { Store } = await import('../../store/store.ts');
       const { formatLeaderboard, colorsFor } = await import('../output.ts');
+      const { FINAL_SET_SUFFIX, visibleResult } = await import('../../engine/final-set.ts');
       const b = loadBenchmark(argv.benchmark as string);
+      const finalId = `${b.spec.id}${FINAL_SET_SUFFIX}`;
       const store = Store.open(argv.db as string);
       try {
-        const run = argv.run !== undefined ? store.run(argv.run as number) : store.latestFinishedRun(b.spec.id);
-        if (!run || run.benchmarkId !== b.spec.id) {
-          throw new ArbiterError('E_STORE', argv.run !== undefined ? `no run ${argv.run} of benchmark ${b.spec.id} in ${argv.db}` : `no finished run of benchmark ${b.spec.id} in ${argv.db}; run \`arbiter score -b ${b.spec.id}\` first`);
+        const id = argv.set === 'final' ? finalId : b.spec.id;
+        const run = argv.run !== undefined ? store.run(argv.run as number) : store.latestFinishedRun(id);
+        if (!run || (run.benchmarkId !== b.spec.id && run.benchmarkId !== finalId)) {
+          throw new ArbiterError('E_STORE', argv.run !== undefined ? `no run ${argv.run} of benchmark ${b.spec.id} in ${argv.db}` : `no finished run of benchmark ${id} in ${argv.db}; run \`arbiter score -b ${b.spec.id}${argv.set === 'final' ? ' --set final' : ''}\` first`);
         }
         if (run.status !== 'finished' || !run.resultJson) {
           throw new ArbiterError('E_STORE', `run ${run.id} is ${run.status}, not finished${run.status === 'running' ? `: finish it with \`arbiter score -b ${b.spec.id} --resume ${run.id} --db ${argv.db}\`` : ''}`, { run: run.id, status: run.status });
         }
-        const result = JSON.parse(run.resultJson) as ScoreResult;
+        // A final-set run shows its scores only once the release is recorded in the store.
+        const { result, withheld } = visibleResult(store, run.benchmarkId, JSON.parse(run.resultJson) as ScoreResult);
+        if (withheld) process.stderr.write(`run ${run.id} scored the final hidden set: scores withheld until \`arbiter release ${b.spec.id}\`\n`);
+        if (withheld && format === 'json') { print(JSON.stringify({ ...result, withheld: true })); return; }
         print(formatLeaderboard(result, format, { primaryMetric: b.primary, metricKeys: b.metricKeys, colors: format === 'table' ? colorsFor(process.stdout) : undefined }));
       } finally {
         store.close();

@@ -26,9 +26,9 @@ export const reportCommand = {
         if (!run || run.status !== 'finished' || !run.resultJson) {
           throw new ArbiterError('E_STORE', `no finished run ${argv.run} in ${argv.db}${run ? ` (it is ${run.status}${run.status === 'running' ? `; finish it with \`arbiter score -b ${run.benchmarkId} --resume ${run.id} --db ${argv.db}\`` : ''})` : ' (the run ids are printed by `arbiter score`; check --db)'}`, { run: argv.run, db: argv.db });
         }
-        const { isFinalSetBenchmark } = await import('../../engine/final-set.ts');
-        if (isFinalSetBenchmark(run.benchmarkId)) {
-          throw new ArbiterError('E_USAGE', `run ${run.id} scored the final hidden set (${run.benchmarkId}): its scores are withheld; \`arbiter score --set final --release\` prints them`);
+        const { liveIdOf, scoresVisible } = await import('../../engine/final-set.ts');
+        if (!scoresVisible(store, run.benchmarkId)) {
+          throw new ArbiterError('E_USAGE', `run ${run.id} scored the final hidden set (${run.benchmarkId}): its scores are withheld until \`arbiter release ${liveIdOf(run.benchmarkId)}\` records their release`);
         }
         const result = JSON.parse(run.resultJson);
         const specJson = store.benchmarkSpec(run.benchmarkId, run.specHash);

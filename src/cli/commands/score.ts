@@ -7,7 +7,7 @@ export interface ScoreArgs {
   benchmark: string; submissions?: string[]; workers: number; db: string; json: boolean; taskRows?: number; benchmarksDir?: string; resume?: number;
   receipt?: string; sign?: string; validator?: string; isolation?: 'process' | 'thread';
   datasetKeyFile?: string;
-  /** 'final' scores hiddenSets.final; its scores are printed (and a receipt written) only with release */
+  /** 'final' scores hiddenSets.final; its scores are printed (and a receipt written) only once released (`arbiter release`, or `release` here, which records it) */
   set?: 'live' | 'final'; release?: boolean;
   /** one shard of a sharded run (src/cli/commands/shard.ts) */
   shard?: string; partOut?: string; shardMode?: 'submission' | 'rows';
@@ -24,7 +24,8 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
     const { score } = await import('../../engine/score-job.ts');
     const { formatLeaderboard, colorsFor } = await import('../output.ts');
     const { createProgress } = await import('../../report/progress.ts');
-    const { finalSetBenchmark, withheldResult } = await import('../../engine/final-set.ts');
+    const { finalSetBenchmark, withheldResult, releaseFinalSet } = await import('../../engine/final-set.ts');
+    const { Store } = await import('../../store/store.ts');
     const live = loadBenchmark(args.benchmark, args.benchmarksDir);
     const b = args.set === 'final' ? finalSetBenchmark(live) : live;
     const progress = args.json ? null : createProgress({ total: 0, label: `scoring ${b.spec.id}` });
@@ -38,15 +39,24 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
       onProgress: (p) => { progress?.setTotal(p.total); progress?.tick(p.done - ticked); ticked = p.done; },
     });
     progress?.done();
-    if (args.set === 'final' && !args.release) {
+    let released = false;
+    if (args.set === 'final') {
+      // The release is a state of the store: --release records it, `arbiter release` too.
+      const store = Store.open(args.db);
+      try {
+        if (args.release) releaseFinalSet(live, store);
+        released = store.isReleased(live.spec.id);
+      } finally { store.close(); }
+    }
+    if (args.set === 'final' && !released) {
       // Set B: who was scored and who failed, nothing else, and no receipt, until the host releases it.
       const shown = withheldResult(result);
       if (args.json) print(JSON.stringify({ ...shown, withheld: true }));
       else {
-        print(`run ${result.run.id} · ${b.spec.id} v${b.spec.version} · final hidden set scored; scores withheld until \`arbiter score --set final --release\``);
+        print(`run ${result.run.id} · ${b.spec.id} v${b.spec.version} · final hidden set scored; scores withheld until \`arbiter release ${live.spec.id}\``);
         for (const r of shown.rows) print(`  ${r.participant}  ${r.submission.slice(0, 12)}  ${r.status}${r.error ? `  ${r.error.code}` : ''}`);
       }
-      process.stderr.write('final-set scores withheld: no receipt written (rerun with --release to print them and write it)\n');
+      process.stderr.write(`final-set scores withheld: no receipt written (\`arbiter release ${live.spec.id}\` releases them; then \`arbiter score --set final --resume ${result.run.id}\` prints them and writes it)\n`);
       return;
     }
     const receiptPath = await writeRunReceipt(b, result, args);
@@ -98,8 +108,8 @@ export const scoreCommand = {
     .option('validator', { type: 'string', describe: 'the validator name recorded in the receipt' })
     .option('isolation', { choices: ['process', 'thread'] as const, default: 'process' as const, describe: 'run inference in child processes under the spec\'s time and memory limits (safe for untrusted models), or in worker threads (faster start, no hard limits); same scores either way' })
     .option('dataset-key-file', { type: 'string', describe: 'key file of an encrypted hidden set (default: the ARBITER_DATASET_KEY environment variable)' })
-    .option('set', { type: 'string', choices: ['live', 'final'], default: 'live', describe: 'hidden set to score: live (dataset) or final (hiddenSets.final; scores withheld until --release)' })
-    .option('release', { type: 'boolean', default: false, describe: 'with --set final: print the final set\'s scores and write the receipt' })
+    .option('set', { type: 'string', choices: ['live', 'final'], default: 'live', describe: 'hidden set to score: live (dataset) or final (hiddenSets.final; scores withheld until released)' })
+    .option('release', { type: 'boolean', default: false, describe: 'with --set final: record the release of the final set in the store (as `arbiter release`), print its scores and write the receipt' })
     .option('resume', { type: 'number', describe: 'continue an interrupted run from its journal (same benchmark files required)' })
     .option('shard', { type: 'string', describe: 'score one shard of a sharded run: "i/N" (0-based) or "auto/N" (i from JOB_COMPLETION_INDEX); needs --part-out; combine the parts with `arbiter merge`' })
     .option('part-out', { type: 'string', describe: 'with --shard: where to write the partial result (mergeable metric states)' })

@@ -1,10 +1,8 @@
-// Copy detection and the earlier-submission advantage. Pure functions over data the scorer already
-// has: byte hashes and weight hashes from admission, per-row prediction fingerprints from scoring,
-// and final scores. "Earlier" is the submission order the caller passes (e.g. receipt time), never
-// a clock read here.
+// Copy detection. Pure functions over data the scorer already has: byte hashes and weight hashes
+// from admission, per-row prediction fingerprints from scoring. "Earlier" is the submission order
+// the caller passes (registration order), never a clock read here. How flagged copies and the
+// earlier-submission margin shape the ranking: src/ranking/advantage.ts.
 import type { ErrorData } from '../../errors.ts';
-import type { DuplicateRulesSchema } from './schema.ts';
-import type { z } from 'zod';
 
 export type DuplicateKind = 'bytes' | 'weights' | 'predictions';
 export interface DuplicateFlag {
@@ -103,50 +101,6 @@ export function findPredictionCopies(subs: Array<SubmissionRef & { fingerprint: 
     }
   }
   return flags;
-}
-
-/**
- * Apply the duplicate policy to a ranking (best first). 'rank-after' moves each flagged submission
- * that ranks above its original to directly below it; 'exclude' removes flagged submissions.
- */
-export function applyDuplicatePolicy(ranked: readonly string[], flags: ReadonlyMap<string, DuplicateFlag>, policy: z.infer<typeof DuplicateRulesSchema>['policy'], orderOf: (key: string) => number): { ranked: string[]; excluded: string[] } {
-  if (policy === 'exclude') {
-    return { ranked: ranked.filter((k) => !flags.has(k)), excluded: ranked.filter((k) => flags.has(k)) };
-  }
-  const out = [...ranked];
-  // Originals are always earlier, so processing in submission order settles chains (C copies B copies A).
-  const flagged = [...flags.keys()].filter((k) => out.includes(k)).sort((a, b) => orderOf(a) - orderOf(b) || (a < b ? -1 : 1));
-  for (const k of flagged) {
-    const orig = flags.get(k)!.of;
-    const pk = out.indexOf(k);
-    const po = out.indexOf(orig);
-    if (po < 0 || pk > po) continue;
-    out.splice(pk, 1);
-    out.splice(out.indexOf(orig) + 1, 0, k);
-  }
-  return { ranked: out, excluded: [] };
-}
-
-/**
- * Rank scored submissions (best first) with an earlier-submission advantage `epsilon`: a later
- * submission ranks above an earlier one only if it beats it by MORE than epsilon. Submissions are
- * inserted in submission order, each directly below the lowest-ranked earlier submission it does not
- * beat by the margin. Guarantee: no submission ranks above an earlier one it did not beat by more than
- * epsilon. With epsilon 0 this is a plain sort by score with ties going to the earlier submission.
- */
-export function rankWithEarlierAdvantage(entries: Array<SubmissionRef & { score: number }>, opts: { higherIsBetter: boolean; epsilon: number }): string[] {
-  for (const e of entries) if (!Number.isFinite(e.score)) throw new RangeError(`submission ${e.key} has a non-finite score: only scored submissions can be ranked`);
-  if (!(opts.epsilon >= 0)) throw new RangeError(`epsilon must be >= 0, found ${opts.epsilon}`);
-  const gain = (later: number, earlier: number): number => (opts.higherIsBetter ? later - earlier : earlier - later);
-  const ranked: Array<SubmissionRef & { score: number }> = [];
-  for (const s of [...entries].sort(byOrder)) {
-    let p = 0;
-    for (let i = ranked.length - 1; i >= 0; i--) {
-      if (!(gain(s.score, ranked[i]!.score) > opts.epsilon)) { p = i + 1; break; }
-    }
-    ranked.splice(p, 0, s);
-  }
-  return ranked.map((e) => e.key);
 }
 
 /** The error a flagged submission carries in results (status 'duplicate'). */

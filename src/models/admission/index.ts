@@ -15,7 +15,7 @@ export { AdmissionRulesSchema, ModelContractSchema, type AdmissionRules, type Ad
 export { OrtProbe, probeError, type ProbeFeeds, type ProbeResult, type ProbeTensor } from './probe.ts';
 export { checkSanity, type SanityOutput } from './sanity.ts';
 export {
-  applyDuplicatePolicy, duplicateError, findCopies, findPredictionCopies, PredictionFingerprint, predictionAgreement, rankWithEarlierAdvantage,
+  duplicateError, findCopies, findPredictionCopies, PredictionFingerprint, predictionAgreement,
   type DuplicateFlag, type DuplicateKind, type SubmissionRef,
 } from './duplicates.ts';
 export { readSubmissionArchive, extractSubmission } from './archive.ts';

@@ -1,6 +1,9 @@
 // The sanity run's verdict, as a pure function of the outputs a model gave on a few public rows:
 // every contracted output present with the contracted shape (symbolic dims bound consistently),
-// no NaN or Inf, and (if the rules say so) not the same output for every row.
+// no NaN or Inf, and (if the rules say so) not the same output for every row. Each failure has the
+// code the scoring run would give the same fault, so a participant sees one code whether the fault
+// is caught early or late: E_MODEL_CONTRACT (shape), E_MODEL_OUTPUT (NaN/Inf); a constant output,
+// which scoring would accept, is E_MODEL_SANITY. `details.check` names the check that failed.
 import type { ErrorData } from '../../errors.ts';
 import type { ModelContract } from './schema.ts';
 
@@ -25,7 +28,12 @@ export function checkSanity(
 ): ErrorData | null {
   if (rules.enabled === false) return null;
   const bound = new Map<string, number>(Object.entries(bindings));
-  const fail = (message: string, details?: Record<string, unknown>): ErrorData => (details ? { code: 'E_MODEL_SANITY', message: `${name}: ${message}`, details } : { code: 'E_MODEL_SANITY', message: `${name}: ${message}` });
+  const fail = (message: string, details: Record<string, unknown> = {}): ErrorData => {
+    const check = typeof details.nan === 'number' ? 'finite' : details.constant ? 'constant' : 'shape';
+    const code = check === 'finite' ? 'E_MODEL_OUTPUT' : check === 'constant' ? 'E_MODEL_SANITY' : 'E_MODEL_CONTRACT';
+    const { constant: _c, ...rest } = details;
+    return { code, message: `${name}: ${message}`, details: { check, ...rest } };
+  };
   let allConstant = true;
   for (const want of contract.outputs) {
     const out = outputs[want.name];
@@ -69,7 +77,7 @@ export function checkSanity(
     }
   }
   if (rules.rejectConstant && rows >= 2 && allConstant) {
-    return fail(`every output is identical for all ${rows} sanity rows: the benchmark refuses models whose outputs do not depend on the input`);
+    return fail(`every output is identical for all ${rows} sanity rows: the benchmark refuses models whose outputs do not depend on the input (admission.sanity.rejectConstant)`, { constant: true, rows });
   }
   return null;
 }

@@ -20,8 +20,12 @@ export const SanityRulesSchema = z.object({
   enabled: z.boolean().default(true),
   /** How many public rows the sanity run feeds the model. */
   rows: int().min(1).max(4096).default(8),
-  /** Refuse a model whose outputs are identical for every sanity row (needs rows >= 2). */
-  rejectConstant: z.boolean().default(true),
+  /**
+   * Refuse a model whose outputs are identical for every sanity row (needs rows >= 2). Off by
+   * default: a constant (prior) predictor is a legitimate baseline, and a model that is piecewise
+   * constant (a tree, a thresholded classifier) can give the same output on a handful of rows.
+   */
+  rejectConstant: z.boolean().default(false),
 }).strict();
 
 export const AdmissionRulesSchema = z.object({
@@ -46,7 +50,7 @@ export const AdmissionRulesSchema = z.object({
   maxNodes: int().positive().default(100_000),
   /** Maximum nesting of subgraphs (If/Loop/Scan bodies). */
   maxGraphDepth: int().min(0).default(8),
-  sanity: SanityRulesSchema.default({ enabled: true, rows: 8, rejectConstant: true }),
+  sanity: SanityRulesSchema.default({ enabled: true, rows: 8, rejectConstant: false }),
   duplicates: DuplicateRulesSchema.default({ weights: true, predictionDigits: 4, policy: 'rank-after' }),
   /** A later submission must beat an earlier one by more than this margin to rank above it. */
   earlierAdvantage: z.number().nonnegative().optional(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  applyDuplicatePolicy, duplicateError, findCopies, findPredictionCopies, PredictionFingerprint, predictionAgreement, rankWithEarlierAdvantage,
+  duplicateError, findCopies, findPredictionCopies, PredictionFingerprint, predictionAgreement,
 } from '../../../src/models/admission/duplicates.ts';
 
 describe('findCopies', () => {
@@ -49,51 +49,7 @@ describe('prediction fingerprints', () => {
   });
 });
 
-describe('applyDuplicatePolicy', () => {
-  const order: Record<string, number> = { a: 1, b: 2, c: 3, d: 4 };
-  it('rank-after moves a copy ranked above its original to directly below it, settling chains', () => {
-    const flags = new Map([['c', { of: 'b', kind: 'weights' as const }], ['d', { of: 'c', kind: 'predictions' as const }]]);
-    expect(applyDuplicatePolicy(['d', 'c', 'a', 'b'], flags, 'rank-after', (k) => order[k]!).ranked).toEqual(['a', 'b', 'c', 'd']);
-    // A copy already below its original stays where it is.
-    expect(applyDuplicatePolicy(['b', 'a', 'c'], new Map([['c', { of: 'b', kind: 'bytes' as const }]]), 'rank-after', (k) => order[k]!).ranked).toEqual(['b', 'a', 'c']);
-  });
-  it('exclude removes flagged submissions from the ranking', () => {
-    const r = applyDuplicatePolicy(['c', 'a', 'b'], new Map([['c', { of: 'a', kind: 'bytes' as const }]]), 'exclude', (k) => order[k]!);
-    expect(r).toEqual({ ranked: ['a', 'b'], excluded: ['c'] });
-  });
-});
-
-describe('rankWithEarlierAdvantage', () => {
-  const hi = { higherIsBetter: true };
-  it('with epsilon 0 sorts by score, ties to the earlier submission', () => {
-    expect(rankWithEarlierAdvantage([
-      { key: 'late', order: 3, score: 0.9 }, { key: 'early', order: 1, score: 0.9 }, { key: 'mid', order: 2, score: 0.95 },
-    ], { ...hi, epsilon: 0 })).toEqual(['mid', 'early', 'late']);
-  });
-  it('a later submission must beat an earlier one by more than epsilon', () => {
-    const e = [{ key: 'A', order: 1, score: 0.80 }, { key: 'B', order: 2, score: 0.805 }, { key: 'C', order: 3, score: 0.9 }];
-    expect(rankWithEarlierAdvantage(e, { ...hi, epsilon: 0.01 })).toEqual(['C', 'A', 'B']);
-    expect(rankWithEarlierAdvantage(e, { ...hi, epsilon: 0 })).toEqual(['C', 'B', 'A']);
-    // Lower is better (a loss).
-    expect(rankWithEarlierAdvantage([{ key: 'A', order: 1, score: 1.0 }, { key: 'B', order: 2, score: 0.995 }], { higherIsBetter: false, epsilon: 0.01 })).toEqual(['A', 'B']);
-  });
-  it('never ranks a submission above an earlier one it did not beat by the margin (non-transitive case)', () => {
-    // C beats A by 0.012 > eps but not B (0.007); B does not beat A. Result keeps A > B > C.
-    const e = [{ key: 'A', order: 1, score: 0.800 }, { key: 'B', order: 2, score: 0.805 }, { key: 'C', order: 3, score: 0.812 }];
-    const ranked = rankWithEarlierAdvantage(e, { ...hi, epsilon: 0.01 });
-    expect(ranked).toEqual(['A', 'B', 'C']);
-    // Property check over a seeded random set: the guarantee holds for every pair.
-    let s = 12345;
-    const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const many = Array.from({ length: 60 }, (_, i) => ({ key: `s${i}`, order: i, score: Math.round(rnd() * 100) / 100 }));
-    const r = rankWithEarlierAdvantage(many, { ...hi, epsilon: 0.05 });
-    const pos = new Map(r.map((k, i) => [k, i]));
-    for (const x of many) for (const y of many) {
-      if (y.order > x.order && pos.get(y.key)! < pos.get(x.key)!) expect(y.score - x.score).toBeGreaterThan(0.05);
-    }
-    expect(() => rankWithEarlierAdvantage([{ key: 'x', order: 1, score: NaN }], { ...hi, epsilon: 0 })).toThrow(RangeError);
-  });
-});
+// Ranking with rank-after and the earlier-submission margin: test/ranking/advantage.test.ts.
 
 describe('duplicateError', () => {
   it('names the original and the kind of copy', () => {

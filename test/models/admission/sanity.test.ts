@@ -42,7 +42,7 @@ describe('runSanity (onnxruntime in a child process)', () => {
       { op: 'Neg', inputs: ['a1'], outputs: ['n'] },
       { op: 'Log', inputs: ['n'], outputs: ['probs'] },
     ], ['batch', 3], [...linearSpec().initializers!, one]);
-    expect(await sanity(nan, 'nan')).toMatch(/^E_MODEL_SANITY: .*has 24 NaN and 0 infinite values/);
+    expect(await sanity(nan, 'nan')).toMatch(/^E_MODEL_OUTPUT: .*has 24 NaN and 0 infinite values/);
   });
 
   it('refuses infinite outputs', async () => {
@@ -50,7 +50,7 @@ describe('runSanity (onnxruntime in a child process)', () => {
       { op: 'Sub', inputs: ['logits', 'logits'], outputs: ['z'] },
       { op: 'Reciprocal', inputs: ['z'], outputs: ['probs'] },
     ]);
-    expect(await sanity(inf, 'inf')).toMatch(/^E_MODEL_SANITY: .*has 0 NaN and 24 infinite values/);
+    expect(await sanity(inf, 'inf')).toMatch(/^E_MODEL_OUTPUT: .*has 0 NaN and 24 infinite values/);
   });
 
   it('refuses outputs of the wrong shape that the static check could not see (symbolic dims)', async () => {
@@ -60,7 +60,7 @@ describe('runSanity (onnxruntime in a child process)', () => {
       { name: 'B', dtype: 'float32', dims: [5], data: new Float32Array(5) },
     ];
     spec.outputs = [{ name: 'probs', dtype: 'float32', shape: ['batch', 'k'] }];
-    expect(await sanity(buildModel(spec), 'shape')).toMatch(/^E_MODEL_SANITY: .*shape \[8, 5\] on 8 rows: the contract expects \[batch, 3\]/);
+    expect(await sanity(buildModel(spec), 'shape')).toMatch(/^E_MODEL_CONTRACT: .*shape \[8, 5\] on 8 rows: the contract expects \[batch, 3\]/);
   });
 
   it('refuses constant outputs unless the rules allow them', async () => {
@@ -68,7 +68,9 @@ describe('runSanity (onnxruntime in a child process)', () => {
     spec.initializers!.push({ name: 'zero', dtype: 'float32', dims: [], data: Float32Array.of(0) });
     spec.nodes = [{ op: 'Mul', inputs: ['x', 'zero'], outputs: ['x0'] }, { op: 'MatMul', inputs: ['x0', 'W'], outputs: ['mm'] }, ...spec.nodes.slice(1)];
     const bytes = buildModel(spec);
-    expect(await sanity(bytes, 'const')).toMatch(/^E_MODEL_SANITY: .*identical for all 8 sanity rows/);
+    expect(await sanity(bytes, 'const', rules({ sanity: { rejectConstant: true } }))).toMatch(/^E_MODEL_SANITY: .*identical for all 8 sanity rows/);
+    // Off by default: a constant (prior) predictor is a legitimate, if useless, baseline.
+    expect(await sanity(bytes, 'const-default')).toBe('ok');
     expect(await sanity(bytes, 'const-ok', rules({ sanity: { rejectConstant: false } }))).toBe('ok');
     expect(await sanity(bytes, 'const-off', rules({ sanity: { enabled: false } }))).toBe('ok');
   });
@@ -113,11 +115,15 @@ describe('checkSanity (pure)', () => {
   const out = (dims: number[], data: number[]) => ({ probs: { dims, data: Float32Array.from(data) } });
   it('binds symbolic dims consistently and reports NaN counts without values', () => {
     expect(checkSanity(out([2, 3], [1, 2, 3, 4, 5, 6]), contract, 2, { rejectConstant: true }, { batch: 2 })).toBeNull();
-    expect(checkSanity(out([3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]), contract, 2, { rejectConstant: true }, { batch: 2 })?.code).toBe('E_MODEL_SANITY');
-    expect(checkSanity(out([2, 3], [1, 2, 3, 4, 5]), contract, 2, { rejectConstant: true })?.code).toBe('E_MODEL_SANITY');
+    expect(checkSanity(out([3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]), contract, 2, { rejectConstant: true }, { batch: 2 })?.code).toBe('E_MODEL_CONTRACT');
+    expect(checkSanity(out([2, 3], [1, 2, 3, 4, 5]), contract, 2, { rejectConstant: true })?.code).toBe('E_MODEL_CONTRACT');
     const e = checkSanity(out([2, 3], [1, NaN, 3, 4, Infinity, 6]), contract, 2, { rejectConstant: true });
-    expect(e?.details).toEqual({ nan: 1, inf: 1 });
-    expect(checkSanity({}, contract, 2, { rejectConstant: true })?.code).toBe('E_MODEL_SANITY');
+    expect(e?.code).toBe('E_MODEL_OUTPUT');
+    expect(e?.details).toEqual({ check: 'finite', nan: 1, inf: 1 });
+    expect(checkSanity({}, contract, 2, { rejectConstant: true })?.code).toBe('E_MODEL_CONTRACT');
+    const c = checkSanity(out([2, 3], [1, 2, 3, 1, 2, 3]), contract, 2, { rejectConstant: true });
+    expect([c?.code, c?.details]).toEqual(['E_MODEL_SANITY', { check: 'constant', rows: 2 }]);
+    expect(checkSanity(out([2, 3], [1, 2, 3, 1, 2, 3]), contract, 2, { rejectConstant: false })).toBeNull();
     // One row cannot be judged constant.
     expect(checkSanity(out([1, 3], [1, 2, 3]), contract, 1, { rejectConstant: true })).toBeNull();
   });
