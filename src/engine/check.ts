@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ArbiterError, toErrorData, type ErrorData } from '../errors.ts';
 import type { LoadedBenchmark } from '../spec/loader.ts';
-import { requireModel } from '../spec/schema.ts';
+import { isLmTaskType, requireModel } from '../spec/schema.ts';
 import { canonicalJson, sha256Hex } from '../spec/canonical.ts';
 import { sha256File } from '../data/file-hash.ts';
 import { openArrowStream } from '../data/arrow-stream.ts';
@@ -35,7 +35,7 @@ export interface CheckRule {
 
 export interface CheckReport {
   benchmark: { id: string; version: number; specHash: string };
-  submission: { path: string; kind: 'onnx' | 'predictions'; bytes: number; sha256: string } | null;
+  submission: { path: string; kind: 'onnx' | 'predictions' | 'model-folder'; bytes: number; sha256: string } | null;
   sample: { path: string; sha256: string; rows: number } | null;
   rules: CheckRule[];
   /** metric key -> value per split of the sample, when the scoring pass ran and passed */
@@ -51,7 +51,7 @@ export interface CheckOptions {
 }
 
 const TITLES: Record<CheckRuleName, string> = {
-  file: 'the submission file exists and has a known kind',
+  file: 'the submission exists and has a known kind',
   admission: 'admission rules of `arbiter score`',
   'sample-score': 'a scoring pass on the public sample',
 };
@@ -78,6 +78,8 @@ export async function checkSubmission(b: LoadedBenchmark, submissionPath: string
     const names: CheckRuleName[] = ['file', 'admission', 'sample-score'];
     for (const n of names.slice(names.indexOf(after) + 1)) rules.push(rule(n, 'skip', `not run: rule "${after}" failed`));
   };
+
+  if (isLmTaskType(spec.task.type)) return checkLmSubmission(b, submissionPath, opts, report, rules, finish, skipRest);
 
   // 1. The file.
   let bytes: Buffer;
@@ -133,18 +135,26 @@ export async function checkSubmission(b: LoadedBenchmark, submissionPath: string
   }
 
   // 3. The scoring pass on the public sample, by the engine itself, in a throw-away store.
+  await samplePass(b, submissionPath, kind, opts, report, rules);
+  return finish();
+}
+
+/** Rule 3: score the submission with the engine on the benchmark's public sample (never the hidden set). */
+async function samplePass(b: LoadedBenchmark, submissionPath: string, kind: NonNullable<CheckReport['submission']>['kind'], opts: CheckOptions, report: CheckReport, rules: CheckRule[]): Promise<void> {
+  const spec = b.spec;
   if (spec.dataset.publicSample === undefined) {
     rules.push(rule('sample-score', 'skip', 'the benchmark has no dataset.publicSample: ask the host for one to test-run submissions'));
-    return finish();
+    return;
   }
+  const lm = isLmTaskType(spec.task.type);
   const samplePath = path.resolve(b.dir, spec.dataset.publicSample);
   let sampleSha: string;
   try {
     sampleSha = await sha256File(samplePath);
   } catch {
-    const e = new ArbiterError('E_DATASET_INVALID', `public sample ${samplePath}: expected a readable Arrow file (dataset.publicSample in ${path.basename(b.file)}), found nothing there`).toData();
+    const e = new ArbiterError('E_DATASET_INVALID', `public sample ${samplePath}: expected a readable ${lm ? 'JSONL' : 'Arrow'} file (dataset.publicSample in ${path.basename(b.file)}), found nothing there`).toData();
     rules.push(rule('sample-score', 'fail', e.message, e));
-    return finish();
+    return;
   }
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'arbiter-check-'));
   const store = Store.open(path.join(tmp, 'check.db'));
@@ -154,7 +164,7 @@ export async function checkSubmission(b: LoadedBenchmark, submissionPath: string
       submissions: [{ path: path.resolve(submissionPath), participant: participantOf(submissionPath) }], workers: opts.workers ?? 1,
     });
     const row = result.rows[0]!;
-    const rows = await countRows(samplePath);
+    const rows = lm ? countJsonlRows(samplePath) : await countRows(samplePath);
     report.sample = { path: samplePath, sha256: sampleSha, rows };
     if (row.status === 'scored') {
       report.sampleScores = row.splitScores;
@@ -175,7 +185,64 @@ export async function checkSubmission(b: LoadedBenchmark, submissionPath: string
     store.close();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * `check` for language-model benchmarks: the submission is a transformers.js model folder or a
+ * .tar of one; admission is the scoring job's (admitLmFolder with the spec's rules, after the
+ * same safe unpacking); the sample pass is the LM job on the public sample.
+ */
+async function checkLmSubmission(
+  b: LoadedBenchmark, submissionPath: string, opts: CheckOptions, report: CheckReport, rules: CheckRule[],
+  finish: () => CheckReport, skipRest: (after: CheckRuleName) => void,
+): Promise<CheckReport> {
+  // 1. The folder or archive.
+  let isDir: boolean;
+  try {
+    const st = statSync(submissionPath);
+    isDir = st.isDirectory();
+    if (!isDir && !st.isFile()) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `${submissionPath}: expected a model folder or a .tar of one, found a special file`);
+  } catch (err) {
+    const e = err instanceof ArbiterError ? err.toData()
+      : { code: 'E_SUBMISSION_NOT_FOUND' as const, message: `${submissionPath}: expected a model folder (config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx) or a .tar of one, found nothing there (check the path)` };
+    rules.push(rule('file', 'fail', e.message, e));
+    skipRest('file');
+    return finish();
+  }
+  const { folderManifest } = await import('./lm-submissions.ts');
+  const manifest = isDir ? folderManifest(submissionPath) : null;
+  const bytes = manifest ? manifest.size : statSync(submissionPath).size;
+  const sha256 = manifest ? sha256Hex(manifest.text) : await sha256File(submissionPath);
+  report.submission = { path: path.resolve(submissionPath), kind: 'model-folder', bytes, sha256 };
+  rules.push(rule('file', 'pass', `${isDir ? 'model folder' : 'archive of a model folder'}, ${bytes} bytes, sha256 ${sha256.slice(0, 12)}`));
+
+  // 2. Admission: the LM job's own calls (unpack, then admitLmFolder with the spec's rules).
+  const { admitLmFolder } = await import('../models/hf/admission.ts');
+  const { admissionRulesOf } = await import('../tasks/lm/spec.ts');
+  const { lmFolderFor } = await import('./lm-job.ts');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'arbiter-check-lm-'));
+  try {
+    const task = b.spec.task as Parameters<typeof admissionRulesOf>[0];
+    const folder = lmFolderFor(path.resolve(submissionPath), task, path.join(tmp, 'unpacked'));
+    const r = admitLmFolder(folder, admissionRulesOf(task));
+    rules.push(rule('admission', 'pass', `model_type ${r.modelType}; ${r.params} parameters; ${r.modelBytes} model bytes${r.opset !== null ? `; opset ${r.opset}` : ''}${r.maxContext !== null ? `; context ${r.maxContext}` : ''}; tokenizer ${r.tokenizerSha256.slice(0, 12)}`));
+  } catch (err) {
+    const e = toErrorData(err, 'E_MODEL_FORMAT');
+    rules.push(rule('admission', 'fail', e.message, e));
+    skipRest('admission');
+    return finish();
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  // 3. The LM job on the public sample.
+  await samplePass(b, submissionPath, 'model-folder', opts, report, rules);
   return finish();
+}
+
+/** Rows of a JSONL file: its non-blank lines. */
+function countJsonlRows(file: string): number {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
 }
 
 async function countRows(file: string): Promise<number> {

@@ -64,8 +64,13 @@ async function selectLmSubmissions(b: LoadedBenchmark, store: Store, opts: Score
 
 /** Where a registered submission's model folder is: the blob folder itself, or its .tar unpacked beside the blobs. */
 export function lmFolderOf(store: Store, sub: SubmissionRecord, task: LmTask): string {
+  return lmFolderFor(sub.blobPath, task, path.join(store.blobDir, 'unpacked'));
+}
+
+/** A submission (model folder or .tar of one) as a folder, unpacking a .tar safely under `unpackDir`. */
+export function lmFolderFor(submission: string, task: LmTask, unpackDir: string): string {
   const maxBytes = task.maxModelBytes !== undefined ? task.maxModelBytes + TAR_SLACK_BYTES : DEFAULT_TAR_MAX_BYTES;
-  return resolveModelFolder(sub.blobPath, path.join(store.blobDir, 'unpacked'), { maxBytes });
+  return resolveModelFolder(submission, unpackDir, { maxBytes });
 }
 
 /** Keep the rows of `batch` whose split bit is `want` (the metric states of one split). */
