@@ -63,7 +63,7 @@ export async function runEngineBench(opts: { rows: number; dir: string; repo: st
   const { mkdirSync } = await import('node:fs');
   mkdirSync(benchDir, { recursive: true });
   const spec = readFileSync(path.join(repo, 'benchmarks/tabular-demo/benchmark.yaml'), 'utf8')
-    .replace(/path: .*hidden\.arrow/, `path: ${arrow}`).replace(/sha256: [0-9a-f]{64}/, `sha256: ${sha}`).replace('id: tabular-demo', 'id: tabular-demo-bench');
+    .replace(/path: .*hidden\.arrow/, `path: ${arrow}`).replace(/sha256: [0-9a-f]{64}/, `sha256: ${sha}`).replace('id: tabular-demo', 'id: tabular-demo-bench').replace('../../datasets/', `${path.join(repo, 'datasets')}/`);
   writeFileSync(path.join(benchDir, 'benchmark.yaml'), spec);
   const model = path.join(repo, 'benchmarks/tabular-demo/submissions/alice.onnx');
   log(`engine: ${n} rows x ${FEATURES} float32 features, model alice.onnx (MLP ${FEATURES}->256->4, softmax), batch ${BATCH}, metrics log_loss+accuracy+macro_f1 on 2 splits`);

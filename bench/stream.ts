@@ -75,7 +75,7 @@ export async function runStreamBench(opts: { dir: string; repo: string; log: (li
   const benchDir = path.join(dir, 'stream-benchmark');
   mkdirSync(benchDir, { recursive: true });
   writeFileSync(path.join(benchDir, 'benchmark.yaml'), readFileSync(path.join(repo, 'benchmarks/tabular-demo/benchmark.yaml'), 'utf8')
-    .replace(/path: .*hidden\.arrow/, `path: ${arrow}`).replace(/sha256: [0-9a-f]{64}/, `sha256: ${sha}`).replace('id: tabular-demo', 'id: tabular-demo-stream'));
+    .replace(/path: .*hidden\.arrow/, `path: ${arrow}`).replace(/sha256: [0-9a-f]{64}/, `sha256: ${sha}`).replace('id: tabular-demo', 'id: tabular-demo-stream').replace('../../datasets/', `${path.join(repo, 'datasets')}/`));
   const model = path.join(repo, 'benchmarks/tabular-demo/submissions/alice.onnx');
   const tsx = createRequire(import.meta.url).resolve('tsx');
   for (const isolation of ['thread', 'process'] as const) {

@@ -20,9 +20,8 @@ export function createPool(workers: number, filename = workerFileUrl()): Piscina
     minThreads: workers,
     maxThreads: workers,
     // Two tasks per worker: piscina keeps its queue in the main thread, so with one the worker
-    // idles from each task's end until the main thread (busy folding) posts the next. The two
-    // tasks' batches interleave on one ORT session in one thread; each batch is its own run,
-    // so the bits do not change.
+    // idles from each task's end until the main thread (busy folding) posts the next. The worker
+    // runs its two tasks one after the other (worker.ts), so one is always ready to start.
     concurrentTasksPerWorker: 2,
     idleTimeout: 60_000,
     execArgv,

@@ -36,7 +36,17 @@ function session(task: InferenceTask): Promise<ort.InferenceSession> {
   return created;
 }
 
-export default async function runInference(task: InferenceTask): Promise<InferenceResult> {
+// A worker holds up to two tasks (pool.ts); they run one after the other, never interleaved, so
+// the first one's result goes back while the second runs and the main thread can send the next.
+let queue: Promise<unknown> = Promise.resolve();
+
+export default function runInference(task: InferenceTask): Promise<InferenceResult> {
+  const run = queue.then(() => runTask(task));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runTask(task: InferenceTask): Promise<InferenceResult> {
   let s: ort.InferenceSession;
   try {
     s = await session(task);
