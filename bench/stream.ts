@@ -1,16 +1,17 @@
 // Memory does not grow with the dataset: writes a hidden set of at least BENCH_STREAM_MB (default
 // 1024) MiB (the tabular demo's generator, 32 float32 features per row), scores the demo's best
-// model on it in a separate process (`stream-child.ts`, so the peak is that job's alone), and
-// reports the job's peak resident memory: the engine's own high-water mark (VmHWM) and the peak
-// of engine + inference children sampled every 50 ms from /proc.
+// model on it with the real CLI (`arbiter score`, which runs the compiled dist/ when it is fresh,
+// else the sources through tsx: the line says which), and reports the job's peak resident memory:
+// the engine process's own high-water mark (VmHWM) and the peak of engine + inference children,
+// both sampled every 50 ms from /proc.
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { Field, FixedSizeList, Float32, Int32, Int64, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct } from 'apache-arrow';
 import { FEATURES, makeRows } from '../datasets/tabular-demo/generate.ts';
 import { sha256File } from '../src/data/file-hash.ts';
+import { freshBuild } from '../bin/fresh-build.js';
 
 const STEP = 65_536;
 
@@ -77,19 +78,27 @@ export async function runStreamBench(opts: { dir: string; repo: string; log: (li
   writeFileSync(path.join(benchDir, 'benchmark.yaml'), readFileSync(path.join(repo, 'benchmarks/tabular-demo/benchmark.yaml'), 'utf8')
     .replace(/path: .*hidden\.arrow/, `path: ${arrow}`).replace(/sha256: [0-9a-f]{64}/, `sha256: ${sha}`).replace('id: tabular-demo', 'id: tabular-demo-stream').replace('../../datasets/', `${path.join(repo, 'datasets')}/`));
   const model = path.join(repo, 'benchmarks/tabular-demo/submissions/alice.onnx');
-  const tsx = createRequire(import.meta.url).resolve('tsx');
+  const build = !process.env.ARBITER_FROM_SOURCE && freshBuild(repo) ? 'compiled dist/' : 'sources via tsx';
   for (const isolation of ['thread', 'process'] as const) {
-    const child = spawn(process.execPath, ['--import', tsx, path.join(repo, 'bench/stream-child.ts'), benchDir, model, path.join(dir, `stream-${isolation}.db`), isolation],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(repo, 'bin/arbiter.js'), 'score', '-b', benchDir, '-s', model, '-w', '1', '--isolation', isolation,
+      '--db', path.join(dir, `stream-${isolation}.db`), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const t0 = performance.now();
     let peakKb = 0;
-    const poll = setInterval(() => { peakKb = Math.max(peakKb, treeRssKb(child.pid!)); }, 50);
+    let hwmKb = 0;
+    const poll = setInterval(() => {
+      peakKb = Math.max(peakKb, treeRssKb(child.pid!));
+      try { hwmKb = Math.max(hwmKb, Number(/^VmHWM:\s+(\d+)/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0)); } catch { /* exited */ }
+    }, 50);
     let out = '';
+    let err = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     const [code] = await once(child, 'exit') as [number | null];
     clearInterval(poll);
-    if (code !== 0) throw new Error(`stream bench child (${isolation}) exited ${code}: ${out}`);
-    const r = JSON.parse(out) as { seconds: number; prepareSeconds: number; engineHwmKb: number; status: string };
+    const seconds = (performance.now() - t0) / 1000;
+    if (code !== 0) throw new Error(`stream bench score (${isolation}) exited ${code}: ${out.slice(0, 500)} ${err.slice(-500)}`);
+    const r = { seconds, engineHwmKb: hwmKb, status: (JSON.parse(out) as { rows: Array<{ status: string }> }).rows[0]!.status };
     const modelMb = statSync(model).size / 2 ** 20;
-    log(`  ${isolation === 'thread' ? 'worker thread' : 'isolated process'}, 1 worker: ${r.status} in ${r.seconds.toFixed(1)} s (prepare ${r.prepareSeconds.toFixed(1)} s, ${Math.round(rows / (r.seconds - r.prepareSeconds))} rows/s scoring); peak RSS engine ${(r.engineHwmKb / 1024).toFixed(0)} MiB, engine + inference processes ${(peakKb / 1024).toFixed(0)} MiB (sampled); model ${modelMb.toFixed(2)} MiB; target <= 300 MiB + model`);
+    log(`  arbiter score (${build}), ${isolation === 'thread' ? 'worker thread' : 'isolated process'}, 1 worker: ${r.status} in ${r.seconds.toFixed(1)} s end to end (${Math.round(rows / r.seconds)} rows/s incl. dataset checks and split); peak RSS engine ${(r.engineHwmKb / 1024).toFixed(0)} MiB, engine + inference processes ${(peakKb / 1024).toFixed(0)} MiB; model ${modelMb.toFixed(2)} MiB; target <= 300 MiB + model`);
   }
 }

@@ -2,7 +2,6 @@
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain JS module without types
 import { freshBuild } from '../../bin/fresh-build.js';
 import { tempDir } from '../helpers.ts';
 
