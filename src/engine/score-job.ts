@@ -198,20 +198,21 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
 
   const ctl: RunControl = { signal: hold!.signal, guard: hold!.guard };
   try {
-    // The sanity run (a few public rows, in a capped child process) settles broken models before scoring.
-    const sane = await sanityForRun(b, todo, data);
-    for (const [id, o] of sane.outcomes) newOutcomes.set(id, o);
-    todo = sane.todo;
-    store.db.transaction(() => {
-      ctl.guard!();
-      for (const [id, o] of newOutcomes) { store.recordOutcome(runId, id, o); outcomes.set(id, o); }
-    })();
     try {
+      // The sanity run (a few public rows, in a capped child process) settles broken models before scoring.
+      const sane = await sanityForRun(b, todo, data);
+      for (const [id, o] of sane.outcomes) newOutcomes.set(id, o);
+      todo = sane.todo;
+      store.db.transaction(() => {
+        ctl.guard!();
+        for (const [id, o] of newOutcomes) { store.recordOutcome(runId, id, o); outcomes.set(id, o); }
+      })();
       const inflight = new Semaphore(Math.max(2, workers * 2));
       await scoreInLanes(todo, workers, store, runId, outcomes, data.rows, opts.onProgress,
         (t, progressed) => scoreOne(b, data, store, runId, taskRows, t.sub, t.order, pool, inflight, t.predictions, opts, progressed, ctl), ctl);
     } finally {
-      // Every task has settled here (scoreOne waits for its in-flight tasks), so closing is safe.
+      // Every task has settled here (scoreOne waits for its in-flight tasks), so closing is safe;
+      // a failed sanity run or outcome write closes the pool too.
       if (pool) await pool.close();
     }
 
