@@ -77,7 +77,8 @@ function cellsOf(row: ReportRow, keys: string[], num: (v: number) => string): Ce
     rank: row.rank === null ? '' : String(row.rank),
     participant: row.participant,
     submission: row.submission,
-    status: row.status,
+    // A prediction copy ranked after its original (admission.duplicates, policy rank-after).
+    status: row.duplicateOf ? `${row.status} (copy of ${row.duplicateOf.participant})` : row.status,
     metrics: keys.map((k) => (Object.hasOwn(row.scores, k) ? num(row.scores[k]) : '')),
     reward: row.reward ?? '',
     errorCode: row.error?.code ?? '',
@@ -129,7 +130,8 @@ export function formatLeaderboard(result: ScoreResult, format: LeaderboardFormat
     const lines = [header.map(csvField).join(',')];
     for (const row of rows) {
       const c = cellsOf(row, keys, (v) => String(v));
-      const fields = [c.rank, c.participant, c.submission, c.status, ...c.metrics, ...(withReward ? [c.reward] : []), c.errorCode, c.errorMessage];
+      // CSV keeps the plain status vocabulary (scored, failed, duplicate); the copy note is for people.
+      const fields = [c.rank, c.participant, c.submission, row.status, ...c.metrics, ...(withReward ? [c.reward] : []), c.errorCode, c.errorMessage];
       lines.push(fields.map(csvField).join(','));
     }
     return lines.join('\r\n') + '\r\n';

@@ -54,6 +54,11 @@ describe('prediction-agreement copies', () => {
     const order = r.rows.map((x) => x.participant);
     expect(order.indexOf('copy')).toBe(order.indexOf('original') + 1);
     expect(by.copy!.rank).toBe(by.original!.rank! + 1);
+    // People see whom it copies; CSV keeps the plain status.
+    const { formatLeaderboard } = await import('../../src/cli/output.ts');
+    const opts = { primaryMetric: 'log_loss', metricKeys: Object.keys(by.copy!.scores) };
+    expect(formatLeaderboard(r, 'table', opts)).toMatch(/copy\s.*scored \(copy of original\)/);
+    expect(formatLeaderboard(r, 'csv', opts)).toMatch(/\r\n[^\r]*,copy,[0-9a-f]{64},scored,/);
 
     // The same run without the rule: the copy above its original, no flags.
     const plainDir = tempDir();
