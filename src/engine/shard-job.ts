@@ -13,7 +13,7 @@ import { isLmTaskType, requireModel } from '../spec/schema.ts';
 import { prepareDataset } from '../data/prepare.ts';
 import { SPLITS } from '../data/split.ts';
 import { Store, DEFAULT_DB, type SubmissionRecord } from '../store/store.ts';
-import { admitForRun } from './admission.ts';
+import { admissionRules, admitForRun } from './admission.ts';
 import { sanityForRun } from './sanity-run.ts';
 import { defaultWorkerCount } from './pool.ts';
 import { createExecutor } from './executor.ts';
@@ -87,6 +87,11 @@ export async function scoreShard(opts: ShardScoreOptions): Promise<PartialResult
   const b = loadBenchmark(opts.benchmark, opts.benchmarksDir);
   if (isLmTaskType(b.spec.task.type)) {
     throw new ArbiterError('E_USAGE', `--shard: sharding scores classification and regression benchmarks; ${b.spec.id} is a ${b.spec.task.type} task (score it on one machine)`);
+  }
+  // Copy detection compares every submission's predictions on every row, which no shard sees:
+  // a merge could not flag the copies one run would, so such a benchmark is scored on one machine.
+  if (admissionRules(b).duplicates.predictionAgreement !== undefined) {
+    throw new ArbiterError('E_USAGE', `--shard: ${b.spec.id} flags prediction copies (admission.duplicates.predictionAgreement), which compares every submission's predictions on the whole hidden set; score it on one machine (arbiter score, or arbiter work processes sharing one store)`);
   }
   const workers = opts.workers ?? defaultWorkerCount();
   if (!Number.isInteger(workers) || workers < 1) throw new ArbiterError('E_USAGE', `--workers must be a positive integer, found ${workers}`);

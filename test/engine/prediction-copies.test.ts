@@ -69,6 +69,11 @@ describe('prediction-agreement copies', () => {
     // and the scores themselves are untouched by the rule
     expect(JSON.stringify(byName(plain.rows).copy!.splitScores)).toBe(JSON.stringify(by.copy!.splitScores));
 
+    // A shard sees a slice only: sharding such a benchmark is refused before anything is scored.
+    const { scoreShard } = await import('../../src/engine/shard-job.ts');
+    await expect(scoreShard({ benchmark: path.join(dir, 'bench'), submissions: files(dir), workers: 1, db: path.join(dir, 'shard.db'), shard: { index: 0, count: 2 } }))
+      .rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/predictionAgreement/) });
+
     // Fingerprints are in the store: 4 bytes per hidden row, per scored submission.
     const store = Store.open(path.join(dir, 's.db'));
     const subs = store.runMembers(r.run.id);
