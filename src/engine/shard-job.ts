@@ -7,7 +7,7 @@
 // the single run's JournaledFold does, finalizes, and ranks and rewards with the single run's
 // code (rankedRows), so the merged rows are the single run's rows.
 import { ArbiterError, toErrorData, type ErrorData } from '../errors.ts';
-import { loadBenchmark, parseBenchmarkJson, type LoadedBenchmark } from '../spec/loader.ts';
+import { loadBenchmark, parseBenchmarkJson, resolvedTieBreak, type LoadedBenchmark } from '../spec/loader.ts';
 import { canonicalJson, sha256Hex } from '../spec/canonical.ts';
 import { isLmTaskType, requireModel } from '../spec/schema.ts';
 import { prepareDataset } from '../data/prepare.ts';
@@ -204,8 +204,7 @@ export function benchmarkFromPart(spec: unknown, specHash: string): LoadedBenchm
     throw new ArbiterError('E_SHARD_PART', `the spec inside the parts is not a valid benchmark spec: ${toErrorData(err).message}`);
   }
   const { spec: s, primary, metricKeys } = parsed;
-  // As the loader resolves it (spec/loader.ts): the other metrics in spec order, then "earliest".
-  const tieBreak = s.ranking.tieBreak ?? [...metricKeys.filter((k) => k !== primary), 'earliest'];
+  const tieBreak = resolvedTieBreak(s, metricKeys, primary);
   return { spec: s, file: '', dir: '', specHash, datasetPath: '', splitKey: Buffer.alloc(0), metricKeys, primary, tieBreak };
 }
 

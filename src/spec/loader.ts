@@ -104,6 +104,11 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): { path: string; e
   return { path: pathString(p), expected, found: foundAt(raw, p) };
 }
 
+/** The tie-break order a spec ranks by: its own, or the other metrics in spec order, then "earliest". */
+export function resolvedTieBreak(spec: BenchmarkSpecData, metricKeys: readonly string[], primary: string): string[] {
+  return spec.ranking.tieBreak ?? [...metricKeys.filter((k) => k !== primary), 'earliest'];
+}
+
 /** What a stored spec (canonical JSON) says about ranking: metric directions and the primary. */
 export function parseBenchmarkJson(specJson: string): { spec: BenchmarkSpecData; primary: string; metricKeys: string[]; higherIsBetter: Record<string, boolean> } {
   const spec = BenchmarkSpec.parse(JSON.parse(specJson));
@@ -161,7 +166,7 @@ export function parseBenchmark(text: string, file: string): LoadedBenchmark {
   });
   const primary = spec.ranking.primary ?? metricKeys[0]!;
   if (!metricKeys.includes(primary)) fail(['ranking', 'primary'], `one of the metric keys ${metricKeys.join(', ')}`, `"${primary}"`);
-  const tieBreak = spec.ranking.tieBreak ?? [...metricKeys.filter((k) => k !== primary), 'earliest'];
+  const tieBreak = resolvedTieBreak(spec, metricKeys, primary);
   tieBreak.forEach((k, i) => {
     if (k !== 'earliest' && !metricKeys.includes(k)) fail(['ranking', 'tieBreak', i], `a metric key (${metricKeys.join(', ')}) or "earliest"`, `"${k}"`);
     if (k === 'earliest' && i !== tieBreak.length - 1) fail(['ranking', 'tieBreak', i], '"earliest" only as the last tie-break', `"earliest" at position ${i + 1} of ${tieBreak.length}`);
