@@ -219,7 +219,7 @@ async function checkLmSubmission(
   // 2. Admission: the LM job's own calls (unpack, then admitLmFolder with the spec's rules).
   const { admitLmFolder } = await import('../models/hf/admission.ts');
   const { admissionRulesOf } = await import('../tasks/lm/spec.ts');
-  const { lmFolderFor } = await import('./lm-job.ts');
+  const { lmFolderFor } = await import('../tasks/lm/kind.ts');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'arbiter-check-lm-'));
   try {
     const task = b.spec.task as Parameters<typeof admissionRulesOf>[0];

@@ -9,22 +9,19 @@
 import { ArbiterError, toErrorData, type ErrorData } from '../errors.ts';
 import { loadBenchmark, parseBenchmarkJson, resolvedTieBreak, type LoadedBenchmark } from '../spec/loader.ts';
 import { canonicalJson, sha256Hex } from '../spec/canonical.ts';
-import { isLmTaskType, requireModel } from '../spec/schema.ts';
-import { prepareDataset } from '../data/prepare.ts';
 import { SPLITS } from '../data/split.ts';
 import { Store, DEFAULT_DB, type SubmissionRecord } from '../store/store.ts';
-import { admissionRules, admitForRun } from './admission.ts';
-import { sanityForRun } from './sanity-run.ts';
+import { admissionRules } from './admission.ts';
 import { defaultWorkerCount } from './pool.ts';
-import { createExecutor } from './executor.ts';
-import { DEFAULT_LIMITS } from './isolation/runner.ts';
-import { makeFingerprint, type Fingerprint } from './fingerprint.ts';
-import { configuredMetrics, initFold, mergeChunk, metricsNeed, type ChunkStates } from './fold.ts';
+import type { Fingerprint } from './fingerprint.ts';
+import { configuredMetrics, initFold, mergeChunk, type ChunkStates } from './fold.ts';
 import { finalOutcome, type JournalStore } from './journaled-fold.ts';
-import {
-  DEFAULT_TASK_ROWS, Semaphore, finishScoredRun, rankedRows, scoreOne, selectSubmissions,
-  type Outcome, type ScoreOptions, type ScoreRow,
-} from './score-job.ts';
+import { taskKindOf } from '../tasks/index.ts';
+import { checkWorkers, selectSubmissions } from '../run/lifecycle.ts';
+import { finishScoredRun, rankedRows } from '../run/finish.ts';
+import { Semaphore } from '../run/lanes.ts';
+import type { Admitted, RunData } from '../run/task-kind.ts';
+import type { Outcome, ScoreOptions, ScoreRow } from '../run/types.ts';
 import {
   chooseShardMode, makePart, mergeParts, shardUnits,
   type PartChunk, type PartialResult, type PartUnit, type RosterEntry, type ShardMode, type ShardPlan, type ShardSelector, type SplitStates, type TolerableField,
@@ -74,48 +71,40 @@ function positionalStates(b: LoadedBenchmark, states: SplitStates, where: string
   return out;
 }
 
-/** Rows per worker task, rounded up to whole batches (as a single run rounds `--task-rows`). */
-function wholeTaskRows(taskRows: number | undefined, batchSize: number): number {
-  return Math.max(1, Math.ceil((taskRows ?? DEFAULT_TASK_ROWS) / batchSize)) * batchSize;
-}
-
 /**
  * Score shard `opts.shard` of a benchmark and return its partial result (serializePart gives the
  * file). Nothing is written to the store's runs: the store only registers the submissions.
  */
 export async function scoreShard(opts: ShardScoreOptions): Promise<PartialResult> {
   const b = loadBenchmark(opts.benchmark, opts.benchmarksDir);
-  if (isLmTaskType(b.spec.task.type)) {
-    throw new ArbiterError('E_USAGE', `--shard: sharding scores classification and regression benchmarks; ${b.spec.id} is a ${b.spec.task.type} task (score it on one machine)`);
-  }
+  const kind = taskKindOf(b);
   // Copy detection compares every submission's predictions on every row, which no shard sees:
   // a merge could not flag the copies one run would, so such a benchmark is scored on one machine.
   if (admissionRules(b).duplicates.predictionAgreement !== undefined) {
     throw new ArbiterError('E_USAGE', `--shard: ${b.spec.id} flags prediction copies (admission.duplicates.predictionAgreement), which compares every submission's predictions on the whole hidden set; score it on one machine (arbiter score, or arbiter work processes sharing one store)`);
   }
-  const workers = opts.workers ?? defaultWorkerCount();
-  if (!Number.isInteger(workers) || workers < 1) throw new ArbiterError('E_USAGE', `--workers must be a positive integer, found ${workers}`);
-  const spec = requireModel(b.spec);
+  const workers = checkWorkers(opts.workers ?? defaultWorkerCount());
+  const spec = b.spec;
   const store = Store.open(opts.db ?? DEFAULT_DB);
   try {
     store.upsertBenchmark(spec.id, spec.version, b.specHash, canonicalJson(spec));
-    const subs = selectSubmissions(b, store, opts);
-    const taskRows = wholeTaskRows(opts.taskRows, spec.batching.size);
+    const subs = await selectSubmissions(b, store, opts);
+    const taskRows = kind.taskRows(b, opts.taskRows);
 
     // Admission over the whole list, in every shard: byte and weight copies need all of it, and
     // every part must carry the same roster (the merge checks that it does).
     // The sanity run (public rows only) belongs to admission: every shard runs it over every model.
-    const admitted = await admitForRun(b, subs, new Set(), metricsNeed(b, 'probabilities'));
-    const data = await prepareDataset(b, { keyFile: opts.datasetKeyFile });
-    const sane = await sanityForRun(b, admitted.todo, data);
-    const admission = new Map([...admitted.outcomes, ...sane.outcomes]);
-    const todo = sane.todo;
+    const admitted = await kind.admit(b, store, subs, new Set());
+    const data: RunData = await kind.prepare(b, { keyFile: opts.datasetKeyFile });
+    const sane = await kind.sanity(b, admitted.todo, data);
+    const admission = new Map<number, Outcome>([...admitted.outcomes, ...sane.outcomes]);
+    const todo: Admitted[] = sane.todo;
     const roster: RosterEntry[] = subs.map((s) => {
       const e = admission.get(s.id)?.error;
       return { participant: s.participant, submission: s.sha256, error: e ? { code: e.code, message: e.message } : null };
     });
 
-    const fingerprint = makeFingerprint(b.specHash, data.sha256, spec.batching.size);
+    const fingerprint = kind.fingerprint(b, data);
     const size = spec.batching.size;
     const plan: ShardPlan = {
       submissions: todo.map((t) => t.sub.sha256), batchCount: Math.ceil(data.rows / size), count: opts.shard.count,
@@ -130,8 +119,7 @@ export async function scoreShard(opts: ShardScoreOptions): Promise<PartialResult
       return { unit: u, t: bySha.get(u.submission)!, range };
     });
 
-    const limits = { ...DEFAULT_LIMITS, ...spec.limits };
-    const pool = work.some((w) => !w.t.predictions) ? createExecutor(opts.isolation ?? 'process', workers, limits, opts.hooks?.workerFile) : null;
+    const pool = kind.executor(b, work.map((w) => w.t), { isolation: opts.isolation ?? 'process', workers, hooks: opts.hooks });
     const journal = new MemoryJournal();
     const results: PartUnit[] = [];
     const total = work.reduce((n, w) => n + w.range.rows, 0);
@@ -140,7 +128,7 @@ export async function scoreShard(opts: ShardScoreOptions): Promise<PartialResult
     const report = () => opts.onProgress?.({ done, total, submissionsDone, submissions: work.length });
     try {
       report();
-      const inflight = new Semaphore(Math.max(2, workers * 2));
+      const ctx = { b, data, store: journal, runId: 0, taskRows, executor: pool, inflight: new Semaphore(Math.max(2, workers * 2)), hooks: opts.hooks };
       let next = 0;
       // Up to `workers` units at a time share the pool, as a single run's lanes do.
       const lane = async () => {
@@ -148,7 +136,7 @@ export async function scoreShard(opts: ShardScoreOptions): Promise<PartialResult
           const w = work[next++]!;
           let outcome: Outcome;
           try {
-            outcome = await scoreOne(b, data, journal, 0, taskRows, w.t.sub, w.t.order, pool, inflight, w.t.predictions, opts, (rows) => { done += rows; report(); }, {}, w.range);
+            outcome = await kind.scoreOne(ctx, w.t, (rows: number) => { done += rows; report(); }, {}, w.range);
           } catch (err) {
             outcome = { splitScores: null, error: toErrorData(err) };
           }

@@ -11,22 +11,19 @@
 import { ArbiterError, toErrorData } from '../errors.ts';
 import { loadBenchmark, type LoadedBenchmark } from '../spec/loader.ts';
 import { canonicalJson } from '../spec/canonical.ts';
-import { isLmTaskType, requireModel } from '../spec/schema.ts';
-import { prepareDataset, type PreparedDataset } from '../data/prepare.ts';
 import { Store, DEFAULT_DB, type RunRecord, type SubmissionRecord } from '../store/store.ts';
-import { admitForRun } from './admission.ts';
-import { sanityForRun } from './sanity-run.ts';
-import { metricsNeed } from './fold.ts';
+import { failedQueueItems, queueItemCount, runFingerprint } from '../store/run-queries.ts';
 import { defaultWorkerCount } from './pool.ts';
-import { createExecutor, type Executor, type Isolation } from './executor.ts';
-import { DEFAULT_LIMITS } from './isolation/runner.ts';
-import { makeFingerprint, type Fingerprint } from './fingerprint.ts';
+import type { Isolation } from './executor.ts';
+import type { Fingerprint } from './fingerprint.ts';
 import { claimNext, completeClaim, enqueue, newHolderId, queueCounts, releaseClaim, renewClaim, type Claim, type QueueState } from './lease.ts';
 import { leaseTtlMs, runResource } from './run-hold.ts';
-import {
-  DEFAULT_TASK_ROWS, finishScoredRun, openResumedRun, scoreOne, selectSubmissions, Semaphore,
-  type Outcome, type ScoreOptions, type ScoreResult,
-} from './score-job.ts';
+import { taskKindOf } from '../tasks/index.ts';
+import { checkWorkers, selectSubmissions } from '../run/lifecycle.ts';
+import { finishScoredRun, openResumedRun } from '../run/finish.ts';
+import { Semaphore } from '../run/lanes.ts';
+import type { AnyTaskKind, Closeable, RunData } from '../run/task-kind.ts';
+import type { Outcome, ScoreOptions, ScoreResult } from '../run/types.ts';
 
 export interface CreateQueuedRunOptions {
   benchmark: string;
@@ -41,32 +38,26 @@ export interface CreateQueuedRunOptions {
 
 export interface QueuedRun { runId: number; queue: string; queued: number; settled: number; submissions: number }
 
-function tabularOnly(b: LoadedBenchmark): void {
-  if (isLmTaskType(b.spec.task.type)) {
-    throw new ArbiterError('E_TASK_UNSUPPORTED', `benchmark ${b.spec.id}: \`arbiter work\` drains tabular runs (ONNX models and prediction files); score ${b.spec.task.type} benchmarks with \`arbiter score\``, { task: b.spec.task.type });
-  }
-}
-
 /**
  * Create a run and its queue: the run's members and task size are fixed here, admission runs once
  * over all of them (duplicates need the whole set), and only admitted submissions are queued.
  */
 export async function createQueuedRun(opts: CreateQueuedRunOptions): Promise<QueuedRun> {
   const b = loadBenchmark(opts.benchmark, opts.benchmarksDir);
-  tabularOnly(b);
-  const spec = requireModel(b.spec);
+  const kind = taskKindOf(b);
+  const spec = b.spec;
   const store = Store.open(opts.db ?? DEFAULT_DB);
   try {
     store.upsertBenchmark(spec.id, spec.version, b.specHash, canonicalJson(spec));
-    const subs = selectSubmissions(b, store, opts);
-    const taskRows = Math.max(1, Math.ceil((opts.taskRows ?? DEFAULT_TASK_ROWS) / spec.batching.size)) * spec.batching.size;
-    const admitted = await admitForRun(b, subs, new Set(), metricsNeed(b, 'probabilities'));
-    const data = await prepareDataset(b, { keyFile: opts.datasetKeyFile });
+    const subs = await selectSubmissions(b, store, opts);
+    const taskRows = kind.taskRows(b, opts.taskRows);
+    const admitted = await kind.admit(b, store, subs, new Set());
+    const data: RunData = await kind.prepare(b, { keyFile: opts.datasetKeyFile });
     // The same sanity run `arbiter score` makes, once here, so a queued run settles the same models.
-    const sane = await sanityForRun(b, admitted.todo, data);
-    const outcomes = new Map([...admitted.outcomes, ...sane.outcomes]);
-    const todo = sane.todo;
-    const fingerprint = makeFingerprint(b.specHash, data.sha256, spec.batching.size);
+    const sane = await kind.sanity(b, admitted.todo, data);
+    const outcomes = new Map<number, Outcome>([...admitted.outcomes, ...sane.outcomes]);
+    const todo: Array<{ sub: SubmissionRecord }> = sane.todo;
+    const fingerprint = kind.fingerprint(b, data);
     return store.db.transaction((): QueuedRun => {
       const runId = store.createRun({
         benchmarkId: spec.id, specHash: b.specHash, datasetSha256: data.sha256, fingerprintJson: canonicalJson(fingerprint),
@@ -134,8 +125,7 @@ export interface WorkOptions {
 export function findQueuedRun(store: Store, b: LoadedBenchmark): RunRecord | undefined {
   for (const run of store.runs(b.spec.id)) {
     if (run.specHash !== b.specHash) continue;
-    const n = (store.db.prepare(`SELECT COUNT(*) AS n FROM queue_items WHERE queue = ?`).get(runResource(run.id)) as { n: number }).n;
-    if (n > 0) return run;
+    if (queueItemCount(store.db, runResource(run.id)) > 0) return run;
   }
   return undefined;
 }
@@ -144,9 +134,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export async function work(opts: WorkOptions): Promise<WorkResult> {
   const b = loadBenchmark(opts.benchmark, opts.benchmarksDir);
-  tabularOnly(b);
-  const workers = opts.workers ?? defaultWorkerCount();
-  if (!Number.isInteger(workers) || workers < 1) throw new ArbiterError('E_USAGE', `--workers must be a positive integer, found ${workers}`);
+  const workers = checkWorkers(opts.workers ?? defaultWorkerCount());
   const store = Store.open(opts.db ?? DEFAULT_DB);
   try {
     return await workWithStore(b, store, opts, workers);
@@ -156,7 +144,7 @@ export async function work(opts: WorkOptions): Promise<WorkResult> {
 }
 
 async function workWithStore(b: LoadedBenchmark, store: Store, opts: WorkOptions, workers: number): Promise<WorkResult> {
-  const spec = requireModel(b.spec);
+  const kind = taskKindOf(b);
   const found = opts.run !== undefined ? openResumedRun(b, store, opts.run) : findQueuedRun(store, b);
   if (!found) throw new ArbiterError('E_RESUME', `no queued run of ${b.spec.id} (spec ${b.specHash.slice(0, 12)}) in ${store.file}: create one with \`arbiter work ${b.spec.id} --create\``);
   const runId = found.id;
@@ -177,15 +165,13 @@ async function workWithStore(b: LoadedBenchmark, store: Store, opts: WorkOptions
 
   const ttlMs = opts.ttlMs ?? leaseTtlMs();
   const pollMs = opts.pollMs ?? Math.min(250, Math.max(10, Math.floor(ttlMs / 4)));
-  const data = await prepareDataset(b, { keyFile: opts.datasetKeyFile });
+  const data: RunData = await kind.prepare(b, { keyFile: opts.datasetKeyFile });
   if (data.sha256 !== found.datasetSha256) throw new ArbiterError('E_RESUME', `run ${runId} scored dataset ${found.datasetSha256}; the file now has ${data.sha256}`);
-  const fingerprint = JSON.parse(store.db.prepare(`SELECT fingerprint_json FROM runs WHERE id = ?`).pluck().get(runId) as string) as Fingerprint;
-  const taskRows = found.taskRows ?? DEFAULT_TASK_ROWS;
+  const fingerprint = runFingerprint(store.db, runId) as Fingerprint;
+  const taskRows = found.taskRows ?? kind.taskRows(b, undefined);
   const members = store.runMembers(runId);
   const orderOf = new Map(members.map((s, i) => [s.id, i]));
-  const limits = { ...DEFAULT_LIMITS, ...spec.limits };
-  let pool: Executor | null = null;
-  const inflight = new Semaphore(Math.max(2, workers * 2));
+  const shared: WorkShared = { kind, data, taskRows, executor: null, inflight: new Semaphore(Math.max(2, workers * 2)), isolation: opts.isolation ?? 'process', workers };
 
   const lane = async (): Promise<void> => {
     while (!opts.signal?.aborted) {
@@ -199,9 +185,8 @@ async function workWithStore(b: LoadedBenchmark, store: Store, opts: WorkOptions
       }
       const sub = store.submission(Number(claim.item));
       if (!sub) throw new ArbiterError('E_STORE', `queue ${queue}: item ${claim.item} is not a registered submission`);
-      const item = await scoreClaim(b, data, store, runId, taskRows, sub, orderOf.get(sub.id) ?? 0, claim, {
-        pool: () => (sub.kind === 'onnx' ? (pool ??= createExecutor(opts.isolation ?? 'process', workers, limits, opts.hooks?.workerFile)) : null),
-        inflight, ttlMs, signal: opts.signal, hooks: opts.hooks, onEvent: opts.onEvent,
+      const item = await scoreClaim(b, store, runId, sub, orderOf.get(sub.id) ?? 0, claim, shared, {
+        ttlMs, signal: opts.signal, hooks: opts.hooks, onEvent: opts.onEvent,
       });
       items.push(item);
     }
@@ -212,7 +197,7 @@ async function workWithStore(b: LoadedBenchmark, store: Store, opts: WorkOptions
     if (rejected) throw rejected.reason;
   } finally {
     // every lane has settled, so no task is in flight
-    if (pool) await (pool as Executor).close();
+    if (shared.executor) await shared.executor.close();
   }
   if (opts.signal?.aborted) {
     // This process stops; the run stays resumable. It is marked cancelled unless another process still holds a claim.
@@ -225,10 +210,21 @@ async function workWithStore(b: LoadedBenchmark, store: Store, opts: WorkOptions
   return done(finished.here, finished.result);
 }
 
+/** What the lanes of one `arbiter work` process share: the kind, the hidden set and the inference layer (opened on first need). */
+interface WorkShared {
+  kind: AnyTaskKind;
+  data: RunData;
+  taskRows: number;
+  executor: Closeable | null;
+  inflight: Semaphore;
+  isolation: Isolation;
+  workers: number;
+}
+
 /** Score one claimed submission and complete the claim with its outcome, all fenced by the claim's token. */
 async function scoreClaim(
-  b: LoadedBenchmark, data: PreparedDataset, store: Store, runId: number, taskRows: number, sub: SubmissionRecord, order: number, first: Claim,
-  ctx: { pool: () => Executor | null; inflight: Semaphore; ttlMs: number; signal?: AbortSignal; hooks?: ScoreOptions['hooks']; onEvent?: WorkOptions['onEvent'] },
+  b: LoadedBenchmark, store: Store, runId: number, sub: SubmissionRecord, order: number, first: Claim, shared: WorkShared,
+  ctx: { ttlMs: number; signal?: AbortSignal; hooks?: ScoreOptions['hooks']; onEvent?: WorkOptions['onEvent'] },
 ): Promise<WorkItem> {
   let claim = first;
   const item: WorkItem = { submission: sub.sha256, participant: sub.participant, state: 'done', reason: '', attempt: claim.attempt, takenOverFrom: claim.takenOverFrom };
@@ -248,14 +244,17 @@ async function scoreClaim(
   const heartbeat = setInterval(() => { try { renew(); } catch { clearInterval(heartbeat); } }, Math.max(1, Math.floor(ctx.ttlMs / 3)));
   heartbeat.unref();
   try {
-    // Admission again for this one submission: it gives the parsed prediction table or the model
-    // path; the cross-submission checks (duplicates) ran once when the run was created.
-    const { outcomes, todo } = await admitForRun(b, [sub], new Set(), metricsNeed(b, 'probabilities'));
+    // Admission again for this one submission: it gives what scoring needs (the parsed prediction
+    // table, the model path or folder); the cross-submission checks (copies) ran once when the run was created.
+    const { kind } = shared;
+    const { outcomes, todo } = await kind.admit(b, store, [sub], new Set());
     let outcome: Outcome;
     if (outcomes.size > 0) outcome = outcomes.get(sub.id)!;
     else {
-      const t = todo[0]!;
-      outcome = await scoreOne(b, data, store, runId, taskRows, t.sub, order, ctx.pool(), ctx.inflight, t.predictions, { hooks: ctx.hooks }, () => {}, { signal, guard: renew });
+      const t = { ...todo[0]!, order };
+      shared.executor ??= kind.executor(b, [t], { isolation: shared.isolation, workers: shared.workers, hooks: ctx.hooks });
+      const sctx = { b, data: shared.data, store, runId, taskRows: shared.taskRows, executor: shared.executor, inflight: shared.inflight, hooks: ctx.hooks };
+      outcome = await kind.scoreOne(sctx, t, () => {}, { signal, guard: renew });
     }
     if (lost) return { ...item, state: 'lost', reason: toErrorData(lost).message };
     if (signal.aborted && outcome.error) {
@@ -296,7 +295,7 @@ export function finishDrainedRun(b: LoadedBenchmark, store: Store, runId: number
     const c = queueCounts(store.db, queue);
     if (c.queued > 0 || c.claimed > 0) return { here: false, result: null };
     const outcomes = store.outcomes(runId);
-    const abandoned = store.db.prepare(`SELECT item, reason FROM queue_items WHERE queue = ? AND state = 'failed'`).all(queue) as Array<{ item: string; reason: string | null }>;
+    const abandoned = failedQueueItems(store.db, queue);
     for (const a of abandoned) {
       const id = Number(a.item);
       if (outcomes.has(id)) continue;

@@ -10,6 +10,7 @@ import { ArbiterError } from '../../errors.ts';
 import type { OnnxModel, OnnxTensor } from '../onnx/proto.ts';
 import { checkFolderFiles, readJsonFile, readOnnxFile } from './folder.ts';
 import { tokenizerHash } from './tokenizer-hash.ts';
+import { lmWeightsHash } from './weights.ts';
 import type { LmAdmissionRules } from '../../tasks/lm/spec.ts';
 
 export interface LmAdmissionReport {
@@ -23,6 +24,8 @@ export interface LmAdmissionReport {
   opset: number | null;
   /** the context the config declares (max_position_embeddings or an alias), null when it declares none */
   maxContext: number | null;
+  /** the identity of the graph's stored weights (src/models/hf/weights.ts); '' when it stores none */
+  weightsHash: string;
 }
 
 /** ONNX element types whose initializers are parameters: floats and (quantised) 8/4-bit ints. Index/shape types are not. */
@@ -111,7 +114,7 @@ export function admitLmFolder(folder: string, rules: LmAdmissionRules): LmAdmiss
     throw new ArbiterError('E_CONTEXT_LENGTH', `config.json ${key} is ${maxContext}; the benchmark scores ${rules.contextLength}-token contexts`, { maxContext, contextLength: rules.contextLength });
   }
   if (rules.numClasses !== undefined) checkClassifierHead(config, model, rules.numClasses);
-  return { folder: abs, modelType, tokenizerSha256, chatTemplateSha256, params, modelBytes, opset, maxContext };
+  return { folder: abs, modelType, tokenizerSha256, chatTemplateSha256, params, modelBytes, opset, maxContext, weightsHash: lmWeightsHash(model, abs) };
 }
 
 /**

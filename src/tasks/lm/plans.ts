@@ -1,16 +1,16 @@
 // What differs between the language-model tasks inside one `arbiter score` job: how the hidden
 // JSONL set is read, what a worker is sent for a batch of rows, and how its answer becomes the
 // MetricBatch the metrics fold. Everything else (admission, pool, journal, splits, ranking) is
-// the same for every LM task and lives in lm-job.ts. Labels never leave the main thread.
-import { ArbiterError } from '../errors.ts';
-import type { LoadedBenchmark } from '../spec/loader.ts';
-import type { MetricBatch } from '../../scoring/types.ts';
-import { prepareChatDataset, prepareJsonlDataset, type PreparedJsonlDataset } from '../data/chat-dataset.ts';
-import { choiceRowFromJson, textRowFromJson } from '../tasks/lm/chat-data.ts';
-import type { ChoiceExample } from '../tasks/lm/choice-score.ts';
-import { chatMetricBatch, choiceMetricBatch, classifyMetricBatch, verbalizerClassify } from '../tasks/lm/metric-batch.ts';
-import { promptFor, verbalizerSetup, type LmTask } from '../tasks/lm/spec.ts';
-import type { LmTaskMessage, LmTaskResult } from '../tasks/lm/worker.ts';
+// the same for every LM task and lives in src/tasks/lm/kind.ts. Labels never leave the main thread.
+import { ArbiterError } from '../../errors.ts';
+import type { LoadedBenchmark } from '../../spec/loader.ts';
+import type { MetricBatch } from '../../../scoring/types.ts';
+import { prepareChatDataset, prepareJsonlDataset, type PreparedJsonlDataset } from '../../data/chat-dataset.ts';
+import { choiceRowFromJson, textRowFromJson } from './chat-data.ts';
+import type { ChoiceExample } from './choice-score.ts';
+import { chatMetricBatch, choiceMetricBatch, classifyMetricBatch, verbalizerClassify } from './metric-batch.ts';
+import { promptFor, verbalizerSetup, type LmTask } from './spec.ts';
+import type { LmTaskMessage, LmTaskResult } from './worker.ts';
 
 export type LmTaskOk = Extract<LmTaskResult, { ok: true }>;
 

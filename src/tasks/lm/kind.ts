@@ -1,0 +1,221 @@
+// The language-model task kind (chat-loss, multiple-choice, sequence-classification on a JSONL
+// hidden set): submissions are transformers.js model folders or a .tar of one, registered by the
+// hash of their file manifest. Admission is pure JS on the folder (admitLmFolder with the task's
+// rules), plus copies: the same bytes, or the same weights in another folder (the graph's stored
+// tensors, whatever config.json or the tokenizer files say). Batches of `batching.size` rows in
+// file order run in the inference layer; answers become metric batches (plans.ts, the only place
+// that tells the three LM tasks apart) folded per split in batch order, each journaled.
+import path from 'node:path';
+import { Piscina } from 'piscina';
+import { ArbiterError, toErrorData } from '../../errors.ts';
+import type { LoadedBenchmark } from '../../spec/loader.ts';
+import type { BenchmarkSpecData } from '../../spec/schema.ts';
+import type { Store, SubmissionRecord } from '../../store/store.ts';
+import { Store as StoreClass } from '../../store/store.ts';
+import { PUBLIC, SPLITS } from '../../data/split.ts';
+import type { MetricBatch, MetricContext } from '../../../scoring/types.ts';
+import { admitLmFolder } from '../../models/hf/admission.ts';
+import { resolveModelFolder } from '../../models/hf/tar.ts';
+import { duplicateError, findCopies, PredictionFingerprint } from '../../models/admission/duplicates.ts';
+import { admissionRules } from '../../engine/admission.ts';
+import { makeLmFingerprint } from '../../engine/fingerprint.ts';
+import { initFold, metricContext, type ChunkStates, type FoldState } from '../../engine/fold.ts';
+import { JournaledFold } from '../../engine/journaled-fold.ts';
+import { collectLmSubmissions, registerLmSubmission } from '../../engine/lm-submissions.ts';
+import { ensureBundledSubmissions } from '../../engine/demo-submissions.ts';
+import type { Isolation } from '../../engine/executor.ts';
+import type { Admitted, RunData, ScoreContext, TaskKind } from '../../run/task-kind.ts';
+import type { ChunkRange, Outcome, RunControl } from '../../run/types.ts';
+import { admissionRulesOf, type LmTask } from './spec.ts';
+import { pickRows } from './metric-batch.ts';
+import { lmPoolOptions } from './pool.ts';
+import type { LmTaskMessage, LmTaskResult } from './worker.ts';
+import { lmJobPlan, type LmJobPlan } from './plans.ts';
+
+/** Unpacked bytes allowed for a .tar submission beyond the spec's maxModelBytes (tokenizer, config files). */
+const TAR_SLACK_BYTES = 512 * 1024 * 1024;
+const DEFAULT_TAR_MAX_BYTES = 4 * 1024 * 1024 * 1024;
+
+export function lmTaskOf(spec: BenchmarkSpecData): LmTask {
+  const t = spec.task;
+  if (t.type !== 'chat-loss' && t.type !== 'multiple-choice' && t.type !== 'sequence-classification') {
+    throw new ArbiterError('E_TASK_UNSUPPORTED', `benchmark ${spec.id}: ${t.type} is not a language-model task`, { task: t.type });
+  }
+  return t;
+}
+
+/** Where a registered submission's model folder is: the blob folder itself, or its .tar unpacked beside the blobs. */
+export function lmFolderOf(store: Store, sub: SubmissionRecord, task: LmTask): string {
+  return lmFolderFor(sub.blobPath, task, path.join(store.blobDir, 'unpacked'));
+}
+
+/** A submission (model folder or .tar of one) as a folder, unpacking a .tar safely under `unpackDir`. */
+export function lmFolderFor(submission: string, task: LmTask, unpackDir: string): string {
+  const maxBytes = task.maxModelBytes !== undefined ? task.maxModelBytes + TAR_SLACK_BYTES : DEFAULT_TAR_MAX_BYTES;
+  return resolveModelFolder(submission, unpackDir, { maxBytes });
+}
+
+/** Keep the rows of `batch` whose split bit is `want` (the metric states of one split). */
+function splitBatch(batch: MetricBatch, mask: Uint8Array, want: number): MetricBatch | null {
+  const idx: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i] === want) idx.push(i);
+  if (idx.length === 0) return null;
+  return pickRows(batch, idx);
+}
+
+/** The per-split metric states of one scored batch, from fresh states (what the journal stores). */
+export function lmChunkStates(fold: FoldState, batch: MetricBatch, mask: Uint8Array, ctx: MetricContext = {}): ChunkStates {
+  const out = {} as ChunkStates;
+  for (const split of SPLITS) {
+    const states = fold.metrics.map((m) => m.metric.init(m.options, ctx));
+    const part = splitBatch(batch, mask, split === 'public' ? PUBLIC : 1 - PUBLIC);
+    if (part) fold.metrics.forEach((m, i) => { states[i] = m.metric.update(states[i], part, m.options); });
+    out[split] = states;
+  }
+  return out;
+}
+
+/**
+ * One 32-bit fingerprint per row of what the model said about it (per-row losses: a conversation's
+ * NLL, a question's choice log-likelihoods, a text's class probabilities), for prediction-agreement
+ * copy detection (admission.duplicates.predictionAgreement). No value is kept.
+ */
+export function lmRowFingerprint(batch: MetricBatch, digits: number): Uint32Array {
+  const fp = new PredictionFingerprint(digits);
+  if (batch.nllSums) fp.addRows(batch.nllSums, 1);
+  else if (batch.choiceLogliks && batch.choiceCounts) {
+    let off = 0;
+    for (let r = 0; r < batch.n; r++) {
+      const c = batch.choiceCounts[r]!;
+      fp.addRows(batch.choiceLogliks.subarray(off, off + c), Math.max(1, c));
+      off += c;
+    }
+  } else if (batch.probabilities && batch.numClasses) fp.addRows(batch.probabilities, batch.numClasses);
+  else throw new ArbiterError('E_INTERNAL', 'a language-model metric batch without per-row values to fingerprint');
+  return fp.digest();
+}
+
+/** What an LM run's hidden set gives the lifecycle, with the task's plan (messages and metric batches). */
+export interface LmRunData extends RunData { plan: LmJobPlan }
+
+export interface LmAdmitted extends Admitted { folder: string }
+
+/** The inference layer for LM batches: run one message, never rejecting for a submission's fault. */
+export interface LmExecutor {
+  readonly kind: Isolation;
+  run(msg: LmTaskMessage): Promise<LmTaskResult>;
+  close(): Promise<void>;
+}
+
+/** LM batches in piscina worker threads (transformers.js + onnxruntime, one intra-op thread each). */
+function threadLmExecutor(workers: number): LmExecutor {
+  const pool = new Piscina({ ...lmPoolOptions(), minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 1, idleTimeout: 60_000 });
+  return {
+    kind: 'thread',
+    run: (msg) => (pool.run(msg) as Promise<LmTaskResult>).catch((err: unknown) => ({ ok: false as const, error: { code: 'E_WORKER_CRASH', message: `the worker running this submission died: ${toErrorData(err).message}` } })),
+    close: () => pool.destroy(),
+  };
+}
+
+export const lmKind: TaskKind<LmRunData, LmAdmitted, LmExecutor> = {
+  name: 'language-model',
+  collect: collectLmSubmissions,
+  register: registerLmSubmission,
+  ensureBundled: async (b) => { await ensureBundledSubmissions(b); },
+  // One batch per task: the journal's chunk is the spec's batch.
+  taskRows: (b) => b.spec.batching.size,
+  async admit(b, store, subs, settled) {
+    const task = lmTaskOf(b.spec);
+    const rules = admissionRulesOf(task);
+    const dup = admissionRules(b).duplicates;
+    const outcomes = new Map<number, Outcome>();
+    const todo: LmAdmitted[] = [];
+    const firstBySha = new Map<string, SubmissionRecord>();
+    const weights: Array<{ key: string; order: number; sha256: string; weightsHash: string }> = [];
+    for (const [order, sub] of subs.entries()) {
+      const original = firstBySha.get(sub.sha256);
+      if (!original) firstBySha.set(sub.sha256, sub);
+      if (original && !settled.has(sub.id)) {
+        outcomes.set(sub.id, { splitScores: null, error: { code: 'E_DUPLICATE', message: `same content as the earlier submission ${sub.sha256.slice(0, 12)} by ${original.participant}; only the first is ranked` } });
+        continue;
+      }
+      if (original) continue;
+      try {
+        const folder = lmFolderOf(store, sub, task);
+        const report = admitLmFolder(folder, rules);
+        // Settled submissions (a resumed run) still count as originals for weight copies.
+        weights.push({ key: String(sub.id), order, sha256: sub.sha256, weightsHash: report.weightsHash });
+        if (!settled.has(sub.id)) todo.push({ sub, order, folder });
+      } catch (err) {
+        if (!settled.has(sub.id)) outcomes.set(sub.id, { splitScores: null, error: toErrorData(err, 'E_MODEL_FORMAT') });
+      }
+    }
+    // The same weights in another folder (an edited config.json, renamed files): a copy of the earliest.
+    const flags = findCopies(weights, { weights: dup.weights });
+    if (flags.size === 0) return { outcomes, todo };
+    const byId = new Map(subs.map((s) => [String(s.id), s]));
+    const kept: LmAdmitted[] = [];
+    for (const t of todo) {
+      const flag = flags.get(String(t.sub.id));
+      if (!flag) { kept.push(t); continue; }
+      const of = byId.get(flag.of)!;
+      const err = duplicateError({ ...flag, of: `${of.sha256.slice(0, 12)} by ${of.participant}` });
+      outcomes.set(t.sub.id, { splitScores: null, error: { code: err.code, message: err.message } });
+    }
+    return { outcomes, todo: kept };
+  },
+  async prepare(b) {
+    const plan = lmJobPlan(b);
+    return { sha256: plan.data.sha256, rows: plan.data.rows, splitMask: plan.data.splitMask, plan };
+  },
+  // The first batch of every model runs under the same limits as the rest; a model broken on
+  // its first batch fails there without a separate sanity pass.
+  sanity: async (_b, todo) => ({ outcomes: new Map(), todo: [...todo] }),
+  fingerprint: (b, data) => makeLmFingerprint(b.specHash, data.sha256, b.spec.batching.size),
+  executor(_b, todo, opts) {
+    if (todo.length === 0) return null;
+    return threadLmExecutor(opts.workers);
+  },
+  scoreOne: (ctx, t, progressed, ctl, range) => scoreLm(ctx, t, progressed, ctl, range),
+};
+
+async function scoreLm(
+  ctx: ScoreContext<LmRunData, LmExecutor>, t: LmAdmitted, progressed: (rows: number) => void, ctl: RunControl = {}, range?: ChunkRange,
+): Promise<Outcome> {
+  const { b, data, store, runId, executor, inflight } = ctx;
+  const { plan } = data;
+  const size = b.spec.batching.size;
+  const fold = initFold(b);
+  const mctx = metricContext(b);
+  const jf = new JournaledFold<{ mask: Uint8Array; batch: MetricBatch }>(
+    store, runId, t.sub.id, fold, (p) => lmChunkStates(fold, p.batch, p.mask, mctx), progressed, range?.first, ctl.guard);
+  const dup = admissionRules(b).duplicates;
+  // Per-row fingerprints for prediction-agreement copies, journaled beside the fold (a shard keeps none).
+  const fingerprint = dup.predictionAgreement !== undefined && store instanceof StoreClass
+    ? (index: number, batch: MetricBatch) => store.journalFingerprint(runId, t.sub.id, index, lmRowFingerprint(batch, dup.predictionDigits))
+    : null;
+
+  const end = range ? range.end : Math.ceil(data.rows / size);
+  const tasks: Promise<void>[] = [];
+  for (let index = jf.resumeAt; index < end; index++) {
+    if (jf.failure || ctl.signal?.aborted) break;
+    const start = index * size;
+    const stop = Math.min(data.rows, start + size);
+    const msg = plan.message(t.folder, start, stop);
+    const mask = data.splitMask.subarray(start, stop);
+    await inflight.acquire();
+    if (jf.failure || ctl.signal?.aborted) { inflight.release(); break; }
+    tasks.push(executor!.run(msg).then(async (res) => {
+      await ctx.hooks?.afterTask?.(t.order, index);
+      if (!res.ok) { jf.fail(res.error); return; }
+      let batch: MetricBatch;
+      try { batch = plan.metricBatch(res, start, stop); } catch (err) { jf.fail(toErrorData(err, 'E_INTERNAL')); return; }
+      fingerprint?.(index, batch);
+      jf.deliver(index, { mask, batch });
+    }, (err: unknown) => {
+      jf.fail({ code: 'E_WORKER_CRASH', message: `the worker running this submission died: ${toErrorData(err).message}` });
+    }).finally(() => inflight.release()));
+  }
+  await Promise.allSettled(tasks);
+  return range ? { splitScores: null, error: jf.settled(range.rows) } : jf.outcome(data.rows);
+}

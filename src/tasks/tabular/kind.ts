@@ -1,0 +1,42 @@
+// The tabular task kind (classification and regression on an Arrow hidden set): submissions are
+// ONNX models (a file, or a .tar of one with its external data) scored in the inference layer,
+// or prediction files looked up by row id in the main process. Admission, the sanity run and
+// the fold are the tabular ones (src/engine/admission.ts, sanity-run.ts, fold.ts).
+import type { LoadedBenchmark } from '../../spec/loader.ts';
+import { prepareDataset, type PreparedDataset } from '../../data/prepare.ts';
+import { admitForRun, type AdmittedSubmission } from '../../engine/admission.ts';
+import { sanityForRun } from '../../engine/sanity-run.ts';
+import { metricsNeed } from '../../engine/fold.ts';
+import { createExecutor, type Executor } from '../../engine/executor.ts';
+import { DEFAULT_LIMITS } from '../../engine/isolation/runner.ts';
+import { makeFingerprint } from '../../engine/fingerprint.ts';
+import { collectSubmissionFiles, registerFile } from '../../engine/submissions.ts';
+import { ensureBundledSubmissions } from '../../engine/demo-submissions.ts';
+import type { TaskKind } from '../../run/task-kind.ts';
+import { scoreTabular } from './score-one.ts';
+
+/** Rows per inference task when none is asked for (a speed knob: never changes a result). */
+export const DEFAULT_TASK_ROWS = 8192;
+
+/** Rows per worker task, rounded up to whole batches. */
+export function wholeTaskRows(requested: number | undefined, batchSize: number): number {
+  return Math.max(1, Math.ceil((requested ?? DEFAULT_TASK_ROWS) / batchSize)) * batchSize;
+}
+
+export const tabularKind: TaskKind<PreparedDataset, AdmittedSubmission, Executor> = {
+  name: 'tabular',
+  collect: collectSubmissionFiles,
+  register: registerFile,
+  ensureBundled: async (b) => { await ensureBundledSubmissions(b); },
+  taskRows: (b, requested) => wholeTaskRows(requested, b.spec.batching.size),
+  admit: (b, _store, subs, settled) => admitForRun(b, subs, settled, metricsNeed(b, 'probabilities')),
+  prepare: (b, opts) => prepareDataset(b, { keyFile: opts.keyFile }),
+  sanity: (b, todo, data) => sanityForRun(b, todo, data),
+  fingerprint: (b: LoadedBenchmark, data) => makeFingerprint(b.specHash, data.sha256, b.spec.batching.size),
+  executor(b, todo, opts) {
+    if (!todo.some((t) => !t.predictions)) return null;
+    const limits = { ...DEFAULT_LIMITS, ...b.spec.limits };
+    return createExecutor(opts.isolation, opts.workers, limits, opts.hooks?.workerFile);
+  },
+  scoreOne: (ctx, t, progressed, ctl, range) => scoreTabular(ctx, t, progressed, ctl, range),
+};
