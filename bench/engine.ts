@@ -6,11 +6,11 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Field, FixedSizeList, Float32, Int32, Int64, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct } from 'apache-arrow';
 import { FEATURES, makeRows } from '../datasets/tabular-demo/generate.ts';
-import { score } from '../src/engine/score-job.ts';
+import { score } from '../src/run/index.ts';
 import { prepareDataset } from '../src/data/prepare.ts';
-import { loadBenchmark } from '../src/spec/loader.ts';
-import { sha256Hex } from '../src/spec/canonical.ts';
-import { GRAPH_OPTIMIZATION_LEVEL } from '../src/engine/task.ts';
+import { loadBenchmark } from '../src/benchmark/loader.ts';
+import { sha256Hex } from '../src/benchmark/canonical.ts';
+import { GRAPH_OPTIMIZATION_LEVEL } from '../src/inference/task.ts';
 
 const BATCH = 256;
 

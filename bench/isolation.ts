@@ -5,8 +5,8 @@
 import * as ort from 'onnxruntime-node';
 import { fork } from 'node:child_process';
 import { gaussian, mlpModel, mulberry32 } from '../src/models/onnx/builder.ts';
-import { IsolatedSession } from '../src/engine/isolation/runner.ts';
-import { IsolatedPool } from '../src/engine/isolation/pool.ts';
+import { IsolatedSession } from '../src/inference/isolation/runner.ts';
+import { IsolatedPool } from '../src/inference/isolation/pool.ts';
 
 const SESSION_OPTS = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'extended' } as const;
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
 import { randomLm, qwenTokenizerDir, tinyLmOnnx, writeLmFolder } from '../src/models/hf/tiny-lm.ts';
-import { parseChatJsonl, type ChatExample } from '../src/tasks/lm/chat-data.ts';
+import { parseChatJsonl, type ChatExample } from '../src/data/lm-rows.ts';
 import { lmPoolOptions } from '../src/tasks/lm/pool.ts';
 import type { LmTaskMessage, LmTaskResult } from '../src/tasks/lm/worker.ts';
 import type { ChoiceExample } from '../src/tasks/lm/choice-score.ts';

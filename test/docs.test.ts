@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../src/errors.ts';
-import { benchmarkJsonSchema } from '../src/spec/schema.ts';
+import { benchmarkJsonSchema } from '../src/benchmark/schema.ts';
 import { REPO } from './helpers.ts';
 
 function keysOf(schema: unknown, out = new Set<string>()): Set<string> {

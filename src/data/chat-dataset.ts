@@ -6,9 +6,9 @@
 // else its 1-based line number in the file, as decimal text. Ids must be unique.
 import { readFileSync } from 'node:fs';
 import { ArbiterError } from '../errors.ts';
-import type { LoadedBenchmark } from '../spec/loader.ts';
-import { chatExampleFromRow, type ChatExample } from '../tasks/lm/chat-data.ts';
-import { sha256Hex } from '../spec/canonical.ts';
+import type { LoadedBenchmark } from '../benchmark/loader.ts';
+import { chatExampleFromRow, type ChatExample } from './lm-rows.ts';
+import { sha256Hex } from '../benchmark/canonical.ts';
 import { PUBLIC, splitOf } from './split.ts';
 
 export interface PreparedJsonlDataset<T> {

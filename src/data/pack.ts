@@ -11,7 +11,7 @@ import {
   vectorFromArray, type Data, type DataType,
 } from 'apache-arrow';
 import { ArbiterError } from '../errors.ts';
-import { sha256Hex } from '../spec/canonical.ts';
+import { sha256Hex } from '../benchmark/canonical.ts';
 
 export const PackColumn = z.strictObject({
   name: z.string().min(1),

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { ArbiterError } from '../errors.ts';
-import type { LoadedBenchmark } from '../spec/loader.ts';
-import { requireModel } from '../spec/schema.ts';
+import type { LoadedBenchmark } from '../benchmark/loader.ts';
+import { requireModel } from '../benchmark/schema.ts';
 import { checkColumns, columnShape, openArrowStream, readChunks, type ArrowSource, type ColumnKind, type ColumnRequest } from './arrow-stream.ts';
 import { assertCommitment, commitDataset } from './commitment.ts';
 import { decryptToBuffer, isEncryptedFile, KEY_ENV_VAR, loadDatasetKey } from './encryption.ts';

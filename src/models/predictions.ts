@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { ArbiterError } from '../errors.ts';
-import type { LoadedBenchmark } from '../spec/loader.ts';
+import type { LoadedBenchmark } from '../benchmark/loader.ts';
 import { openArrowStream, readChunks, columnShape, type ColumnRequest } from '../data/arrow-stream.ts';
 import { canonicalId } from '../data/split.ts';
 import { csvRecordLines } from '../data/pack.ts';

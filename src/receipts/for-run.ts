@@ -1,9 +1,9 @@
 // The receipt of a finished `arbiter score` run: its result plus everything a re-run needs
 // (spec, dataset and submission paths relative to the working directory, registration order).
 import path from 'node:path';
-import type { LoadedBenchmark } from '../spec/loader.ts';
+import type { LoadedBenchmark } from '../benchmark/loader.ts';
 import type { Store } from '../store/store.ts';
-import type { ScoreResult } from '../engine/score-job.ts';
+import type { ScoreResult } from '../results.ts';
 import { registry } from '../../scoring/index.ts';
 import { buildReceipt, type Receipt } from './receipt.ts';
 

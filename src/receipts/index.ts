@@ -1,5 +1,5 @@
 // Public surface of receipts: canonical JSON, build/serialise/parse, sign, compare, verify.
-export { canonicalize, canonicalHash, sha256Hex } from '../spec/canonical.ts';
+export { canonicalize, canonicalHash, sha256Hex } from '../benchmark/canonical.ts';
 export {
   RECEIPT_FORMAT,
   buildReceipt,

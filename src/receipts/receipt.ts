@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ArbiterError } from '../errors.ts';
 import type { RewardsSpec } from '../ranking/rewards/schema.ts';
 import { RewardsSpecSchema } from '../ranking/rewards/schema.ts';
-import { canonicalize, sha256Hex } from '../spec/canonical.ts';
+import { canonicalize, sha256Hex } from '../benchmark/canonical.ts';
 import type { Fingerprint, ScoreResult } from './score-result.ts';
 
 export const RECEIPT_FORMAT = 'arbiter-receipt/1';

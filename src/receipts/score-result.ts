@@ -1,3 +1,2 @@
 // The shape of `arbiter score --json` as receipts and consensus read it: the engine's own types.
-export type { ScoreResult, ScoreRow } from '../engine/score-job.ts';
-export type { Fingerprint } from '../engine/fingerprint.ts';
+export type { ScoreResult, ScoreRow, Fingerprint } from '../results.ts';

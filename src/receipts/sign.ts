@@ -3,7 +3,7 @@
 import { type KeyObject, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ArbiterError } from '../errors.ts';
-import { canonicalize } from '../spec/canonical.ts';
+import { canonicalize } from '../benchmark/canonical.ts';
 import type { Receipt, ReceiptSignature } from './receipt.ts';
 
 export interface KeyPairPem {

@@ -2,14 +2,14 @@
 // ranking, earlier-submission margin, prediction copies, reward shares) and the finished record.
 // Also what `arbiter merge` and `arbiter work` finish a run with, so every path ranks alike.
 import { ArbiterError } from '../errors.ts';
-import type { LoadedBenchmark } from '../spec/loader.ts';
+import type { LoadedBenchmark } from '../benchmark/loader.ts';
 import type { RunRecord, Store, SubmissionRecord } from '../store/store.ts';
 import { rankWithAdvantage } from '../ranking/advantage.ts';
 import { rewardRows } from '../ranking/rewards/rows.ts';
-import { admissionRules } from '../engine/admission.ts';
-import { configuredMetrics } from '../engine/fold.ts';
-import type { Fingerprint } from '../engine/fingerprint.ts';
-import { copyPolicy, predictionCopies, type PredictionCopy } from '../engine/prediction-copies.ts';
+import { admissionRules } from '../benchmark/admission-rules.ts';
+import { configuredMetrics } from '../fold/fold.ts';
+import type { Fingerprint } from '../inference/fingerprint.ts';
+import { copyPolicy, predictionCopies, type PredictionCopy } from './prediction-copies.ts';
 import type { Outcome, ScoreResult, ScoreRow } from './types.ts';
 
 /** A run to resume: it must exist and have scored this very spec. */

@@ -3,24 +3,24 @@
 // opened and checked, create (or resume) the run under its lease, run the sanity run, score the
 // admitted submissions in lanes (every folded chunk journaled), rank, share the rewards and
 // record the run. What a submission is and how it is scored is the task kind's (src/run/task-kind.ts);
-// nothing here branches on the task type. `arbiter work` (src/engine/work.ts), `--shard`
-// (src/engine/shard-job.ts) and `verify` (src/engine/rescore.ts) reuse these steps.
+// nothing here branches on the task type. `arbiter work` (src/run/work.ts), `--shard`
+// (src/run/shard-job.ts) and `verify` (src/run/rescore.ts) reuse these steps.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ArbiterError } from '../errors.ts';
-import { loadBenchmark, type LoadedBenchmark } from '../spec/loader.ts';
-import { canonicalJson } from '../spec/canonical.ts';
+import { loadBenchmark, type LoadedBenchmark } from '../benchmark/loader.ts';
+import { canonicalJson } from '../benchmark/canonical.ts';
 import { Store, DEFAULT_DB, type SubmissionRecord } from '../store/store.ts';
 import { queueItemCount } from '../store/run-queries.ts';
-import { finalSetBenchmark } from '../engine/final-set.ts';
-import { defaultWorkerCount } from '../engine/pool.ts';
-import type { SubmissionFile } from '../engine/submissions.ts';
-import { RunHold } from '../engine/run-hold.ts';
-import type { Fingerprint } from '../engine/fingerprint.ts';
+import { finalSetBenchmark } from './final-set.ts';
+import { defaultWorkerCount } from '../inference/pool.ts';
+import type { SubmissionFile } from '../models/submission-file.ts';
+import { RunHold } from './run-hold.ts';
+import type { Fingerprint } from '../inference/fingerprint.ts';
 import { taskKindOf } from '../tasks/index.ts';
 import { finishScoredRun, openResumedRun } from './finish.ts';
 import { scoreInLanes, Semaphore } from './lanes.ts';
-import type { AnyTaskKind, Closeable, RunData } from './task-kind.ts';
+import type { AnyTaskKind, Closeable, RunData } from '../tasks/task-kind.ts';
 import type { Outcome, RunControl, ScoreOptions, ScoreResult } from './types.ts';
 
 export async function score(opts: ScoreOptions): Promise<ScoreResult> {

@@ -1,29 +1,11 @@
-// The result and option types of a scoring run, shared by every layer that reads a run
-// (receipts, reports, ranking, the CLI) and by every task kind. No behaviour lives here.
-import type { ErrorData } from '../errors.ts';
-import type { Fingerprint } from '../engine/fingerprint.ts';
-import type { SubmissionFile } from '../engine/submissions.ts';
-import type { Isolation } from '../engine/executor.ts';
+// The option types of a scoring run, and its result types (defined in src/results.ts, the leaf
+// every layer that reads a run imports). No behaviour lives here.
+import type { Outcome, ScoreResult, ScoreRow } from '../results.ts';
+import type { ChunkRange, RunControl, RunHooks } from '../tasks/task-kind.ts';
+import type { SubmissionFile } from '../models/submission-file.ts';
+import type { Isolation } from '../inference/executor.ts';
 
-export interface ScoreRow {
-  rank: number | null;
-  submission: string;
-  participant: string;
-  status: 'scored' | 'failed' | 'duplicate';
-  scores: Record<string, number>;
-  splitScores: Record<string, Record<string, number>>;
-  error: { code: string; message: string } | null;
-  /** set when the predictions agree with an earlier submission's on more than admission.duplicates.predictionAgreement of the rows */
-  duplicateOf?: { submission: string; participant: string; agreement: number };
-  /** the row's share of the spec's reward pool (integer, smallest unit, decimal string) */
-  reward?: string;
-}
-
-export interface ScoreResult {
-  benchmark: { id: string; version: number; specHash: string };
-  run: { id: number; fingerprint: Fingerprint };
-  rows: ScoreRow[];
-}
+export type { Outcome, ScoreResult, ScoreRow, ChunkRange, RunControl, RunHooks };
 
 export interface ScoreProgress { done: number; total: number; submissionsDone: number; submissions: number }
 
@@ -51,13 +33,4 @@ export interface ScoreOptions {
   hooks?: RunHooks;
 }
 
-export interface RunHooks { afterTask?: (submission: number, chunk: number) => Promise<void> | void; workerFile?: string }
 
-/** A submission's result in a run: its per-split scores, or why it has none. */
-export interface Outcome { splitScores: Record<string, Record<string, number>> | null; error: ErrorData | { code: string; message: string } | null }
-
-/** What stops and fences the scoring of a run: its cancel signal, and the lease check every journal and outcome write makes. */
-export interface RunControl { signal?: AbortSignal; guard?: () => void }
-
-/** Chunks [first, end) of a submission, `rows` rows in all: the slice a shard scores (src/engine/shard-job.ts). */
-export interface ChunkRange { first: number; end: number; rows: number }

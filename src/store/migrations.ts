@@ -87,7 +87,7 @@ export const MIGRATIONS: Migration[] = [
   `,
   // 3: reserved (unused: sharding needed no table); kept as a no-op so later version numbers stay fixed.
   `SELECT 1;`,
-  // 4: run leases and the work queue (src/engine/lease.ts), and terminal run states with a reason:
+  // 4: run leases and the work queue (src/store/lease.ts), and terminal run states with a reason:
   // a run ends finished, failed (reason) or cancelled (reason); see docs/operations.md.
   migrateV4RunStates,
   // 5: issue 7. Per-chunk prediction fingerprints (journaled with the fold, so --resume keeps them)
@@ -113,7 +113,7 @@ export const MIGRATIONS: Migration[] = [
 const OLD_STATUS_CHECK = `CHECK (status IN ('running', 'finished', 'failed'))`;
 const NEW_STATUS_CHECK = `CHECK (status IN ('running', 'finished', 'failed', 'cancelled'))`;
 
-/** The lease and queue tables of src/engine/lease.ts (LEASE_SCHEMA_SQL), frozen as shipped in v4. */
+/** The lease and queue tables of src/store/lease.ts (LEASE_SCHEMA_SQL), frozen as shipped in v4. */
 const V4_LEASES = `
 CREATE TABLE IF NOT EXISTS leases (
   resource     TEXT    PRIMARY KEY,          -- what is held, e.g. 'run:42'

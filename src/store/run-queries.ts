@@ -1,5 +1,5 @@
 // Read-only queries on runs and their work queues (table queue_items, written by
-// src/engine/lease.ts): items of a queue, the ones its holders abandoned, a run's fingerprint.
+// src/store/lease.ts): items of a queue, the ones its holders abandoned, a run's fingerprint.
 // SQL lives in src/store.
 import type Database from 'better-sqlite3';
 

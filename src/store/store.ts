@@ -34,7 +34,7 @@ export interface RunRecord {
   resultJson: string | null;
 }
 
-import { DEFAULT_DB } from '../cli/defaults.ts';
+import { DEFAULT_DB } from './default-path.ts';
 
 export { DEFAULT_DB };
 
@@ -105,7 +105,7 @@ export class Store {
    * Register a submission (idempotent per benchmark, participant and bytes); copies the file into
    * the blob store as `<sha256><ext>`. A folder (a language-model submission) is copied as the
    * folder `<sha256>/`, regular files and folders only (symlinks are not copied); its sha256 is the
-   * caller's content hash (src/engine/lm-submissions.ts).
+   * caller's content hash (src/tasks/lm/submissions.ts).
    */
   registerSubmission(s: { benchmarkId: string; participant: string; sha256: string; kind: 'onnx' | 'predictions'; sourcePath: string; size: number }): SubmissionRecord {
     const existing = this.db.prepare(`SELECT * FROM submissions WHERE benchmark_id = ? AND participant = ? AND sha256 = ?`)

@@ -1,8 +1,8 @@
 // The task-kind registry: the one place that maps a spec's task type to the task kind that scores
 // it. Everything above (the run lifecycle, `arbiter work`, shards, verify) asks the kind.
-import type { LoadedBenchmark } from '../spec/loader.ts';
-import type { BenchmarkSpecData } from '../spec/schema.ts';
-import type { AnyTaskKind } from '../run/task-kind.ts';
+import type { LoadedBenchmark } from '../benchmark/loader.ts';
+import type { BenchmarkSpecData } from '../benchmark/schema.ts';
+import type { AnyTaskKind } from './task-kind.ts';
 import { tabularKind } from './tabular/kind.ts';
 import { lmKind } from './lm/kind.ts';
 

@@ -1,9 +1,9 @@
 // formatCheckReport: the human form of `arbiter check`, byte for byte (inline snapshots), with
 // and without colour.
 import { describe, expect, it } from 'vitest';
-import type { CheckReport } from '../../src/engine/check.ts';
+import type { CheckReport } from '../../src/run/check.ts';
 import { formatCheckReport } from '../../src/cli/check-output.ts';
-import { createColors, stripAnsi } from '../../src/cli/output.ts';
+import { createColors, stripAnsi } from '../../src/report/leaderboard.ts';
 
 const base: CheckReport = {
   benchmark: { id: 'demo', version: 2, specHash: 'a'.repeat(64) },

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { prepareChatDataset } from '../../src/data/chat-dataset.ts';
 import { splitOf } from '../../src/data/split.ts';
-import { parseBenchmark } from '../../src/spec/loader.ts';
+import { parseBenchmark } from '../../src/benchmark/loader.ts';
 import { REPO, tempDir } from '../helpers.ts';
 
 const DEMO = readFileSync(path.join(REPO, 'benchmarks/qwen-chat-demo/benchmark.yaml'), 'utf8');

@@ -8,8 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ArbiterError } from '../../src/errors.ts';
 import { readChunks, type ColumnArray, type ColumnRequest } from '../../src/data/arrow-stream.ts';
 import { loadPackSchema, packDataset, PackSchema, type PackSchemaData } from '../../src/data/pack.ts';
-import { sha256Hex } from '../../src/spec/canonical.ts';
-import { loadBenchmark } from '../../src/spec/loader.ts';
+import { sha256Hex } from '../../src/benchmark/canonical.ts';
+import { loadBenchmark } from '../../src/benchmark/loader.ts';
 import { mulberry32 } from '../../src/models/onnx/builder.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'arbiter-pack-'));

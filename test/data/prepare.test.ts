@@ -12,8 +12,8 @@ import { ArbiterError } from '../../src/errors.ts';
 import { inputRequests, labelRequest, prepareDataset } from '../../src/data/prepare.ts';
 import { sha256File } from '../../src/data/file-hash.ts';
 import { PUBLIC, splitOf } from '../../src/data/split.ts';
-import { sha256Hex } from '../../src/spec/canonical.ts';
-import { loadBenchmark, parseBenchmark, type LoadedBenchmark } from '../../src/spec/loader.ts';
+import { sha256Hex } from '../../src/benchmark/canonical.ts';
+import { loadBenchmark, parseBenchmark, type LoadedBenchmark } from '../../src/benchmark/loader.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'arbiter-prepare-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demoSubmissions } from '../../benchmarks/tabular-demo/make-submissions.ts';
 import { writeDemoDataset } from '../../datasets/tabular-demo/make.ts';
-import { loadBenchmark } from '../../src/spec/loader.ts';
+import { loadBenchmark } from '../../src/benchmark/loader.ts';
 import { REPO, tempDir } from '../helpers.ts';
 
 describe('the committed demo files', () => {

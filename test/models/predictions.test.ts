@@ -7,7 +7,7 @@ import { makeVector, Table, tableToIPC, Utf8, vectorFromArray, type Vector } fro
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArbiterError } from '../../src/errors.ts';
 import { checkNoExtraPredictions, loadPredictions, lookupPredictions, type PredictionTable } from '../../src/models/predictions.ts';
-import { loadBenchmark, parseBenchmark } from '../../src/spec/loader.ts';
+import { loadBenchmark, parseBenchmark } from '../../src/benchmark/loader.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'arbiter-preds-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

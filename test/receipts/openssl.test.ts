@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canonicalize } from '../../src/spec/canonical.ts';
+import { canonicalize } from '../../src/benchmark/canonical.ts';
 import { buildReceipt } from '../../src/receipts/receipt.ts';
 import { generateKeyPair, signReceipt } from '../../src/receipts/sign.ts';
 import { buildScoreResult, receiptExtra } from './fixture.ts';

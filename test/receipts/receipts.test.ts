@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ArbiterError } from '../../src/errors.ts';
-import { canonicalize, sha256Hex } from '../../src/spec/canonical.ts';
+import { canonicalize, sha256Hex } from '../../src/benchmark/canonical.ts';
 import { compareScores, formatDifference } from '../../src/receipts/compare.ts';
 import { buildReceipt, decodeScore, encodeScore, parseReceipt, serializeReceipt } from '../../src/receipts/receipt.ts';
 import type { ScoreResult } from '../../src/receipts/score-result.ts';

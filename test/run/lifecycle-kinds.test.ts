@@ -3,18 +3,18 @@
 // `arbiter work` drainers sharing one store, and through 3 shards merged; an LM benchmark's final
 // hidden set is scored and withheld like a tabular one; two LM folders with the same weights and
 // another config.json are copies. In-process (the CLI commands call these functions); the
-// isolation boundary itself is tested in test/engine/isolation and test/engine/limits.test.ts.
+// isolation boundary itself is tested in test/inference/isolation and test/inference/limits.test.ts.
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { score } from '../../src/run/lifecycle.ts';
-import { createQueuedRun, work } from '../../src/engine/work.ts';
-import { mergeShards, scoreShard } from '../../src/engine/shard-job.ts';
-import { parsePart, serializePart } from '../../src/engine/shard.ts';
+import { createQueuedRun, work } from '../../src/run/work.ts';
+import { mergeShards, scoreShard } from '../../src/run/shard-job.ts';
+import { parsePart, serializePart } from '../../src/run/shard.ts';
 import { Store } from '../../src/store/store.ts';
 import { decodeModel, encodeModel } from '../../src/models/onnx/proto.ts';
-import { visibleResult } from '../../src/engine/final-set.ts';
+import { visibleResult } from '../../src/run/final-set.ts';
 import type { ScoreResult } from '../../src/run/types.ts';
 import { REPO, tempDir } from '../helpers.ts';
 

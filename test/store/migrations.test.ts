@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { Store } from '../../src/store/store.ts';
-import { LEASE_SCHEMA_SQL } from '../../src/engine/lease.ts';
+import { LEASE_SCHEMA_SQL } from '../../src/store/lease.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'arbiter-migrate-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -59,7 +59,7 @@ describe('migration 4: run states, leases, queue', () => {
       const id = s.createRun({ benchmarkId: 'b', specHash: 'h', datasetSha256: 'd', fingerprintJson: '{}', workers: 1, taskRows: 256, members: [1] });
       expect(id).toBe(3);
       expect(s.runs('b').map((r) => r.id)).toEqual([3, 2, 1]);
-      // the lease and queue tables are those of src/engine/lease.ts
+      // the lease and queue tables are those of src/store/lease.ts
       const cols = (t: string) => (s.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(t) as Array<{ name: string }>).map((c) => c.name);
       const fresh = new Database(':memory:');
       fresh.exec(LEASE_SCHEMA_SQL);

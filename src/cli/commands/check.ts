@@ -17,10 +17,10 @@ export const checkCommand = {
   handler: async (argv: Record<string, unknown>) => {
     const json = argv.json as boolean;
     try {
-      const { loadBenchmark } = await import('../../spec/loader.ts');
-      const { checkSubmission } = await import('../../engine/check.ts');
+      const { loadBenchmark } = await import('../../benchmark/loader.ts');
+      const { checkSubmission } = await import('../../run/check.ts');
       const { formatCheckReport } = await import('../check-output.ts');
-      const { colorsFor } = await import('../output.ts');
+      const { colorsFor } = await import('../../report/leaderboard.ts');
       const b = loadBenchmark(argv.benchmark as string);
       const report = await checkSubmission(b, argv.submission as string, { workers: argv.workers as number });
       if (json) print(JSON.stringify(report));

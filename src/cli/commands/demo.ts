@@ -1,6 +1,6 @@
 // `arbiter demo` (what `npm start` runs): the bundled demo competition end to end.
 import type { Argv } from 'yargs';
-import { defaultWorkerCount } from '../defaults.ts';
+import { defaultWorkerCount } from '../../inference/defaults.ts';
 import { runScoreCommand } from './score.ts';
 
 export const demoCommand = {

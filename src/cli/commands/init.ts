@@ -14,7 +14,7 @@ export const initCommand = {
   handler: async (argv: Record<string, unknown>) => {
     const json = argv.json as boolean;
     try {
-      const { scaffoldBenchmark } = await import('../../spec/scaffold.ts');
+      const { scaffoldBenchmark } = await import('../../benchmark/scaffold.ts');
       const r = scaffoldBenchmark(argv.id as string, argv.dir as string);
       if (json) { print(JSON.stringify(r)); return; }
       const rel = path.relative(process.cwd(), r.dir) || '.';

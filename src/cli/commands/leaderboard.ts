@@ -1,9 +1,9 @@
 // `arbiter leaderboard`: print a finished run's leaderboard from the store.
 import type { Argv } from 'yargs';
 import { ArbiterError } from '../../errors.ts';
-import type { ScoreResult } from '../../engine/score-job.ts';
-import type { LeaderboardFormat } from '../output.ts';
-import { DEFAULT_DB } from '../defaults.ts';
+import type { ScoreResult } from '../../run/index.ts';
+import type { LeaderboardFormat } from '../../report/leaderboard.ts';
+import { DEFAULT_DB } from '../../store/default-path.ts';
 import { print, reportError } from '../io.ts';
 
 export const leaderboardCommand = {
@@ -20,10 +20,10 @@ export const leaderboardCommand = {
   handler: async (argv: Record<string, unknown>) => {
     const format = argv.json ? 'json' : argv.format as LeaderboardFormat;
     try {
-      const { loadBenchmark } = await import('../../spec/loader.ts');
+      const { loadBenchmark } = await import('../../benchmark/loader.ts');
       const { Store } = await import('../../store/store.ts');
-      const { formatLeaderboard, colorsFor } = await import('../output.ts');
-      const { FINAL_SET_SUFFIX, visibleResult } = await import('../../engine/final-set.ts');
+      const { formatLeaderboard, colorsFor } = await import('../../report/leaderboard.ts');
+      const { FINAL_SET_SUFFIX, visibleResult } = await import('../../run/final-set.ts');
       const b = loadBenchmark(argv.benchmark as string);
       const finalId = `${b.spec.id}${FINAL_SET_SUFFIX}`;
       const store = Store.open(argv.db as string);

@@ -1,7 +1,7 @@
 // `arbiter keygen`, `arbiter verify`, `arbiter consensus`: signing keys, re-running a receipt,
 // and combining several validators' receipts.
 import type { Argv } from 'yargs';
-import { defaultWorkerCount } from '../defaults.ts';
+import { defaultWorkerCount } from '../../inference/defaults.ts';
 import { print, reportError } from '../io.ts';
 
 export const keygenCommand = {
@@ -36,7 +36,7 @@ export const verifyCommand = {
   handler: async (argv: Record<string, unknown>) => {
     try {
       const { runVerify, withReceiptRewards } = await import('../../receipts/index.ts');
-      const { rescoreReceipt } = await import('../../engine/rescore.ts');
+      const { rescoreReceipt } = await import('../../run/rescore.ts');
       const o = await runVerify({
         receiptPath: argv.receipt as string, keyPath: argv.key as string | undefined, requireSignature: argv.requireSignature as boolean,
         rescore: async (r) => withReceiptRewards(await rescoreReceipt(r, { workers: argv.workers as number }), r),
@@ -61,7 +61,7 @@ export const consensusCommand = {
     .example('$0 consensus receipts/*.json --stakes stakes.json', 'the consensus leaderboard and payouts'),
   handler: async (argv: Record<string, unknown>) => {
     try {
-      const { runConsensus } = await import('../../ranking/consensus/command.ts');
+      const { runConsensus } = await import('../../receipts/consensus/command.ts');
       const o = runConsensus({ receiptPaths: argv.receipts as string[], stakesPath: argv.stakes as string, requireSignatures: argv.requireSignatures as boolean });
       if (argv.json) print(JSON.stringify(o.result));
       else o.lines.forEach((l) => print(l));

@@ -2,7 +2,7 @@
 // is released. From then on `leaderboard --set final`, `report` and `score --set final` show its
 // scores; before, they show only who was scored and who failed.
 import type { Argv } from 'yargs';
-import { DEFAULT_DB } from '../defaults.ts';
+import { DEFAULT_DB } from '../../store/default-path.ts';
 import { print, reportError } from '../io.ts';
 
 export const releaseCommand = {
@@ -16,9 +16,9 @@ export const releaseCommand = {
   handler: async (argv: Record<string, unknown>) => {
     const json = argv.json as boolean;
     try {
-      const { loadBenchmark } = await import('../../spec/loader.ts');
+      const { loadBenchmark } = await import('../../benchmark/loader.ts');
       const { Store } = await import('../../store/store.ts');
-      const { releaseFinalSet, FINAL_SET_SUFFIX } = await import('../../engine/final-set.ts');
+      const { releaseFinalSet, FINAL_SET_SUFFIX } = await import('../../run/final-set.ts');
       const b = loadBenchmark(argv.benchmark as string);
       const store = Store.open(argv.db as string);
       try {

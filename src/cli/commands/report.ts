@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { ArbiterError } from '../../errors.ts';
-import { DEFAULT_DB } from '../defaults.ts';
+import { DEFAULT_DB } from '../../store/default-path.ts';
 import { print, reportError } from '../io.ts';
 
 export const reportCommand = {
@@ -18,7 +18,7 @@ export const reportCommand = {
     try {
       const { Store } = await import('../../store/store.ts');
       const { renderHtmlReport } = await import('../../report/html.ts');
-      const { parseBenchmarkJson } = await import('../../spec/loader.ts');
+      const { parseBenchmarkJson } = await import('../../benchmark/loader.ts');
       const { ENGINE_VERSION } = await import('../../version.ts');
       const store = Store.open(argv.db as string);
       try {
@@ -26,7 +26,7 @@ export const reportCommand = {
         if (!run || run.status !== 'finished' || !run.resultJson) {
           throw new ArbiterError('E_STORE', `no finished run ${argv.run} in ${argv.db}${run ? ` (it is ${run.status}${run.status === 'running' ? `; finish it with \`arbiter score -b ${run.benchmarkId} --resume ${run.id} --db ${argv.db}\`` : ''})` : ' (the run ids are printed by `arbiter score`; check --db)'}`, { run: argv.run, db: argv.db });
         }
-        const { liveIdOf, scoresVisible } = await import('../../engine/final-set.ts');
+        const { liveIdOf, scoresVisible } = await import('../../run/final-set.ts');
         if (!scoresVisible(store, run.benchmarkId)) {
           throw new ArbiterError('E_USAGE', `run ${run.id} scored the final hidden set (${run.benchmarkId}): its scores are withheld until \`arbiter release ${liveIdOf(run.benchmarkId)}\` records their release`);
         }

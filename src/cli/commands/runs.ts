@@ -1,7 +1,7 @@
 // `arbiter runs`: every run in the store with its state and reason, and for a running run whether
 // a live process holds it (a dead holder means: resume it).
 import type { Argv } from 'yargs';
-import { DEFAULT_DB } from '../defaults.ts';
+import { DEFAULT_DB } from '../../store/default-path.ts';
 import { print, reportError } from '../io.ts';
 
 export const runsCommand = {
@@ -19,13 +19,13 @@ export const runsCommand = {
       const db = argv.db as string;
       if (!existsSync(db)) throw new ArbiterError('E_STORE', `no store at ${db} (check --db)`, { file: db });
       const { Store } = await import('../../store/store.ts');
-      const { runStatuses, stateLabel } = await import('../../engine/runs.ts');
+      const { runStatuses, stateLabel } = await import('../../run/runs.ts');
       const store = Store.open(db);
       try {
         const runs = runStatuses(store, argv.benchmark as string | undefined);
         if (argv.json) { print(JSON.stringify({ runs })); return; }
         if (runs.length === 0) { print('no runs'); return; }
-        const { formatTable, sanitizeTerminal } = await import('../output.ts');
+        const { formatTable, sanitizeTerminal } = await import('../../report/leaderboard.ts');
         print(formatTable(['run', 'benchmark', 'state', 'settled', 'reason / next step'], runs.map((r) => [
           String(r.id), r.benchmark, stateLabel(r), `${r.settled}/${r.submissions}`,
           sanitizeTerminal(r.reason ?? (r.resume && !(r.status === 'running' && r.attended) ? `resume: ${r.resume}` : r.queue ? `queue: ${r.queue.queued} queued, ${r.queue.claimed} claimed, ${r.queue.done + r.queue.failed} done` : '')),

@@ -1,17 +1,11 @@
 // `arbiter score`: score submissions against a benchmark and print the leaderboard.
 import type { Argv } from 'yargs';
-import { DEFAULT_DB, defaultWorkerCount } from '../defaults.ts';
+import { DEFAULT_DB } from '../../store/default-path.ts';
+import { defaultWorkerCount } from '../../inference/defaults.ts';
+import type { ScoreArgs } from './score-args.ts';
 import { cancelOnSignals, displayPath, print, reportError, testTaskDelay } from '../io.ts';
 
-export interface ScoreArgs {
-  benchmark: string; submissions?: string[]; workers: number; db: string; json: boolean; taskRows?: number; benchmarksDir?: string; resume?: number;
-  receipt?: string; sign?: string; validator?: string; isolation?: 'process' | 'thread';
-  datasetKeyFile?: string;
-  /** 'final' scores hiddenSets.final; its scores are printed (and a receipt written) only once released (`arbiter release`, or `release` here, which records it) */
-  set?: 'live' | 'final'; release?: boolean;
-  /** one shard of a sharded run (src/cli/commands/shard.ts) */
-  shard?: string; partOut?: string; shardMode?: 'submission' | 'rows';
-}
+export type { ScoreArgs };
 
 export async function runScoreCommand(args: ScoreArgs): Promise<void> {
   if (args.shard !== undefined || args.partOut !== undefined) {
@@ -20,11 +14,11 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
   }
   const cancel = cancelOnSignals('the run');
   try {
-    const { loadBenchmark } = await import('../../spec/loader.ts');
-    const { score } = await import('../../engine/score-job.ts');
-    const { formatLeaderboard, colorsFor } = await import('../output.ts');
+    const { loadBenchmark } = await import('../../benchmark/loader.ts');
+    const { score } = await import('../../run/index.ts');
+    const { formatLeaderboard, colorsFor } = await import('../../report/leaderboard.ts');
     const { createProgress } = await import('../../report/progress.ts');
-    const { finalSetBenchmark, withheldResult, releaseFinalSet } = await import('../../engine/final-set.ts');
+    const { finalSetBenchmark, withheldResult, releaseFinalSet } = await import('../../run/final-set.ts');
     const { Store } = await import('../../store/store.ts');
     const live = loadBenchmark(args.benchmark, args.benchmarksDir);
     const b = args.set === 'final' ? finalSetBenchmark(live) : live;
@@ -74,7 +68,7 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
 }
 
 /** Every score writes a receipt (signed with --sign); returns its path. */
-export async function writeRunReceipt(b: import('../../spec/loader.ts').LoadedBenchmark, result: import('../../engine/score-job.ts').ScoreResult, args: Pick<ScoreArgs, 'db' | 'receipt' | 'sign' | 'validator'>): Promise<string> {
+export async function writeRunReceipt(b: import('../../benchmark/loader.ts').LoadedBenchmark, result: import('../../run/index.ts').ScoreResult, args: Pick<ScoreArgs, 'db' | 'receipt' | 'sign' | 'validator'>): Promise<string> {
   const { mkdirSync } = await import('node:fs');
   const path = await import('node:path');
   const { Store } = await import('../../store/store.ts');

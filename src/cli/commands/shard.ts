@@ -1,10 +1,10 @@
 // `arbiter score --shard i/N --part-out <file>` (one shard of a sharded run) and `arbiter merge`
 // (the parts back into the single-machine result). Parsing and printing only: the work is in
-// src/engine/shard-job.ts.
+// src/run/shard-job.ts.
 import type { Argv } from 'yargs';
-import { DEFAULT_DB } from '../defaults.ts';
+import { DEFAULT_DB } from '../../store/default-path.ts';
 import { displayPath, print, reportError, usageError } from '../io.ts';
-import type { ScoreArgs } from './score.ts';
+import type { ScoreArgs } from './score-args.ts';
 
 export interface ShardArgs extends ScoreArgs {
   shard: string;
@@ -19,8 +19,8 @@ export async function runShardScore(args: ShardArgs): Promise<void> {
     if (args.resume !== undefined) throw usageError('--shard cannot be combined with --resume: a shard that stopped is scored again from the start');
     if (args.set === 'final') throw usageError('--shard scores the live hidden set only (--set final runs on one machine)');
     if (args.receipt || args.sign) throw usageError('--shard writes a partial result, not a receipt (--receipt, --sign): a receipt covers a whole run scored on one machine');
-    const { parseShard, serializePart, formatShard } = await import('../../engine/shard.ts');
-    const { scoreShard } = await import('../../engine/shard-job.ts');
+    const { parseShard, serializePart, formatShard } = await import('../../run/shard.ts');
+    const { scoreShard } = await import('../../run/shard-job.ts');
     const { createProgress } = await import('../../report/progress.ts');
     const { mkdirSync, renameSync, writeFileSync } = await import('node:fs');
     const path = await import('node:path');
@@ -55,9 +55,9 @@ export async function runMergeCommand(args: MergeArgs): Promise<void> {
   try {
     const { readFileSync } = await import('node:fs');
     const { ArbiterError } = await import('../../errors.ts');
-    const { parsePart } = await import('../../engine/shard.ts');
-    const { mergeShards, benchmarkFromPart } = await import('../../engine/shard-job.ts');
-    const { formatLeaderboard, colorsFor } = await import('../output.ts');
+    const { parsePart } = await import('../../run/shard.ts');
+    const { mergeShards, benchmarkFromPart } = await import('../../run/shard-job.ts');
+    const { formatLeaderboard, colorsFor } = await import('../../report/leaderboard.ts');
     const parts = args.parts.map((f) => {
       let text: string;
       try {

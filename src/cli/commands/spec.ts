@@ -13,7 +13,7 @@ export const specCommand = {
         .option('json', { type: 'boolean', default: false, describe: 'accepted for uniformity: the output is always one JSON object' })
         .example('$0 spec schema > benchmark.schema.json', 'for editors that validate YAML against a JSON Schema'),
       handler: async () => {
-        const { benchmarkJsonSchema } = await import('../../spec/schema.ts');
+        const { benchmarkJsonSchema } = await import('../../benchmark/schema.ts');
         print(JSON.stringify(benchmarkJsonSchema(), null, 2));
       },
     })
@@ -26,7 +26,7 @@ export const specCommand = {
         .example('$0 spec validate benchmarks/my-bench', 'exit 0 and the spec hash, or exit 3 with file:line:col, field, expected and found'),
       handler: async (argv: Record<string, unknown>) => {
         try {
-          const { loadBenchmark } = await import('../../spec/loader.ts');
+          const { loadBenchmark } = await import('../../benchmark/loader.ts');
           const b = loadBenchmark(argv.benchmark as string);
           if (argv.json) print(JSON.stringify({ id: b.spec.id, version: b.spec.version, specHash: b.specHash, file: b.file }));
           else print(`${b.file}: valid (${b.spec.id} v${b.spec.version}, spec hash ${b.specHash})`);

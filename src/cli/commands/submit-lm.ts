@@ -1,13 +1,13 @@
 // `arbiter submit` for language-model benchmarks: admission-check a model folder (or .tar of one)
-// against the spec's LM rules, then register it by content hash (src/engine/lm-submissions.ts).
+// against the spec's LM rules, then register it by content hash (src/tasks/lm/submissions.ts).
 import path from 'node:path';
 import { ArbiterError } from '../../errors.ts';
-import type { LoadedBenchmark } from '../../spec/loader.ts';
+import type { LoadedBenchmark } from '../../benchmark/loader.ts';
 import { Store } from '../../store/store.ts';
-import { collectLmSubmissions, registerLmSubmission } from '../../engine/lm-submissions.ts';
+import { collectLmSubmissions, registerLmSubmission } from '../../tasks/lm/submissions.ts';
 import { admitLmFolder } from '../../models/hf/admission.ts';
 import { resolveModelFolder } from '../../models/hf/tar.ts';
-import { admissionRulesOf, type LmTask } from '../../tasks/lm/spec.ts';
+import { admissionRulesOf, type LmTask } from '../../benchmark/lm-task.ts';
 import { print } from '../io.ts';
 
 export async function submitLm(b: LoadedBenchmark, file: string, participant: string | undefined, db: string, json: boolean): Promise<void> {

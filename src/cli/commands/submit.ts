@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { ArbiterError } from '../../errors.ts';
-import { DEFAULT_DB } from '../defaults.ts';
+import { DEFAULT_DB } from '../../store/default-path.ts';
 import { print, reportError } from '../io.ts';
 
 export const submitCommand = {
@@ -18,14 +18,14 @@ export const submitCommand = {
   handler: async (argv: Record<string, unknown>) => {
     const json = argv.json as boolean;
     try {
-      const { loadBenchmark } = await import('../../spec/loader.ts');
+      const { loadBenchmark } = await import('../../benchmark/loader.ts');
       const { Store } = await import('../../store/store.ts');
-      const { collectSubmissionFiles, kindOf, registerFile } = await import('../../engine/submissions.ts');
+      const { collectSubmissionFiles, kindOf, registerFile } = await import('../../tasks/tabular/submissions.ts');
       const { admitOnnxBytes } = await import('../../models/onnx/contract.ts');
       const { loadPredictions } = await import('../../models/predictions.ts');
-      const { metricsNeed } = await import('../../engine/fold.ts');
+      const { metricsNeed } = await import('../../fold/fold.ts');
       const b = loadBenchmark(argv.benchmark as string);
-      const { isLmTaskType, requireModel } = await import('../../spec/schema.ts');
+      const { isLmTaskType, requireModel } = await import('../../benchmark/schema.ts');
       if (isLmTaskType(b.spec.task.type)) {
         const { submitLm } = await import('./submit-lm.ts');
         await submitLm(b, argv.file as string, argv.participant as string | undefined, argv.db as string, json);

@@ -1,7 +1,8 @@
 // `arbiter work`: create a queued run (--create), or drain one with several processes sharing
 // the store: each claims submissions, scores them, and the last one ranks the run.
 import type { Argv } from 'yargs';
-import { DEFAULT_DB, defaultWorkerCount } from '../defaults.ts';
+import { DEFAULT_DB } from '../../store/default-path.ts';
+import { defaultWorkerCount } from '../../inference/defaults.ts';
 import { cancelOnSignals, displayPath, print, reportError, testTaskDelay, usageError } from '../io.ts';
 
 export interface WorkArgs {
@@ -21,11 +22,11 @@ export async function runWorkCommand(args: WorkArgs): Promise<void> {
   // --create is one transaction: a signal's default (exit at once) leaves either the whole run or nothing.
   const cancel = args.create ? { signal: undefined, dispose: () => {} } : cancelOnSignals('this worker');
   try {
-    const { loadBenchmark } = await import('../../spec/loader.ts');
+    const { loadBenchmark } = await import('../../benchmark/loader.ts');
     const b = loadBenchmark(args.benchmark, args.benchmarksDir);
     if (args.create) {
       if (args.run !== undefined) throw usageError('--create makes a new run: give either --create or --run/--queue, not both');
-      const { createQueuedRun } = await import('../../engine/work.ts');
+      const { createQueuedRun } = await import('../../run/work.ts');
       const q = await createQueuedRun({
         benchmark: b.file, db: args.db, submissions: args.submissions, taskRows: args.taskRows,
         ...(args.datasetKeyFile !== undefined ? { datasetKeyFile: args.datasetKeyFile } : {}),
@@ -38,7 +39,7 @@ export async function runWorkCommand(args: WorkArgs): Promise<void> {
       return;
     }
     if (args.submissions?.length || args.taskRows !== undefined) throw usageError('--submissions and --task-rows fix a new run: use them with --create');
-    const { work } = await import('../../engine/work.ts');
+    const { work } = await import('../../run/work.ts');
     const verbose = !args.json;
     const result = await work({
       benchmark: b.file, db: args.db, run: args.run, workers: args.workers, isolation: args.isolation, maxAttempts: args.maxAttempts,
@@ -62,7 +63,7 @@ export async function runWorkCommand(args: WorkArgs): Promise<void> {
       const mine = result.worker.items.filter((i) => i.state === 'done' || i.state === 'failed').length;
       print(`run ${result.run.id} · ${b.spec.id} v${b.spec.version} · ${result.run.status}${result.finishedHere ? ' (ranked by this worker)' : ''} · this worker settled ${mine} submission${mine === 1 ? '' : 's'}`);
       if (result.result) {
-        const { formatLeaderboard, colorsFor } = await import('../output.ts');
+        const { formatLeaderboard, colorsFor } = await import('../../report/leaderboard.ts');
         print(formatLeaderboard(result.result, 'table', { primaryMetric: b.primary, metricKeys: b.metricKeys, colors: colorsFor(process.stdout) }));
       }
     }

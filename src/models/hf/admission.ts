@@ -11,7 +11,7 @@ import type { OnnxModel, OnnxTensor } from '../onnx/proto.ts';
 import { checkFolderFiles, readJsonFile, readOnnxFile } from './folder.ts';
 import { tokenizerHash } from './tokenizer-hash.ts';
 import { lmWeightsHash } from './weights.ts';
-import type { LmAdmissionRules } from '../../tasks/lm/spec.ts';
+import type { LmAdmissionRules } from '../../benchmark/lm-task.ts';
 
 export interface LmAdmissionReport {
   folder: string;

@@ -2,7 +2,7 @@
 // input and output names, element types, ranks and fixed dimensions. Pure JS on the bytes, so a
 // hostile file is judged before any native code sees it.
 import type { ErrorData } from '../../errors.ts';
-import type { ModelContractData } from '../../spec/schema.ts';
+import type { ModelContractData } from '../../benchmark/schema.ts';
 import { decodeModel, dtypeName, ONNX_DTYPE, type OnnxModel, type OnnxValueInfo } from './proto.ts';
 
 export interface OnnxAdmission { ok: true; model: OnnxModel }

@@ -2,7 +2,7 @@
 // chat template, tokenize, truncate, run the batch (right-padded to its longest example, with
 // an attention mask), and sum the float64 NLL of the scored assistant tokens per example.
 import type { LoadedLm } from '../../models/hf/load.ts';
-import type { ChatExample } from './chat-data.ts';
+import type { ChatExample } from '../../data/lm-rows.ts';
 import { exampleNll } from './nll.ts';
 import { renderPieces } from './render.ts';
 import { tokenizePieces, type TokenizedExample } from './tokens.ts';

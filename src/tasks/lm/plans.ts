@@ -3,13 +3,13 @@
 // MetricBatch the metrics fold. Everything else (admission, pool, journal, splits, ranking) is
 // the same for every LM task and lives in src/tasks/lm/kind.ts. Labels never leave the main thread.
 import { ArbiterError } from '../../errors.ts';
-import type { LoadedBenchmark } from '../../spec/loader.ts';
+import type { LoadedBenchmark } from '../../benchmark/loader.ts';
 import type { MetricBatch } from '../../../scoring/types.ts';
 import { prepareChatDataset, prepareJsonlDataset, type PreparedJsonlDataset } from '../../data/chat-dataset.ts';
-import { choiceRowFromJson, textRowFromJson } from './chat-data.ts';
+import { choiceRowFromJson, textRowFromJson } from '../../data/lm-rows.ts';
 import type { ChoiceExample } from './choice-score.ts';
 import { chatMetricBatch, choiceMetricBatch, classifyMetricBatch, verbalizerClassify } from './metric-batch.ts';
-import { promptFor, verbalizerSetup, type LmTask } from './spec.ts';
+import { promptFor, verbalizerSetup, type LmTask } from '../../benchmark/lm-task.ts';
 import type { LmTaskMessage, LmTaskResult } from './worker.ts';
 
 export type LmTaskOk = Extract<LmTaskResult, { ok: true }>;

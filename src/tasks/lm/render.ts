@@ -15,7 +15,7 @@
 // changes the template's structure (under Qwen3, an assistant text containing `</think>`)
 // fails with E_CHAT_DATA.
 import { ArbiterError } from '../../errors.ts';
-import type { ChatExample, ChatMessage } from './chat-data.ts';
+import type { ChatExample, ChatMessage } from '../../data/lm-rows.ts';
 
 export interface RenderPiece {
   text: string;

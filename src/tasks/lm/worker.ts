@@ -4,7 +4,7 @@
 import { Piscina, move } from 'piscina';
 import { toErrorData, type ErrorData } from '../../errors.ts';
 import { loadLm } from '../../models/hf/load.ts';
-import type { ChatExample } from './chat-data.ts';
+import type { ChatExample } from '../../data/lm-rows.ts';
 import { scoreChatBatch, type ChatBatchScores, type ChatScoreOptions } from './chat-score.ts';
 import { scoreChoicesBatch, type ChoiceExample, type ChoiceBatchScores, type ChoiceScoreOptions } from './choice-score.ts';
 import { classifyBatch, type ClassifyBatchResult, type ClassifyOptions } from './classify-score.ts';

@@ -1,18 +1,18 @@
 // The tabular task kind (classification and regression on an Arrow hidden set): submissions are
 // ONNX models (a file, or a .tar of one with its external data) scored in the inference layer,
 // or prediction files looked up by row id in the main process. Admission, the sanity run and
-// the fold are the tabular ones (src/engine/admission.ts, sanity-run.ts, fold.ts).
-import type { LoadedBenchmark } from '../../spec/loader.ts';
+// the fold are the tabular ones (src/tasks/tabular/admission.ts, sanity-run.ts, fold.ts).
+import type { LoadedBenchmark } from '../../benchmark/loader.ts';
 import { prepareDataset, type PreparedDataset } from '../../data/prepare.ts';
-import { admitForRun, type AdmittedSubmission } from '../../engine/admission.ts';
-import { sanityForRun } from '../../engine/sanity-run.ts';
-import { metricsNeed } from '../../engine/fold.ts';
-import { createExecutor, type Executor } from '../../engine/executor.ts';
-import { DEFAULT_LIMITS } from '../../engine/isolation/runner.ts';
-import { makeFingerprint } from '../../engine/fingerprint.ts';
-import { collectSubmissionFiles, registerFile } from '../../engine/submissions.ts';
-import { ensureBundledSubmissions } from '../../engine/demo-submissions.ts';
-import type { TaskKind } from '../../run/task-kind.ts';
+import { admitForRun, type AdmittedSubmission } from './admission.ts';
+import { sanityForRun } from './sanity-run.ts';
+import { metricsNeed } from '../../fold/fold.ts';
+import { createExecutor, type Executor } from '../../inference/executor.ts';
+import { DEFAULT_LIMITS } from '../../inference/isolation/runner.ts';
+import { makeFingerprint } from '../../inference/fingerprint.ts';
+import { collectSubmissionFiles, registerFile } from './submissions.ts';
+import { ensureBundledSubmissions } from '../../benchmark/demo-submissions.ts';
+import type { TaskKind } from '../task-kind.ts';
 import { scoreTabular } from './score-one.ts';
 
 /** Rows per inference task when none is asked for (a speed knob: never changes a result). */

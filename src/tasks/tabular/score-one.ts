@@ -3,19 +3,21 @@
 // (never a label, id or split), a prediction file's chunk is looked up by row id; outputs are
 // folded into metric states in chunk order (JournaledFold), each folded chunk journaled.
 import { ArbiterError, toErrorData } from '../../errors.ts';
-import { requireModel } from '../../spec/schema.ts';
+import { requireModel } from '../../benchmark/schema.ts';
 import { readChunks, type ColumnArray } from '../../data/arrow-stream.ts';
 import type { PreparedDataset } from '../../data/prepare.ts';
 import { checkNoExtraPredictions, lookupPredictions } from '../../models/predictions.ts';
-import type { AdmittedSubmission } from '../../engine/admission.ts';
-import type { Executor } from '../../engine/executor.ts';
-import { chunkStates, initFold, type ChunkOutput } from '../../engine/fold.ts';
-import { JournaledFold } from '../../engine/journaled-fold.ts';
-import { fingerprintJournal } from '../../engine/prediction-copies.ts';
-import type { InferenceInput, InferenceTask, InputArray } from '../../engine/task.ts';
+import type { AdmittedSubmission } from './admission.ts';
+import type { Executor } from '../../inference/executor.ts';
+import { initFold } from '../../fold/fold.ts';
+import { chunkStates, type ChunkOutput } from './chunk-states.ts';
+import { JournaledFold } from '../../fold/journaled-fold.ts';
+import { fingerprintJournal } from './fingerprint-journal.ts';
+import type { InferenceInput, InferenceTask, InputArray } from '../../inference/task.ts';
 import { Store } from '../../store/store.ts';
-import type { ScoreContext } from '../../run/task-kind.ts';
-import type { ChunkRange, Outcome, RunControl } from '../../run/types.ts';
+import type { ScoreContext } from '../task-kind.ts';
+import type { ChunkRange, RunControl } from '../task-kind.ts';
+import type { Outcome } from '../../results.ts';
 
 function toInputArray(a: ColumnArray): InputArray {
   if (Array.isArray(a)) throw new ArbiterError('E_INTERNAL', 'string columns cannot feed an ONNX input');

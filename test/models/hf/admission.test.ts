@@ -8,7 +8,7 @@ import { randomLm, tinyLmOnnx, tinyLmParamCount, writeLmFolder } from '../../../
 import { decodeModel, encodeModel } from '../../../src/models/onnx/proto.ts';
 import { loadLm } from '../../../src/models/hf/load.ts';
 import { scoreChatBatch } from '../../../src/tasks/lm/chat-score.ts';
-import type { LmAdmissionRules } from '../../../src/tasks/lm/spec.ts';
+import type { LmAdmissionRules } from '../../../src/benchmark/lm-task.ts';
 import { CHATML_TEMPLATE, QWEN_DIR, tempDir, wordLevelFolder, wordLevelTokenizer } from '../../tasks/lm/helpers.ts';
 import { createHash } from 'node:crypto';
 

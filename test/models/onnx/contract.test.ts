@@ -7,8 +7,8 @@ import type { ErrorData } from '../../../src/errors.ts';
 import { admitOnnxBytes, type AdmissionResult } from '../../../src/models/onnx/contract.ts';
 import { buildModel, mlpModel, type Dim, type ModelSpec, type TensorSpec } from '../../../src/models/onnx/builder.ts';
 import { encodeModel, ONNX_DTYPE } from '../../../src/models/onnx/proto.ts';
-import { loadBenchmark } from '../../../src/spec/loader.ts';
-import { ModelContract, type ModelContractData } from '../../../src/spec/schema.ts';
+import { loadBenchmark } from '../../../src/benchmark/loader.ts';
+import { ModelContract, type ModelContractData } from '../../../src/benchmark/schema.ts';
 
 const BATCH = 256;
 const CONTRACT: ModelContractData = ModelContract.parse({

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { bigramTableLm, randomLm } from '../../../src/models/hf/tiny-lm.ts';
 import { loadLm, type LoadedLm } from '../../../src/models/hf/load.ts';
 import { scoreChatBatch, prepareChatExample } from '../../../src/tasks/lm/chat-score.ts';
-import type { ChatExample } from '../../../src/tasks/lm/chat-data.ts';
+import type { ChatExample } from '../../../src/data/lm-rows.ts';
 import { QWEN_VOCAB, qwenFolder, tempDir, testBitsPerByte, wordLevelFolder } from './helpers.ts';
 
 const V = 8;

@@ -6,7 +6,7 @@ import { AutoTokenizer } from '@huggingface/transformers';
 import { renderPieces, type RenderFn } from '../../../src/tasks/lm/render.ts';
 import { tokenizePieces } from '../../../src/tasks/lm/tokens.ts';
 import { lmTokenizerOf } from '../../../src/models/hf/load.ts';
-import type { ChatExample } from '../../../src/tasks/lm/chat-data.ts';
+import type { ChatExample } from '../../../src/data/lm-rows.ts';
 import { QWEN_DIR } from './helpers.ts';
 
 const conv: ChatExample = {

@@ -9,7 +9,7 @@ import { loadLm } from '../../../src/models/hf/load.ts';
 import { scoreChatBatch } from '../../../src/tasks/lm/chat-score.ts';
 import { lmPoolOptions } from '../../../src/tasks/lm/pool.ts';
 import type { LmTaskMessage, LmTaskResult } from '../../../src/tasks/lm/worker.ts';
-import type { ChatExample } from '../../../src/tasks/lm/chat-data.ts';
+import type { ChatExample } from '../../../src/data/lm-rows.ts';
 import { QWEN_VOCAB, qwenFolder, tempDir } from './helpers.ts';
 
 const say = (u: string, a: string, sys?: string): ChatExample => ({

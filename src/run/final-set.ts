@@ -1,0 +1,75 @@
+// The final hidden set (set B, `hiddenSets.final`): the benchmark as `arbiter score --set final`
+// scores it, and the redaction every output of such a run goes through until the host releases it.
+// Set B runs are stored under their own benchmark id (`<id>--final-set`), so the live leaderboard
+// never mixes them in; the store keeps the unredacted scores. The release is a recorded state of the
+// store (`arbiter release <id>`, or `score --set final --release`): until it is recorded, every
+// output of a set B run (score, leaderboard, report) is the withheld form; after, the full result.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ArbiterError } from '../errors.ts';
+import { canonicalJson, sha256Hex } from '../benchmark/canonical.ts';
+import type { LoadedBenchmark } from '../benchmark/loader.ts';
+import type { Store } from '../store/store.ts';
+import type { ScoreResult } from '../results.ts';
+import { collectSubmissionFiles, registerFile, type SubmissionFile } from '../tasks/tabular/submissions.ts';
+
+export const FINAL_SET_SUFFIX = '--final-set';
+
+export function isFinalSetBenchmark(benchmarkId: string): boolean {
+  return benchmarkId.endsWith(FINAL_SET_SUFFIX);
+}
+
+/** The live benchmark id of a benchmark id (strips the final-set suffix). */
+export function liveIdOf(benchmarkId: string): string {
+  return isFinalSetBenchmark(benchmarkId) ? benchmarkId.slice(0, -FINAL_SET_SUFFIX.length) : benchmarkId;
+}
+
+/** Record the release of `live`'s final hidden set (idempotent); refuses a benchmark without one. */
+export function releaseFinalSet(live: LoadedBenchmark, store: Store): { benchmark: string; finalRuns: number } {
+  finalSetBenchmark(live); // E_USAGE without hiddenSets.final
+  store.recordRelease(live.spec.id);
+  const finalRuns = (store.db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE benchmark_id = ? AND status = 'finished'`).get(`${live.spec.id}${FINAL_SET_SUFFIX}`) as { n: number }).n;
+  return { benchmark: live.spec.id, finalRuns };
+}
+
+/** Whether a run of `benchmarkId` may show its scores: live runs always, set B runs once released. */
+export function scoresVisible(store: Store, benchmarkId: string): boolean {
+  return !isFinalSetBenchmark(benchmarkId) || store.isReleased(liveIdOf(benchmarkId));
+}
+
+/** A stored run's result as outputs may show it: withheld for an unreleased set B run. */
+export function visibleResult(store: Store, benchmarkId: string, r: ScoreResult): { result: ScoreResult; withheld: boolean } {
+  return scoresVisible(store, benchmarkId) ? { result: r, withheld: false } : { result: withheldResult(r), withheld: true };
+}
+
+/** The benchmark whose dataset is set B: same contract, metrics, split and rules; own id and hash. */
+export function finalSetBenchmark(b: LoadedBenchmark): LoadedBenchmark {
+  const final = b.spec.hiddenSets?.final;
+  if (!final) {
+    throw new ArbiterError('E_USAGE', `--set final: benchmark ${b.spec.id} has no final hidden set (expected hiddenSets.final in ${b.file})`);
+  }
+  const spec = { ...b.spec, id: `${b.spec.id}${FINAL_SET_SUFFIX}`, dataset: final };
+  return { ...b, spec, specHash: sha256Hex(canonicalJson(spec)), datasetPath: path.resolve(b.dir, final.path) };
+}
+
+/**
+ * What a set B run may show before release: who was scored and who failed (and why), nothing
+ * that depends on set B's labels: no scores, no ranks, no rewards, and rows in an order that does
+ * not depend on scores (participant, then submission hash).
+ */
+export function withheldResult(r: ScoreResult): ScoreResult {
+  const rows = r.rows.map((row) => ({
+    rank: null, submission: row.submission, participant: row.participant, status: row.status,
+    scores: {}, splitScores: {}, error: row.error,
+  }));
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  rows.sort((x, y) => cmp(x.participant, y.participant) || cmp(x.submission, y.submission));
+  return { ...r, rows };
+}
+
+/** Set B scores the live benchmark's submissions by default: its submissions/ folder and every registered one. */
+export function liveSubmissions(live: LoadedBenchmark, store: Store): SubmissionFile[] {
+  const own = path.join(live.dir, 'submissions');
+  if (existsSync(own)) for (const f of collectSubmissionFiles([own])) registerFile(store, live.spec.id, f);
+  return store.submissions(live.spec.id).map((s) => ({ path: s.blobPath, participant: s.participant }));
+}
