@@ -140,7 +140,7 @@ export async function scoreLmWithStore(b: LoadedBenchmark, store: Store, opts: S
   let fingerprint: Fingerprint;
   let runId: number;
   try {
-    plan = lmJobPlan(b);
+    plan = lmJobPlan(b, { keyFile: opts.datasetKeyFile });
     fingerprint = makeLmFingerprint(b.specHash, plan.data.sha256, spec.batching.size);
     if (resumed) {
       if (resumed.datasetSha256 !== plan.data.sha256) throw new ArbiterError('E_RESUME', `run ${resumed.runId} scored dataset ${resumed.datasetSha256}; the file now has ${plan.data.sha256}`);
