@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Float32, Float64, Int32, Int64, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
+import { makeVector, Table, tableToIPC, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prepareJsonlDataset } from '../../src/data/chat-dataset.ts';
 import { assertLabelPreconditions, LabelTally } from '../../src/data/label-checks.ts';
@@ -24,12 +24,12 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 /** A classification (or regression) Arrow set: id, one float feature, label/target, optional split column. */
 function arrowBench(o: { labels: number[]; split?: string[]; splitYaml?: string; metrics?: string; regression?: boolean }): LoadedBenchmark {
   const rows = o.labels.length;
-  const cols: Record<string, ReturnType<typeof vectorFromArray>> = {
-    id: vectorFromArray(BigInt64Array.from({ length: rows }, (_, i) => BigInt(i + 1)), new Int64()),
-    f: vectorFromArray(Float32Array.from({ length: rows }, (_, i) => i / 4), new Float32()),
+  const cols: Record<string, Vector> = {
+    id: makeVector(BigInt64Array.from({ length: rows }, (_, i) => BigInt(i + 1))),
+    f: makeVector(Float32Array.from({ length: rows }, (_, i) => i / 4)),
   };
-  if (o.regression) cols.target = vectorFromArray(Float64Array.from(o.labels), new Float64());
-  else cols.label = vectorFromArray(Int32Array.from(o.labels), new Int32());
+  if (o.regression) cols.target = makeVector(Float64Array.from(o.labels));
+  else cols.label = makeVector(Int32Array.from(o.labels));
   if (o.split) cols.part = vectorFromArray(o.split, new Utf8());
   const bytes = tableToIPC(new Table(cols), 'stream');
   const file = `d${n++}.arrow`;
