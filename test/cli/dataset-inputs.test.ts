@@ -94,6 +94,11 @@ describe('arbiter dataset sample-submission', () => {
     const c = await arbiter(['check', sample, '-b', 'tabular-demo', '--json']);
     expect(c.code, c.stdout + c.stderr).toBe(0);
     expect(JSON.parse(c.stdout).ok).toBe(true);
+    // the hidden set's Merkle root is not the sample's: check still scores the sample
+    const root = JSON.parse((await arbiter(['dataset', 'commit', HIDDEN, '--json'])).stdout).root as string;
+    const committed = demoBench('committed', (y) => y.replace('  idColumn: id', `  idColumn: id\n  commitment: ${root}`));
+    const cc = await arbiter(['check', sample, '-b', committed, '--json']);
+    expect(cc.code, cc.stdout + cc.stderr).toBe(0);
   });
 
   it('class ids when no metric reads probabilities; regression: 0, or the row position when a correlation needs varying predictions', () => {
