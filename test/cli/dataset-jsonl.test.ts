@@ -76,6 +76,13 @@ describe('JSONL hidden sets through `arbiter dataset`', () => {
     expect((await arbiter(['dataset', 'commit', bad])).stderr).toMatch(/line 2 repeats the row id of line 1/);
   });
 
+  it('matches an independent implementation of the documented JSONL encoding (golden root)', () => {
+    // Root computed by a separate Python script written from docs/hosts.md ("JSONL rows"): BOM,
+    // CRLF, a blank line and surrounding spaces are not part of any row; 3 leaves.
+    const data = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"id": "a", "x": 1}\r\n\n  {"x": 2}  \n{"id": 7, "x": [1,2]}')]);
+    expect(commitJsonl(data)).toMatchObject({ rowCount: 3, root: '8873f85d6a1bddf95f927963b3d4de7653c4aa576ffdc71c62a9147e6f7ee3a8' });
+  });
+
   it('a single row is proved by its canonical line bytes and an inclusion proof', () => {
     const bytes = Buffer.from(plainText);
     const { commitment, proofs } = proveJsonlRows(bytes, [0, 17, 39]);
