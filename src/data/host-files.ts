@@ -42,19 +42,14 @@ export async function writeInputs(b: LoadedBenchmark, data: PreparedDataset, out
   let rows = 0;
   try {
     if (out.endsWith('.arrow') || out.endsWith('.arrows')) {
-      let writer: RecordBatchStreamWriter | undefined;
+      // Held whole, then written once: the inputs are a subset of a set scoring holds in memory anyway.
+      const selected: RecordBatch[] = [];
       for await (const batch of batches) {
         const sel = (batch as RecordBatch).select(names) as RecordBatch;
-        writer ??= new RecordBatchStreamWriter();
-        writer.write(sel);
+        selected.push(sel);
         rows += sel.numRows;
-        const bytes = writer.toUint8Array(true);
-        if (bytes.length > 0) writeSync(fd, bytes);
       }
-      writer ??= new RecordBatchStreamWriter();
-      writer.finish();
-      const tail = writer.toUint8Array(true);
-      if (tail.length > 0) writeSync(fd, tail);
+      writeSync(fd, RecordBatchStreamWriter.writeAll(selected).toUint8Array(true));
       return { rows, columns: names };
     }
     if (!out.endsWith('.csv')) throw new ArbiterError('E_USAGE', `--out must end in .csv or .arrow, found ${out}`);

@@ -49,6 +49,8 @@ describe('arbiter dataset inputs', () => {
     expect((await arbiter(['dataset', 'inputs', '-b', 'tabular-demo', '-o', out])).code).toBe(0);
     const t = tableFromIPC(readFileSync(out));
     expect(t.schema.fields.map((f) => f.name)).toEqual(['id', 'features']);
+    expect(t.numRows).toBe(hidden.numRows);
+    expect(Array.from(t.getChild('id')!.toArray())).toEqual(Array.from(hidden.getChild('id')!.toArray()));
     expect(String(t.schema.fields[1]!.type)).toBe(String(hidden.schema.fields.find((f) => f.name === 'features')!.type));
     expect(t.getChild('features')!.get(7)!.toArray()).toEqual(hidden.getChild('features')!.get(7)!.toArray());
 
