@@ -3,7 +3,7 @@
 import { builtinMetrics } from './metrics/index.ts';
 import { createRegistry } from './registry.ts';
 
-export type { Metric, AnyMetric, MetricBatch, MetricContext, MetricResult, MetricInputKind } from './types.ts';
+export type { Metric, AnyMetric, MetricBatch, MetricContext, MetricResult, MetricInputKind, LabelSummary } from './types.ts';
 export { createRegistry, editDistance, suggestNames, type MetricRegistry } from './registry.ts';
 export { MetricError, type MetricErrorCode } from './errors.ts';
 export {

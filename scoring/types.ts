@@ -46,6 +46,17 @@ export interface MetricContext {
   numClasses?: number;
 }
 
+/**
+ * What the hidden labels of one split look like, for metrics whose value is undefined on some
+ * label sets whatever a model predicts (roc_auc with a class absent, a correlation with constant
+ * targets). Classification: rows per class; regression: whether every target is the same.
+ */
+export interface LabelSummary {
+  rows: number;
+  classCounts?: readonly number[];
+  targetsConstant?: boolean;
+}
+
 export interface MetricResult {
   value: number; // finite, never NaN
   extras?: Record<string, unknown>; // e.g. per-class F1, the confusion matrix
@@ -69,6 +80,11 @@ export interface Metric<S = unknown, O = unknown> {
   update(state: S, batch: MetricBatch, options: O): S;
   merge(a: S, b: S, options: O): S;
   finalize(state: S, options: O): MetricResult;
+  /**
+   * Optional label-only precondition, checked on each split's hidden labels before any submission
+   * runs: a reason the metric is undefined on these labels whatever the predictions, or null.
+   */
+  checkLabels?(labels: LabelSummary, options: O): string | null;
 }
 
 export type AnyMetric = Metric<any, any>;

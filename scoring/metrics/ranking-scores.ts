@@ -103,6 +103,17 @@ function rankedMetric(name: string, description: string, score: (pos: Float64Arr
     description,
     optionsSchema: options,
     init: (_o, ctx) => init(name, classCount(name, ctx)),
+    checkLabels(labels) {
+      const counts = labels.classCounts;
+      if (!counts) return null;
+      // Binary: the class-1 problem; otherwise one-vs-rest per class. Each needs positives and negatives.
+      const classes = counts.length === 2 ? [1] : counts.map((_, c) => c);
+      for (const c of classes) {
+        const pos = counts[c] ?? 0;
+        if (pos === 0 || pos === labels.rows) return `${name} is undefined: class ${c} has ${pos} of ${labels.rows} rows (it needs rows of class ${c} and rows of other classes)`;
+      }
+      return null;
+    },
     update(s, b, o) {
       const n = checkRows(name, b);
       const y = field(name, b, 'labels');

@@ -10,7 +10,7 @@ import { defineMetric, scratchF64, sharedAcc } from '../define.ts';
 import { inputError } from '../errors.ts';
 import { checkFinite, checkLength, checkRows, emptyError, field } from '../input.ts';
 import { ExactAccumulator, exactMoment, twoProduct, type ExactSumState } from '../exact-sum.ts';
-import type { MetricBatch } from '../types.ts';
+import type { LabelSummary, MetricBatch } from '../types.ts';
 import { sortDoubles } from '../sort.ts';
 
 function pairs(metric: string, batch: MetricBatch): { n: number; t: Float64Array; p: Float64Array } {
@@ -171,11 +171,19 @@ function correlation(metric: string, n: number, s: Omit<PearsonState, 'n'>, o: C
   return { value: Math.max(-1, Math.min(1, r)) };
 }
 
+/** Label precondition of the correlations: constant targets make them undefined (unless degenerate: 'zero'). */
+function constantTargets(metric: string, labels: LabelSummary, o: CorrOptions): string | null {
+  return labels.targetsConstant === true && o.degenerate === 'error'
+    ? `${metric} is undefined: every target has the same value (zero variance); set the option degenerate: zero to score such a split 0`
+    : null;
+}
+
 export const pearson = defineMetric<PearsonState, CorrOptions>({
   name: 'pearson',
   version: 1,
   higherIsBetter: true,
   inputs: ['targets', 'predictions'],
+  checkLabels: (labels, o) => constantTargets('pearson', labels, o),
   description: 'Pearson correlation between predictions and targets.',
   optionsSchema: corrOptions,
   init: () => ({ n: 0, sx: [], sy: [], sxx: [], syy: [], sxy: [] }),
@@ -246,6 +254,7 @@ export const spearman = defineMetric<SpearmanState, CorrOptions>({
   version: 1,
   higherIsBetter: true,
   inputs: ['targets', 'predictions'],
+  checkLabels: (labels, o) => constantTargets('spearman', labels, o),
   description: 'Spearman rank correlation (Pearson on average ranks) between predictions and targets.',
   optionsSchema: corrOptions,
   init: () => ({ x: [], y: [] }),

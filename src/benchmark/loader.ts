@@ -172,6 +172,11 @@ export function parseBenchmark(text: string, file: string): LoadedBenchmark {
     if (k === 'earliest' && i !== tieBreak.length - 1) fail(['ranking', 'tieBreak', i], '"earliest" only as the last tie-break', `"earliest" at position ${i + 1} of ${tieBreak.length}`);
   });
 
+  if (spec.split.column !== undefined) {
+    const c = spec.split.column;
+    const label = spec.task.type === 'classification' ? spec.task.labelColumn : spec.task.type === 'regression' ? spec.task.targetColumn : undefined;
+    if (c === spec.dataset.idColumn || c === label) fail(['split', 'column'], 'a column of its own naming each row\'s split', `the ${c === label ? 'label' : 'id'} column "${c}"`);
+  }
   if (isLmTaskType(spec.task.type)) checkLmSpec(spec, fail);
   else checkTabularSpec(spec, fail);
 
@@ -181,7 +186,7 @@ export function parseBenchmark(text: string, file: string): LoadedBenchmark {
     const kf = path.resolve(dir, spec.split.keyFile);
     if (!existsSync(kf)) fail(['split', 'keyFile'], 'an existing file holding the split key', `no file at ${kf}`);
     splitKey = readFileSync(kf);
-  } else splitKey = Buffer.from(spec.split.key!, 'utf8');
+  } else splitKey = Buffer.from(spec.split.key ?? '', 'utf8'); // empty with split.column: no hash
 
   return {
     spec, file: path.resolve(file), dir, specHash: sha256Hex(canonicalJson(spec)),
@@ -214,6 +219,7 @@ function checkTabularSpec(spec: BenchmarkSpecData, fail: Fail): void {
   model.inputs.forEach((inp, i) => {
     if (inp.column === labelColumn) fail(['model', 'inputs', i, 'column'], 'an input column (labels never reach a model)', `the label column "${labelColumn}"`);
     if (inp.column === spec.dataset.idColumn) fail(['model', 'inputs', i, 'column'], 'an input column', `the id column "${inp.column}"`);
+    if (inp.column === spec.split.column) fail(['model', 'inputs', i, 'column'], 'an input column (which split a row is in never reaches a model)', `the split column "${inp.column}"`);
     if (typeof inp.shape[0] !== 'string') fail(['model', 'inputs', i, 'shape', 0], 'a symbolic batch axis such as "batch"', JSON.stringify(inp.shape[0]));
     inp.shape.slice(1).forEach((d, j) => {
       if (typeof d !== 'number') fail(['model', 'inputs', i, 'shape', j + 1], 'a fixed size (only the batch axis is symbolic)', JSON.stringify(d));

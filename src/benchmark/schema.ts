@@ -89,9 +89,18 @@ export const MetricEntry = z.strictObject({
 export const Split = z.strictObject({
   key: z.string().min(8).optional().describe('secret for the keyed hash that assigns rows to splits'),
   keyFile: z.string().min(1).optional().describe('file holding that secret, relative to benchmark.yaml'),
-  publicFraction: z.number().gt(0).lt(1).describe('share of rows in the public split'),
-}).refine((s) => (s.key === undefined) !== (s.keyFile === undefined), {
-  message: 'give exactly one of key or keyFile',
+  publicFraction: z.number().gt(0).lt(1).optional().describe('share of rows in the public split (with key or keyFile)'),
+  column: z.string().min(1).optional()
+    .describe('instead of the keyed hash: the dataset column (Arrow) or row field (JSONL) naming each row\'s split, "public" or "private"'),
+}).superRefine((s, ctx) => {
+  if (s.column !== undefined) {
+    for (const k of ['key', 'keyFile', 'publicFraction'] as const) {
+      if (s[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `no ${k} with split.column (the column decides each row's split)` });
+    }
+    return;
+  }
+  if ((s.key === undefined) === (s.keyFile === undefined)) ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of key or keyFile' });
+  if (s.publicFraction === undefined) ctx.addIssue({ code: 'custom', path: ['publicFraction'], message: 'a publicFraction in (0, 1) with key or keyFile' });
 });
 
 export const Ranking = z.strictObject({

@@ -4,10 +4,11 @@
 // the committed one. The canonical byte encoding of a row is specified in docs/hosts.md; any change
 // to it is a new COMMITMENT_VERSION.
 import { createHash, hash as oneShotHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { DataType, RecordBatchReader, type Field, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
 import { ArbiterError } from '../errors.ts';
 import { decryptToBuffer, isEncryptedFile } from './encryption.ts';
+import { jsonlRowId, jsonlRows, looksLikeJsonl, parseJsonlRow } from './jsonl.ts';
 
 export const COMMITMENT_VERSION = 1;
 const LEAF_PREFIX = 0x00;
@@ -311,6 +312,45 @@ async function commitUnchecked(batches: AsyncIterable<RecordBatch> | Iterable<Re
   return { root: finalRoot(sHash, tree.count, treeRoot), version: COMMITMENT_VERSION, schemaHash: sHash, treeRoot: treeRoot.toString('hex'), rowCount: tree.count };
 }
 
+// ---------------------------------------------------------------- JSONL sets
+
+/**
+ * The schema hash of every JSONL set: a JSONL row has no typed schema, its canonical bytes are the
+ * row's line (src/data/jsonl.ts), so the hash only tells a JSONL commitment from an Arrow one.
+ */
+export const JSONL_SCHEMA_HASH = sha256(Buffer.from(`arbiter-jsonl-v${COMMITMENT_VERSION}`)).toString('hex');
+
+/**
+ * Commit to a JSONL set held in memory: one leaf per row (non-blank line) in file order, the leaf
+ * being the row's canonical bytes. Every row must be valid JSON and row ids (the `idColumn` field,
+ * else the line number) unique; messages name line numbers, never row contents.
+ */
+export function commitJsonl(data: Uint8Array, opts: CommitOptions & { name?: string } = {}): Commitment {
+  const name = opts.name ?? 'dataset';
+  const idName = opts.idColumn ?? 'id';
+  const tree = new StreamingTree();
+  const lineOf = new Map<string, number>();
+  for (const row of jsonlRows(data)) {
+    const id = jsonlRowId(parseJsonlRow(row, `dataset ${name}:`), row.line, idName, name);
+    const prev = lineOf.get(id);
+    if (prev !== undefined) throw new ArbiterError('E_DATASET_INVALID', `dataset ${name}: line ${row.line} repeats the row id of line ${prev}: ids must be unique`, { line: row.line });
+    lineOf.set(id, row.line);
+    const leaf = leafHash(row.bytes);
+    opts.onLeaf?.(tree.count, leaf);
+    tree.push(leaf);
+  }
+  if (tree.count === 0) throw new ArbiterError('E_DATASET_INVALID', `dataset ${name}: expected at least one JSONL row, found none`);
+  const treeRoot = tree.root();
+  return { root: finalRoot(JSONL_SCHEMA_HASH, tree.count, treeRoot), version: COMMITMENT_VERSION, schemaHash: JSONL_SCHEMA_HASH, treeRoot: treeRoot.toString('hex'), rowCount: tree.count };
+}
+
+/** Commit a JSONL set and build inclusion proofs for the rows at the given positions (0-based, file order). */
+export function proveJsonlRows(data: Uint8Array, indices: number[], opts: { idColumn?: string; name?: string } = {}): { commitment: Commitment; proofs: InclusionProof[] } {
+  const leaves: Buffer[] = [];
+  const commitment = commitJsonl(data, { ...opts, onLeaf: (_i, leaf) => leaves.push(leaf) });
+  return { commitment, proofs: proofsFor(leaves, commitment, indices) };
+}
+
 /** Throw E_DATASET_COMMITMENT when a computed commitment differs from the one a spec publishes. */
 export function assertCommitment(actual: Commitment, expectedRoot: string): void {
   const want = expectedRoot.trim().toLowerCase();
@@ -360,13 +400,16 @@ function auditPath(leaves: Buffer[], index: number, lo: number, hi: number): Arr
 export async function proveRows(batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, indices: number[], opts: { idColumn?: string } = {}): Promise<{ commitment: Commitment; proofs: InclusionProof[] }> {
   const leaves: Buffer[] = [];
   const commitment = await commitDataset(batches, { ...opts, onLeaf: (_i, leaf) => leaves.push(leaf) });
-  const proofs = indices.map((index) => {
+  return { commitment, proofs: proofsFor(leaves, commitment, indices) };
+}
+
+function proofsFor(leaves: Buffer[], commitment: Commitment, indices: number[]): InclusionProof[] {
+  return indices.map((index) => {
     if (!Number.isInteger(index) || index < 0 || index >= leaves.length) {
       throw new ArbiterError('E_USAGE', `row index ${index} is out of range: the dataset has rows 0..${leaves.length - 1}`);
     }
     return { index, rowCount: leaves.length, schemaHash: commitment.schemaHash, path: auditPath(leaves, index, 0, leaves.length) };
   });
-  return { commitment, proofs };
 }
 
 function expectedSides(index: number, lo: number, hi: number): Array<'left' | 'right'> {
@@ -390,11 +433,12 @@ export function verifyRowProof(rowBytes: Uint8Array, proof: InclusionProof, root
 }
 
 /**
- * `arbiter dataset commit <file>`: commit to an Arrow IPC stream file, streaming it from disk, or
- * decrypting it in memory first when it is an arbiter encrypted dataset (then `key` is required).
+ * `arbiter dataset commit <file>`: commit to an Arrow IPC stream or a JSONL file, decrypting it in
+ * memory first when it is an arbiter encrypted dataset (then `key` is required). The format is
+ * read from the (decrypted) bytes: JSONL when the first non-blank byte is `{`, else Arrow.
  * Every failure is an ArbiterError: E_DATASET_KEY, E_DATASET_CORRUPT or E_DATASET_INVALID.
  */
-export async function commitFile(path: string, opts: { key?: Buffer; idColumn?: string } = {}): Promise<Commitment> {
+export async function commitFile(path: string, opts: { key?: Buffer; idColumn?: string } = {}): Promise<Commitment & { format: 'arrow' | 'jsonl' }> {
   let encrypted: boolean;
   try {
     encrypted = isEncryptedFile(path);
@@ -402,12 +446,25 @@ export async function commitFile(path: string, opts: { key?: Buffer; idColumn?: 
     throw new ArbiterError('E_DATASET_INVALID', `cannot open dataset ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   if (encrypted && !opts.key) throw new ArbiterError('E_DATASET_KEY', `dataset ${path} is encrypted: pass --key-file <path> or set ARBITER_DATASET_KEY`);
+  const idColumn = opts.idColumn ? { idColumn: opts.idColumn } : {};
   try {
-    const source = encrypted ? decryptToBuffer(path, opts.key!) : createReadStream(path);
-    const reader = await RecordBatchReader.from(source as never);
-    return await commitDataset(reader as AsyncIterable<RecordBatch>, { ...(opts.idColumn ? { idColumn: opts.idColumn } : {}) });
+    const bytes = encrypted ? decryptToBuffer(path, opts.key!) : undefined;
+    if (bytes ? looksLikeJsonl(bytes) : fileLooksLikeJsonl(path)) {
+      return { ...commitJsonl(bytes ?? readFileSync(path), { ...idColumn, name: path }), format: 'jsonl' };
+    }
+    const reader = await RecordBatchReader.from((bytes ?? createReadStream(path)) as never);
+    return { ...await commitDataset(reader as AsyncIterable<RecordBatch>, idColumn), format: 'arrow' };
   } catch (e) {
     if (e instanceof ArbiterError) throw e;
-    throw new ArbiterError('E_DATASET_INVALID', `cannot read dataset ${path} as an Arrow IPC stream: ${String((e as Error)?.message ?? e).slice(0, 200)}`);
+    throw new ArbiterError('E_DATASET_INVALID', `cannot read dataset ${path} as an Arrow IPC stream or JSONL: ${String((e as Error)?.message ?? e).slice(0, 200)}`);
   }
+}
+
+/** JSONL sniffing on a file's first 4 KiB (leading blank lines longer than that read as Arrow). */
+function fileLooksLikeJsonl(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    return looksLikeJsonl(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
+  } finally { closeSync(fd); }
 }

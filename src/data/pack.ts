@@ -44,6 +44,12 @@ export function loadPackSchema(file: string): PackSchemaData {
     fail(`schema ${file}: ${i.path.join('.') || '(top level)'}: ${i.message}`, { file });
   }
   if (!r.data.columns.some((c) => c.name === r.data.id)) fail(`schema ${file}: the id column "${r.data.id}" is not among the columns`);
+  r.data.columns.forEach((c, i) => {
+    // `from` only names the source columns of a list column; on a scalar it would be ignored.
+    if (c.from !== undefined && c.size === undefined) {
+      fail(`schema ${file}: columns.${i}.from: expected "from" only on a list column (with "size"), found it on the scalar column "${c.name}" (a scalar column reads the CSV column of its own name)`, { file });
+    }
+  });
   return r.data;
 }
 

@@ -12,7 +12,8 @@ import { checkColumns, columnShape, openArrowStream, readChunks, type ArrowSourc
 import { assertCommitment, commitDataset } from './commitment.ts';
 import { decryptToBuffer, isEncryptedFile, KEY_ENV_VAR, loadDatasetKey } from './encryption.ts';
 import { sha256File } from './file-hash.ts';
-import { canonicalId, PUBLIC, splitOf } from './split.ts';
+import { assertLabelPreconditions, LabelTally } from './label-checks.ts';
+import { assertBothSplits, canonicalId, PUBLIC, splitOf, splitOfValue, splitRuleOf } from './split.ts';
 
 export interface PreparedDataset {
   file: string;
@@ -67,22 +68,35 @@ async function openSource(b: LoadedBenchmark, opts: PrepareOptions): Promise<{ s
     throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: expected a readable file, but ${err.code === 'ENOENT' ? 'it does not exist' : err.message}`, { file });
   };
   if (b.spec.dataset.encrypted === true) {
-    if (!existsSync(file)) unreadable(Object.assign(new Error('missing'), { code: 'ENOENT' }));
-    // The key is checked first, then the whole file is authenticated: a wrong key or a modified
-    // file stops the job before a single row is parsed.
-    const env = opts.env ?? process.env;
-    if (!opts.key && opts.keyFile === undefined && !env[KEY_ENV_VAR]) {
-      throw new ArbiterError('E_DATASET_KEY', `dataset ${file} is encrypted (dataset.encrypted: true) and no key was given: pass --dataset-key-file <path> or set ${KEY_ENV_VAR} (64 hex characters)`, { file });
-    }
-    const key = opts.key ?? loadDatasetKey({ keyFile: opts.keyFile, env });
-    const bytes = decryptToBuffer(file, key);
+    const bytes = decryptHiddenSet(b, opts);
     return { source: { name: file, bytes }, sha256: createHash('sha256').update(bytes).digest('hex') };
   }
   const sha256 = await sha256File(file).catch(unreadable);
-  if (sha256 !== b.spec.dataset.sha256 && isEncryptedFile(file)) {
+  if (sha256 !== b.spec.dataset.sha256) assertNotEncrypted(file);
+  return { source: file, sha256 };
+}
+
+/**
+ * The decrypted bytes of an encrypted hidden set (`dataset.encrypted: true`), in memory only. The
+ * key is checked first, then the whole file is authenticated: a wrong key or a modified file stops
+ * the job before a single row is parsed. Shared by the Arrow and the JSONL readers.
+ */
+export function decryptHiddenSet(b: LoadedBenchmark, opts: PrepareOptions): Buffer {
+  const file = b.datasetPath;
+  if (!existsSync(file)) throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: expected a readable file, but it does not exist`, { file });
+  const env = opts.env ?? process.env;
+  if (!opts.key && opts.keyFile === undefined && !env[KEY_ENV_VAR]) {
+    throw new ArbiterError('E_DATASET_KEY', `dataset ${file} is encrypted (dataset.encrypted: true) and no key was given: pass --dataset-key-file <path> or set ${KEY_ENV_VAR} (64 hex characters)`, { file });
+  }
+  const key = opts.key ?? loadDatasetKey({ keyFile: opts.keyFile, env });
+  return decryptToBuffer(file, key);
+}
+
+/** A file whose sha256 does not match: say so plainly when it is encrypted and the spec does not know. */
+export function assertNotEncrypted(file: string): void {
+  if (isEncryptedFile(file)) {
     throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: the file is an arbiter encrypted dataset, but the spec does not say so: set dataset.encrypted: true and give the key with --dataset-key-file or ARBITER_DATASET_KEY`, { file });
   }
-  return { source: file, sha256 };
 }
 
 export async function prepareDataset(b: LoadedBenchmark, opts: PrepareOptions = {}): Promise<PreparedDataset> {
@@ -115,6 +129,11 @@ export async function prepareDataset(b: LoadedBenchmark, opts: PrepareOptions = 
     throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: ${labelColumn.role} column "${labelColumn.name}" must be ${b.spec.task.type === 'classification' ? 'an integer class id' : 'numeric'}, found ${labelType}`, { file });
   }
 
+  const rule = splitRuleOf(b.spec, b.splitKey);
+  const splitColumn: ColumnRequest | undefined = rule.kind === 'column' ? { name: rule.column, kind: 'utf8', width: 1, role: 'split' } : undefined;
+  if (splitColumn) checkColumns(schema, [splitColumn], file);
+  const task = b.spec.task;
+  const tally = new LabelTally(task.type === 'classification' ? 'classes' : 'targets', task.type === 'classification' ? task.numClasses : 0);
   const masks: Uint8Array[] = [];
   let rows = 0;
   let publicRows = 0;
@@ -122,9 +141,10 @@ export async function prepareDataset(b: LoadedBenchmark, opts: PrepareOptions = 
   const scanLabel: ColumnRequest = { ...labelColumn, kind: labelKind(labelType) };
   // Row ids are row contents: a message about an encrypted set names positions only.
   const shown = (id: bigint | string): string => (encrypted ? '(hidden)' : canonicalId(id));
-  for await (const chunk of readChunks(source, [idColumn, scanLabel], SCAN_ROWS)) {
+  for await (const chunk of readChunks(source, [idColumn, scanLabel, ...(splitColumn ? [splitColumn] : [])], SCAN_ROWS)) {
     const ids = chunk.columns.get(idColumn.name)!;
     const labels = chunk.columns.get(labelColumn.name)! as ArrayLike<number | bigint>;
+    const splitValues = splitColumn ? chunk.columns.get(splitColumn.name) as string[] : undefined;
     const mask = new Uint8Array(chunk.rows);
     for (let i = 0; i < chunk.rows; i++) {
       const id = (ids as ArrayLike<bigint | string>)[i]!;
@@ -136,18 +156,16 @@ export async function prepareDataset(b: LoadedBenchmark, opts: PrepareOptions = 
       }
       prev = id;
       checkLabel(b, labels[i]!, chunk.start + i + 1, file);
-      mask[i] = splitOf(b.splitKey, canonicalId(id), b.spec.split.publicFraction);
+      mask[i] = rule.kind === 'hash' ? splitOf(rule.key, canonicalId(id), rule.publicFraction) : splitOfValue(splitValues![i], chunk.start + i + 1, rule, file);
       if (mask[i] === PUBLIC) publicRows++;
+      tally.add(mask[i]!, Number(labels[i]!));
     }
     masks.push(mask);
     rows += chunk.rows;
   }
   if (rows === 0) throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: expected at least one row, found none`, { file });
-  // Every metric is finalized on both splits; an empty split would fail every submission instead.
-  if (publicRows === 0 || publicRows === rows) {
-    const empty = publicRows === 0 ? 'public' : 'private';
-    throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: expected rows in both splits, found none in the ${empty} split (${rows} row${rows === 1 ? '' : 's'}, publicFraction ${b.spec.split.publicFraction})`, { file, split: empty });
-  }
+  assertBothSplits(file, rows, publicRows, rule);
+  assertLabelPreconditions(b.spec, tally, file);
   const splitMask = new Uint8Array(rows);
   let at = 0;
   for (const m of masks) { splitMask.set(m, at); at += m.length; }

@@ -62,7 +62,9 @@ function rule(name: CheckRuleName, status: CheckRule['status'], message: string,
 
 /** The benchmark as the engine would load it, but with the public sample as its dataset. */
 export function sampleBenchmark(b: LoadedBenchmark, samplePath: string, sampleSha256: string): LoadedBenchmark {
-  const spec = { ...b.spec, dataset: { ...b.spec.dataset, path: samplePath, sha256: sampleSha256 } };
+  // The sample is a plain file of its own: the hidden set's Merkle root and encryption do not apply to it.
+  const { commitment: _c, encrypted: _e, ...dataset } = b.spec.dataset;
+  const spec = { ...b.spec, dataset: { ...dataset, path: samplePath, sha256: sampleSha256 } };
   return { ...b, spec, specHash: sha256Hex(canonicalJson(spec)), datasetPath: samplePath };
 }
 

@@ -62,7 +62,7 @@ describe('CLI conventions', () => {
 
   it('spec, dataset, keygen: --json shapes; invalid input exits 3 with {"error"}', () => {
     const v = oneJson(arbiter(['spec', 'validate', 'tabular-demo', '--json'], cwd).stdout);
-    expect(Object.keys(v).sort()).toEqual(['file', 'id', 'specHash', 'version']);
+    expect(Object.keys(v).sort()).toEqual(['data', 'file', 'id', 'specHash', 'version']);
     const schema = arbiter(['spec', 'schema', '--json'], cwd);
     expect(schema.code).toBe(0);
     expect(JSON.parse(schema.stdout).title).toBe('arbiter benchmark spec');

@@ -40,7 +40,7 @@ describe('prepareChatDataset', () => {
   it('refuses bytes other than the committed ones, duplicate ids and malformed rows, with codes', () => {
     expect(() => prepareChatDataset(bench('sha', `${conv('a')}\n`, 'a'.repeat(64)))).toThrow(expect.objectContaining({ code: 'E_DATASET_COMMITMENT' }));
     const dup = [conv('a', { id: 7 }), conv('b'), conv('c', { id: '7' })].join('\n');
-    expect(() => prepareChatDataset(bench('dup', dup))).toThrow(/line 3 has row id 7, already used by line 1/);
+    expect(() => prepareChatDataset(bench('dup', dup))).toThrow(/line 3 repeats the row id of line 1/);
     expect(() => prepareChatDataset(bench('json', `${conv('a')}\n{not json\n`))).toThrow(expect.objectContaining({ code: 'E_CHAT_DATA' }));
     expect(() => prepareChatDataset(bench('role', `${JSON.stringify({ conversations: [{ role: 'bot', content: 'x' }] })}\n`))).toThrow(expect.objectContaining({ code: 'E_CHAT_DATA' }));
   });

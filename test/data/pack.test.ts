@@ -372,3 +372,17 @@ describe('determinism', () => {
     expect(res.sha256).toBe(loadBenchmark('tabular-demo').spec.dataset.sha256);
   });
 });
+
+describe('pack schema: from', () => {
+  it('is refused on a scalar column (it would be silently ignored), accepted on a list column', () => {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'arbiter-pack-from-'));
+    try {
+      const bad = path.join(d, 'bad.yaml');
+      writeFileSync(bad, 'columns:\n  - { name: id, type: int64 }\n  - { name: x, type: float32, from: [a] }\n');
+      expect(() => loadPackSchema(bad)).toThrow(/columns\.1\.from: expected "from" only on a list column \(with "size"\), found it on the scalar column "x"/);
+      const good = path.join(d, 'good.yaml');
+      writeFileSync(good, 'columns:\n  - { name: id, type: int64 }\n  - { name: x, type: float32, size: 1, from: [a] }\n');
+      expect(loadPackSchema(good).columns[1]!.from).toEqual(['a']);
+    } finally { rmSync(d, { recursive: true, force: true }); }
+  });
+});

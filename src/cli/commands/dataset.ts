@@ -1,7 +1,8 @@
 // `arbiter dataset pack`: CSV or JSONL -> Arrow IPC stream with a checked schema and a sha256.
-// `commit` / `reveal`: the Merkle root a host publishes, and the check of a revealed file against it.
-// `keygen` / `encrypt`: hidden sets at rest (the key comes from a file or ARBITER_DATASET_KEY, never
-// from the command line). `sample`: the public sample drawn from a public pool.
+// `commit` / `reveal`: the Merkle root a host publishes (Arrow or JSONL set), and the check of a
+// revealed file against it. `keygen` / `encrypt`: hidden sets at rest (the key comes from a file or
+// ARBITER_DATASET_KEY, never from the command line). `sample`: the public sample drawn from a
+// public pool. `inputs` / `sample-submission`: what a prediction-file competition hands out.
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { print, reportError, usageError } from '../io.ts';
@@ -16,9 +17,31 @@ async function keyIfEncrypted(file: string, keyFile: string | undefined): Promis
   return isEncryptedFile(file) ? loadDatasetKey({ keyFile }) : undefined;
 }
 
+/** The benchmark (live or final set) and its hidden set, prepared as `arbiter score` would. */
+async function preparedFor(argv: Record<string, unknown>, command: string) {
+  const { loadBenchmark } = await import('../../benchmark/loader.ts');
+  const { assertPredictionBenchmark } = await import('../../data/host-files.ts');
+  const { prepareDataset } = await import('../../data/prepare.ts');
+  let b = loadBenchmark(argv.benchmark as string);
+  assertPredictionBenchmark(b, command);
+  if (argv.set === 'final') b = (await import('../../run/final-set.ts')).finalSetBenchmark(b);
+  if (argv.set === 'sample') {
+    // The public sample as the dataset: a plain file with no Merkle root of its own.
+    const sample = b.spec.dataset.publicSample;
+    if (sample === undefined) throw usageError(`--set sample: benchmark ${b.spec.id} has no dataset.publicSample`);
+    const file = path.resolve(b.dir, sample);
+    const { sha256File } = await import('../../data/file-hash.ts');
+    const sha256 = await sha256File(file).catch(() => { throw usageError(`--set sample: expected the public sample at ${file}, found no readable file`); });
+    const { encrypted: _e, commitment: _c, ...dataset } = b.spec.dataset;
+    b = { ...b, spec: { ...b.spec, dataset: { ...dataset, path: file, sha256 } }, datasetPath: file };
+  }
+  const data = await prepareDataset(b, { keyFile: argv.datasetKeyFile as string | undefined });
+  return { b, data };
+}
+
 export const datasetCommand = {
   command: 'dataset <action>',
-  describe: 'Dataset tools (pack, commit, reveal, keygen, encrypt, sample)',
+  describe: 'Dataset tools (pack, commit, reveal, keygen, encrypt, sample, inputs, sample-submission)',
   builder: (y: Argv) => y
     .command({
       command: 'pack <input>',
@@ -46,9 +69,9 @@ export const datasetCommand = {
       command: 'commit <file>',
       describe: 'Print the Merkle root over the rows of a dataset (publish it before the competition)',
       builder: (yy: Argv) => yy
-        .positional('file', { type: 'string', demandOption: true, describe: 'Arrow IPC stream, or a file from `dataset encrypt`' })
+        .positional('file', { type: 'string', demandOption: true, describe: 'Arrow IPC stream or JSONL file (one row per line), or a file from `dataset encrypt`' })
         .option('key-file', keyFileOption)
-        .option('id-column', { type: 'string', default: 'id', describe: 'row id column (rows sorted by it)' })
+        .option('id-column', { type: 'string', default: 'id', describe: 'row id column (Arrow: rows sorted by it; JSONL: the optional id field, else the line number)' })
         .option('json', { type: 'boolean', default: false })
         .example('$0 dataset commit hidden.arrow', 'print the root to put in dataset.commitment'),
       handler: async (argv: Record<string, unknown>) => {
@@ -58,7 +81,7 @@ export const datasetCommand = {
           const key = await keyIfEncrypted(file, argv.keyFile as string | undefined);
           const c = await commitFile(file, { ...(key ? { key } : {}), idColumn: argv.idColumn as string });
           if (argv.json) print(JSON.stringify(c));
-          else print(`${c.root}\n${c.rowCount} rows · commitment v${c.version} · schema ${c.schemaHash.slice(0, 16)}`);
+          else print(`${c.root}\n${c.rowCount} rows · ${c.format} · commitment v${c.version} · schema ${c.schemaHash.slice(0, 16)}`);
         } catch (err) {
           reportError(err, argv.json as boolean);
         }
@@ -68,7 +91,7 @@ export const datasetCommand = {
       command: 'reveal <file>',
       describe: 'Check a revealed dataset against the Merkle root published before the competition',
       builder: (yy: Argv) => yy
-        .positional('file', { type: 'string', demandOption: true, describe: 'the revealed Arrow IPC stream (or encrypted file)' })
+        .positional('file', { type: 'string', demandOption: true, describe: 'the revealed Arrow IPC stream or JSONL file (or encrypted file)' })
         .option('root', { type: 'string', demandOption: true, describe: 'the published root (64 hex characters)' })
         .option('key-file', keyFileOption)
         .option('id-column', { type: 'string', default: 'id' })
@@ -115,9 +138,9 @@ export const datasetCommand = {
     })
     .command({
       command: 'encrypt <input>',
-      describe: 'Encrypt an Arrow IPC stream with AES-256-GCM (the key from --key-file or ARBITER_DATASET_KEY)',
+      describe: 'Encrypt a hidden set (Arrow IPC stream or JSONL) with AES-256-GCM (the key from --key-file or ARBITER_DATASET_KEY)',
       builder: (yy: Argv) => yy
-        .positional('input', { type: 'string', demandOption: true, describe: 'Arrow IPC stream file' })
+        .positional('input', { type: 'string', demandOption: true, describe: 'Arrow IPC stream or JSONL file' })
         .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'encrypted output file' })
         .option('key-file', keyFileOption)
         .option('json', { type: 'boolean', default: false })
@@ -181,7 +204,57 @@ export const datasetCommand = {
         }
       },
     })
-    .demandCommand(1, 'name a dataset action: pack, commit, reveal, keygen, encrypt, sample')
+    .command({
+      command: 'inputs',
+      describe: 'Write the ids and model input columns of a hidden set (never labels) for a prediction-file competition',
+      builder: (yy: Argv) => yy
+        .option('benchmark', { alias: 'b', type: 'string', demandOption: true, describe: 'benchmark id or path (a classification or regression benchmark)' })
+        .option('set', { type: 'string', choices: ['live', 'final', 'sample'], default: 'live', describe: 'hidden set: live (dataset) or final (hiddenSets.final); sample: the public sample (dataset.publicSample), which `arbiter check` scores' })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output file: .csv (list columns as <name>_0..) or .arrow (the Arrow types kept)' })
+        .option('dataset-key-file', { type: 'string', describe: 'key file of an encrypted hidden set (default: ARBITER_DATASET_KEY)' })
+        .option('json', { type: 'boolean', default: false })
+        .example('$0 dataset inputs -b my-bench -o inputs.csv', 'what participants predict on'),
+      handler: async (argv: Record<string, unknown>) => {
+        try {
+          const { b, data } = await preparedFor(argv, 'dataset inputs');
+          const { writeInputs } = await import('../../data/host-files.ts');
+          const out = argv.out as string;
+          if (path.resolve(out) === path.resolve(b.datasetPath)) throw usageError('--out must differ from the hidden set file');
+          const res = await writeInputs(b, data, out);
+          if (argv.json) print(JSON.stringify({ out, set: argv.set, rows: res.rows, columns: res.columns }));
+          else print(`wrote ${res.rows} rows of ${argv.set} set inputs to ${out} (columns ${res.columns.join(', ')})`);
+        } catch (err) {
+          reportError(err, argv.json as boolean);
+        }
+      },
+    })
+    .command({
+      command: 'sample-submission',
+      describe: 'Write a valid constant prediction file (CSV) for every row of a hidden set',
+      builder: (yy: Argv) => yy
+        .option('benchmark', { alias: 'b', type: 'string', demandOption: true, describe: 'benchmark id or path (a classification or regression benchmark)' })
+        .option('set', { type: 'string', choices: ['live', 'final', 'sample'], default: 'live', describe: 'hidden set: live (dataset) or final (hiddenSets.final); sample: the public sample (dataset.publicSample), which `arbiter check` scores' })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output .csv file' })
+        .option('dataset-key-file', { type: 'string', describe: 'key file of an encrypted hidden set (default: ARBITER_DATASET_KEY)' })
+        .option('json', { type: 'boolean', default: false })
+        .example('$0 dataset sample-submission -b my-bench -o sample-submission.csv', 'the format participants fill in'),
+      handler: async (argv: Record<string, unknown>) => {
+        try {
+          const out = argv.out as string;
+          if (!out.endsWith('.csv')) throw usageError(`--out must end in .csv, found ${out}`);
+          const { b, data } = await preparedFor(argv, 'dataset sample-submission');
+          const { writeFileSync } = await import('node:fs');
+          const { hiddenIds, sampleSubmissionCsv } = await import('../../data/host-files.ts');
+          const { csv, layout } = sampleSubmissionCsv(b, await hiddenIds(data));
+          writeFileSync(out, csv);
+          if (argv.json) print(JSON.stringify({ out, set: argv.set, rows: data.rows, layout }));
+          else print(`wrote a sample submission for ${data.rows} rows to ${out}: ${layout}`);
+        } catch (err) {
+          reportError(err, argv.json as boolean);
+        }
+      },
+    })
+    .demandCommand(1, 'name a dataset action: pack, commit, reveal, keygen, encrypt, sample, inputs, sample-submission')
     .example('$0 dataset pack data.csv --schema schema.yaml -o data.arrow', 'then put the printed sha256 in benchmark.yaml'),
   handler: () => undefined,
 };

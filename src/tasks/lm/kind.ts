@@ -165,8 +165,8 @@ export const lmKind: TaskKind<LmRunData, LmAdmitted, LmExecutor> = {
     }
     return { outcomes, todo: kept };
   },
-  async prepare(b) {
-    const plan = lmJobPlan(b);
+  async prepare(b, opts) {
+    const plan = lmJobPlan(b, { keyFile: opts.keyFile });
     return { sha256: plan.data.sha256, rows: plan.data.rows, splitMask: plan.data.splitMask, plan };
   },
   // The first batch of every model runs under the same limits as the rest; a model broken on

@@ -6,6 +6,7 @@ import { ArbiterError } from '../../errors.ts';
 import type { LoadedBenchmark } from '../../benchmark/loader.ts';
 import type { MetricBatch } from '../../../scoring/types.ts';
 import { prepareChatDataset, prepareJsonlDataset, type PreparedJsonlDataset } from '../../data/chat-dataset.ts';
+import type { PrepareOptions } from '../../data/prepare.ts';
 import { choiceRowFromJson, textRowFromJson } from '../../data/lm-rows.ts';
 import type { ChoiceExample } from './choice-score.ts';
 import { chatMetricBatch, choiceMetricBatch, classifyMetricBatch, verbalizerClassify } from './metric-batch.ts';
@@ -30,10 +31,10 @@ function expectKind<K extends LmTaskOk['kind']>(res: LmTaskOk, kind: K): Extract
 }
 
 /** The plan of a benchmark's LM task (reads and checks its hidden set). */
-export function lmJobPlan(b: LoadedBenchmark): LmJobPlan {
+export function lmJobPlan(b: LoadedBenchmark, opts: PrepareOptions = {}): LmJobPlan {
   const task = b.spec.task;
   if (task.type === 'chat-loss') {
-    const data = prepareChatDataset(b);
+    const data = prepareChatDataset(b, opts);
     const options = { contextLength: task.contextLength, truncation: task.truncation, scoredTokens: task.scoredTokens };
     return {
       task, data,
@@ -42,7 +43,7 @@ export function lmJobPlan(b: LoadedBenchmark): LmJobPlan {
     };
   }
   if (task.type === 'multiple-choice') {
-    const data = prepareJsonlDataset(b, 'multiple-choice', choiceRowFromJson);
+    const data = prepareJsonlDataset(b, 'multiple-choice', choiceRowFromJson, opts);
     const labels = Int32Array.from(data.examples, (r) => r.label);
     const examples: ChoiceExample[] = data.examples.map((r) => r.example);
     const options = { contextLength: task.contextLength, delimiter: task.delimiter };
@@ -54,7 +55,7 @@ export function lmJobPlan(b: LoadedBenchmark): LmJobPlan {
   }
   if (task.type === 'sequence-classification') {
     const K = task.numClasses;
-    const data = prepareJsonlDataset(b, 'classification', (row, line) => textRowFromJson(row, line, K, task.labels));
+    const data = prepareJsonlDataset(b, 'classification', (row, line) => textRowFromJson(row, line, K, task.labels), opts);
     const labels = Int32Array.from(data.examples, (r) => r.label);
     const texts = data.examples.map((r) => r.text);
     if (task.modelKind === 'causal-lm') {
