@@ -2,7 +2,8 @@
 // The `arbiter` executable. Runs the compiled build (dist/, made by `npm run build`, or on
 // `npm install` through `prepare`) when it is complete and no source file is newer than it;
 // otherwise runs the TypeScript sources through tsx (a slower start: tsx compiles on load).
-// A bare `arbiter --help` is served from dist/help.txt (what yargs printed at build time).
+// A bare `arbiter --help` is served from dist/help.txt (what yargs printed at build time), and a
+// bare `arbiter --version` from package.json (what yargs prints), so neither loads the engine.
 // ARBITER_FROM_SOURCE=1 forces the sources (the test suite sets it).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +17,9 @@ const args = process.argv.slice(2);
 const columns = process.stdout.columns;
 const helpFromCache = args.length === 1 && args[0] === '--help' && (!columns || columns === 100);
 
-if (!process.env.ARBITER_FROM_SOURCE && freshBuild(root)) {
+if (args.length === 1 && args[0] === '--version') {
+  process.stdout.write(`${JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version}\n`);
+} else if (!process.env.ARBITER_FROM_SOURCE && freshBuild(root)) {
   let served = false;
   if (helpFromCache) {
     try { process.stdout.write(readFileSync(path.join(root, 'dist', 'help.txt'))); served = true; } catch { /* no cache: yargs prints it */ }

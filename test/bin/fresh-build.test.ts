@@ -1,5 +1,5 @@
 // bin/fresh-build.js: a compiled build is used only when complete and not older than any source.
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freshBuild } from '../../bin/fresh-build.js';
@@ -49,6 +49,22 @@ describe('freshBuild', () => {
     touch('dist/BUILD_STAMP', 50);
     age(root, 'src', 10);
     age(root, 'scoring', 100);
+    expect(freshBuild(root)).toBe(false);
+  });
+
+  it('a compiled source outside src/ and scoring/ (dist/BUILD_INPUTS.json) counts too: edited or gone makes the build stale', () => {
+    const { root, touch } = fixture();
+    touch('src/a.ts', 100);
+    touch('scoring/b.ts', 100);
+    touch('datasets/demo/generate.ts', 100);
+    for (const d of ['src', 'scoring']) age(root, d, 100);
+    touch('dist/BUILD_INPUTS.json', 60);
+    writeFileSync(path.join(root, 'dist/BUILD_INPUTS.json'), JSON.stringify(['datasets/demo/generate.ts']));
+    touch('dist/BUILD_STAMP', 50);
+    expect(freshBuild(root)).toBe(true);
+    touch('datasets/demo/generate.ts', 10);
+    expect(freshBuild(root)).toBe(false);
+    rmSync(path.join(root, 'datasets/demo/generate.ts'));
     expect(freshBuild(root)).toBe(false);
   });
 });

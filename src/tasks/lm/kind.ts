@@ -22,7 +22,7 @@ import { makeLmFingerprint } from '../../inference/fingerprint.ts';
 import { initFold, metricContext, type ChunkStates, type FoldState } from '../../fold/fold.ts';
 import { JournaledFold } from '../../fold/journaled-fold.ts';
 import { collectLmSubmissions, registerLmSubmission } from './submissions.ts';
-import { ensureBundledSubmissions } from '../../benchmark/demo-submissions.ts';
+import { ensureBundledSubmissions } from '../../demo/demo-submissions.ts';
 import type { Isolation } from '../../inference/executor.ts';
 import type { Admitted, RunData, ScoreContext, TaskKind } from '../task-kind.ts';
 import type { ChunkRange, RunControl } from '../task-kind.ts';

@@ -11,7 +11,7 @@ import { createExecutor, type Executor } from '../../inference/executor.ts';
 import { DEFAULT_LIMITS } from '../../inference/isolation/runner.ts';
 import { makeFingerprint } from '../../inference/fingerprint.ts';
 import { collectSubmissionFiles, registerFile } from './submissions.ts';
-import { ensureBundledSubmissions } from '../../benchmark/demo-submissions.ts';
+import { ensureBundledSubmissions } from '../../demo/demo-submissions.ts';
 import type { TaskKind } from '../task-kind.ts';
 import { scoreTabular } from './score-one.ts';
 
