@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
+import { declaredEmptySplit } from '../data/split.ts';
 import { ArbiterError } from '../errors.ts';
 import { registry } from '../../scoring/index.ts';
 import { BenchmarkSpec, datasetFormatOf, isLmTaskType, type BenchmarkSpecData, type DatasetFormat } from './schema.ts';
@@ -176,6 +177,10 @@ export function parseBenchmark(text: string, file: string): LoadedBenchmark {
     const c = spec.split.column;
     const label = spec.task.type === 'classification' ? spec.task.labelColumn : spec.task.type === 'regression' ? spec.task.targetColumn : undefined;
     if (c === spec.dataset.idColumn || c === label) fail(['split', 'column'], 'a column of its own naming each row\'s split', `the ${c === label ? 'label' : 'id'} column "${c}"`);
+  }
+  const empty = declaredEmptySplit(spec.split.publicFraction);
+  if (empty !== null && spec.ranking.split === empty) {
+    fail(['ranking', 'split'], `"${empty === 'public' ? 'private' : 'public'}": split.publicFraction ${spec.split.publicFraction} puts every row in the ${empty === 'public' ? 'private' : 'public'} split`, `"${empty}"`);
   }
   if (isLmTaskType(spec.task.type)) checkLmSpec(spec, fail);
   else checkTabularSpec(spec, fail);

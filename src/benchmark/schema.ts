@@ -89,7 +89,7 @@ export const MetricEntry = z.strictObject({
 export const Split = z.strictObject({
   key: z.string().min(8).optional().describe('secret for the keyed hash that assigns rows to splits'),
   keyFile: z.string().min(1).optional().describe('file holding that secret, relative to benchmark.yaml'),
-  publicFraction: z.number().gt(0).lt(1).optional().describe('share of rows in the public split (with key or keyFile)'),
+  publicFraction: z.number().min(0).max(1).optional().describe('share of rows in the public split (with key or keyFile); 0 or 1 makes a single-split benchmark (every row private, or every row public)'),
   column: z.string().min(1).optional()
     .describe('instead of the keyed hash: the dataset column (Arrow) or row field (JSONL) naming each row\'s split, "public" or "private"'),
 }).superRefine((s, ctx) => {
@@ -100,7 +100,7 @@ export const Split = z.strictObject({
     return;
   }
   if ((s.key === undefined) === (s.keyFile === undefined)) ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of key or keyFile' });
-  if (s.publicFraction === undefined) ctx.addIssue({ code: 'custom', path: ['publicFraction'], message: 'a publicFraction in (0, 1) with key or keyFile' });
+  if (s.publicFraction === undefined) ctx.addIssue({ code: 'custom', path: ['publicFraction'], message: 'a publicFraction from 0 to 1 with key or keyFile' });
 });
 
 export const Ranking = z.strictObject({

@@ -54,6 +54,13 @@ export function splitOfValue(value: unknown, row: number, rule: { column: string
 export function assertBothSplits(file: string, rows: number, publicRows: number, rule: SplitRule): void {
   if (publicRows > 0 && publicRows < rows) return;
   const empty = publicRows === 0 ? 'public' : 'private';
+  // A single-split benchmark says so (publicFraction 0 or 1); its other split must still have rows.
+  if (rule.kind === 'hash' && declaredEmptySplit(rule.publicFraction) === empty && rows > 0) return;
   const how = rule.kind === 'hash' ? `publicFraction ${rule.publicFraction}` : `split column "${rule.column}"`;
   throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: expected rows in both splits, found none in the ${empty} split (${rows} row${rows === 1 ? '' : 's'}, ${how})`, { file, split: empty });
+}
+
+/** The split a benchmark declares empty: publicFraction 0 (every row private) or 1 (every row public); else none. */
+export function declaredEmptySplit(publicFraction: number | undefined): SplitName | null {
+  return publicFraction === 0 ? 'public' : publicFraction === 1 ? 'private' : null;
 }

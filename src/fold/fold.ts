@@ -6,12 +6,14 @@ import type { AnyMetric, MetricBatch, MetricContext } from '../../scoring/types.
 import { registry } from '../../scoring/index.ts';
 import { ArbiterError } from '../errors.ts';
 import type { LoadedBenchmark } from '../benchmark/loader.ts';
-import { PUBLIC, SPLITS, type SplitName } from '../data/split.ts';
+import { declaredEmptySplit, SPLITS, type SplitName } from '../data/split.ts';
 
 interface ConfiguredMetric { key: string; metric: AnyMetric; options: unknown }
 
 export interface FoldState {
   metrics: ConfiguredMetric[];
+  /** the split a single-split benchmark leaves empty (split.publicFraction 0 or 1): it has no scores */
+  emptySplit: SplitName | null;
   states: Record<SplitName, unknown[]>;
   rowsFolded: number;
 }
@@ -38,7 +40,7 @@ export function initFold(b: LoadedBenchmark): FoldState {
   const ctx = metricContext(b);
   const states = {} as Record<SplitName, unknown[]>;
   for (const s of SPLITS) states[s] = metrics.map((m) => m.metric.init(m.options, ctx));
-  return { metrics, states, rowsFolded: 0 };
+  return { metrics, states, rowsFolded: 0, emptySplit: declaredEmptySplit(b.spec.split.publicFraction) };
 }
 
 /** Per split, per configured metric: the states of one chunk (what the journal stores). */
@@ -57,6 +59,7 @@ export function finalizeFold(fold: FoldState): { scores: Record<SplitName, Recor
   const scores = {} as Record<SplitName, Record<string, number>>;
   const extras = {} as Record<SplitName, Record<string, unknown>>;
   for (const split of SPLITS) {
+    if (split === fold.emptySplit) continue;
     scores[split] = {};
     extras[split] = {};
     fold.metrics.forEach((m, i) => {

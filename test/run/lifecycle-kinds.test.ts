@@ -128,3 +128,31 @@ describe('language-model specifics of the lifecycle', () => {
     expect(row.duplicateOf!.agreement).toBeGreaterThan(0.95);
   });
 });
+
+describe('single-split benchmarks (split.publicFraction 0 or 1)', () => {
+  const bundled = path.join(REPO, 'benchmarks/tabular-demo');
+  const variant = (name: string, edit: (yaml: string) => string): string => {
+    const dir = path.join(root, name);
+    cpSync(path.join(bundled, 'benchmark.yaml'), path.join(dir, 'benchmark.yaml'));
+    const yaml = readFileSync(path.join(dir, 'benchmark.yaml'), 'utf8').replace(/path: (\S+hidden\.arrow)/, (_m, p: string) => `path: ${path.resolve(bundled, p)}`);
+    writeFileSync(path.join(dir, 'benchmark.yaml'), edit(yaml));
+    return dir;
+  };
+
+  it('publicFraction 0: every row is private, scores only on the private split, ranked as usual', async () => {
+    const dir = variant('all-private', (y) => y.replace(/publicFraction: [0-9.]+/, 'publicFraction: 0').replace(/publicSample: \S+\n/, ''));
+    const subs = ['alice.onnx', 'bob.onnx', 'grace.csv'].map((f) => path.join(bundled, 'submissions', f));
+    const r = await score({ benchmark: dir, submissions: subs, workers: 1, isolation: 'thread', db: path.join(dir, 'a.db') });
+    expect(r.rows.map((x) => x.status)).toEqual(['scored', 'scored', 'scored']);
+    expect(r.rows[0]!.participant).toBe('alice');
+    for (const row of r.rows) expect(Object.keys(row.splitScores)).toEqual(['private']);
+    // Every hidden row is in the one split: the figures are those of the whole set.
+    const all = await score({ benchmark: variant('all-public', (y) => y.replace(/publicFraction: [0-9.]+/, 'publicFraction: 1').replace(/split: private/, 'split: public')), submissions: subs, workers: 1, isolation: 'thread', db: path.join(dir, 'b.db') });
+    expect(all.rows.map((x) => x.splitScores.public)).toEqual(r.rows.map((x) => x.splitScores.private));
+  });
+
+  it('a ranking on the split a single-split benchmark leaves empty is refused by spec validation (E_SPEC_INVALID)', async () => {
+    const dir = variant('rank-empty', (y) => y.replace(/publicFraction: [0-9.]+/, 'publicFraction: 0').replace(/split: private/, 'split: public'));
+    await expect(score({ benchmark: dir, workers: 1, db: path.join(dir, 'c.db') })).rejects.toMatchObject({ code: 'E_SPEC_INVALID' });
+  });
+});

@@ -148,6 +148,9 @@ export async function sanityForRun(b: LoadedBenchmark, todo: readonly AdmittedSu
   const models = todo.filter((t) => !t.predictions);
   if (!rules.sanity.enabled || models.length === 0) return { outcomes, todo: [...todo] };
   const rows = await sanityRows(b, data, rules.sanity.rows);
+  // No public row to probe (a benchmark whose rows are all private, without a public sample): a
+  // sanity run never reads a private row, so there is none; scoring still runs under the limits.
+  if (rows.rows === 0) return { outcomes, todo: [...todo] };
   const probe = sanityProbe(b);
   try {
     for (const t of models) {
