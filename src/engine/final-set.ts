@@ -52,15 +52,19 @@ export function finalSetBenchmark(b: LoadedBenchmark): LoadedBenchmark {
   return { ...b, spec, specHash: sha256Hex(canonicalJson(spec)), datasetPath: path.resolve(b.dir, final.path) };
 }
 
+/** The message a failed row of an unreleased set B run shows in place of its own. */
+export const WITHHELD_ERROR_MESSAGE = 'details withheld until the final hidden set is released';
+
 /**
- * What a set B run may show before release: who was scored and who failed (and why), nothing
- * that depends on set B's labels: no scores, no ranks, no rewards, and rows in an order that does
- * not depend on scores (participant, then submission hash).
+ * What a set B run may show before release: who was scored and who failed (with the error code
+ * only), nothing that depends on set B's rows or labels: no scores, no ranks, no rewards, no error
+ * message (a message may name set B's row ids or values), and rows in an order that does not
+ * depend on scores (participant, then submission hash).
  */
 export function withheldResult(r: ScoreResult): ScoreResult {
   const rows = r.rows.map((row) => ({
     rank: null, submission: row.submission, participant: row.participant, status: row.status,
-    scores: {}, splitScores: {}, error: row.error,
+    scores: {}, splitScores: {}, error: row.error ? { code: row.error.code, message: WITHHELD_ERROR_MESSAGE } : null,
   }));
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   rows.sort((x, y) => cmp(x.participant, y.participant) || cmp(x.submission, y.submission));
