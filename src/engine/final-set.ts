@@ -12,6 +12,8 @@ import type { LoadedBenchmark } from '../spec/loader.ts';
 import type { Store } from '../store/store.ts';
 import type { ScoreResult } from './score-job.ts';
 import { collectSubmissionFiles, registerFile, type SubmissionFile } from './submissions.ts';
+import { configuredMetrics } from './fold.ts';
+import { publicView } from '../ranking/leaderboard.ts';
 
 export const FINAL_SET_SUFFIX = '--final-set';
 
@@ -24,9 +26,15 @@ export function liveIdOf(benchmarkId: string): string {
   return isFinalSetBenchmark(benchmarkId) ? benchmarkId.slice(0, -FINAL_SET_SUFFIX.length) : benchmarkId;
 }
 
-/** Record the release of `live`'s final hidden set (idempotent); refuses a benchmark without one. */
+/**
+ * Record the release of `live`'s withheld results (idempotent): its final hidden set's scores, and
+ * with `leaderboard.live: public` the private ranking of the live leaderboard. Refuses a benchmark
+ * that withholds nothing.
+ */
 export function releaseFinalSet(live: LoadedBenchmark, store: Store): { benchmark: string; finalRuns: number } {
-  finalSetBenchmark(live); // E_USAGE without hiddenSets.final
+  if (!live.spec.hiddenSets?.final && !showsPublicLive(live)) {
+    throw new ArbiterError('E_USAGE', `benchmark ${live.spec.id} withholds nothing to release: expected hiddenSets.final or leaderboard.live: public in ${live.file}`);
+  }
   store.recordRelease(live.spec.id);
   const finalRuns = (store.db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE benchmark_id = ? AND status = 'finished'`).get(`${live.spec.id}${FINAL_SET_SUFFIX}`) as { n: number }).n;
   return { benchmark: live.spec.id, finalRuns };
@@ -40,6 +48,26 @@ export function scoresVisible(store: Store, benchmarkId: string): boolean {
 /** A stored run's result as outputs may show it: withheld for an unreleased set B run. */
 export function visibleResult(store: Store, benchmarkId: string, r: ScoreResult): { result: ScoreResult; withheld: boolean } {
   return scoresVisible(store, benchmarkId) ? { result: r, withheld: false } : { result: withheldResult(r), withheld: true };
+}
+
+/** Whether the live leaderboard shows the public split until release (`leaderboard.live: public`). */
+export function showsPublicLive(b: Pick<LoadedBenchmark, 'spec'>): boolean {
+  return b.spec.leaderboard?.live === 'public' && b.spec.ranking.split === 'private';
+}
+
+/**
+ * A live run's result as outputs show it: with `leaderboard.live: public` and before the release,
+ * the public split's ranking (publicView: no private score, rank or reward); otherwise as stored.
+ * Ties and unranked rows follow the benchmark's registration order.
+ */
+export function visibleLiveResult(store: Store, b: LoadedBenchmark, r: ScoreResult): { result: ScoreResult; view: 'public' | 'private' } {
+  if (isFinalSetBenchmark(r.benchmark.id) || !showsPublicLive(b) || store.isReleased(liveIdOf(r.benchmark.id))) return { result: r, view: 'private' };
+  const seq = new Map<string, number>();
+  for (const s of store.submissions(liveIdOf(r.benchmark.id))) if (!seq.has(s.sha256)) seq.set(s.sha256, s.id);
+  const higherIsBetter: Record<string, boolean> = {};
+  for (const m of configuredMetrics(b)) higherIsBetter[m.key] = m.metric.higherIsBetter;
+  const rows = publicView(r.rows, { primary: b.primary, tieBreak: b.tieBreak, higherIsBetter }, (sub) => seq.get(sub) ?? Number.MAX_SAFE_INTEGER);
+  return { result: { ...r, rows }, view: 'public' };
 }
 
 /** The benchmark whose dataset is set B: same contract, metrics, split and rules; own id and hash. */

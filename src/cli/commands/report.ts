@@ -30,10 +30,15 @@ export const reportCommand = {
         if (!scoresVisible(store, run.benchmarkId)) {
           throw new ArbiterError('E_USAGE', `run ${run.id} scored the final hidden set (${run.benchmarkId}): its scores are withheld until \`arbiter release ${liveIdOf(run.benchmarkId)}\` records their release`);
         }
-        const result = JSON.parse(run.resultJson);
+        const stored = JSON.parse(run.resultJson);
         const specJson = store.benchmarkSpec(run.benchmarkId, run.specHash);
         if (!specJson) throw new ArbiterError('E_STORE', `run ${run.id}: the store lacks the spec it was scored under (${run.specHash})`);
         const b = parseBenchmarkJson(specJson);
+        // leaderboard.live: public: the report shows the public split until the release.
+        const { visibleLiveResult } = await import('../../engine/final-set.ts');
+        const { resolvedTieBreak } = await import('../../spec/loader.ts');
+        const loaded = { spec: b.spec, primary: b.primary, metricKeys: b.metricKeys, tieBreak: resolvedTieBreak(b.spec, b.metricKeys, b.primary) } as unknown as import('../../spec/loader.ts').LoadedBenchmark;
+        const result = visibleLiveResult(store, loaded, stored).result;
         const submittedAt: Record<string, string> = {};
         for (const s of store.submissions(run.benchmarkId)) submittedAt[s.sha256] ??= s.submittedAt;
         const html = renderHtmlReport({
