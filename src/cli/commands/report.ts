@@ -43,6 +43,7 @@ export const reportCommand = {
         for (const s of store.submissions(run.benchmarkId)) submittedAt[s.sha256] ??= s.submittedAt;
         const html = renderHtmlReport({
           ...result, generatedBy: `arbiter ${ENGINE_VERSION}`, higherIsBetter: b.higherIsBetter, primaryMetric: b.primary, submittedAt,
+          startedAt: run.startedAt, finishedAt: run.finishedAt,
         });
         writeFileSync(argv.html as string, html);
         if (argv.json) print(JSON.stringify({ file: argv.html, bytes: Buffer.byteLength(html), run: run.id, benchmark: run.benchmarkId }));
