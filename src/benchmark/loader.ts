@@ -1,13 +1,13 @@
 // Loads benchmarks/<id>/benchmark.yaml: YAML parse, strict zod validation, cross-field checks,
 // and the spec hash. Every failure is E_SPEC_INVALID naming the file, the YAML path and line,
 // what was expected and what was found.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
 import { declaredEmptySplit } from '../data/split.ts';
 import { ArbiterError } from '../errors.ts';
-import { registry } from '../../scoring/index.ts';
+import { registry, suggestNames } from '../../scoring/index.ts';
 import { BenchmarkSpec, datasetFormatOf, isLmTaskType, type BenchmarkSpecData, type DatasetFormat } from './schema.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
@@ -30,19 +30,46 @@ export interface LoadedBenchmark {
 /** The benchmarks shipped with arbiter (used when the working directory has none). */
 export const BUNDLED_BENCHMARKS_DIR = path.join(PACKAGE_ROOT, 'benchmarks') + path.sep;
 
-/** Resolve `--benchmark`: a path to a yaml file or folder, or an id under ./benchmarks or the bundled ones. */
+/** The folders benchmark ids are looked up in, in order: `benchmarksDir`, ./benchmarks, the bundled ones (each once). */
+export function benchmarkDirs(benchmarksDir?: string): string[] {
+  const out: string[] = [];
+  for (const dir of [benchmarksDir, path.resolve('benchmarks'), BUNDLED_BENCHMARKS_DIR]) {
+    if (dir && !out.some((d) => path.resolve(d) === path.resolve(dir))) out.push(dir);
+  }
+  return out;
+}
+
+/** Ids of the benchmarks in `dirs` (sub-folders holding a benchmark.yaml), sorted, each once. */
+export function benchmarkIdsIn(dirs: readonly string[]): string[] {
+  const ids = new Set<string>();
+  for (const dir of dirs) {
+    let entries: string[];
+    try { entries = readdirSync(dir); } catch { continue; }
+    for (const e of entries) if (existsSync(path.join(dir, e, 'benchmark.yaml'))) ids.add(e);
+  }
+  return [...ids].sort();
+}
+
+/**
+ * Resolve `--benchmark`: a path to a yaml file or folder, or an id under ./benchmarks or the
+ * bundled ones. An id that names no benchmark there may still be a folder of the working
+ * directory holding a benchmark.yaml (`-b bd` for ./bd/benchmark.yaml).
+ */
 export function resolveBenchmarkFile(idOrPath: string, benchmarksDir?: string): string {
   const candidates: string[] = [];
-  if (idOrPath.endsWith('.yaml') || idOrPath.endsWith('.yml')) candidates.push(path.resolve(idOrPath));
+  const add = (c: string) => { if (!candidates.includes(c)) candidates.push(c); };
+  if (idOrPath.endsWith('.yaml') || idOrPath.endsWith('.yml')) add(path.resolve(idOrPath));
   else {
-    if (idOrPath.includes('/') || idOrPath.startsWith('.')) candidates.push(path.resolve(idOrPath, 'benchmark.yaml'));
-    for (const dir of [benchmarksDir, path.resolve('benchmarks'), BUNDLED_BENCHMARKS_DIR]) {
-      if (dir) candidates.push(path.join(dir, idOrPath, 'benchmark.yaml'));
-    }
+    const isPath = idOrPath.includes('/') || idOrPath.startsWith('.') || path.isAbsolute(idOrPath);
+    if (isPath) add(path.resolve(idOrPath, 'benchmark.yaml'));
+    for (const dir of benchmarkDirs(benchmarksDir)) add(path.join(dir, idOrPath, 'benchmark.yaml'));
+    if (!isPath) add(path.resolve(idOrPath, 'benchmark.yaml'));
   }
   for (const c of candidates) if (existsSync(c) && statSync(c).isFile()) return c;
-  throw new ArbiterError('E_SPEC_NOT_FOUND', `no benchmark "${idOrPath}": expected one of ${candidates.join(', ')} to exist`, {
-    benchmark: idOrPath, tried: candidates,
+  const suggestions = suggestNames(idOrPath, benchmarkIdsIn(benchmarkDirs(benchmarksDir)));
+  const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.map((n) => `"${n}"`).join(' or ')}? (\`arbiter benchmarks\` lists them)` : ' (`arbiter benchmarks` lists the known ones)';
+  throw new ArbiterError('E_SPEC_NOT_FOUND', `no benchmark "${idOrPath}": expected one of ${candidates.join(', ')} to exist.${hint}`, {
+    benchmark: idOrPath, tried: candidates, suggestions,
   });
 }
 
@@ -102,7 +129,10 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): { path: string; e
     .replace(/^Invalid (input|option): /, '').replace(/^Too (small|big): /, '')
     .replace(/^Invalid discriminator value\. Expected /, 'one of ')
     .replace(/^expected /, '').replace(/, received [a-z]+$/, '');
-  return { path: pathString(p), expected, found: foundAt(raw, p) };
+  const found = foundAt(raw, p);
+  // YAML reads 1000000 as a number; a field that wants a decimal string (rewards.pool) says how to write it.
+  if (expected === 'string' && /^-?[0-9][0-9.e+-]*$/.test(found)) return { path: pathString(p), expected: `string (quote it: "${found}")`, found: `the number ${found}` };
+  return { path: pathString(p), expected, found };
 }
 
 /** The tie-break order a spec ranks by: its own, or the other metrics in spec order, then "earliest". */

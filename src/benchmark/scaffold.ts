@@ -11,6 +11,15 @@ import { loadPackSchema, packDataset } from '../data/pack.ts';
 import { gaussian, mlpModel, mulberry32 } from '../models/onnx/builder.ts';
 import { loadBenchmark } from './loader.ts';
 
+/** What `arbiter init` keeps out of git in a benchmark folder: its secrets. */
+export const GITIGNORE = `# Secrets of this benchmark: never commit them (arbiter init).
+split.key
+*.key
+*.pem
+!*.pub.pem
+`;
+
+
 export interface ScaffoldResult {
   id: string;
   dir: string;
@@ -148,7 +157,7 @@ Made by \`arbiter init ${id}\`.
 | data/hidden.csv, data/hidden.arrow | the hidden set and its packed form (the spec commits to its sha256) |
 | data/public-sample.csv, data/public-sample.arrow | public rows for participants and \`arbiter check\` |
 | data/schema.yaml, pack.sh | how the CSV files are packed |
-| split.key | the secret split key: keep it out of public repositories |
+| split.key | the secret split key: keep it out of public repositories (.gitignore lists it) |
 | submissions/baseline.onnx | a baseline model (nearest class mean, fitted on the public sample) |
 
 Next steps:
@@ -179,13 +188,14 @@ export function scaffoldBenchmark(id: string, parentDir: string): ScaffoldResult
   const packed = packDataset(path.join(data, 'hidden.csv'), schema, path.join(data, 'hidden.arrow'));
   const packedSample = packDataset(path.join(data, 'public-sample.csv'), schema, path.join(data, 'public-sample.arrow'));
   writeFileSync(path.join(dir, 'split.key'), `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  writeFileSync(path.join(dir, '.gitignore'), GITIGNORE);
   writeFileSync(path.join(dir, 'submissions', 'baseline.onnx'), baselineModel(sample));
   writeFileSync(path.join(dir, 'README.md'), readme(id));
   writeFileSync(path.join(dir, 'benchmark.yaml'), specYaml(id, packed.sha256));
   const b = loadBenchmark(path.join(dir, 'benchmark.yaml'));
   return {
     id, dir,
-    files: ['README.md', 'benchmark.yaml', 'data/hidden.arrow', 'data/hidden.csv', 'data/public-sample.arrow', 'data/public-sample.csv', 'data/schema.yaml', 'pack.sh', 'split.key', 'submissions/baseline.onnx'],
+    files: ['.gitignore', 'README.md', 'benchmark.yaml', 'data/hidden.arrow', 'data/hidden.csv', 'data/public-sample.arrow', 'data/public-sample.csv', 'data/schema.yaml', 'pack.sh', 'split.key', 'submissions/baseline.onnx'],
     specHash: b.specHash, datasetSha256: packed.sha256, publicSampleSha256: packedSample.sha256,
   };
 }

@@ -128,6 +128,10 @@ export const BenchmarkSpec = z.strictObject({
   metrics: z.array(MetricEntry).min(1),
   split: Split,
   ranking: Ranking.default({ split: 'private' }),
+  leaderboard: z.strictObject({
+    live: z.enum(['private', 'public']).default('private')
+      .describe('what the live leaderboard shows before `arbiter release`: the ranking split (private, the default) or, as Kaggle does, the public split\'s scores and ranks while the private ranking stays withheld'),
+  }).optional().describe('what the live leaderboard shows before release'),
   rewards: RewardsSpecSchema.optional(),
   limits: Limits.optional().describe('per-submission execution limits, enforced when inference runs in isolated processes (the default)'),
   hiddenSets: z.strictObject({

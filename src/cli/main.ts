@@ -1,6 +1,10 @@
-// The entry of the `arbiter` executable (bin/arbiter.js loads it): runs the command line once with
-// this process's arguments. The program itself is src/cli/program.ts.
+// The arbiter command line: runs src/cli/program.ts on process.argv. Exit codes: 0 ok, 1 internal
+// error, 2 usage error, 3 invalid input, 4 verification failure (docs/errors.md).
 import { hideBin } from 'yargs/helpers';
-import { main } from './program.ts';
+import { runCli } from './program.ts';
+
+export async function main(argv: string[]): Promise<void> {
+  await runCli(argv);
+}
 
 await main(hideBin(process.argv));

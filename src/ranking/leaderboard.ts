@@ -43,3 +43,29 @@ export function rankEntries(entries: RankInput[], rule: RankRule): Array<{ index
   for (const x of rest) out.push({ index: x.index, rank: null });
   return out;
 }
+
+/** A stored run's row, as much of it as the public view reads and writes. */
+export interface ViewRow {
+  rank: number | null;
+  submission: string;
+  status: 'scored' | 'failed' | 'duplicate';
+  scores: Record<string, number>;
+  splitScores: Record<string, Record<string, number>>;
+  reward?: string;
+}
+
+/**
+ * The live leaderboard of `leaderboard.live: public` (Kaggle's public leaderboard): the rows ranked
+ * on the public split's scores by `rule`, with only the public split's scores. Nothing in it depends
+ * on the private split: no private scores, no rewards (computed on the private split), and ties and
+ * unranked rows ordered by `seqOf` (registration order), never by the stored private order.
+ */
+export function publicView<R extends ViewRow>(rows: readonly R[], rule: RankRule, seqOf: (submission: string) => number, split = 'public'): R[] {
+  const stripped = rows.map((r) => {
+    const { reward: _reward, ...rest } = r;
+    const pub = r.splitScores[split] ?? {};
+    return { ...rest, rank: null, scores: { ...pub }, splitScores: r.splitScores[split] ? { [split]: { ...pub } } : {} } as unknown as R;
+  });
+  const entries: RankInput[] = stripped.map((r) => ({ seq: seqOf(r.submission), status: r.status, scores: r.scores }));
+  return rankEntries(entries, rule).map(({ index, rank }) => ({ ...stripped[index]!, rank }));
+}

@@ -30,6 +30,32 @@ export interface HtmlReportInput extends Omit<ScoreResult, 'rows'> {
   confusion?: { labels: string[]; matrix: number[][] };
   /** a time to print in the footer (the page never reads the clock itself) */
   generatedAt?: string;
+  /** when the run started and finished (ISO 8601 UTC, from the store): the header shows the date and the duration */
+  startedAt?: string;
+  finishedAt?: string | null;
+}
+
+/** Fewer distinct submission times than this: the score-over-time chart would be one instant, so it is not drawn. */
+export const MIN_DISTINCT_TIMES = 3;
+
+/** A duration as people read it: 850 ms, 12.3 s, 4 min 05 s, 2 h 03 min. */
+export function formatRunDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/** "run 3 · 2026-11-20 10:00 UTC · took 12.3 s", as much of it as is known. */
+function runLine(input: HtmlReportInput): string {
+  const parts = [`run ${input.run.id}`];
+  const start = input.startedAt !== undefined ? parseIsoUtc(input.startedAt) : NaN;
+  if (Number.isFinite(start)) parts.push(`${new Date(start).toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+  const end = input.finishedAt ? parseIsoUtc(input.finishedAt) : NaN;
+  if (Number.isFinite(start) && Number.isFinite(end)) parts.push(`took ${formatRunDuration(end - start)}`);
+  return parts.join(' · ');
 }
 
 const e = escapeHtml;
@@ -82,7 +108,7 @@ function leaderboardTable(input: HtmlReportInput, keys: string[]): string {
   const head =
     '<tr><th class="num">Rank</th><th>Participant</th><th>Submission</th><th>Status</th>' +
     keys.map((k) => `<th class="num${k === input.primaryMetric ? ' primary' : ''}">${e(k)}${direction(higherIsBetter(input, k))}</th>`).join('') +
-    (withReward ? '<th class="num">Reward</th>' : '') +
+    (withReward ? '<th class="num" title="integer amount in the smallest unit of the reward pool (rewards.pool)">Reward (pool units)</th>' : '') +
     '<th>Error</th></tr>';
   const body = input.rows
     .map((r) => {
@@ -94,7 +120,8 @@ function leaderboardTable(input: HtmlReportInput, keys: string[]): string {
           return `<td class="${cls}" title="${e(scoreTitle(r, k))}">${e(formatScore(v))}</td>`;
         })
         .join('');
-      const err = r.error ? `<code class="code">${e(r.error.code)}</code> <span class="reason">${e(r.error.message)}</span>` : '';
+      // The code only: the message is in the Failures section (once per page).
+      const err = r.error ? `<code class="code">${e(r.error.code)}</code>` : '';
       return (
         `<tr class="row-${e(r.status)}" data-status="${e(r.status)}">` +
         `<td class="num rank">${r.rank === null ? '—' : e(String(r.rank))}</td>` +
@@ -154,7 +181,10 @@ function chartsSection(input: HtmlReportInput, keys: string[]): string {
     const values = scored.filter((r) => Object.hasOwn(r.scores, k)).map((r) => r.scores[k]);
     const hist = histogramSvg(values, { title: `${k}: distribution`, xLabel: k });
     let scatter: string;
-    if (Object.keys(times).length > 0) {
+    const distinct = new Set(timed.map((r) => parseIsoUtc(times[r.submission]))).size;
+    if (distinct > 0 && distinct < MIN_DISTINCT_TIMES) {
+      scatter = `<p class="note">The submissions were made at ${distinct === 1 ? 'one instant' : `only ${distinct} distinct times`}: a score-over-time chart needs at least ${MIN_DISTINCT_TIMES}.</p>`;
+    } else if (Object.keys(times).length > 0) {
       const points: ScatterPoint[] = timed
         .filter((r) => Object.hasOwn(r.scores, k))
         .map((r) => ({
@@ -188,8 +218,9 @@ function provenanceSection(input: HtmlReportInput): string {
   const keys = [...FINGERPRINT_ORDER.filter((k) => Object.hasOwn(fp, k)), ...Object.keys(fp).filter((k) => !FINGERPRINT_ORDER.includes(k))];
   const rows: [string, string][] = [
     ['benchmark', `${input.benchmark.id} v${input.benchmark.version}`],
-    ['run', String(input.run.id)],
-    ['benchmark spec hash', input.benchmark.specHash],
+    ['run', runLine(input)],
+    // The spec hash once: the fingerprint carries it as specHash when it has it.
+    ...(Object.hasOwn(fp, 'specHash') ? [] : [['benchmark spec hash', input.benchmark.specHash] as [string, string]]),
     ...keys.map((k): [string, string] => [k, typeof fp[k] === 'string' ? (fp[k] as string) : JSON.stringify(fp[k])]),
   ];
   if (input.receiptHash !== undefined) rows.push(['receipt hash', input.receiptHash]);
@@ -291,7 +322,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     `<style>${CSS}</style>`,
     '</head>',
     '<body>',
-    `<header><h1>${e(title)}</h1><p class="sub">Benchmark <code>${e(input.benchmark.id)}</code> v${e(String(input.benchmark.version))} · run ${e(String(input.run.id))} · ranked by <code>${e(input.primaryMetric)}</code></p></header>`,
+    `<header><h1>${e(title)}</h1><p class="sub">Benchmark <code>${e(input.benchmark.id)}</code> v${e(String(input.benchmark.version))} · ${e(runLine(input))} · ranked by <code>${e(input.primaryMetric)}</code></p></header>`,
     summarySection(input),
     `<section id="leaderboard"><h2>Leaderboard</h2>${leaderboardTable(input, keys)}${splitsSection(input.rows, keys)}</section>`,
     failuresSection(input.rows),

@@ -110,7 +110,7 @@ export function mdCell(value: string): string {
  * The leaderboard of a run in one of four formats.
  * - 'table': aligned columns for a terminal; short hashes; errors as "CODE message"; control
  *   characters in user text escaped; ends without a newline.
- * - 'json': the ScoreResult itself, pretty-printed with 2 spaces, plus a final newline.
+ * - 'json': the ScoreResult itself as one line of JSON, plus a final newline (docs/cli.md: --json is one line).
  * - 'csv': RFC 4180 (CRLF line ends, quoting as needed), full hashes, full-precision numbers
  *   (shortest round-trip form), separate error_code / error_message columns, final CRLF.
  * - 'md': a GFM table with pipes and markup escaped, short hashes, final newline.
@@ -118,7 +118,7 @@ export function mdCell(value: string): string {
  * table/md appears when any row has an error (csv always has error_code and error_message).
  */
 export function formatLeaderboard(result: ScoreResult, format: LeaderboardFormat, opts: LeaderboardOptions): string {
-  if (format === 'json') return JSON.stringify(result, null, 2) + '\n';
+  if (format === 'json') return JSON.stringify(result) + '\n';
   const rows = result.rows as ReportRow[];
   const keys = orderedMetricKeys(opts.primaryMetric, opts.metricKeys);
   const withReward = rows.some((r) => r.reward !== undefined);

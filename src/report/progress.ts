@@ -111,7 +111,8 @@ export function createProgress(opts: ProgressOptions): Progress {
     const t = now();
     const line = renderProgressLine(
       { label: opts.label, done: count, total, elapsedMs: t - start, finished: final, unit: opts.unit ?? 'rows' },
-      stream.columns ?? 80,
+      // A terminal that reports 0 columns (some CI ptys, a detached tmux) gets the default width, not a blank bar.
+      stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80,
       colors.green,
     );
     // \r returns to column 0, \x1b[K clears what a longer previous frame left behind

@@ -11,6 +11,7 @@ import type { LoadedBenchmark } from '../benchmark/loader.ts';
 import { isLmTaskType, requireModel } from '../benchmark/schema.ts';
 import { canonicalJson, sha256Hex } from '../benchmark/canonical.ts';
 import { sha256File } from '../data/file-hash.ts';
+import { isEncryptedFile } from '../data/encryption.ts';
 import { openArrowStream } from '../data/arrow-stream.ts';
 import { admitOnnxBytes } from '../models/onnx/contract.ts';
 import { loadPredictions } from '../models/predictions.ts';
@@ -60,11 +61,17 @@ function rule(name: CheckRuleName, status: CheckRule['status'], message: string,
   return { rule: name, title: TITLES[name], status, message, error: error ? { code: error.code, message: error.message } : null };
 }
 
-/** The benchmark as the engine would load it, but with the public sample as its dataset. */
+/**
+ * The benchmark as the engine would load it, but with the public sample as its dataset. The sample
+ * is plain: `dataset.encrypted` describes the hidden set, whose key participants never hold. A
+ * sample that is itself an arbiter encrypted file says so by its magic bytes, and only then is it
+ * treated as encrypted.
+ */
 export function sampleBenchmark(b: LoadedBenchmark, samplePath: string, sampleSha256: string): LoadedBenchmark {
-  // The sample is a plain file of its own: the hidden set's Merkle root and encryption do not apply to it.
+  // The sample is a plain file of its own: the hidden set's Merkle root and encryption do not apply
+  // to it (participants never hold the key); it is encrypted only when its own bytes say so.
   const { commitment: _c, encrypted: _e, ...dataset } = b.spec.dataset;
-  const spec = { ...b.spec, dataset: { ...dataset, path: samplePath, sha256: sampleSha256 } };
+  const spec = { ...b.spec, dataset: { ...dataset, path: samplePath, sha256: sampleSha256, ...(isEncryptedFile(samplePath) ? { encrypted: true } : {}) } };
   return { ...b, spec, specHash: sha256Hex(canonicalJson(spec)), datasetPath: samplePath };
 }
 

@@ -6,6 +6,7 @@
 import type { Store, RunRecord } from '../store/store.ts';
 import { holderIsLocallyDead, queueCounts, readLease, type QueueState } from '../store/lease.ts';
 import { runResource } from './run-hold.ts';
+import { isFinalSetBenchmark, liveIdOf, scoresVisible } from './final-set.ts';
 
 export type Liveness = 'live' | 'dead' | 'expired';
 
@@ -35,7 +36,11 @@ function livenessOf(holder: string, expiresAt: number, now: number): Liveness {
   return expiresAt <= now ? 'expired' : 'live';
 }
 
-export function runStatuses(store: Store, benchmarkId?: string, now = Date.now()): RunStatus[] {
+/**
+ * Every run of the store (of one benchmark id when given), newest first. `db` is the store path as
+ * the user gave it, put into each resume command so that it runs against the same store.
+ */
+export function runStatuses(store: Store, benchmarkId?: string, now = Date.now(), db: string = store.file): RunStatus[] {
   const membersOf = store.db.prepare(`SELECT COUNT(*) FROM run_members WHERE run_id = ?`).pluck();
   const settledOf = store.db.prepare(`SELECT COUNT(*) FROM outcomes WHERE run_id = ?`).pluck();
   const claimsOf = store.db.prepare(`SELECT holder, expires_at FROM queue_items WHERE queue = ? AND state = 'claimed' ORDER BY seq`);
@@ -54,15 +59,29 @@ export function runStatuses(store: Store, benchmarkId?: string, now = Date.now()
     }
     const open = run.status !== 'finished';
     return {
-      id: run.id, benchmark: run.benchmarkId, status: run.status, reason: run.reason, startedAt: run.startedAt, finishedAt: run.finishedAt,
+      // An unreleased set B run's reason may quote its rows: only its error code is shown.
+      id: run.id, benchmark: run.benchmarkId, status: run.status, reason: withheldReason(store, run), startedAt: run.startedAt, finishedAt: run.finishedAt,
       submissions: Number(membersOf.get(run.id)), settled: Number(settledOf.get(run.id)),
       mode: queued ? 'work' : 'score',
       holders,
       attended: run.status === 'running' ? holders.some((h) => h.liveness === 'live') : null,
       queue: queued ? counts : null,
-      resume: !open ? null : queued ? `arbiter work ${run.benchmarkId} --run ${run.id}` : `arbiter score -b ${run.benchmarkId} --resume ${run.id}`,
+      resume: !open ? null : queued
+        ? `arbiter work ${run.benchmarkId} --run ${run.id} --db ${shellWord(db)}`
+        : `arbiter score -b ${liveIdOf(run.benchmarkId)}${isFinalSetBenchmark(run.benchmarkId) ? ' --set final' : ''} --resume ${run.id} --db ${shellWord(db)}`,
     };
   });
+}
+
+function withheldReason(store: Store, run: RunRecord): string | null {
+  if (run.reason === null || scoresVisible(store, run.benchmarkId)) return run.reason;
+  const code = /^E_[A-Z_]+/.exec(run.reason);
+  return `${code ? `${code[0]}: ` : ''}details withheld until the final hidden set is released`;
+}
+
+/** A path as one shell word (quoted when it holds anything but safe characters). */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./=:@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** One word for a run's state as a table shows it: finished, failed, cancelled, running, or running with a dead/absent holder. */

@@ -57,7 +57,7 @@ describe('benchmarkJsonSchema()', () => {
 
   it('documents every top-level spec key and forbids others', () => {
     const topKeys = Object.keys(BenchmarkSpec.shape).sort();
-    expect(topKeys).toEqual(['admission', 'batching', 'dataset', 'description', 'hiddenSets', 'id', 'limits', 'metrics', 'model', 'ranking', 'rewards', 'split', 'task', 'version']);
+    expect(topKeys).toEqual(['admission', 'batching', 'dataset', 'description', 'hiddenSets', 'id', 'leaderboard', 'limits', 'metrics', 'model', 'ranking', 'rewards', 'split', 'task', 'version']);
     expect(Object.keys(schema.properties!).sort()).toEqual(topKeys);
     expect(schema.additionalProperties).toBe(false);
   });

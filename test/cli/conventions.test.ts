@@ -25,7 +25,7 @@ function oneJson(stdout: string): Record<string, unknown> {
 
 const COMMANDS = [
   ['score'], ['check'], ['submit'], ['leaderboard'], ['init'], ['dataset'], ['dataset', 'pack'], ['spec'], ['spec', 'schema'],
-  ['spec', 'validate'], ['report'], ['keygen'], ['verify'], ['consensus'], ['demo'],
+  ['spec', 'validate'], ['report'], ['keygen'], ['verify'], ['consensus'], ['demo'], ['benchmarks'],
 ];
 
 describe('CLI conventions', () => {

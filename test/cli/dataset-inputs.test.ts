@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseBenchmark } from '../../src/benchmark/loader.ts';
 import { sampleSubmissionCsv } from '../../src/data/host-files.ts';
 import { REPO, tempDir } from '../helpers.ts';
-import { arbiter } from './in-process.ts';
+import { arbiter } from './in-process-env.ts';
 
 const dir = tempDir('arbiter-inputs-cli-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { commitJsonl, JSONL_SCHEMA_HASH, proveJsonlRows, verifyRowProof } from '../../src/data/commitment.ts';
 import { jsonlRows } from '../../src/data/jsonl.ts';
 import { REPO, tempDir } from '../helpers.ts';
-import { arbiter } from './in-process.ts';
+import { arbiter } from './in-process-env.ts';
 
 const dir = tempDir('arbiter-jsonl-cli-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

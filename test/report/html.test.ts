@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderHtmlReport, REPORT_CSP, reportMetricKeys, type HtmlReportInput } from '../../src/report/html.ts';
 import { fixtureInput, SHA_A, SHA_B, XSS, XSS_IMG } from './fixture.ts';
+import { escapeHtml } from '../../src/report/format.ts';
 
 /** The <tbody> rows of the table with the given class. */
 function bodyRows(html: string, tableClass: string): string[] {
@@ -62,7 +63,8 @@ describe('renderHtmlReport', () => {
     expect(cells[1]).toEqual(['2', 'carol | &quot;the, best&quot;', SHA_B.slice(0, 12), 'scored', '0.933333', '0.93266', '400', '']);
     expect(cells[2][1]).toBe('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(cells[3].slice(0, 4)).toEqual(['—', 'mallory', 'd4'.repeat(6), 'failed']);
-    expect(cells[3][7]).toMatch(/^E_MODEL_CONTRACT expected input &#39;X&#39; float32 \[batch,4\], found /);
+    // The code only: the message is in the Failures section, once per page.
+    expect(cells[3][7]).toBe('E_MODEL_CONTRACT');
     expect(cells[4][3]).toBe('duplicate');
     expect(rows[0]).toContain(`<code class="sha" title="${SHA_A}">`);
     // hover on a score gives the exact value and the per-split values
@@ -122,6 +124,24 @@ describe('renderHtmlReport', () => {
 
   it('rejects a confusion matrix that does not match its labels', () => {
     expect(() => renderHtmlReport(fixtureInput({ confusion: { labels: ['a', 'b'], matrix: [[1, 2, 3]] } }))).toThrow(/must be 2 x 2/);
+  });
+
+  it('shows each error message once, the spec hash once, the run date and duration, and the reward unit', () => {
+    const input = fixtureInput({ startedAt: '2026-11-20T10:00:00.000Z', finishedAt: '2026-11-20T10:04:05.400Z' });
+    const html = renderHtmlReport(input);
+    for (const r of input.rows) if (r.error) expect(html.split(escapeHtml(r.error.message)).length - 1, r.error.code).toBe(1);
+    expect(html.split(input.benchmark.specHash).length - 1).toBe(1);
+    expect(html).toContain('run 7 · 2026-11-20 10:00 UTC · took 4 min 05 s');
+    expect(html).toContain('Reward (pool units)');
+  });
+
+  it('draws no score-over-time chart when every submission was made at one instant', () => {
+    const input = fixtureInput();
+    const at = '2026-11-20T10:00:00Z';
+    input.submittedAt = Object.fromEntries(Object.keys(input.submittedAt!).map((k) => [k, at]));
+    const html = renderHtmlReport(input);
+    expect(html).not.toContain('over time"');
+    expect(html).toContain('The submissions were made at one instant: a score-over-time chart needs at least 3.');
   });
 
   it('renders a run where nothing was scored, and a run with no rows', () => {

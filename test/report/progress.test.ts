@@ -45,6 +45,16 @@ describe('createProgress', () => {
     expect(s.chunks).toEqual([]);
   });
 
+  it('draws a full bar on a terminal that reports 0 columns', () => {
+    const s = new FakeTty(true, 0);
+    const c = clock();
+    const p = createProgress({ total: 10, label: 'job', stream: s, now: c.now, env: { NO_COLOR: '1' } });
+    c.advance(500);
+    p.tick(5);
+    expect(lastFrame(s)).toContain('job');
+    expect(lastFrame(s)).toContain('5/10');
+  });
+
   it('redraws at most 10 times a second', () => {
     const s = new FakeTty();
     const c = clock();

@@ -61,7 +61,7 @@ describe('the run lease of arbiter score', () => {
     const out = await first.done;
     expect(out.code, out.stderr).toBe(130);
     expect(JSON.parse(out.stdout).error.code).toBe('E_CANCELLED');
-    expect(runsOf(db)[0]).toMatchObject({ id: 1, status: 'cancelled', reason: 'cancelled: SIGTERM received', holders: [], resume: 'arbiter score -b tabular-demo --resume 1' });
+    expect(runsOf(db)[0]).toMatchObject({ id: 1, status: 'cancelled', reason: 'cancelled: SIGTERM received', holders: [], resume: `arbiter score -b tabular-demo --resume 1 --db ${db}` });
     const journaled = journalRows(db);
 
     const resumed = runSync([...SCORE(db), '--resume', '1']);
@@ -78,7 +78,7 @@ describe('the run lease of arbiter score', () => {
     first.child.kill('SIGKILL');
     expect((await first.done).signal).toBe('SIGKILL');
     const dead = runsOf(db)[0];
-    expect(dead).toMatchObject({ id: 1, status: 'running', attended: false, resume: 'arbiter score -b tabular-demo --resume 1' });
+    expect(dead).toMatchObject({ id: 1, status: 'running', attended: false, resume: `arbiter score -b tabular-demo --resume 1 --db ${db}` });
     expect(dead.holders).toEqual([{ holder: expect.stringContaining(`:${first.child.pid}:`), liveness: 'dead' }]);
     const table = runSync(['runs', '--db', db]).stdout;
     expect(table).toContain('running (holder dead)');

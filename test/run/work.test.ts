@@ -135,7 +135,7 @@ describe('arbiter work', () => {
     expect(out.code, out.stderr).toBe(130);
     expect(JSON.parse(out.stdout).error.code).toBe('E_CANCELLED');
     const runs = JSON.parse(runSync(['runs', '--db', db, '--json'])).runs;
-    expect(runs[0]).toMatchObject({ id: 1, status: 'cancelled', reason: 'cancelled: SIGTERM received', mode: 'work', resume: 'arbiter work tabular-demo --run 1' });
+    expect(runs[0]).toMatchObject({ id: 1, status: 'cancelled', reason: 'cancelled: SIGTERM received', mode: 'work', resume: `arbiter work tabular-demo --run 1 --db ${db}` });
     expect(runs[0].queue.claimed).toBe(0);
     // the released claim does not count as an attempt
     const items = query<{ state: string; attempts: number }>(db, `SELECT state, attempts FROM queue_items`);

@@ -23,7 +23,7 @@ export const leaderboardCommand = {
       const { loadBenchmark } = await import('../../benchmark/loader.ts');
       const { Store } = await import('../../store/store.ts');
       const { formatLeaderboard, colorsFor } = await import('../../report/leaderboard.ts');
-      const { FINAL_SET_SUFFIX, visibleResult } = await import('../../run/final-set.ts');
+      const { FINAL_SET_SUFFIX, visibleResult, visibleLiveResult } = await import('../../run/final-set.ts');
       const b = loadBenchmark(argv.benchmark as string);
       const finalId = `${b.spec.id}${FINAL_SET_SUFFIX}`;
       const store = Store.open(argv.db as string);
@@ -37,9 +37,16 @@ export const leaderboardCommand = {
           throw new ArbiterError('E_STORE', `run ${run.id} is ${run.status}, not finished${run.status === 'running' ? `: finish it with \`arbiter score -b ${b.spec.id} --resume ${run.id} --db ${argv.db}\`` : ''}`, { run: run.id, status: run.status });
         }
         // A final-set run shows its scores only once the release is recorded in the store.
-        const { result, withheld } = visibleResult(store, run.benchmarkId, JSON.parse(run.resultJson) as ScoreResult);
+        const visible = visibleResult(store, run.benchmarkId, JSON.parse(run.resultJson) as ScoreResult);
+        const { withheld } = visible;
         if (withheld) process.stderr.write(`run ${run.id} scored the final hidden set: scores withheld until \`arbiter release ${b.spec.id}\`\n`);
-        if (withheld && format === 'json') { print(JSON.stringify({ ...result, withheld: true })); return; }
+        if (withheld && format === 'json') { print(JSON.stringify({ ...visible.result, withheld: true })); return; }
+        // leaderboard.live: public shows the public split until the release; the private ranking stays withheld.
+        const { result, view } = withheld ? { result: visible.result, view: 'private' as const } : visibleLiveResult(store, b, visible.result);
+        if (view === 'public') {
+          process.stderr.write(`run ${run.id}: public leaderboard (public split); the private ranking is withheld until \`arbiter release ${b.spec.id}\`\n`);
+          if (format === 'json') { print(JSON.stringify({ ...result, view: 'public' })); return; }
+        }
         print(formatLeaderboard(result, format, { primaryMetric: b.primary, metricKeys: b.metricKeys, colors: format === 'table' ? colorsFor(process.stdout) : undefined }));
       } finally {
         store.close();

@@ -30,14 +30,20 @@ export const reportCommand = {
         if (!scoresVisible(store, run.benchmarkId)) {
           throw new ArbiterError('E_USAGE', `run ${run.id} scored the final hidden set (${run.benchmarkId}): its scores are withheld until \`arbiter release ${liveIdOf(run.benchmarkId)}\` records their release`);
         }
-        const result = JSON.parse(run.resultJson);
+        const stored = JSON.parse(run.resultJson);
         const specJson = store.benchmarkSpec(run.benchmarkId, run.specHash);
         if (!specJson) throw new ArbiterError('E_STORE', `run ${run.id}: the store lacks the spec it was scored under (${run.specHash})`);
         const b = parseBenchmarkJson(specJson);
+        // leaderboard.live: public: the report shows the public split until the release.
+        const { visibleLiveResult } = await import('../../run/final-set.ts');
+        const { resolvedTieBreak } = await import('../../benchmark/loader.ts');
+        const loaded = { spec: b.spec, primary: b.primary, metricKeys: b.metricKeys, tieBreak: resolvedTieBreak(b.spec, b.metricKeys, b.primary) } as unknown as import('../../benchmark/loader.ts').LoadedBenchmark;
+        const result = visibleLiveResult(store, loaded, stored).result;
         const submittedAt: Record<string, string> = {};
         for (const s of store.submissions(run.benchmarkId)) submittedAt[s.sha256] ??= s.submittedAt;
         const html = renderHtmlReport({
           ...result, generatedBy: `arbiter ${ENGINE_VERSION}`, higherIsBetter: b.higherIsBetter, primaryMetric: b.primary, submittedAt,
+          startedAt: run.startedAt, finishedAt: run.finishedAt,
         });
         writeFileSync(argv.html as string, html);
         if (argv.json) print(JSON.stringify({ file: argv.html, bytes: Buffer.byteLength(html), run: run.id, benchmark: run.benchmarkId }));

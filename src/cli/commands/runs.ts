@@ -4,6 +4,15 @@ import type { Argv } from 'yargs';
 import { DEFAULT_DB } from '../../store/default-path.ts';
 import { print, reportError } from '../io.ts';
 
+/** The last column: the reason, then the command that continues the run (unless a live process is on it), else the queue. */
+function nextStep(r: import('../../run/runs.ts').RunStatus): string {
+  const parts: string[] = [];
+  if (r.reason) parts.push(r.reason);
+  if (r.resume && !(r.status === 'running' && r.attended)) parts.push(`resume: ${r.resume}`);
+  else if (r.queue) parts.push(`queue: ${r.queue.queued} queued, ${r.queue.claimed} claimed, ${r.queue.done + r.queue.failed} done`);
+  return parts.join('; ');
+}
+
 export const runsCommand = {
   command: 'runs',
   describe: 'List runs with their state (finished, failed, cancelled, running), reason, and who holds them',
@@ -22,13 +31,13 @@ export const runsCommand = {
       const { runStatuses, stateLabel } = await import('../../run/runs.ts');
       const store = Store.open(db);
       try {
-        const runs = runStatuses(store, argv.benchmark as string | undefined);
+        const runs = runStatuses(store, argv.benchmark as string | undefined, Date.now(), db);
         if (argv.json) { print(JSON.stringify({ runs })); return; }
         if (runs.length === 0) { print('no runs'); return; }
         const { formatTable, sanitizeTerminal } = await import('../../report/leaderboard.ts');
         print(formatTable(['run', 'benchmark', 'state', 'settled', 'reason / next step'], runs.map((r) => [
           String(r.id), r.benchmark, stateLabel(r), `${r.settled}/${r.submissions}`,
-          sanitizeTerminal(r.reason ?? (r.resume && !(r.status === 'running' && r.attended) ? `resume: ${r.resume}` : r.queue ? `queue: ${r.queue.queued} queued, ${r.queue.claimed} claimed, ${r.queue.done + r.queue.failed} done` : '')),
+          sanitizeTerminal(nextStep(r)),
         ]), { align: ['right', 'left', 'left', 'right', 'left'] }));
       } finally {
         store.close();

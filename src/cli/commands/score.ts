@@ -53,6 +53,23 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
       process.stderr.write(`final-set scores withheld: no receipt written (\`arbiter release ${live.spec.id}\` releases them; then \`arbiter score --set final --resume ${result.run.id}\` prints them and writes it)\n`);
       return;
     }
+    if (args.set !== 'final') {
+      // leaderboard.live: public: until the release, the live run shows the public split only, and
+      // writes no receipt (a receipt carries the private scores).
+      const { visibleLiveResult } = await import('../../run/final-set.ts');
+      const store = Store.open(args.db);
+      let shown: ReturnType<typeof visibleLiveResult>;
+      try { shown = visibleLiveResult(store, b, result); } finally { store.close(); }
+      if (shown.view === 'public') {
+        if (args.json) print(JSON.stringify({ ...shown.result, view: 'public' }));
+        else {
+          print(`run ${result.run.id} · ${b.spec.id} v${b.spec.version} · public leaderboard (public split, by ${b.primary}); the private ranking is withheld until \`arbiter release ${b.spec.id}\` · workers ${args.workers}`);
+          print(formatLeaderboard(shown.result, 'table', { primaryMetric: b.primary, metricKeys: b.metricKeys, colors: colorsFor(process.stdout) }));
+        }
+        process.stderr.write(`private ranking withheld: no receipt written (\`arbiter release ${b.spec.id}\` releases it; then \`arbiter score -b ${b.spec.id} --resume ${result.run.id}\` prints it and writes the receipt)\n`);
+        return;
+      }
+    }
     const receiptPath = await writeRunReceipt(b, result, args);
     if (args.json) print(JSON.stringify(result));
     else {

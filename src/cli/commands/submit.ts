@@ -38,7 +38,10 @@ export const submitCommand = {
         const res = admitOnnxBytes(readFileSync(f.path), requireModel(b.spec).model, b.spec.batching.size, b.spec.batching.last === 'pad');
         if (!res.ok) throw new ArbiterError(res.error.code, res.error.message, res.error.details);
       } else {
-        await loadPredictions(f.path, b, metricsNeed(b, 'probabilities'));
+        // What the file alone (or with the public sample) decides fails here, not at score time.
+        const { checkPredictionFile, publicSampleIds } = await import('../../tasks/tabular/submit-checks.ts');
+        const table = await loadPredictions(f.path, b, metricsNeed(b, 'probabilities'));
+        checkPredictionFile(table, b, f.path, await publicSampleIds(b));
       }
       const store = Store.open(argv.db as string);
       try {

@@ -49,6 +49,16 @@ function checkTensor(
   return null;
 }
 
+/** What bytes that are not an ONNX protobuf look like, in words (the parser's own message is protobuf internals). */
+function notOnnx(bytes: Uint8Array): string {
+  if (bytes.length === 0) return 'an empty file';
+  const head = Buffer.from(bytes.subarray(0, 512)).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const printable = !/[\u0000-\u0008\u000E-\u001F\uFFFD]/.test(head);
+  if (printable && (head.startsWith('{') || head.startsWith('['))) return 'JSON text (give the .onnx file itself; a prediction file goes in a .csv or .arrow)';
+  if (printable && head.length > 0) return 'text, not a binary ONNX model';
+  return `${bytes.length} bytes that do not parse as an ONNX protobuf (a truncated or foreign binary file)`;
+}
+
 /**
  * `padLast`: whether the benchmark pads its last batch to `batchSize` (`batching.last: pad`); only
  * then can a model fix its batch axis to exactly the batch size.
@@ -62,7 +72,7 @@ export function admitOnnxBytes(bytes: Uint8Array, contract: ModelContractData, b
     if (bytes.length === 0) throw new Error('the file is empty');
     model = decodeModel(bytes);
   } catch (err) {
-    return { ok: false, error: { code: 'E_MODEL_FORMAT', message: `expected an ONNX model (protobuf ModelProto), but the bytes do not parse: ${(err as Error).message}`, details: {} } };
+    return { ok: false, error: { code: 'E_MODEL_FORMAT', message: `expected an ONNX model (protobuf ModelProto), found ${notOnnx(bytes)}`, details: { parser: (err as Error).message } } };
   }
   const g = model.graph;
   if (!g || !g.node || g.node.length === 0 || !g.output || g.output.length === 0) {

@@ -8,7 +8,7 @@
 // (raw_data), so onnxruntime loads one self-contained model and never resolves a path itself.
 // Pure JS on the bytes: no native code sees a submission before it is admitted.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { toErrorData, type ErrorData } from '../../errors.ts';
 import type { LoadedBenchmark } from '../../benchmark/loader.ts';
 import { requireModel } from '../../benchmark/schema.ts';
@@ -60,7 +60,7 @@ export async function admitForRun(b: LoadedBenchmark, subs: readonly SubmissionR
       try {
         todo.push({ sub, order, predictions: await loadPredictions(sub.blobPath, b, needsProbabilities) });
       } catch (err) {
-        outcomes.set(sub.id, { splitScores: null, error: toErrorData(err, 'E_PREDICTIONS') });
+        outcomes.set(sub.id, { splitScores: null, error: asSubmitted(toErrorData(err, 'E_PREDICTIONS'), sub) });
       }
       continue;
     }
@@ -139,3 +139,10 @@ function inlineExternalData(modelPath: string, out: string): string {
 }
 
 export { admissionContract, admissionRules };
+/** An error about a stored copy, told in the participant's own file name (the record keeps it), not the blob's (`3c5698….csv`). */
+export function asSubmitted(e: ErrorData, sub: Pick<SubmissionRecord, 'blobPath' | 'filename'>): ErrorData {
+  if (!sub.filename || !sub.blobPath) return e;
+  const rename = (t: string) => t.split(sub.blobPath).join(sub.filename).split(basename(sub.blobPath)).join(sub.filename);
+  const details = e.details && typeof e.details.file === 'string' ? { ...e.details, file: rename(e.details.file) } : e.details;
+  return { ...e, message: rename(e.message), ...(details ? { details } : {}) };
+}
