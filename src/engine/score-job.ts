@@ -22,7 +22,7 @@ import { defaultWorkerCount } from './pool.ts';
 import { createExecutor, type Executor, type Isolation } from './executor.ts';
 import { DEFAULT_LIMITS } from './isolation/runner.ts';
 import { makeFingerprint, type Fingerprint } from './fingerprint.ts';
-import { collectSubmissionFiles, registerFile, type SubmissionFile } from './submissions.ts';
+import { collectSubmissionFiles, kindOf, registerFile, submissionByteLimit, type SubmissionFile } from './submissions.ts';
 import { rewardRows } from '../ranking/rewards/rows.ts';
 import { chunkStates, configuredMetrics, initFold, metricsNeed, type ChunkOutput } from './fold.ts';
 import { JournaledFold, type JournalStore } from './journaled-fold.ts';
@@ -122,11 +122,11 @@ export function selectSubmissions(b: LoadedBenchmark, store: Store, opts: Pick<S
   if (opts.submissions && opts.submissions.length > 0) {
     const seen = new Set<number>();
     const files = opts.submissions.flatMap((s) => (typeof s === 'string' ? collectSubmissionFiles([s]) : [s]));
-    subs = files.map((f) => registerFile(store, id, f))
+    subs = files.map((f) => registerFile(store, id, f, submissionByteLimit(b, kindOf(f.path))))
       .filter((s) => (seen.has(s.id) ? false : (seen.add(s.id), true))).sort((x, y) => x.id - y.id);
   } else {
     const own = path.join(b.dir, 'submissions');
-    if (existsSync(own)) for (const f of collectSubmissionFiles([own])) registerFile(store, id, f);
+    if (existsSync(own)) for (const f of collectSubmissionFiles([own])) registerFile(store, id, f, submissionByteLimit(b, kindOf(f.path)));
     subs = store.submissions(id);
   }
   if (subs.length === 0) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `benchmark ${id}: no submissions to score (give --submissions, or register some with \`arbiter submit\`)`);

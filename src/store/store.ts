@@ -1,6 +1,7 @@
 // The SQLite store (better-sqlite3, WAL): benchmarks, submissions and their content-addressed
 // blobs, runs, entries and scores. The one place that touches the database file.
-import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { sha256FileSync } from '../data/file-hash.ts';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ArbiterError } from '../errors.ts';
@@ -104,25 +105,40 @@ export class Store {
   /**
    * Register a submission (idempotent per benchmark, participant and bytes); copies the file into
    * the blob store as `<sha256><ext>`. A folder (a language-model submission) is copied as the
-   * folder `<sha256>/`, regular files and folders only (symlinks are not copied); its sha256 is the
-   * caller's content hash (src/engine/lm-submissions.ts).
+   * folder `<sha256>/`, regular files and folders only (anything else is refused); its sha256 is the
+   * caller's content hash (src/engine/lm-submissions.ts), and `hashOf` recomputes it for a folder.
+   * A blob is written under a temporary name in the blob folder, fsynced, then renamed, so a crash
+   * never leaves a partial blob under its hash; an existing blob is reused only when its content
+   * still hashes to its name (a blob truncated by an older arbiter is copied again).
    */
-  registerSubmission(s: { benchmarkId: string; participant: string; sha256: string; kind: 'onnx' | 'predictions'; sourcePath: string; size: number }): SubmissionRecord {
+  registerSubmission(s: { benchmarkId: string; participant: string; sha256: string; kind: 'onnx' | 'predictions'; sourcePath: string; size: number }, hashOf?: (blobPath: string) => string): SubmissionRecord {
     const existing = this.db.prepare(`SELECT * FROM submissions WHERE benchmark_id = ? AND participant = ? AND sha256 = ?`)
       .get(s.benchmarkId, s.participant, s.sha256) as Record<string, unknown> | undefined;
     if (existing) return toSubmission(existing);
     mkdirSync(this.blobDir, { recursive: true });
-    const isDir = statSync(s.sourcePath).isDirectory();
+    const isDir = lstatSync(s.sourcePath).isDirectory();
     const ext = isDir ? '' : path.extname(s.sourcePath).toLowerCase();
     const blobPath = path.join(this.blobDir, `${s.sha256}${ext}`);
-    if (!existsSync(blobPath)) {
-      if (isDir) {
-        // copy under a temporary name, then rename: a crash never leaves a half-copied folder under the hash
-        const tmp = `${blobPath}.partial-${process.pid}`;
-        rmSync(tmp, { recursive: true, force: true });
-        cpSync(s.sourcePath, tmp, { recursive: true, filter: (src) => !lstatSync(src).isSymbolicLink() });
+    const contentHash = hashOf ?? ((p: string) => sha256FileSync(p).sha256);
+    const intact = (): boolean => {
+      if (!existsSync(blobPath)) return false;
+      try { return contentHash(blobPath) === s.sha256; } catch { return false; }
+    };
+    if (!intact()) {
+      const tmp = `${blobPath}.partial-${process.pid}`;
+      rmSync(tmp, { recursive: true, force: true });
+      try {
+        if (isDir) copyFolder(s.sourcePath, tmp);
+        else copyFileDurably(s.sourcePath, tmp);
+        if (contentHash(tmp) !== s.sha256) {
+          throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `submission ${path.basename(s.sourcePath)} changed while it was being registered: expected content ${s.sha256.slice(0, 12)}, the copy has other bytes`, { path: s.sourcePath });
+        }
+        rmSync(blobPath, { recursive: true, force: true });
         renameSync(tmp, blobPath);
-      } else copyFileSync(s.sourcePath, blobPath);
+        fsyncDir(this.blobDir);
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
     }
     const info = this.db.prepare(`INSERT INTO submissions (benchmark_id, participant, sha256, kind, filename, blob_path, size, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(s.benchmarkId, s.participant, s.sha256, s.kind, path.basename(s.sourcePath), blobPath, s.size, new Date().toISOString());
@@ -260,6 +276,44 @@ export class Store {
     return (this.db.prepare(`SELECT submission_id, split, metric, value FROM scores WHERE run_id = ? ORDER BY submission_id, split, metric`).all(runId) as Array<Record<string, unknown>>)
       .map((r) => ({ submissionId: Number(r.submission_id), split: String(r.split), metric: String(r.metric), value: Number(r.value) }));
   }
+}
+
+/** Copy a file and fsync it: after a crash the copy is either whole or absent once renamed. */
+function copyFileDurably(src: string, dest: string): void {
+  const st = lstatSync(src);
+  if (!st.isFile()) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `submission ${path.basename(src)}: expected a regular file, found ${specialKind(st)}`, { path: src });
+  copyFileSync(src, dest);
+  const fd = openSync(dest, constants.O_RDONLY);
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+}
+
+/** Copy a folder's regular files and folders; any other entry (symlink, FIFO, socket, device) is refused. */
+function copyFolder(src: string, dest: string): void {
+  mkdirSync(dest);
+  for (const name of readdirSync(src)) {
+    const from = path.join(src, name);
+    const st = lstatSync(from);
+    if (st.isDirectory()) copyFolder(from, path.join(dest, name));
+    else if (st.isFile()) copyFileDurably(from, path.join(dest, name));
+    else throw new ArbiterError('E_MODEL_FORMAT', `model folder entry ${name}: expected a regular file or folder, found ${specialKind(st)}`, { entry: name });
+  }
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, constants.O_RDONLY);
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+  } catch { /* some file systems cannot fsync a folder: the rename is still atomic */ }
+}
+
+/** What a non-regular file is, for messages. */
+export function specialKind(st: { isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean; isDirectory(): boolean }): string {
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isBlockDevice() || st.isCharacterDevice()) return 'a device';
+  if (st.isDirectory()) return 'a folder';
+  return 'a special file';
 }
 
 function toSubmission(r: Record<string, unknown>): SubmissionRecord {
