@@ -74,7 +74,8 @@ export function submissionByteLimit(b: LoadedBenchmark, kind: 'onnx' | 'predicti
 /** Refuse a submission file larger than `limit` (from its size on disk, before reading it). */
 export function checkSubmissionSize(file: string, size: number, limit: number): void {
   if (size > limit) {
-    throw new ArbiterError('E_MODEL_TOO_LARGE', `${path.basename(file)} is ${size} bytes: the benchmark accepts submission files up to ${limit} bytes`, { size, limit });
+    const what = kindOf(file) === 'predictions' ? 'prediction files' : 'submission files';
+    throw new ArbiterError('E_MODEL_TOO_LARGE', `${path.basename(file)} is ${size} bytes: the benchmark accepts ${what} up to ${limit} bytes${what === 'prediction files' ? ' (model.maxBytes)' : ''}`, { size, limit });
   }
 }
 
