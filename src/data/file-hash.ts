@@ -34,3 +34,13 @@ export function sha256FileSync(file: string): { sha256: string; size: number } {
     closeSync(fd);
   }
 }
+
+/** What a non-regular file is, for messages. */
+export function specialKind(st: { isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean; isDirectory(): boolean }): string {
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isBlockDevice() || st.isCharacterDevice()) return 'a device';
+  if (st.isDirectory()) return 'a folder';
+  return 'a special file';
+}

@@ -8,8 +8,8 @@ import { readdirSync, statSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { ArbiterError } from '../errors.ts';
 import { sha256Hex } from '../spec/canonical.ts';
-import { sha256FileSync } from '../data/file-hash.ts';
-import { specialKind, type Store, type SubmissionRecord } from '../store/store.ts';
+import { sha256FileSync, specialKind } from '../data/file-hash.ts';
+import type { Store, SubmissionRecord } from '../store/store.ts';
 import { checkSubmissionSize, participantOf, refuseSpecial, regularFileSize, type SubmissionFile } from './submissions.ts';
 
 /**

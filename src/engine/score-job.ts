@@ -179,7 +179,7 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   let runId: number;
   let fingerprint: Fingerprint;
   try {
-    data = await prepareDataset(b, { keyFile: opts.datasetKeyFile });
+    data = await prepareDataset(b, { keyFile: opts.datasetKeyFile, signal: opts.signal });
     fingerprint = makeFingerprint(b.specHash, data.sha256, spec.batching.size);
     if (resumed) {
       if (resumed.datasetSha256 !== data.sha256) throw new ArbiterError('E_RESUME', `run ${resumed.runId} scored dataset ${resumed.datasetSha256}; the file now has ${data.sha256}`);

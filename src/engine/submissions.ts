@@ -6,9 +6,9 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ArbiterError } from '../errors.ts';
-import { sha256FileSync } from '../data/file-hash.ts';
+import { sha256FileSync, specialKind } from '../data/file-hash.ts';
 import { PREDICTION_EXTENSIONS } from '../models/predictions.ts';
-import { specialKind, type Store, type SubmissionRecord } from '../store/store.ts';
+import type { Store, SubmissionRecord } from '../store/store.ts';
 import type { LoadedBenchmark } from '../spec/loader.ts';
 import { AdmissionRulesSchema } from '../models/admission/schema.ts';
 

@@ -1,7 +1,7 @@
 // The SQLite store (better-sqlite3, WAL): benchmarks, submissions and their content-addressed
 // blobs, runs, entries and scores. The one place that touches the database file.
 import { closeSync, constants, copyFileSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { sha256FileSync } from '../data/file-hash.ts';
+import { sha256FileSync, specialKind } from '../data/file-hash.ts';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ArbiterError } from '../errors.ts';
@@ -304,16 +304,6 @@ function fsyncDir(dir: string): void {
     const fd = openSync(dir, constants.O_RDONLY);
     try { fsyncSync(fd); } finally { closeSync(fd); }
   } catch { /* some file systems cannot fsync a folder: the rename is still atomic */ }
-}
-
-/** What a non-regular file is, for messages. */
-export function specialKind(st: { isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean; isDirectory(): boolean }): string {
-  if (st.isSymbolicLink()) return 'a symbolic link';
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isSocket()) return 'a socket';
-  if (st.isBlockDevice() || st.isCharacterDevice()) return 'a device';
-  if (st.isDirectory()) return 'a folder';
-  return 'a special file';
 }
 
 function toSubmission(r: Record<string, unknown>): SubmissionRecord {
