@@ -10,7 +10,7 @@ import { ArbiterError } from '../errors.ts';
 import { sha256Hex } from '../spec/canonical.ts';
 import { sha256FileSync, specialKind } from '../data/file-hash.ts';
 import type { Store, SubmissionRecord } from '../store/store.ts';
-import { checkSubmissionSize, participantOf, refuseSpecial, regularFileSize, type SubmissionFile } from './submissions.ts';
+import { checkParticipant, checkSubmissionSize, participantOf, refuseSpecial, regularFileSize, type SubmissionFile } from './submissions.ts';
 
 /**
  * Every regular file under `dir` (relative POSIX paths, sorted by UTF-8 bytes). Any other entry
@@ -92,6 +92,7 @@ export function collectLmSubmissions(paths: string[]): SubmissionFile[] {
  * disk before any byte is read.
  */
 export function registerLmSubmission(store: Store, benchmarkId: string, f: SubmissionFile, limit?: number): SubmissionRecord {
+  checkParticipant(f.participant, JSON.stringify(path.basename(f.path)));
   if (lstatSync(f.path).isDirectory()) {
     if (limit !== undefined) checkSubmissionSize(f.path, folderFiles(f.path).reduce((a, rel) => a + lstatSync(path.join(f.path, rel)).size, 0), limit);
     const { text, size } = folderManifest(f.path);

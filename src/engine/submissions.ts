@@ -40,6 +40,26 @@ export function collectSubmissionFiles(paths: string[]): SubmissionFile[] {
   return out;
 }
 
+export const MAX_PARTICIPANT_CHARS = 64;
+
+/**
+ * The rule for participant names (from `--participant` or a file name): 1 to 64 characters, no
+ * control or format characters (C0/C1 controls, DEL, bidirectional controls, zero-width
+ * characters: Unicode Cc, Cf, Zl, Zp), no leading or trailing space. Refused with E_USAGE.
+ * Outputs neutralise names anyway (stores written before this rule).
+ */
+export function checkParticipant(name: string, source: string): void {
+  const chars = [...name];
+  const bad = chars.find((c) => /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(c));
+  const why = chars.length === 0 ? 'it is empty'
+    : chars.length > MAX_PARTICIPANT_CHARS ? `it has ${chars.length} characters`
+      : bad !== undefined ? `it contains the control or format character U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
+        : name.trim() !== name ? 'it starts or ends with a space' : null;
+  if (why) {
+    throw new ArbiterError('E_USAGE', `participant name for ${source}: expected 1 to ${MAX_PARTICIPANT_CHARS} printable characters without control or format characters, but ${why} (rename the file or pass --participant)`, { source });
+  }
+}
+
 /** The participant name a file stands for by default: its name without extension. */
 export function participantOf(file: string): string {
   const base = path.basename(file);
@@ -94,6 +114,7 @@ export function regularFileSize(file: string): number {
  * `limit` is given; hashed by streaming (bounded memory, any size), then copied into the store.
  */
 export function registerFile(store: Store, benchmarkId: string, f: SubmissionFile, limit?: number): SubmissionRecord {
+  checkParticipant(f.participant, JSON.stringify(path.basename(f.path)));
   const size = regularFileSize(f.path);
   if (limit !== undefined) checkSubmissionSize(f.path, size, limit);
   let hashed;
