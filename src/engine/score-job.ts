@@ -253,6 +253,8 @@ export async function scoreInLanes<T extends { sub: SubmissionRecord }>(
       const outcome = await scoreOne(t, (rows) => { done += rows; report(); });
       // A submission cut short by a cancel is not failed: it is left for the resume to finish.
       if (ctl.signal?.aborted && outcome.error) break;
+      // A store failure (disk full, I/O error) while journaling is not the submission's fault: it stops the run.
+      if (outcome.error?.code === 'E_STORE') throw new ArbiterError('E_STORE', outcome.error.message);
       store.db.transaction(() => { ctl.guard?.(); store.recordOutcome(runId, t.sub.id, outcome); })();
       outcomes.set(t.sub.id, outcome);
       submissionsDone++;

@@ -1,6 +1,6 @@
 // The SQLite store (better-sqlite3, WAL): benchmarks, submissions and their content-addressed
 // blobs, runs, entries and scores. The one place that touches the database file.
-import { closeSync, constants, copyFileSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, copyFileSync, statSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { sha256FileSync, specialKind } from '../data/file-hash.ts';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -37,6 +37,22 @@ export interface RunRecord {
 
 import { DEFAULT_DB } from '../cli/defaults.ts';
 
+export interface StoreOpenOptions {
+  /** the command only reads: open read-only when the file is not writable, and check integrity */
+  read?: boolean;
+}
+
+/** Whether this process may write `file`: its mode has a write bit and access(W_OK) agrees (root passes access checks, so the mode bits decide). */
+function isWritable(file: string): boolean {
+  try {
+    if ((statSync(file).mode & 0o222) === 0) return false;
+    accessSync(file, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export { DEFAULT_DB };
 
 export class Store {
@@ -44,24 +60,57 @@ export class Store {
   readonly file: string;
   readonly blobDir: string;
 
-  private constructor(file: string) {
+  /** opened read-only (a read command on a store file without write permission) */
+  readonly readonly: boolean;
+
+  private constructor(file: string, opts: StoreOpenOptions) {
     this.file = file;
     this.blobDir = file === ':memory:' ? path.resolve('.arbiter/blobs') : path.join(path.dirname(path.resolve(file)), 'blobs');
+    const writable = file === ':memory:' || !existsSync(file) || isWritable(file);
+    if (!writable && !opts.read) {
+      throw new ArbiterError('E_STORE', `the store ${file} is read-only (no write permission): this command writes to it; read commands (leaderboard, runs, report) still work`, { file });
+    }
+    this.readonly = !writable;
     try {
-      if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-      this.db = new Database(file);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
+      if (file !== ':memory:' && writable) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      if (this.readonly) {
+        this.db = new Database(file, { readonly: true, fileMustExist: true });
+      } else {
+        this.db = new Database(file);
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma('synchronous = NORMAL');
+      }
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
     } catch (err) {
       throw new ArbiterError('E_STORE', `cannot open the store ${file}: ${(err as Error).message}`, { file });
     }
+    if (opts.read) this.checkIntegrity();
     this.migrate();
   }
 
-  static open(file = DEFAULT_DB): Store {
-    return new Store(file);
+  /**
+   * Open the store. `read: true` is for commands that only read (leaderboard, runs, report): a
+   * store file without write permission is opened read-only, and the file is checked with
+   * `PRAGMA quick_check` first, so a corrupted store is E_STORE instead of garbage.
+   */
+  static open(file = DEFAULT_DB, opts: StoreOpenOptions = {}): Store {
+    return new Store(file, opts);
+  }
+
+  /** PRAGMA quick_check (O(pages), no index cross-check): E_STORE naming the first problem. */
+  private checkIntegrity(): void {
+    let rows: Array<{ quick_check: string }>;
+    try {
+      rows = this.db.pragma('quick_check(5)') as Array<{ quick_check: string }>;
+    } catch (err) {
+      this.db.close();
+      throw new ArbiterError('E_STORE', `the store ${this.file} is corrupted: ${(err as Error).message}`, { file: this.file });
+    }
+    if (rows.length !== 1 || rows[0]!.quick_check !== 'ok') {
+      this.db.close();
+      throw new ArbiterError('E_STORE', `the store ${this.file} is corrupted (PRAGMA quick_check: ${rows.map((r) => r.quick_check).join('; ')})`, { file: this.file });
+    }
   }
 
   private migrate(): void {
@@ -73,6 +122,9 @@ export class Store {
     }
     if (version > MIGRATIONS.length) {
       throw new ArbiterError('E_STORE', `${this.file} has schema version ${version}; this arbiter knows up to ${MIGRATIONS.length}. Upgrade arbiter.`, { file: this.file });
+    }
+    if (this.readonly && version < MIGRATIONS.length) {
+      throw new ArbiterError('E_STORE', `${this.file} has schema version ${version} and is read-only: this arbiter needs version ${MIGRATIONS.length}; open it once with write permission to upgrade it`, { file: this.file });
     }
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
