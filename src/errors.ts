@@ -34,7 +34,7 @@ export const ERROR_CODES = {
   E_CHAT_DATA: { exit: 3, summary: 'A chat / choice / text dataset row is malformed (with its line number): bad JSON, unknown role, empty conversation.' },
   E_WORKER_CRASH: { exit: 1, summary: 'A worker thread or inference child process died while running a submission.' },
   E_RESUME: { exit: 3, summary: 'A run cannot be resumed: unknown, or its spec, dataset or benchmark differs from the one given.' },
-  E_STORE: { exit: 3, summary: 'The SQLite store is unreadable, from a newer arbiter, or has no such run.' },
+  E_STORE: { exit: 3, summary: 'The SQLite store is unreadable, corrupted, read-only for a command that writes, full (disk or max_page_count), from a newer arbiter, or has no such run.' },
   E_REWARDS_INPUT: { exit: 3, summary: 'Reward allocation got bad input: invalid rewards spec values, a missing or malformed stake, a non-finite score.' },
   E_RECEIPT_INVALID: { exit: 4, summary: 'A receipt file is not JSON or does not have the receipt shape.' },
   E_RECEIPT_TAMPERED: { exit: 4, summary: "A receipt's body does not hash to its recorded sha256, or the file is not in canonical form." },
@@ -85,7 +85,7 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
 }
 
-/** Any thrown value as plain error data; unknown errors become E_INTERNAL (or `fallback`). */
+/** Any thrown value as plain error data; SQLite errors become E_STORE, other unknown errors E_INTERNAL (or `fallback`). */
 export function toErrorData(err: unknown, fallback: ErrorCode = 'E_INTERNAL'): ErrorData {
   if (err instanceof ArbiterError) return err.toData();
   if (err && typeof err === 'object' && isErrorCode((err as { code?: unknown }).code)) {
@@ -95,6 +95,11 @@ export function toErrorData(err: unknown, fallback: ErrorCode = 'E_INTERNAL'): E
     return data;
   }
   const message = err instanceof Error ? err.message : String(err);
+  // better-sqlite3's errors (disk full, read-only file, corrupted page, I/O error) are the store's
+  if (err instanceof Error && err.name === 'SqliteError') {
+    const sqlite = (err as { code?: unknown }).code;
+    return { code: 'E_STORE', message: `the store failed: ${message}${typeof sqlite === 'string' ? ` (${sqlite})` : ''}`, details: { sqlite } };
+  }
   return { code: fallback, message };
 }
 

@@ -71,6 +71,8 @@ export const Dataset = z.strictObject({
     .describe('Merkle root over the rows (`arbiter dataset commit`), published before the competition; checked before scoring'),
   encrypted: z.boolean().optional()
     .describe('the file is encrypted with `arbiter dataset encrypt`; sha256 is then the sha256 of the decrypted Arrow stream'),
+  inputsPublished: z.boolean().optional()
+    .describe('the hidden rows\' ids and inputs were handed to participants (Kaggle style): prediction-file errors may then name the ids at fault; absent/false: messages give counts only'),
   publicSample: z.string().min(1).optional().describe('Arrow IPC stream with the same schema as the hidden set but other rows, relative to benchmark.yaml; what `arbiter check` scores on'),
 });
 

@@ -2,16 +2,18 @@
 // shown relative to the working directory.
 import path from 'node:path';
 import { ArbiterError, ERROR_CODES, toErrorData } from '../errors.ts';
+import { sanitizeTerminal } from '../report/terminal.ts';
 
 export function print(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-/** Report an error on stderr (and as JSON on stdout when asked) and set the exit code. */
+/** Report an error on stderr (sanitised for a terminal; and as JSON on stdout when asked) and set the exit code. */
 export function reportError(err: unknown, json = false): void {
   const data = toErrorData(err);
   if (json) process.stdout.write(`${JSON.stringify({ error: data })}\n`);
-  process.stderr.write(`arbiter: ${data.code}: ${data.message}\n`);
+  // messages quote file and participant names: no control or bidi character reaches the terminal
+  process.stderr.write(`arbiter: ${data.code}: ${sanitizeTerminal(data.message)}\n`);
   process.exitCode = ERROR_CODES[data.code]?.exit ?? 1;
   if (data.code === 'E_INTERNAL' && err instanceof Error && process.env.ARBITER_DEBUG) process.stderr.write(`${err.stack}\n`);
 }

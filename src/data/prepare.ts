@@ -4,14 +4,14 @@
 // (`dataset.encrypted`) is decrypted into memory only, authenticated before any byte is parsed, and
 // then read from that buffer; `dataset.commitment` (a Merkle root) is checked before scoring starts.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { ArbiterError } from '../errors.ts';
 import type { LoadedBenchmark } from '../benchmark/loader.ts';
 import { requireModel } from '../benchmark/schema.ts';
 import { checkColumns, columnShape, openArrowStream, readChunks, type ArrowSource, type ColumnKind, type ColumnRequest } from './arrow-stream.ts';
 import { assertCommitment, commitDataset } from './commitment.ts';
 import { decryptToBuffer, isEncryptedFile, KEY_ENV_VAR, loadDatasetKey } from './encryption.ts';
-import { sha256File } from './file-hash.ts';
+import { sha256File, specialKind } from './file-hash.ts';
 import { assertLabelPreconditions, LabelTally } from './label-checks.ts';
 import { assertBothSplits, canonicalId, PUBLIC, splitOf, splitOfValue, splitRuleOf } from './split.ts';
 
@@ -59,6 +59,8 @@ export interface PrepareOptions {
   key?: Buffer;
   keyFile?: string | undefined;
   env?: NodeJS.ProcessEnv;
+  /** stops the hashing of a large file (SIGINT/SIGTERM): E_CANCELLED */
+  signal?: AbortSignal | undefined;
 }
 
 /** The dataset's bytes source and sha256; decrypts (in memory) when the spec says it is encrypted. */
@@ -71,7 +73,14 @@ async function openSource(b: LoadedBenchmark, opts: PrepareOptions): Promise<{ s
     const bytes = decryptHiddenSet(b, opts);
     return { source: { name: file, bytes }, sha256: createHash('sha256').update(bytes).digest('hex') };
   }
-  const sha256 = await sha256File(file).catch(unreadable);
+  // Only a regular file (or a symlink to one) is read: a FIFO would block and /dev/zero never ends.
+  let st;
+  try { st = statSync(file); } catch (err) { return unreadable(err as NodeJS.ErrnoException); }
+  if (!st.isFile()) throw new ArbiterError('E_DATASET_INVALID', `dataset ${file}: expected a regular file, found ${specialKind(st)}`, { file });
+  const sha256 = await sha256File(file, opts.signal).catch((err: NodeJS.ErrnoException) => {
+    if (opts.signal?.aborted) throw new ArbiterError('E_CANCELLED', `stopped while hashing dataset ${file}`, { file });
+    return unreadable(err);
+  });
   if (sha256 !== b.spec.dataset.sha256) assertNotEncrypted(file);
   return { source: file, sha256 };
 }

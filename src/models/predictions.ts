@@ -1,14 +1,17 @@
 // Prediction-file submissions (Kaggle style): a CSV or Arrow stream file of row id plus a
-// prediction (class id or value) or class probabilities p0..p{C-1}. Loaded whole (it is the
-// participant's file, one row per hidden row), checked strictly, then looked up by row id.
-import { readFileSync } from 'node:fs';
+// prediction (class id or value) or class probabilities p0..p{C-1}. Checked strictly, then looked
+// up by row id. Bounded memory: the file must be a regular file no larger than the benchmark's
+// `model.maxBytes` (from lstat, before reading); a CSV is parsed as a stream; an Arrow file's framing
+// and metadata are checked (arrow-ipc-check.ts) before apache-arrow allocates anything. Messages
+// never name a hidden id the participant did not send (docs/security.md).
+import { createReadStream, lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { parse } from 'csv-parse';
 import { ArbiterError } from '../errors.ts';
 import type { LoadedBenchmark } from '../benchmark/loader.ts';
 import { openArrowStream, readChunks, columnShape, type ColumnRequest } from '../data/arrow-stream.ts';
 import { canonicalId } from '../data/split.ts';
-import { csvRecordLines } from '../data/pack.ts';
+import { checkArrowStream } from './arrow-ipc-check.ts';
 
 export type PredictionKind = 'classes' | 'probabilities' | 'values';
 
@@ -18,6 +21,37 @@ export interface PredictionTable {
   index: Map<string, number>;
   values: Float64Array;
   used: Uint8Array;
+  /** dataset.inputsPublished: messages may name ids the participant sent that are not in the set */
+  namesIds?: boolean;
+}
+
+/** Growable Float64Array (a plain number[] costs ~2x the memory for large files). */
+class Floats {
+  data = new Float64Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) { const d = new Float64Array(this.data.length * 2); d.set(this.data); this.data = d; }
+    this.data[this.length++] = v;
+  }
+  done(): Float64Array { return this.data.slice(0, this.length); }
+}
+
+/** Whether a benchmark takes submissions of `kind` (`admission.kinds`; absent: both kinds). */
+export function takesKind(b: LoadedBenchmark, kind: 'onnx' | 'predictions'): boolean {
+  const kinds = (b.spec as { admission?: { kinds?: string[] } }).admission?.kinds;
+  return kinds === undefined || kinds.includes(kind);
+}
+
+/** Regular file, at most `model.maxBytes`: checked from lstat, before a byte is read. */
+function checkFile(file: string, b: LoadedBenchmark): number {
+  let st;
+  try { st = lstatSync(file); } catch { return bad(file, 'expected a prediction file, found nothing there'); }
+  if (!st.isFile()) bad(file, 'expected a regular file (not a symlink, FIFO, socket or device)');
+  const limit = (b.spec as { model?: { maxBytes: number } }).model?.maxBytes ?? 100 * 1024 * 1024;
+  if (st.size > limit) {
+    throw new ArbiterError('E_MODEL_TOO_LARGE', `${path.basename(file)} is ${st.size} bytes: the benchmark accepts prediction files up to ${limit} bytes (model.maxBytes)`, { size: st.size, limit });
+  }
+  return st.size;
 }
 
 const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -62,43 +96,56 @@ export async function loadPredictions(file: string, b: LoadedBenchmark, needsPro
     index.set(id, index.size);
     return index.size - 1;
   };
+  if (!takesKind(b, 'predictions')) {
+    throw new ArbiterError('E_MODEL_FORMAT', `${path.basename(file)}: benchmark ${b.spec.id} takes ${((b.spec as { admission?: { kinds?: string[] } }).admission?.kinds ?? []).join(', ')} submissions, not prediction files (admission.kinds)`, { file: path.basename(file) });
+  }
+  checkFile(file, b);
+  const namesIds = (b.spec as { dataset?: { inputsPublished?: boolean } }).dataset?.inputsPublished === true;
   if (file.endsWith('.csv')) {
-    let records: string[][];
-    let lineOf: number[];
+    const options = { relax_column_count: false, skip_empty_lines: true, trim: true, info: true, max_record_size: 1 << 20 };
+    let layoutOf: { kind: PredictionKind; cols: string[]; idAt: number; at: number[] } | null = null;
+    const values = new Floats();
+    const lineOf: number[] = [];
+    firstSeen = (row) => `on line ${lineOf[row]}`;
     try {
-      const buf = readFileSync(file);
-      const options = { relax_column_count: false, skip_empty_lines: true, trim: true };
-      records = parse(buf, options) as string[][];
-      lineOf = csvRecordLines(buf, records, options);
+      const parser = createReadStream(file).pipe(parse(options));
+      for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+        const rec = item.record;
+        if (!layoutOf) {
+          const { kind, cols } = layout(b, rec, file, needsProbabilities);
+          layoutOf = { kind, cols, idAt: rec.indexOf('id'), at: cols.map((c) => rec.indexOf(c)) };
+          continue;
+        }
+        const { kind, cols, idAt, at } = layoutOf;
+        const line = item.info.lines;
+        const where = `line ${line}`;
+        const id = rec[idAt]!;
+        if (id === '') bad(file, `${where}: empty id`);
+        addId(id, where);
+        lineOf.push(line);
+        at.forEach((ci, j) => {
+          const text = rec[ci]!;
+          // plain decimal notation only: Number() would also take "0x1", "0b1" and "Infinity"
+          const v = DECIMAL.test(text) ? Number(text) : NaN;
+          if (Number.isNaN(v)) bad(file, `${where}, column ${cols[j]}: expected a number, found ${JSON.stringify(text)}`);
+          checkValue(b, kind, v, file, `${where}, column ${cols[j]}`);
+          values.push(v);
+        });
+      }
     } catch (err) {
+      if (err instanceof ArbiterError) throw err;
       return bad(file, `not a valid CSV file: ${(err as Error).message}`);
     }
-    if (records.length < 1) bad(file, 'expected a header row, found an empty file');
-    const header = records[0]!;
-    const { kind, cols } = layout(b, header, file, needsProbabilities);
-    const idAt = header.indexOf('id');
-    const at = cols.map((c) => header.indexOf(c));
-    const values = new Float64Array((records.length - 1) * cols.length);
-    firstSeen = (row) => `on line ${lineOf[row + 1]}`;
-    for (let r = 1; r < records.length; r++) {
-      const rec = records[r]!;
-      const where = `line ${lineOf[r]}`;
-      const id = rec[idAt]!;
-      if (id === '') bad(file, `${where}: empty id`);
-      const row = addId(id, where);
-      at.forEach((ci, j) => {
-        const text = rec[ci]!;
-        // plain decimal notation only: Number() would also take "0x1", "0b1" and "Infinity"
-        const v = DECIMAL.test(text) ? Number(text) : NaN;
-        if (Number.isNaN(v)) bad(file, `${where}, column ${cols[j]}: expected a number, found ${JSON.stringify(text)}`);
-        checkValue(b, kind, v, file, `${where}, column ${cols[j]}`);
-        values[row * cols.length + j] = v;
-      });
-    }
-    return { kind, width: cols.length, index, values, used: new Uint8Array(index.size) };
+    if (!layoutOf) bad(file, 'expected a header row, found an empty file');
+    return { kind: layoutOf.kind, width: layoutOf.cols.length, index, values: values.done(), used: new Uint8Array(index.size), namesIds };
   }
   if (file.endsWith('.arrow') || file.endsWith('.arrows')) {
-    const { schema } = await openArrowStream(file, 'prediction file').catch((err: Error) => bad(file, err.message));
+    // read whole (at most model.maxBytes) and check every length field before apache-arrow sees it
+    const bytes = readFileSync(file);
+    const why = checkArrowStream(bytes);
+    if (why) bad(file, why);
+    const source = { name: file, bytes };
+    const { schema } = await openArrowStream(source, 'prediction file').catch((err: Error) => bad(file, err.message));
     const names = schema.fields.map((f) => f.name);
     const { kind, cols } = layout(b, names, file, needsProbabilities);
     const idField = schema.fields.find((f) => f.name === 'id')!;
@@ -111,9 +158,9 @@ export async function loadPredictions(file: string, b: LoadedBenchmark, needsPro
         return { name: c, kind: k === 'float32' || k === 'int32' || k === 'int64' ? k : 'float64', width: 1, role: 'prediction' };
       }),
     ];
-    const parts: number[] = [];
+    const parts = new Floats();
     try {
-      for await (const chunk of readChunks(file, reqs, 65536, 'prediction file')) {
+      for await (const chunk of readChunks(source, reqs, 65536, 'prediction file')) {
         const ids = chunk.columns.get('id') as ArrayLike<bigint | string>;
         for (let i = 0; i < chunk.rows; i++) {
           const where = `data row ${chunk.start + i + 1}`;
@@ -129,35 +176,40 @@ export async function loadPredictions(file: string, b: LoadedBenchmark, needsPro
       if (err instanceof ArbiterError && err.code === 'E_PREDICTIONS') throw err;
       bad(file, (err as Error).message);
     }
-    return { kind, width: cols.length, index, values: Float64Array.from(parts), used: new Uint8Array(index.size) };
+    return { kind, width: cols.length, index, values: parts.done(), used: new Uint8Array(index.size), namesIds };
   }
   return bad(file, `expected a .csv or .arrow prediction file, found "${path.extname(file) || 'no extension'}"`);
 }
 
-/** Rows of predictions for a chunk's ids, in chunk order; fails naming the first missing ids. */
+/**
+ * Rows of predictions for a chunk's ids, in chunk order. Fails with how many of the chunk's ids
+ * have no prediction, never which: those are hidden ids the participant did not send.
+ */
 export function lookupPredictions(table: PredictionTable, ids: ArrayLike<bigint | string>, rows: number, file: string): Float64Array {
   const out = new Float64Array(rows * table.width);
-  const missing: string[] = [];
+  let missing = 0;
   for (let i = 0; i < rows; i++) {
-    const id = canonicalId(ids[i]!);
-    const at = table.index.get(id);
-    if (at === undefined) {
-      if (missing.push(id) >= 5) break;
-      continue;
-    }
+    const at = table.index.get(canonicalId(ids[i]!));
+    if (at === undefined) { missing++; continue; }
     table.used[at] = 1;
     for (let j = 0; j < table.width; j++) out[i * table.width + j] = table.values[at * table.width + j]!;
   }
-  if (missing.length > 0) bad(file, `missing predictions for ids ${missing.map((m) => JSON.stringify(m)).join(', ')}${missing.length >= 5 ? ' (and maybe more)' : ''}`, { missing });
+  if (missing > 0) bad(file, `missing predictions for ${missing} ${missing === 1 ? 'id' : 'ids'} of the hidden set (counted in the first block of rows where any is missing; there may be more)`, { missing });
   return out;
 }
 
-/** After the pass: ids in the file that are not in the dataset. */
+/**
+ * After the pass: ids in the file that are not in the dataset. Gives their count; names (up to 5 of)
+ * them only when the spec says the inputs were published (dataset.inputsPublished), since whether
+ * an id is in the set is otherwise hidden.
+ */
 export function checkNoExtraPredictions(table: PredictionTable, file: string): void {
   if (table.used.every((u) => u === 1)) return;
   const extra: string[] = [];
+  let count = 0;
   for (const [id, at] of table.index) {
-    if (table.used[at] === 0 && extra.push(id) >= 5) break;
+    if (table.used[at] === 0 && ++count <= 5) extra.push(id);
   }
-  bad(file, `ids not in the dataset: ${extra.map((m) => JSON.stringify(m)).join(', ')}`, { extra });
+  if (table.namesIds) bad(file, `${count} ${count === 1 ? 'id is' : 'ids are'} not in the dataset: ${extra.map((m) => JSON.stringify(m)).join(', ')}${count > 5 ? ', …' : ''}`, { extra: count });
+  bad(file, `${count} of the file's ${table.index.size} ids ${count === 1 ? 'is' : 'are'} not in the hidden set`, { extra: count });
 }

@@ -32,8 +32,13 @@ export function escapeHtml(text: string): string {
   return text
     .replace(/[&<>"']/g, (c) => HTML_ESCAPES[c])
     // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    // bidirectional embeddings, overrides and isolates would reorder the text around a name
+    .replace(BIDI_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** Bidirectional embedding / override (U+202A–U+202E) and isolate (U+2066–U+2069) controls, plus the marks U+200E, U+200F, U+061C. */
+export const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
 
 /**
  * Epoch milliseconds of an ISO 8601 time, NaN when unparseable. A time without a zone is read

@@ -97,6 +97,16 @@ export function csvField(value: string): string {
 }
 
 /**
+ * A CSV field holding user text (participant, error message): control and bidirectional
+ * characters shown as `\u001b`-style escapes, and a cell a spreadsheet would read as a formula
+ * (starting with = + - @, TAB or CR) prefixed with `'` (the OWASP CSV-injection defence).
+ */
+export function csvText(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return csvField(sanitizeTerminal(safe));
+}
+
+/**
  * Text for one GitHub-flavoured Markdown table cell: backslash-escapes the characters that
  * would end the cell or start inline markup or raw HTML (\ | ` * _ [ ] < >), turns line
  * breaks into spaces so the row stays one line, and shows other control characters as \u001b.
@@ -112,7 +122,8 @@ export function mdCell(value: string): string {
  *   characters in user text escaped; ends without a newline.
  * - 'json': the ScoreResult itself as one line of JSON, plus a final newline (docs/cli.md: --json is one line).
  * - 'csv': RFC 4180 (CRLF line ends, quoting as needed), full hashes, full-precision numbers
- *   (shortest round-trip form), separate error_code / error_message columns, final CRLF.
+ *   (shortest round-trip form), separate error_code / error_message columns, final CRLF; user
+ *   text neutralised (csvText: no control or bidi characters, no cell a spreadsheet runs as a formula).
  * - 'md': a GFM table with pipes and markup escaped, short hashes, final newline.
  * A reward column appears in table/csv/md when any row carries a reward; the error column of
  * table/md appears when any row has an error (csv always has error_code and error_message).
@@ -131,8 +142,10 @@ export function formatLeaderboard(result: ScoreResult, format: LeaderboardFormat
     for (const row of rows) {
       const c = cellsOf(row, keys, (v) => String(v));
       // CSV keeps the plain status vocabulary (scored, failed, duplicate); the copy note is for people.
-      const fields = [c.rank, c.participant, c.submission, row.status, ...c.metrics, ...(withReward ? [c.reward] : []), c.errorCode, c.errorMessage];
-      lines.push(fields.map(csvField).join(','));
+      // user text (participant, error message) is neutralised; numbers such as -0.5 stay numbers
+      const fields = [csvField(c.rank), csvText(c.participant), csvText(c.submission), csvField(row.status), ...c.metrics.map(csvField),
+        ...(withReward ? [csvField(c.reward)] : []), csvField(c.errorCode), csvText(c.errorMessage)];
+      lines.push(fields.join(','));
     }
     return lines.join('\r\n') + '\r\n';
   }

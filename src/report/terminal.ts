@@ -66,11 +66,12 @@ export function stripAnsi(text: string): string {
 /**
  * Makes user text safe for a terminal: control characters (ESC, CR, LF, TAB, DEL, C1) are shown
  * as `\u001b`-style escapes so a participant name cannot move the cursor, recolour or clear
- * the screen, or break a table row.
+ * the screen, or break a table row; so are the bidirectional controls (U+202A–U+202E,
+ * U+2066–U+2069, U+200E, U+200F, U+061C), which would visually reorder the rest of the line.
  */
 export function sanitizeTerminal(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 // Wide (2-column) ranges: Hangul Jamo, CJK, Hangul syllables, compatibility ideographs,

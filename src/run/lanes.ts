@@ -1,6 +1,7 @@
 // How a run spends its workers: up to `lanes` submissions are scored at a time and share the
 // inference pool, with a semaphore bounding the tasks in flight; each outcome is journaled the
 // moment it is known, so a crash never loses a finished submission.
+import { ArbiterError } from '../errors.ts';
 import type { Store, SubmissionRecord } from '../store/store.ts';
 import type { Outcome, RunControl, ScoreOptions } from './types.ts';
 
@@ -40,6 +41,8 @@ export async function scoreInLanes<T extends { sub: SubmissionRecord }>(
       const outcome = await scoreOne(t, (rows) => { done += rows; report(); });
       // A submission cut short by a cancel is not failed: it is left for the resume to finish.
       if (ctl.signal?.aborted && outcome.error) break;
+      // A store failure (disk full, I/O error) while journaling is not the submission's fault: it stops the run.
+      if (outcome.error?.code === 'E_STORE') throw new ArbiterError('E_STORE', outcome.error.message);
       store.db.transaction(() => { ctl.guard?.(); store.recordOutcome(runId, t.sub.id, outcome); })();
       outcomes.set(t.sub.id, outcome);
       submissionsDone++;

@@ -42,7 +42,7 @@ export async function liveSubmissions(live: LoadedBenchmark, store: Store): Prom
   const kind = taskKindOf(live);
   await kind.ensureBundled(live);
   const own = path.join(live.dir, 'submissions');
-  if (existsSync(own)) for (const f of kind.collect([own])) kind.register(store, live.spec.id, f);
+  if (existsSync(own)) for (const f of kind.collect([own])) kind.register(store, live, f);
   return store.submissions(live.spec.id).map((s) => ({ path: s.blobPath, participant: s.participant }));
 }
 
@@ -54,12 +54,12 @@ export async function selectSubmissions(b: LoadedBenchmark, store: Store, opts: 
   if (opts.submissions && opts.submissions.length > 0) {
     const seen = new Set<number>();
     const files = opts.submissions.flatMap((s) => (typeof s === 'string' ? kind.collect([s]) : [s]));
-    subs = files.map((f) => kind.register(store, id, f))
+    subs = files.map((f) => kind.register(store, b, f))
       .filter((s) => (seen.has(s.id) ? false : (seen.add(s.id), true))).sort((x, y) => x.id - y.id);
   } else {
     await kind.ensureBundled(b);
     const own = path.join(b.dir, 'submissions');
-    if (existsSync(own)) for (const f of kind.collect([own])) kind.register(store, id, f);
+    if (existsSync(own)) for (const f of kind.collect([own])) kind.register(store, b, f);
     subs = store.submissions(id);
   }
   if (subs.length === 0) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `benchmark ${id}: no submissions to score (give --submissions, or register some with \`arbiter submit\`)`);
@@ -120,7 +120,7 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   let fingerprint: Fingerprint;
   try {
     executor = kind.executor(b, todo, { isolation: opts.isolation ?? 'process', workers, hooks: opts.hooks });
-    data = await kind.prepare(b, { keyFile: opts.datasetKeyFile });
+    data = await kind.prepare(b, { keyFile: opts.datasetKeyFile, signal: opts.signal });
     fingerprint = kind.fingerprint(b, data);
     if (resumed) {
       if (resumed.datasetSha256 !== data.sha256) throw new ArbiterError('E_RESUME', `run ${resumed.runId} scored dataset ${resumed.datasetSha256}; the file now has ${data.sha256}`);

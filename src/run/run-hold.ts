@@ -106,14 +106,17 @@ export class RunHold {
       this.release();
       return this.lostError;
     }
+    // A store that cannot be written (disk full, read-only, corrupted) cannot record the end either:
+    // the run then stays `running` with a dead holder, which `score --resume` continues all the same.
+    const tryStore = (f: () => void) => { try { f(); } catch { /* see above */ } };
     if (data.code === 'E_CANCELLED') {
       const e = new ArbiterError('E_CANCELLED', `${data.message}; run ${this.runId} is marked cancelled and can be resumed`, { run: this.runId });
-      this.store.cancelRun(this.runId, data.message);
-      this.release();
+      tryStore(() => this.store.cancelRun(this.runId, data.message));
+      tryStore(() => this.release());
       return e;
     }
-    else this.store.failRun(this.runId, `${data.code}: ${data.message}`);
-    this.release();
+    tryStore(() => this.store.failRun(this.runId, `${data.code}: ${data.message}`));
+    tryStore(() => this.release());
     return err;
   }
 }

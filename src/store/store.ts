@@ -1,6 +1,7 @@
 // The SQLite store (better-sqlite3, WAL): benchmarks, submissions and their content-addressed
 // blobs, runs, entries and scores. The one place that touches the database file.
-import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, copyFileSync, statSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { sha256FileSync, specialKind } from '../data/file-hash.ts';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ArbiterError } from '../errors.ts';
@@ -36,6 +37,22 @@ export interface RunRecord {
 
 import { DEFAULT_DB } from './default-path.ts';
 
+export interface StoreOpenOptions {
+  /** the command only reads: open read-only when the file is not writable, and check integrity */
+  read?: boolean;
+}
+
+/** Whether this process may write `file`: its mode has a write bit and access(W_OK) agrees (root passes access checks, so the mode bits decide). */
+function isWritable(file: string): boolean {
+  try {
+    if ((statSync(file).mode & 0o222) === 0) return false;
+    accessSync(file, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export { DEFAULT_DB };
 
 export class Store {
@@ -43,24 +60,57 @@ export class Store {
   readonly file: string;
   readonly blobDir: string;
 
-  private constructor(file: string) {
+  /** opened read-only (a read command on a store file without write permission) */
+  readonly readonly: boolean;
+
+  private constructor(file: string, opts: StoreOpenOptions) {
     this.file = file;
     this.blobDir = file === ':memory:' ? path.resolve('.arbiter/blobs') : path.join(path.dirname(path.resolve(file)), 'blobs');
+    const writable = file === ':memory:' || !existsSync(file) || isWritable(file);
+    if (!writable && !opts.read) {
+      throw new ArbiterError('E_STORE', `the store ${file} is read-only (no write permission): this command writes to it; read commands (leaderboard, runs, report) still work`, { file });
+    }
+    this.readonly = !writable;
     try {
-      if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-      this.db = new Database(file);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
+      if (file !== ':memory:' && writable) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      if (this.readonly) {
+        this.db = new Database(file, { readonly: true, fileMustExist: true });
+      } else {
+        this.db = new Database(file);
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma('synchronous = NORMAL');
+      }
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
     } catch (err) {
       throw new ArbiterError('E_STORE', `cannot open the store ${file}: ${(err as Error).message}`, { file });
     }
+    if (opts.read) this.checkIntegrity();
     this.migrate();
   }
 
-  static open(file = DEFAULT_DB): Store {
-    return new Store(file);
+  /**
+   * Open the store. `read: true` is for commands that only read (leaderboard, runs, report): a
+   * store file without write permission is opened read-only, and the file is checked with
+   * `PRAGMA quick_check` first, so a corrupted store is E_STORE instead of garbage.
+   */
+  static open(file = DEFAULT_DB, opts: StoreOpenOptions = {}): Store {
+    return new Store(file, opts);
+  }
+
+  /** PRAGMA quick_check (O(pages), no index cross-check): E_STORE naming the first problem. */
+  private checkIntegrity(): void {
+    let rows: Array<{ quick_check: string }>;
+    try {
+      rows = this.db.pragma('quick_check(5)') as Array<{ quick_check: string }>;
+    } catch (err) {
+      this.db.close();
+      throw new ArbiterError('E_STORE', `the store ${this.file} is corrupted: ${(err as Error).message}`, { file: this.file });
+    }
+    if (rows.length !== 1 || rows[0]!.quick_check !== 'ok') {
+      this.db.close();
+      throw new ArbiterError('E_STORE', `the store ${this.file} is corrupted (PRAGMA quick_check: ${rows.map((r) => r.quick_check).join('; ')})`, { file: this.file });
+    }
   }
 
   private migrate(): void {
@@ -72,6 +122,9 @@ export class Store {
     }
     if (version > MIGRATIONS.length) {
       throw new ArbiterError('E_STORE', `${this.file} has schema version ${version}; this arbiter knows up to ${MIGRATIONS.length}. Upgrade arbiter.`, { file: this.file });
+    }
+    if (this.readonly && version < MIGRATIONS.length) {
+      throw new ArbiterError('E_STORE', `${this.file} has schema version ${version} and is read-only: this arbiter needs version ${MIGRATIONS.length}; open it once with write permission to upgrade it`, { file: this.file });
     }
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
@@ -104,25 +157,40 @@ export class Store {
   /**
    * Register a submission (idempotent per benchmark, participant and bytes); copies the file into
    * the blob store as `<sha256><ext>`. A folder (a language-model submission) is copied as the
-   * folder `<sha256>/`, regular files and folders only (symlinks are not copied); its sha256 is the
-   * caller's content hash (src/tasks/lm/submissions.ts).
+   * folder `<sha256>/`, regular files and folders only (anything else is refused); its sha256 is the
+   * caller's content hash (src/tasks/lm/submissions.ts), and `hashOf` recomputes it for a folder.
+   * A blob is written under a temporary name in the blob folder, fsynced, then renamed, so a crash
+   * never leaves a partial blob under its hash; an existing blob is reused only when its content
+   * still hashes to its name (a blob truncated by an older arbiter is copied again).
    */
-  registerSubmission(s: { benchmarkId: string; participant: string; sha256: string; kind: 'onnx' | 'predictions'; sourcePath: string; size: number }): SubmissionRecord {
+  registerSubmission(s: { benchmarkId: string; participant: string; sha256: string; kind: 'onnx' | 'predictions'; sourcePath: string; size: number }, hashOf?: (blobPath: string) => string): SubmissionRecord {
     const existing = this.db.prepare(`SELECT * FROM submissions WHERE benchmark_id = ? AND participant = ? AND sha256 = ?`)
       .get(s.benchmarkId, s.participant, s.sha256) as Record<string, unknown> | undefined;
     if (existing) return toSubmission(existing);
     mkdirSync(this.blobDir, { recursive: true });
-    const isDir = statSync(s.sourcePath).isDirectory();
+    const isDir = lstatSync(s.sourcePath).isDirectory();
     const ext = isDir ? '' : path.extname(s.sourcePath).toLowerCase();
     const blobPath = path.join(this.blobDir, `${s.sha256}${ext}`);
-    if (!existsSync(blobPath)) {
-      if (isDir) {
-        // copy under a temporary name, then rename: a crash never leaves a half-copied folder under the hash
-        const tmp = `${blobPath}.partial-${process.pid}`;
-        rmSync(tmp, { recursive: true, force: true });
-        cpSync(s.sourcePath, tmp, { recursive: true, filter: (src) => !lstatSync(src).isSymbolicLink() });
+    const contentHash = hashOf ?? ((p: string) => sha256FileSync(p).sha256);
+    const intact = (): boolean => {
+      if (!existsSync(blobPath)) return false;
+      try { return contentHash(blobPath) === s.sha256; } catch { return false; }
+    };
+    if (!intact()) {
+      const tmp = `${blobPath}.partial-${process.pid}`;
+      rmSync(tmp, { recursive: true, force: true });
+      try {
+        if (isDir) copyFolder(s.sourcePath, tmp);
+        else copyFileDurably(s.sourcePath, tmp);
+        if (contentHash(tmp) !== s.sha256) {
+          throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `submission ${path.basename(s.sourcePath)} changed while it was being registered: expected content ${s.sha256.slice(0, 12)}, the copy has other bytes`, { path: s.sourcePath });
+        }
+        rmSync(blobPath, { recursive: true, force: true });
         renameSync(tmp, blobPath);
-      } else copyFileSync(s.sourcePath, blobPath);
+        fsyncDir(this.blobDir);
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
     }
     const info = this.db.prepare(`INSERT INTO submissions (benchmark_id, participant, sha256, kind, filename, blob_path, size, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(s.benchmarkId, s.participant, s.sha256, s.kind, path.basename(s.sourcePath), blobPath, s.size, new Date().toISOString());
@@ -260,6 +328,34 @@ export class Store {
     return (this.db.prepare(`SELECT submission_id, split, metric, value FROM scores WHERE run_id = ? ORDER BY submission_id, split, metric`).all(runId) as Array<Record<string, unknown>>)
       .map((r) => ({ submissionId: Number(r.submission_id), split: String(r.split), metric: String(r.metric), value: Number(r.value) }));
   }
+}
+
+/** Copy a file and fsync it: after a crash the copy is either whole or absent once renamed. */
+function copyFileDurably(src: string, dest: string): void {
+  const st = lstatSync(src);
+  if (!st.isFile()) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `submission ${path.basename(src)}: expected a regular file, found ${specialKind(st)}`, { path: src });
+  copyFileSync(src, dest);
+  const fd = openSync(dest, constants.O_RDONLY);
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+}
+
+/** Copy a folder's regular files and folders; any other entry (symlink, FIFO, socket, device) is refused. */
+function copyFolder(src: string, dest: string): void {
+  mkdirSync(dest);
+  for (const name of readdirSync(src)) {
+    const from = path.join(src, name);
+    const st = lstatSync(from);
+    if (st.isDirectory()) copyFolder(from, path.join(dest, name));
+    else if (st.isFile()) copyFileDurably(from, path.join(dest, name));
+    else throw new ArbiterError('E_MODEL_FORMAT', `model folder entry ${name}: expected a regular file or folder, found ${specialKind(st)}`, { entry: name });
+  }
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, constants.O_RDONLY);
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+  } catch { /* some file systems cannot fsync a folder: the rename is still atomic */ }
 }
 
 function toSubmission(r: Record<string, unknown>): SubmissionRecord {

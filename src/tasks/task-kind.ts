@@ -66,8 +66,8 @@ export interface TaskKind<D extends RunData = RunData, A extends Admitted = Admi
   readonly name: string;
   /** expand a path given on the command line into submission files (a folder of them, or one) */
   collect(paths: string[]): SubmissionFile[];
-  /** identify one submission (content hash) and register it in the store */
-  register(store: Store, benchmarkId: string, f: SubmissionFile): SubmissionRecord;
+  /** identify one submission (content hash, streamed; refused from its size before a byte is read) and register it in the store */
+  register(store: Store, b: LoadedBenchmark, f: SubmissionFile): SubmissionRecord;
   /** build a bundled benchmark's generated demo submissions, when it has any (before default selection) */
   ensureBundled(b: LoadedBenchmark): Promise<void>;
   /** rows per inference task: the request rounded to whole batches, or the kind's fixed chunk */
@@ -75,7 +75,7 @@ export interface TaskKind<D extends RunData = RunData, A extends Admitted = Admi
   /** admission over the run's submissions in run order; `settled` ones (a resumed run) are skipped but still count as originals */
   admit(b: LoadedBenchmark, store: Store, subs: readonly SubmissionRecord[], settled: ReadonlySet<number>): Promise<AdmissionResult<A>>;
   /** open and check the hidden set (commitment, rows, split); never returns labels to a worker */
-  prepare(b: LoadedBenchmark, opts: { keyFile?: string }): Promise<D>;
+  prepare(b: LoadedBenchmark, opts: { keyFile?: string; signal?: AbortSignal }): Promise<D>;
   /** the sanity run on public rows, before any hidden row is scored */
   sanity(b: LoadedBenchmark, todo: readonly A[], data: D): Promise<AdmissionResult<A>>;
   /** what every score of the run is made under */

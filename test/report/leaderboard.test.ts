@@ -137,7 +137,7 @@ describe('formatLeaderboard', () => {
       `2,"carol | ""the, best""",${B},scored,0.9333333333333333,0.9326599326599326,400,,`,
       `3,<script>alert(1)</script>,${C},scored,0.5,0.25,0,,`,
       `,mallory,${D},failed,,,,E_MODEL_CONTRACT,"expected input 'X' float32 [batch,4], found ""><img src=x onerror=""window.__xss=1"">"`,
-      `,dave\x1b[2J,${E},duplicate,,,,E_DUPLICATE,same bytes as a1a1a1a1a1a1`,
+      `,dave\\u001b[2J,${E},duplicate,,,,E_DUPLICATE,same bytes as a1a1a1a1a1a1`, // control characters shown as escapes (docs/security.md)
       '',
     ].join('\r\n'));
   });

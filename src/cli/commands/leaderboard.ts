@@ -26,7 +26,7 @@ export const leaderboardCommand = {
       const { FINAL_SET_SUFFIX, visibleResult, visibleLiveResult } = await import('../../run/final-set.ts');
       const b = loadBenchmark(argv.benchmark as string);
       const finalId = `${b.spec.id}${FINAL_SET_SUFFIX}`;
-      const store = Store.open(argv.db as string);
+      const store = Store.open(argv.db as string, { read: true });
       try {
         const id = argv.set === 'final' ? finalId : b.spec.id;
         const run = argv.run !== undefined ? store.run(argv.run as number) : store.latestFinishedRun(id);

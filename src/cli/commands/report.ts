@@ -20,7 +20,7 @@ export const reportCommand = {
       const { renderHtmlReport } = await import('../../report/html.ts');
       const { parseBenchmarkJson } = await import('../../benchmark/loader.ts');
       const { ENGINE_VERSION } = await import('../../version.ts');
-      const store = Store.open(argv.db as string);
+      const store = Store.open(argv.db as string, { read: true });
       try {
         const run = store.run(argv.run as number);
         if (!run || run.status !== 'finished' || !run.resultJson) {

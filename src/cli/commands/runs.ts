@@ -29,7 +29,7 @@ export const runsCommand = {
       if (!existsSync(db)) throw new ArbiterError('E_STORE', `no store at ${db} (check --db)`, { file: db });
       const { Store } = await import('../../store/store.ts');
       const { runStatuses, stateLabel } = await import('../../run/runs.ts');
-      const store = Store.open(db);
+      const store = Store.open(db, { read: true });
       try {
         const runs = runStatuses(store, argv.benchmark as string | undefined, Date.now(), db);
         if (argv.json) { print(JSON.stringify({ runs })); return; }

@@ -19,7 +19,7 @@ export async function submitLm(b: LoadedBenchmark, file: string, participant: st
   try {
     const maxBytes = (task.maxModelBytes ?? 4 * 1024 ** 3) + 512 * 1024 ** 2;
     admitLmFolder(resolveModelFolder(f.path, path.join(store.blobDir, 'unpacked'), { maxBytes }), admissionRulesOf(task));
-    const rec = registerLmSubmission(store, b.spec.id, f);
+    const rec = registerLmSubmission(store, b.spec.id, f, maxBytes);
     if (json) print(JSON.stringify({ submission: rec.sha256, participant: rec.participant, kind: rec.kind, id: rec.id }));
     else print(`registered model submission ${rec.sha256} for ${rec.participant} on ${b.spec.id} (#${rec.id})`);
   } finally {

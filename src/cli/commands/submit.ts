@@ -20,7 +20,7 @@ export const submitCommand = {
     try {
       const { loadBenchmark } = await import('../../benchmark/loader.ts');
       const { Store } = await import('../../store/store.ts');
-      const { collectSubmissionFiles, kindOf, registerFile } = await import('../../tasks/tabular/submissions.ts');
+      const { collectSubmissionFiles, kindOf, registerFile, regularFileSize, checkSubmissionSize, submissionByteLimit } = await import('../../tasks/tabular/submissions.ts');
       const { admitOnnxBytes } = await import('../../models/onnx/contract.ts');
       const { loadPredictions } = await import('../../models/predictions.ts');
       const { metricsNeed } = await import('../../fold/fold.ts');
@@ -34,6 +34,9 @@ export const submitCommand = {
       const [f] = collectSubmissionFiles([argv.file as string]);
       if (!f) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `${argv.file}: expected a submission file`);
       if (argv.participant) f.participant = argv.participant as string;
+      // size from lstat before a byte is read: a file over the limit is never loaded
+      const limit = submissionByteLimit(b, kindOf(f.path));
+      checkSubmissionSize(f.path, regularFileSize(f.path), limit);
       if (kindOf(f.path) === 'onnx') {
         const res = admitOnnxBytes(readFileSync(f.path), requireModel(b.spec).model, b.spec.batching.size, b.spec.batching.last === 'pad');
         if (!res.ok) throw new ArbiterError(res.error.code, res.error.message, res.error.details);
@@ -45,7 +48,7 @@ export const submitCommand = {
       }
       const store = Store.open(argv.db as string);
       try {
-        const rec = registerFile(store, b.spec.id, f);
+        const rec = registerFile(store, b.spec.id, f, limit);
         if (json) print(JSON.stringify({ submission: rec.sha256, participant: rec.participant, kind: rec.kind, id: rec.id }));
         else print(`registered ${rec.kind} submission ${rec.sha256} for ${rec.participant} on ${b.spec.id} (#${rec.id})`);
       } finally {

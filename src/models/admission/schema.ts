@@ -29,6 +29,8 @@ export const SanityRulesSchema = z.object({
 }).strict();
 
 export const AdmissionRulesSchema = z.object({
+  /** Which submission kinds the benchmark takes; absent: both (ONNX models and prediction files). */
+  kinds: z.array(z.enum(['onnx', 'predictions'])).min(1).optional(),
   /** Size limit of the .onnx file (or the whole unpacked archive minus external data), bytes. */
   maxBytes: int().positive().default(256 * 1024 * 1024),
   /** Size limit of all external-data files together, bytes (0 forbids external data). */

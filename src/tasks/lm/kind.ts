@@ -45,6 +45,11 @@ export function lmTaskOf(spec: BenchmarkSpecData): LmTask {
   return t;
 }
 
+/** The largest LM submission (a folder's files, or a .tar) registered: the model files' limit plus room for the tokenizer and config files. */
+export function lmSubmissionByteLimit(task: LmTask): number {
+  return task.maxModelBytes !== undefined ? task.maxModelBytes + TAR_SLACK_BYTES : DEFAULT_TAR_MAX_BYTES;
+}
+
 /** Where a registered submission's model folder is: the blob folder itself, or its .tar unpacked beside the blobs. */
 export function lmFolderOf(store: Store, sub: SubmissionRecord, task: LmTask): string {
   return lmFolderFor(sub.blobPath, task, path.join(store.blobDir, 'unpacked'));
@@ -121,7 +126,7 @@ function threadLmExecutor(workers: number): LmExecutor {
 export const lmKind: TaskKind<LmRunData, LmAdmitted, LmExecutor> = {
   name: 'language-model',
   collect: collectLmSubmissions,
-  register: registerLmSubmission,
+  register: (store, b, f) => registerLmSubmission(store, b.spec.id, f, lmSubmissionByteLimit(lmTaskOf(b.spec))),
   ensureBundled: async (b) => { await ensureBundledSubmissions(b); },
   // One batch per task: the journal's chunk is the spec's batch.
   taskRows: (b) => b.spec.batching.size,

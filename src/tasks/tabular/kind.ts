@@ -10,7 +10,7 @@ import { metricsNeed } from '../../fold/fold.ts';
 import { createExecutor, type Executor } from '../../inference/executor.ts';
 import { DEFAULT_LIMITS } from '../../inference/isolation/runner.ts';
 import { makeFingerprint } from '../../inference/fingerprint.ts';
-import { collectSubmissionFiles, registerFile } from './submissions.ts';
+import { collectSubmissionFiles, kindOf, registerFile, submissionByteLimit } from './submissions.ts';
 import { ensureBundledSubmissions } from '../../demo/demo-submissions.ts';
 import type { TaskKind } from '../task-kind.ts';
 import { scoreTabular } from './score-one.ts';
@@ -26,11 +26,11 @@ export function wholeTaskRows(requested: number | undefined, batchSize: number):
 export const tabularKind: TaskKind<PreparedDataset, AdmittedSubmission, Executor> = {
   name: 'tabular',
   collect: collectSubmissionFiles,
-  register: registerFile,
+  register: (store, b, f) => registerFile(store, b.spec.id, f, submissionByteLimit(b, kindOf(f.path))),
   ensureBundled: async (b) => { await ensureBundledSubmissions(b); },
   taskRows: (b, requested) => wholeTaskRows(requested, b.spec.batching.size),
   admit: (b, _store, subs, settled) => admitForRun(b, subs, settled, metricsNeed(b, 'probabilities')),
-  prepare: (b, opts) => prepareDataset(b, { keyFile: opts.keyFile }),
+  prepare: (b, opts) => prepareDataset(b, { keyFile: opts.keyFile, signal: opts.signal }),
   sanity: (b, todo, data) => sanityForRun(b, todo, data),
   fingerprint: (b: LoadedBenchmark, data) => makeFingerprint(b.specHash, data.sha256, b.spec.batching.size),
   executor(b, todo, opts) {
