@@ -9,6 +9,7 @@ import type { LoadedBenchmark } from '../spec/loader.ts';
 import { openArrowStream, readChunks, columnShape, type ColumnRequest } from '../data/arrow-stream.ts';
 import { canonicalId } from '../data/split.ts';
 import { csvRecordLines } from '../data/pack.ts';
+import { checkArrowStream } from './arrow-ipc-check.ts';
 
 export type PredictionKind = 'classes' | 'probabilities' | 'values';
 
@@ -98,7 +99,12 @@ export async function loadPredictions(file: string, b: LoadedBenchmark, needsPro
     return { kind, width: cols.length, index, values, used: new Uint8Array(index.size) };
   }
   if (file.endsWith('.arrow') || file.endsWith('.arrows')) {
-    const { schema } = await openArrowStream(file, 'prediction file').catch((err: Error) => bad(file, err.message));
+    // read whole and check every length field before apache-arrow sees it
+    const bytes = readFileSync(file);
+    const why = checkArrowStream(bytes);
+    if (why) bad(file, why);
+    const source = { name: file, bytes };
+    const { schema } = await openArrowStream(source, 'prediction file').catch((err: Error) => bad(file, err.message));
     const names = schema.fields.map((f) => f.name);
     const { kind, cols } = layout(b, names, file, needsProbabilities);
     const idField = schema.fields.find((f) => f.name === 'id')!;
@@ -113,7 +119,7 @@ export async function loadPredictions(file: string, b: LoadedBenchmark, needsPro
     ];
     const parts: number[] = [];
     try {
-      for await (const chunk of readChunks(file, reqs, 65536, 'prediction file')) {
+      for await (const chunk of readChunks(source, reqs, 65536, 'prediction file')) {
         const ids = chunk.columns.get('id') as ArrayLike<bigint | string>;
         for (let i = 0; i < chunk.rows; i++) {
           const where = `data row ${chunk.start + i + 1}`;
