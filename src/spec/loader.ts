@@ -3,7 +3,7 @@
 // what was expected and what was found.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ArbiterError } from '../errors.ts';
 import { registry } from '../../scoring/index.ts';
@@ -118,6 +118,9 @@ export function parseBenchmarkJson(specJson: string): { spec: BenchmarkSpecData;
   return { spec, primary: spec.ranking.primary ?? metricKeys[0]!, metricKeys, higherIsBetter };
 }
 
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_ALIAS_COUNT = 100;
+
 /** Parse and validate spec text. `file` names the source in messages and anchors relative paths. */
 export function parseBenchmark(text: string, file: string): LoadedBenchmark {
   const lc = new LineCounter();
@@ -131,7 +134,29 @@ export function parseBenchmark(text: string, file: string): LoadedBenchmark {
       file, line: pos?.line, column: pos?.col, yamlCode: e.code,
     });
   }
-  const raw: unknown = doc.toJS();
+  // Keys that would reach Object.prototype (or be silently dropped by toJS) are refused anywhere.
+  let badKey: { key: string; line?: number; col?: number } | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && FORBIDDEN_KEYS.has(String(pair.key.value))) {
+        const pos = pair.key.range ? lc.linePos(pair.key.range[0]) : undefined;
+        badKey = { key: String(pair.key.value), line: pos?.line, col: pos?.col };
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (badKey) {
+    const where = badKey.line ? `${path.basename(file)}:${badKey.line}:${badKey.col}` : path.basename(file);
+    throw new ArbiterError('E_SPEC_INVALID', `${where}: the key "${badKey.key}" is not allowed anywhere in a spec (it could reach Object.prototype)`, { file, line: badKey.line, column: badKey.col });
+  }
+  let raw: unknown;
+  try {
+    // An alias bomb (aliases of aliases) would expand exponentially: capped, as yaml suggests.
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    throw new ArbiterError('E_SPEC_INVALID', `${path.basename(file)}: not valid YAML: ${(err as Error).message} (at most ${MAX_ALIAS_COUNT} alias expansions)`, { file });
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ArbiterError('E_SPEC_INVALID', `${path.basename(file)}: expected a YAML mapping at the top level, found ${raw === null ? 'an empty document' : Array.isArray(raw) ? 'a list' : typeof raw}`, { file });
   }

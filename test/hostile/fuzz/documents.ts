@@ -60,7 +60,7 @@ export function fuzzSpecText(r: Rng): string {
   if (mode === 'tree') {
     const obj = parseYaml(seedText) as Json;
     mutateTree(r, obj);
-    if (r.chance(0.1)) (obj as Record<string, Json>)[r.pick(['task', 'model', 'split', 'metrics'])] = deep(r.pick([100, 1000]), r.chance(0.5));
+    if (r.chance(0.1)) (obj as Record<string, Json>)[r.pick(['task', 'model', 'split', 'metrics'])] = deep(r.pick([100, 500]), r.chance(0.5));
     try {
       return stringifyYaml(obj, { aliasDuplicateObjects: r.chance(0.5), lineWidth: 0 });
     } catch {

@@ -99,7 +99,7 @@ export function randomValue(r: Rng): Json {
     case 2: case 3: return r.pick(NASTY_NUMBERS);
     case 4: case 5: return r.pick(NASTY_STRINGS);
     case 6: return r.chance(0.5) ? [] : {};
-    case 7: return deep(r.pick([2, 50, 500, 5000]), r.chance(0.5));
+    case 7: return deep(r.pick([2, 50, 500, 1000]), r.chance(0.5)); // deeper nesting is sent as text (a recursive generator would overflow first)
     default: return Array.from({ length: r.pick([1, 3, 1000]) }, () => r.pick<Json>([0, 'a', null, {}]));
   }
 }
@@ -107,7 +107,7 @@ export function randomValue(r: Rng): Json {
 type Path = Array<string | number>;
 
 function paths(v: Json, at: Path, out: Path[], limit: number): void {
-  if (out.length >= limit) return;
+  if (out.length >= limit || at.length > 64) return;
   out.push(at);
   if (Array.isArray(v)) v.slice(0, 64).forEach((x, i) => paths(x, [...at, i], out, limit));
   else if (v && typeof v === 'object') for (const k of Object.keys(v)) paths(v[k]!, [...at, k], out, limit);
