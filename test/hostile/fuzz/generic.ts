@@ -153,7 +153,7 @@ export function mutateTreeOnce(r: Rng, root: Json): void {
       return;
     case 'grow':
       if (Array.isArray(cur) && cur.length > 0) (parent as Record<string | number, Json>)[key] = [...cur, ...Array.from({ length: r.pick([1, 10, 500]) }, () => structuredClone(cur[r.int(cur.length)]!))];
-      else if (typeof cur === 'string') (parent as Record<string | number, Json>)[key] = cur.repeat(r.pick([2, 100, 5000]));
+      else if (typeof cur === 'string') (parent as Record<string | number, Json>)[key] = cur.repeat(Math.min(r.pick([2, 100, 5000]), Math.ceil(200_000 / Math.max(1, cur.length))));
       else (parent as Record<string | number, Json>)[key] = [cur, cur];
       return;
     default:

@@ -17,9 +17,10 @@ export const REGRESSION_SPEC = ['id: reg', 'version: 1', 'task: { type: regressi
 const NUM_TEXT = ['0', '1', '0.25', '-0', '.5', '5.', '+1', '1e3', '1E-5', '3', '4', '-1', 'NaN', 'nan', 'Infinity', '-Infinity', 'inf',
   '1e308', '1e309', '-1e400', '0x1', '0b1', '1_000', '', ' ', 'abc', '1,5', '"0.5"', '9'.repeat(400), '0.' + '3'.repeat(5000), '2.5e-324', '１'];
 
-function idText(r: Rng, id: bigint): string {
+function idText(r: Rng, id: bigint, noise: number): string {
+  if (!r.chance(noise)) return String(id);
   return r.weighted<string>([
-    [20, String(id)], [1, ` ${id} `], [1, `0${id}`], [1, `"${id}"`], [1, `${id}.0`], [1, `-${id}`], [1, ''], [1, '"'],
+    [1, String(id)], [1, ` ${id} `], [1, `0${id}`], [1, `"${id}"`], [1, `${id}.0`], [1, `-${id}`], [1, ''], [1, '"'],
     [1, r.pick(NASTY_STRINGS).replace(/[\r\n]/g, '')], [1, String(id) + 'x'.repeat(r.pick([10, 100_000]))], [1, '9'.repeat(40)],
   ]);
 }
@@ -37,6 +38,8 @@ export function fuzzCsv(r: Rng, numClasses: number): Uint8Array {
     default: break;
   }
   const width = header.length;
+  // how often an id or a value is hostile: some files are clean so lookups and extras are reached
+  const noise = r.pick([0, 0, 0.01, 0.05, 0.3]);
   const rows: string[][] = [];
   const ids = [...HIDDEN_IDS];
   if (r.chance(0.2)) ids.splice(r.int(ids.length), 1); // missing id
@@ -45,19 +48,21 @@ export function fuzzCsv(r: Rng, numClasses: number): Uint8Array {
   if (r.chance(0.1)) ids.length = 0; // header only
   for (const id of ids) {
     const row = header.map((h) => {
-      if (h.toLowerCase().trim() === 'id') return idText(r, id);
-      if (r.chance(0.9)) return numClasses > 0 && h === 'prediction' ? String(r.int(numClasses)) : (1 / Math.max(1, numClasses)).toString();
+      if (h.toLowerCase().trim() === 'id') return idText(r, id, noise);
+      if (!r.chance(noise)) return numClasses > 0 && h === 'prediction' ? String(r.int(numClasses)) : (1 / Math.max(1, numClasses)).toString();
       return r.pick(NUM_TEXT);
     });
-    if (r.chance(0.05)) row.push('extra'); // ragged
-    if (r.chance(0.03)) row.pop();
+    if (r.chance(noise / 3)) row.push('extra'); // ragged
+    if (r.chance(noise / 5)) row.pop();
     rows.push(row);
   }
   const quote = r.chance(0.15);
   const cell = (c: string) => (quote && r.chance(0.5) ? `"${c.replace(/"/g, '""')}"` : c);
-  const eol = () => r.weighted([[10, '\n'], [3, '\r\n'], [1, '\r'], [1, '\n\n']] as const);
+  // one line ending per file, mixed with others on noisy files
+  const fileEol = r.weighted([[10, '\n'], [3, '\r\n'], [1, '\r']] as const);
+  const eol = () => (r.chance(noise) ? r.pick(['\n', '\r\n', '\r', '\n\n']) : fileEol);
   let text = (r.chance(0.1) ? '\ufeff' : '') + header.map(cell).join(',') + eol();
-  for (const row of rows) text += row.map(cell).join(r.chance(0.02) ? ';' : ',') + eol();
+  for (const row of rows) text += row.map(cell).join(r.chance(noise / 5) ? ';' : ',') + eol();
   if (r.chance(0.05)) text += 'x'.repeat(r.pick([1000, 300_000])) + '\n';
   if (r.chance(0.05)) text += '"unterminated,' + '\n'.repeat(3);
   let bytes: Uint8Array = Buffer.from(text, 'utf8');
