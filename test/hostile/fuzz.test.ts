@@ -50,6 +50,8 @@ const WALL_LIMIT_MS = 20_000;
 /** onnxruntime sanity runs for statically admitted models: at most this many per run, each killed past its timeout. */
 const PROBE_CAP = 60;
 const PROBE_TIMEOUT_MS = 3_000;
+/** Per surface; longer runs (FUZZ_CASES) get proportionally more. */
+const TEST_TIMEOUT_MS = 300_000 * Math.max(1, SCALE);
 
 const rules = AdmissionRulesSchema.parse(HOSTILE_RULES_INPUT);
 const root = mkdtempSync(join(tmpdir(), 'arbiter-fuzz-'));
@@ -188,7 +190,7 @@ describe('fuzz: every hostile-input surface, seeded and bounded', () => {
       }, () => (probed ? PROBE_TIMEOUT_MS + WALL_LIMIT_MS : WALL_LIMIT_MS));
     }
     expectNoFailures('onnx');
-  });
+  }, TEST_TIMEOUT_MS);
 
   it(`prediction CSV files: loaded, looked up against a ${HIDDEN_ROWS}-row hidden set, extras checked`, async () => {
     for (const i of casesFor('csv')) {
@@ -203,7 +205,7 @@ describe('fuzz: every hostile-input surface, seeded and bounded', () => {
       });
     }
     expectNoFailures('csv');
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('prediction Arrow files: the same, in a heap-capped child (an allocation bomb must not take the runner down)', async () => {
     for (const i of casesFor('arrow')) {
@@ -219,7 +221,7 @@ describe('fuzz: every hostile-input surface, seeded and bounded', () => {
       }, ARROW_DEADLINE_MS + WALL_LIMIT_MS);
     }
     expectNoFailures('arrow');
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('tar archives: ONNX submission archives and language-model folders unpack safely or fail with a code', async () => {
     const model = onnxSeeds()[1]!;
@@ -253,7 +255,7 @@ describe('fuzz: every hostile-input surface, seeded and bounded', () => {
       });
     }
     expectNoFailures('tar');
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('benchmark YAML: mutated specs, alias bombs, deep nesting and tags through parseBenchmark', async () => {
     for (const i of casesFor('yaml')) {
@@ -264,7 +266,7 @@ describe('fuzz: every hostile-input surface, seeded and bounded', () => {
       });
     }
     expectNoFailures('yaml');
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('receipts: parse, integrity, signature and re-score comparison of mutated signed receipts', async () => {
     const { result } = receiptBase();
@@ -285,7 +287,7 @@ describe('fuzz: every hostile-input surface, seeded and bounded', () => {
       });
     }
     expectNoFailures('receipt');
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('shard partial results: mutated parts through parsePart and mergeParts', async () => {
     const seeds = partSeeds();
@@ -299,7 +301,7 @@ describe('fuzz: every hostile-input surface, seeded and bounded', () => {
       });
     }
     expectNoFailures('part');
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('ran at least 2,000 cases in all (at the default budget)', () => {
     if (ONLY_SURFACES || ONLY_CASE !== undefined || SCALE < 1) return;

@@ -62,6 +62,9 @@ export function fuzzSpecText(r: Rng): string {
     mutateTree(r, obj);
     if (r.chance(0.1)) (obj as Record<string, Json>)[r.pick(['task', 'model', 'split', 'metrics'])] = deep(r.pick([100, 500]), r.chance(0.5));
     try {
+      // a big tree goes out as JSON (which is YAML too): yaml's stringify takes seconds on it
+      const json = JSON.stringify(obj);
+      if (json.length > 50_000) return json;
       return stringifyYaml(obj, { aliasDuplicateObjects: r.chance(0.5), lineWidth: 0 });
     } catch {
       return JSON.stringify(obj); // JSON is YAML too
