@@ -100,7 +100,8 @@ export async function loadPredictions(file: string, b: LoadedBenchmark, needsPro
   }
   if (file.endsWith('.arrow') || file.endsWith('.arrows')) {
     // read whole and check every length field before apache-arrow sees it
-    const bytes = readFileSync(file);
+    let bytes: Buffer;
+    try { bytes = readFileSync(file); } catch { return bad(file, 'expected a prediction file, found nothing there'); }
     const why = checkArrowStream(bytes);
     if (why) bad(file, why);
     const source = { name: file, bytes };
