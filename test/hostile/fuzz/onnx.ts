@@ -3,7 +3,7 @@
 // names, opset and IR versions, nodes, cycles, subgraphs, external data), re-encode, and sometimes
 // finish with byte-level edits of the encoding.
 import { buildModel, type ModelSpec } from '../../../src/models/onnx/builder.ts';
-import { decodeModel, ModelProto, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../../../src/models/onnx/proto.ts';
+import { decodeModel, ModelProto, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxTensor, type OnnxValueInfo } from '../../../src/models/onnx/proto.ts';
 import { externalModel, goodModel, linearSpec } from '../../models/admission/fixtures.ts';
 import { mutateBytes, NASTY_STRINGS } from './generic.ts';
 import type { Rng } from './rng.ts';
@@ -190,5 +190,3 @@ export function mutateOnnx(r: Rng): { bytes: Uint8Array; seed: number; structura
   if (byteLevel) bytes = mutateBytes(r, bytes);
   return { bytes, seed, structural, byteLevel };
 }
-
-export type { OnnxNode };
