@@ -374,3 +374,18 @@ describe('resolveBenchmarkFile', () => {
     expect(() => resolveBenchmarkFile(path.join(tmp, 'missing.yaml'))).toThrow(/no benchmark/);
   });
 });
+
+// Found by test/hostile/fuzz.test.ts: yaml's toJS threw a bare ReferenceError for these, which
+// reached the CLI as E_INTERNAL. The guard (toJS with maxAliasCount, wrapped) is the one h-store adds.
+describe('parseBenchmark: hostile YAML found by the fuzz test', () => {
+  const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefghi'.split('').map((c, i) => {
+    const prev = 'abcdefghi'[i]!;
+    return `${c}: &${c} [${Array(9).fill(`*${prev}`).join(', ')}]`;
+  })].join('\n');
+  it.each([
+    ['an alias bomb (9 levels of 9 aliases)', `${BASE}${laughs}\n`],
+    ['an alias to an anchor never set', `${BASE}extra: *nowhere\n`],
+  ])('%s is E_SPEC_INVALID', (_, text) => {
+    expect(specError(text).code).toBe('E_SPEC_INVALID');
+  });
+});

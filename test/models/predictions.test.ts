@@ -202,4 +202,24 @@ describe('Arrow prediction files', () => {
     const missing = await predError(path.join(tmp, 'missing.arrow'));
     expect(missing.message).toContain('expected a prediction file, found nothing there');
   });
+
+  // Found by test/hostile/fuzz.test.ts (FUZZ_SEED=20261206 arrow case 6, 663 bytes): an edited length
+  // field in the schema made apache-arrow allocate until the process died (out of memory). The
+  // framing check (arrow-ipc-check.ts) refuses it before apache-arrow sees it.
+  it('an Arrow file whose metadata lengths do not fit its bytes is E_PREDICTIONS, not an out-of-memory crash', async () => {
+    const bomb = Buffer.from([
+      '/////0gBAAAQAAAAAAAKABAADgAHAAgACgAAAAAAAAEQAAAAAAAEAAgACAAAAAQACAAAAAQAAAAFAAAA3AAAAJQAAABkAAAANAQA',
+      'AAQAAABI////FAAAAAAAAAEUAAAAAAAAAxAAAAACAAAAcDMAACjRy2ZLBwAAAAACAHT///8UAAAAAAAAARQAAAAAAAADEAAAAAIA',
+      'AABwMgAAAAAAAKb///8AAAIAoP///xQAAAAAAAABFAAAAAAAAAMQAAAAAgAAAHAxAAAAAAAA0v///wAAAQDM////FAAAAAAAAAEU',
+      'AAAAAAAAAxgAAAACAAAAcDAAAAAAAAAAAAYACAAGAAYAAAAAAAIAEAAYAAQACwATABQAAAAMABAAAAAUAAAAAAAAARQAAAAAAAAC',
+      'GAAAAAIAAABpZAAAAAAAAAgADAAIAAcACAAAAAAAAAFAAAAA/////0gBAAAUAAAAAAAAAAwAFgAUAA8AEAAEAAwAAABgAwAAAAAA',
+      'AAAAAAMQAAAABAAKABgADAAIAAQACgAAABQAAAC4AAAAGAAAAAAAAAAAAAAACgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMAA',
+      'AAAAAAAAwAAAAAAAAAAAAAAAAAAAAMAAAAAAAAAAwAAAAACAAACAAQADEAAAAAIAAABwMQAAAAAAANL///8AAAEAzP///xQAAAAA',
+      'AAABFAAAAAAAAAMYAAAAAgAAAHAwAAAAAAAAAAAGAAgABgAGAAAAAAACABAAGAAEAAsAEwAUAAAADAAQAAAAFAAAAAAAAAEUAAAA',
+      'AAAAAhgAAAACAAAAaWQAAAAAAAAIAAwACAAHAAgAAAAAAAAACAAAAAAAAAAAgAEAAAAAAABgAAAAAAAAAOAB',
+    ].join(''), 'base64');
+    expect(bomb.length).toBe(663);
+    const e = await predError(write('bomb.arrow', bomb), DEMO, false);
+    expect(e.message).toMatch(/not a valid Arrow IPC stream/);
+  });
 });

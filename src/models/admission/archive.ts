@@ -82,13 +82,21 @@ export function readSubmissionArchive(bytes: Uint8Array, rules: Pick<AdmissionRu
   return entries;
 }
 
-/** Write parsed entries into `dest` (a fresh folder) and return the model's path. */
+/**
+ * Write parsed entries into `dest` (a fresh folder) and return the model's path. A name that is
+ * both a file and a folder of another entry ('sub' and 'sub/model.onnx') cannot be unpacked: the
+ * archive is refused (E_SUBMISSION_ARCHIVE), not reported as an internal error.
+ */
 export function extractSubmission(entries: ArchiveEntry[], dest: string): string {
   let model = '';
   for (const e of entries) {
     const p = join(dest, e.name);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, e.data, { flag: 'wx' });
+    try {
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, e.data, { flag: 'wx' });
+    } catch (err) {
+      fail(`archive entry '${e.name.slice(0, 120)}' cannot be unpacked (${(err as NodeJS.ErrnoException).code ?? 'error'}): a file and a folder of the archive share a name`);
+    }
     if (e.name.endsWith('.onnx')) model = p;
   }
   return model;

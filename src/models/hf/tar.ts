@@ -40,7 +40,11 @@ export function unpackTar(tar: Uint8Array, dest: string, opts: UnpackOptions): s
   for (const { type, name: rawName, link: rawLink, size, data } of tarEntries(tar, (m) => unsafe(m))) {
     if (++entries > maxEntries) unsafe(`the archive has more than ${maxEntries} entries`);
     const rel = safeEntryPath(rawName);
-    if (type === '5') { if (rel) { dirs.add(rel); mkdirSync(path.join(dest, rel), { recursive: true }); } continue; }
+    if (type === '5') {
+      // a folder over an earlier file of the same name ('sub', then 'sub/') cannot be made
+      if (rel) { dirs.add(rel); write(path.join(dest, rel), () => mkdirSync(path.join(dest, rel), { recursive: true }), rel); }
+      continue;
+    }
     if (rel === '') unsafe(`tar entry ${JSON.stringify(rawName)} has an empty path`);
     if (files.has(rel) || dirs.has(rel)) unsafe(`tar entry ${rel} appears twice`);
     const out = path.join(dest, rel);

@@ -58,6 +58,9 @@ describe('admitSubmission: archives', () => {
       ['bad-checksum', (() => { const t = tar([{ name: 'model.onnx', data: m }]); t[0] ^= 1; return t; })()],
       ['not-gzip', Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.alloc(100, 7)])],
       ['many-entries', tar([{ name: 'model.onnx', data: m }, ...Array.from({ length: 70 }, (_, i) => ({ name: `f${i}.txt`, data: Buffer.from('x') }))])],
+      // found by the fuzz test (tar case 74): a file named like a folder an earlier entry made was E_INTERNAL (EEXIST)
+      ['file-over-folder', tar([{ name: 'sub/model.onnx', data: m }, { name: 'sub', data: wBytes }])],
+      ['folder-under-file', tar([{ name: 'sub', data: wBytes }, { name: 'sub/model.onnx', data: m }])],
     ];
     for (const [name, bytes] of cases) {
       const r = await admit(bytes);

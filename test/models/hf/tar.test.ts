@@ -55,6 +55,8 @@ describe('unpackTar', () => {
     ['device', [{ name: 'dev', type: '3' }], /device/],
     ['duplicate path', [{ name: 'a', data: '1' }, { name: 'a', data: '2' }], /twice/],
     ['too large', [{ name: 'big', data: Buffer.alloc(2 << 20) }], /more than/],
+    // found by the fuzz test (tar case 154): a folder entry over an earlier file threw a raw EEXIST
+    ['folder over a file', [{ name: 'sub', data: '1' }, { name: 'sub/', type: '5' }], /cannot unpack sub/],
   ];
   for (const [what, entries, msg] of hostile) {
     it(`rejects ${what} with E_TAR_UNSAFE`, () => {
