@@ -51,13 +51,14 @@ export function formatVerifyReport(r: VerifyReport): string[] {
         : `integrity: FAILED, body hashes to ${r.integrity.found}, receipt records ${r.integrity.expected}`,
   );
   lines.push(`signature: ${r.signature.status} (${r.signature.message})`);
-  if (!r.rescored) lines.push(r.integrity.ok ? 're-score: not run' : 're-score: skipped, the body cannot be trusted');
+  if (!r.rescored && r.differences.length === 0) lines.push(r.integrity.ok ? 're-score: not run' : 're-score: skipped, the body cannot be trusted');
   else if (r.differences.length === 0) lines.push('re-score: every score bit-identical');
   else {
     lines.push(`re-score: ${r.differences.length} difference(s)`);
     for (const d of r.differences) lines.push(`  ${formatDifference(d)}`);
   }
   for (const n of r.fingerprint) lines.push(`note: fingerprint ${n.field} differs: receipt ${n.expected}, this machine ${n.found}`);
+  if (r.signature.status === 'valid' && r.signature.keyId) lines.push(`note: signed by key ${r.signature.keyId}; without --key, verify does not check whose key that is`);
   lines.push(r.ok ? 'verified' : `FAILED: ${r.code} (exit ${r.exitCode})`);
   return lines;
 }
