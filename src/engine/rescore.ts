@@ -8,12 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { ArbiterError } from '../errors.ts';
 import type { Receipt, ReceiptSubmission } from '../receipts/receipt.ts';
+import type { RescoredJob } from '../receipts/compare.ts';
 import { canonicalJson } from '../spec/canonical.ts';
 import { parseBenchmark, resolveBenchmarkFile, type LoadedBenchmark } from '../spec/loader.ts';
 import { Store } from '../store/store.ts';
 import { liveIdOf } from './final-set.ts';
 import { collectSubmissionFiles, type SubmissionFile } from './submissions.ts';
-import { scoreWithStore, type ScoreResult } from './score-job.ts';
+import { scoreWithStore } from './score-job.ts';
+import type { Isolation } from './executor.ts';
 
 export interface RescoreOptions {
   workers?: number;
@@ -25,6 +27,8 @@ export interface RescoreOptions {
   datasetKeyFile?: string;
   /** submission files or folders, matched to the receipt by content hash (default: the paths the receipt records) */
   submissions?: string[];
+  /** where inference runs (as `score --isolation`) */
+  isolation?: Isolation;
 }
 
 const short = (sha: string) => sha.slice(0, 12);
@@ -115,7 +119,7 @@ function locate(s: ReceiptSubmission, cwd: string, given: Map<string, string> | 
  * (submittedSeq). A file is registered through a link named as the participant's original file, so
  * messages that name the file read as they did for the validator.
  */
-export async function rescoreReceipt(receipt: Receipt, opts: RescoreOptions = {}): Promise<ScoreResult> {
+export async function rescoreReceipt(receipt: Receipt, opts: RescoreOptions = {}): Promise<RescoredJob> {
   const cwd = opts.cwd ?? process.cwd();
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'arbiter-verify-'));
   try {
@@ -135,7 +139,12 @@ export async function rescoreReceipt(receipt: Receipt, opts: RescoreOptions = {}
     });
     const store = Store.open(path.join(scratch, 'verify.db'));
     try {
-      return await scoreWithStore(b, store, { benchmark: b.file, submissions: files, workers: opts.workers, datasetKeyFile: opts.datasetKeyFile });
+      const result = await scoreWithStore(b, store, { benchmark: b.file, submissions: files, workers: opts.workers, datasetKeyFile: opts.datasetKeyFile, isolation: opts.isolation });
+      if (!given) return result;
+      // Files the verifier was given that the receipt does not list: the receipt left a submission out.
+      const listed = new Set(receipt.body.inputs.submissions.map((s) => s.submission));
+      const unlisted = [...given].filter(([sha]) => !listed.has(sha)).map(([sha, file]) => ({ submission: sha, file: path.basename(file) }));
+      return unlisted.length > 0 ? { ...result, unlisted } : result;
     } finally {
       store.close();
     }

@@ -21,6 +21,9 @@ export interface Difference {
   found: string;
 }
 
+/** A re-score as verify sees it; `unlisted` are files the verifier gave (--submissions) that the receipt does not list. */
+export type RescoredJob = ScoreResult & { unlisted?: Array<{ submission: string; file: string }> };
+
 /** Informational: fingerprint fields that differ (a different CPU or version is not itself a failure). */
 export interface FingerprintNote {
   field: string;
@@ -128,7 +131,7 @@ export const DERIVED_FINGERPRINT_FIELDS = ['specHash', 'datasetSha256', 'batchSi
  * spec's own), the derived fingerprint fields, and the submission set (canonical order, one entry
  * per row, registration order 0..n-1, no stake: `arbiter score` takes none).
  */
-export function compareJobFields(receipt: Receipt, rescored: ScoreResult): Difference[] {
+export function compareJobFields(receipt: Receipt, rescored: RescoredJob): Difference[] {
   const out: Difference[] = [];
   const body = receipt.body;
   const spec = body.spec;
@@ -171,11 +174,14 @@ export function compareJobFields(receipt: Receipt, rescored: ScoreResult): Diffe
   }
   const pairs = (xs: ReadonlyArray<{ submission: string; participant: string }>) => xs.map((x) => `${x.submission}\u0000${x.participant}`).sort().join('\n');
   if (pairs(subs) !== pairs(body.rows)) out.push(job('submissions', 'one entry per row of the receipt', `${subs.length} entries for ${body.rows.length} rows, or other pairs`));
+  for (const u of rescored.unlisted ?? []) {
+    out.push({ submission: u.submission, participant: null, split: null, metric: 'submissions', expected: ABSENT, found: `given file ${u.file}, which the receipt does not list` });
+  }
   return out;
 }
 
 /** Everything `verify` checks against a re-score: the rows (compareScores) and the job-level fields (compareJobFields). */
-export function compareReceipt(receipt: Receipt, rescored: ScoreResult): Difference[] {
+export function compareReceipt(receipt: Receipt, rescored: RescoredJob): Difference[] {
   return [...compareJobFields(receipt, rescored), ...compareScores(receipt, rescored)];
 }
 

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ArbiterError } from '../errors.ts';
 import { formatDifference } from './compare.ts';
 import { type ParsedReceipt, type Receipt, parseReceipt, serializeReceipt } from './receipt.ts';
-import type { ScoreResult } from './score-result.ts';
+import type { RescoredJob } from './compare.ts';
 import { loadPublicKey } from './sign.ts';
 import { type VerifyReport, verifyReceipt } from './verify.ts';
 
@@ -30,7 +30,7 @@ export interface RunVerifyOptions {
   keyPath?: string;
   requireSignature?: boolean;
   /** the engine: re-run the job from the receipt's inputs; omitted = integrity and signature only */
-  rescore?: (receipt: Receipt) => Promise<ScoreResult>;
+  rescore?: (receipt: Receipt) => Promise<RescoredJob>;
 }
 
 /** `arbiter verify` without the CLI: returns the report, printable lines and the exit code. */

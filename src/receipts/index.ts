@@ -34,8 +34,9 @@ export {
   keyIdOf,
 } from './sign.ts';
 export type { KeyPairPem, SignatureCheck, SignatureStatus } from './sign.ts';
-export { compareScores, fingerprintNotes, formatDifference } from './compare.ts';
-export type { Difference, FingerprintNote } from './compare.ts';
+export { compareScores, compareJobFields, compareReceipt, fingerprintNotes, formatDifference } from './compare.ts';
+export { sanitizeMessage } from './sanitize.ts';
+export type { Difference, FingerprintNote, RescoredJob } from './compare.ts';
 export { verifyReceipt, verifyReceiptText } from './verify.ts';
 export { withReceiptRewards } from './rescore.ts';
 export { writeReceiptFile, readReceiptFile, runVerify, formatVerifyReport } from './files.ts';

@@ -4,13 +4,13 @@
 import { ArbiterError, type ErrorCode, exitCodeFor } from '../errors.ts';
 import { type Difference, type FingerprintNote, compareReceipt, fingerprintNotes } from './compare.ts';
 import { type IntegrityResult, type Receipt, checkIntegrity, parseReceipt } from './receipt.ts';
-import type { ScoreResult } from './score-result.ts';
+import type { RescoredJob } from './compare.ts';
 import { type SignatureCheck, verifyReceiptSignature } from './sign.ts';
 import type { KeyObject } from 'node:crypto';
 
 export interface VerifyOptions {
   /** re-run the job from the receipt's inputs (the CLI passes the engine); omitted = integrity and signature only */
-  rescore?: (receipt: Receipt) => Promise<ScoreResult>;
+  rescore?: (receipt: Receipt) => Promise<RescoredJob>;
   /** if given, the receipt must be signed by this key */
   publicKey?: KeyObject | string;
   /** fail when the receipt is unsigned (implied by publicKey) */

@@ -34,6 +34,7 @@ export const verifyCommand = {
     .option('dataset-key-file', { type: 'string', describe: 'key file of an encrypted dataset (default: ARBITER_DATASET_KEY)' })
     .option('submissions', { alias: 's', type: 'string', array: true, describe: 'submission files or folders, matched to the receipt by sha256 (default: the paths the receipt records)' })
     .option('workers', { alias: 'w', type: 'number', default: defaultWorkerCount() })
+    .option('isolation', { choices: ['process', 'thread'] as const, default: 'process' as const, describe: 'where the re-score runs inference (as `score --isolation`; same scores either way)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the verification report as one JSON object' })
     .example('$0 verify .arbiter/receipts/tabular-demo-run-1.json', 're-score the demo run and compare every bit'),
   handler: async (argv: Record<string, unknown>) => {
@@ -44,7 +45,7 @@ export const verifyCommand = {
         receiptPath: argv.receipt as string, keyPath: argv.key as string | undefined, requireSignature: argv.requireSignature as boolean,
         rescore: (r) => rescoreReceipt(r, {
           workers: argv.workers as number, dataset: argv.dataset as string | undefined, datasetKeyFile: argv.datasetKeyFile as string | undefined,
-          submissions: argv.submissions as string[] | undefined,
+          submissions: argv.submissions as string[] | undefined, isolation: argv.isolation as 'process' | 'thread',
         }),
       });
       if (argv.json) print(JSON.stringify(o.report));
