@@ -38,7 +38,6 @@ export { compareScores, compareJobFields, compareReceipt, fingerprintNotes, form
 export { sanitizeMessage } from './sanitize.ts';
 export type { Difference, FingerprintNote, RescoredJob } from './compare.ts';
 export { verifyReceipt, verifyReceiptText } from './verify.ts';
-export { withReceiptRewards } from './rescore.ts';
 export { writeReceiptFile, readReceiptFile, runVerify, formatVerifyReport } from './files.ts';
 export type { RunVerifyOptions } from './files.ts';
 export type { VerifyOptions, VerifyReport } from './verify.ts';
