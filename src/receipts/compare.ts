@@ -6,7 +6,7 @@
 import { parseBenchmarkJson } from '../spec/loader.ts';
 import { canonicalize, sha256Hex } from '../spec/canonical.ts';
 import { decodeScore, type Receipt, type ReceiptNumber, type ReceiptRow, canonicalSubmissionOrder, scoreText } from './receipt.ts';
-import { sanitizeMessage } from './sanitize.ts';
+import { sanitizeMessage } from '../messages.ts';
 import type { ScoreResult, ScoreRow } from './score-result.ts';
 
 export interface Difference {
@@ -32,6 +32,10 @@ export interface FingerprintNote {
 }
 
 const ABSENT = '(absent)';
+
+/** Codes whose messages quote a measurement of the run (elapsed ms, resident memory, a crash's stderr): the code is compared, not the text. */
+export const MEASURED_ERROR_CODES: ReadonlySet<string> = new Set(['E_TIMEOUT', 'E_MEMORY_LIMIT', 'E_WORKER_CRASH']);
+const MEASURED = MEASURED_ERROR_CODES;
 
 function rowKeys<T extends { submission: string; participant: string }>(rows: readonly T[]): Map<string, T> {
   // Duplicate submissions share a hash; number repeated (submission, participant) pairs in order.
@@ -67,7 +71,7 @@ function compareRow(e: ReceiptRow, f: ScoreRow, out: Difference[]): void {
   const ec = e.error?.code ?? 'null';
   const fc = f.error?.code ?? 'null';
   if (ec !== fc) out.push({ ...at, split: null, metric: 'error', expected: ec, found: fc });
-  else if (e.error && f.error && e.error.message !== sanitizeMessage(f.error.message)) {
+  else if (e.error && f.error && !MEASURED.has(e.error.code) && e.error.message !== sanitizeMessage(f.error.message)) {
     out.push({ ...at, split: null, metric: 'message', expected: JSON.stringify(e.error.message), found: JSON.stringify(sanitizeMessage(f.error.message)) });
   }
   compareScoreMaps(e.scores, f.scores, { ...at, split: null }, out);

@@ -35,7 +35,7 @@ export {
 } from './sign.ts';
 export type { KeyPairPem, SignatureCheck, SignatureStatus } from './sign.ts';
 export { compareScores, compareJobFields, compareReceipt, fingerprintNotes, formatDifference } from './compare.ts';
-export { sanitizeMessage } from './sanitize.ts';
+export { sanitizeMessage } from '../messages.ts';
 export type { Difference, FingerprintNote, RescoredJob } from './compare.ts';
 export { verifyReceipt, verifyReceiptText } from './verify.ts';
 export { writeReceiptFile, readReceiptFile, runVerify, formatVerifyReport } from './files.ts';

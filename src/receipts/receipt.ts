@@ -8,7 +8,7 @@ import { ArbiterError } from '../errors.ts';
 import type { RewardsSpec } from '../ranking/rewards/schema.ts';
 import { RewardsSpecSchema } from '../ranking/rewards/schema.ts';
 import { canonicalize, sha256Hex } from '../spec/canonical.ts';
-import { sanitizeMessage } from './sanitize.ts';
+import { sanitizeMessage } from '../messages.ts';
 import { isAbsolute, win32 } from 'node:path';
 import type { Fingerprint, ScoreResult } from './score-result.ts';
 
