@@ -69,6 +69,12 @@ export interface Metric<S = unknown, O = unknown> {
   update(state: S, batch: MetricBatch, options: O): S;
   merge(a: S, b: S, options: O): S;
   finalize(state: S, options: O): MetricResult;
+  /**
+   * Invariants of a state beyond what validateState (scoring/validate-state.ts) checks for every
+   * metric (shape of init's state, non-negative integer counts, consistent totals, exact sums):
+   * a description of what is wrong, or null. States from another machine (shard parts) pass both.
+   */
+  validateState?(state: S, options: O, ctx: MetricContext): string | null;
 }
 
 export type AnyMetric = Metric<any, any>;
