@@ -17,6 +17,7 @@ export {
   type ExactSumState,
 } from './exact-sum.ts';
 export { parseMetricOptions, type ParsedOptions } from './define.ts';
+export { validateState } from './validate-state.ts';
 export { builtinMetrics } from './metrics/index.ts';
 export { pickChoices } from './metrics/multiple-choice.ts';
 

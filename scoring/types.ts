@@ -85,6 +85,12 @@ export interface Metric<S = unknown, O = unknown> {
    * runs: a reason the metric is undefined on these labels whatever the predictions, or null.
    */
   checkLabels?(labels: LabelSummary, options: O): string | null;
+  /**
+   * Invariants of a state beyond what validateState (scoring/validate-state.ts) checks for every
+   * metric (shape of init's state, non-negative integer counts, consistent totals, exact sums):
+   * a description of what is wrong, or null. States from another machine (shard parts) pass both.
+   */
+  validateState?(state: S, options: O, ctx: MetricContext): string | null;
 }
 
 export type AnyMetric = Metric<any, any>;

@@ -1,13 +1,17 @@
 // `arbiter consensus`: combines several validators' receipts for the same job into one
 // leaderboard. Per submission the consensus score is the stake-weighted median of the validators'
-// primary scores (or a trimmed stake-weighted mean); then it ranks and allocates the participant
-// pool, and shares the validator pool by agreement with consensus. Receipts that do not belong
+// primary scores (or a trimmed stake-weighted mean; tie-break metrics get a consensus value the
+// same way); then it ranks exactly as `arbiter score` does (the spec's tie-break order and
+// earlier-submission margin, the reference receipt's registration order), allocates the
+// participant pool, and shares the validator pool by agreement with consensus. Receipts that do not belong
 // (tampered, bad signature, other spec / dataset / submission set, no stake) are reported and
 // left out, never mixed in. Pure: input order cannot change any output.
 import { ArbiterError, type ErrorCode } from '../errors.ts';
 import { canonicalize, sha256Hex } from '../benchmark/canonical.ts';
-import { type Receipt, type ReceiptNumber, decodeScore, encodeScore, hashBody } from './receipt.ts';
-import { verifyReceiptSignature } from './sign.ts';
+import { type Receipt, type ReceiptNumber, decodeScore, encodeScore, hashBody } from '../receipts/receipt.ts';
+import { verifyReceiptSignature } from '../receipts/sign.ts';
+import { parseBenchmarkJson, resolvedTieBreak } from '../benchmark/loader.ts';
+import { rankWithAdvantage } from '../ranking/advantage.ts';
 import { type StakedScore, trimmedMean, weightedMedian } from './consensus/aggregate.ts';
 import { agreementShares } from './consensus/agreement.ts';
 import { type RewardEntry, allocateRewards } from '../ranking/rewards/allocate.ts';
@@ -129,12 +133,50 @@ function keyedRows<T extends { submission: string; participant: string }>(rows: 
   return out;
 }
 
+/**
+ * The submission set as a hash: (submission, participant, stake) pairs, not their order, so two
+ * validators who registered the same files in another order agree. Ranking ties and the
+ * earlier-submission margin use the reference receipt's recorded order.
+ */
 function submissionSetOf(r: Receipt): string {
   const subs = r.body.inputs.submissions
-    .map((s) => `${s.submission}\u0000${s.participant}\u0000${s.submittedSeq}\u0000${s.stake ?? ''}`)
+    .map((s) => `${s.submission}\u0000${s.participant}\u0000${s.stake ?? ''}`)
     .sort();
   const rows = r.body.rows.map((x) => `${x.submission}\u0000${x.participant}`).sort();
   return sha256Hex(canonicalize({ subs, rows }));
+}
+
+interface RankingRule {
+  primary: string;
+  higherIsBetter: boolean;
+  /** every metric's direction, for the tie-break */
+  directions: Record<string, boolean>;
+  tieBreak: string[];
+  epsilon: number;
+}
+
+/**
+ * How the run ranked: from the spec the receipt carries (primary, the resolved tie-break order,
+ * admission.earlierAdvantage), else (a receipt without its spec) the primary alone.
+ */
+function rankingRuleOf(r: Receipt): RankingRule {
+  const { primary, higherIsBetter } = r.body.ranking;
+  if (r.body.spec) {
+    try {
+      const parsed = parseBenchmarkJson(canonicalize(r.body.spec));
+      const admission = (parsed.spec as { admission?: { earlierAdvantage?: number } }).admission;
+      return {
+        primary,
+        higherIsBetter,
+        directions: { ...parsed.higherIsBetter, [primary]: higherIsBetter },
+        tieBreak: resolvedTieBreak(parsed.spec, parsed.metricKeys, parsed.primary),
+        epsilon: admission?.earlierAdvantage ?? 0,
+      };
+    } catch {
+      // a spec that does not load ranks by the primary alone (verify reports such a receipt)
+    }
+  }
+  return { primary, higherIsBetter, directions: { [primary]: higherIsBetter }, tieBreak: [], epsilon: 0 };
 }
 
 /** Combine receipts. `stakes` maps validator ids to integer stakes (see parseStakes). */
@@ -166,7 +208,7 @@ export function combineReceipts(receipts: readonly Receipt[], stakes: Map<string
       specHash: b.benchmark.specHash,
       datasetSha256: b.dataset.sha256,
       submissions: submissionSetOf(receipt),
-      ranking: canonicalize(b.ranking),
+      ranking: canonicalize({ ...b.ranking, rule: rankingRuleOf(receipt) }),
       rewards: canonicalize(b.rewards),
     };
     candidates.push({ index, receipt, validator, stake: BigInt(stake), keyId: receipt.signature?.keyId ?? null, group: canonicalize(parts), parts });
@@ -210,16 +252,23 @@ export function combineReceipts(receipts: readonly Receipt[], stakes: Map<string
     throw new ArbiterError('E_CONSENSUS_INPUT', `consensus settings: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   const settings: ConsensusSpec = checked.data;
-  const higherIsBetter = body.ranking.higherIsBetter;
-  const primary = body.ranking.primary;
+  const rule = rankingRuleOf(ref.receipt);
+  const { higherIsBetter, primary } = rule;
+  const aggregate = (staked: StakedScore[]) => (settings.method === 'median' ? weightedMedian(staked) : trimmedMean(staked, settings.bound!).value);
 
   // Per row key: each member's row.
   const perValidator = members.map((m) => ({ m, rows: keyedRows(m.receipt.body.rows) }));
   const refRows = keyedRows(body.rows);
-  const keys = [...refRows.keys()].sort();
+  // Registration order is the reference receipt's (a validator reproducing a run uses the order its receipt records).
+  const seqOf = new Map(body.inputs.submissions.map((s) => [`${s.submission}\u0000${s.participant}`, s.submittedSeq]));
+  const keys = [...refRows.keys()].sort((a, b) => {
+    const sa = seqOf.get(a.slice(0, a.lastIndexOf('\u0000'))) ?? Number.MAX_SAFE_INTEGER;
+    const sb = seqOf.get(b.slice(0, b.lastIndexOf('\u0000'))) ?? Number.MAX_SAFE_INTEGER;
+    return sa - sb || cmpStr(a, b);
+  });
   const consensus = new Map<string, number>();
   const scoresByKey = new Map<string, Array<{ validator: string; score: number }>>();
-  const rowsOut: Array<Omit<ConsensusRow, 'rank' | 'reward'> & { key: string; value: number | null }> = [];
+  const rowsOut: Array<Omit<ConsensusRow, 'rank' | 'reward'> & { key: string; value: number | null; seq: number; scores: Record<string, number> }> = [];
   for (const key of keys) {
     const refRow = refRows.get(key)!;
     const staked: StakedScore[] = [];
@@ -240,36 +289,53 @@ export function combineReceipts(receipts: readonly Receipt[], stakes: Map<string
     }
     let status: ConsensusRow['status'];
     let value: number | null = null;
+    const scores: Record<string, number> = {};
     if (2n * statusStake.scored > totalStake) {
       status = 'scored';
-      value = settings.method === 'median' ? weightedMedian(staked) : trimmedMean(staked, settings.bound!).value;
+      value = aggregate(staked);
       consensus.set(key, value);
       scoresByKey.set(
         key,
         staked.map((s) => ({ validator: s.validator, score: s.score })),
       );
+      // The tie-break metrics get a consensus value the same way, so ties break as in `score`.
+      scores[primary] = value;
+      for (const k of rule.tieBreak) {
+        if (k === 'earliest' || k === primary) continue;
+        const xs: StakedScore[] = [];
+        for (const { m, rows } of perValidator) {
+          const row = rows.get(key);
+          const raw = row && row.status === 'scored' ? row.scores[k] : undefined;
+          const x = raw === undefined ? NaN : decodeScore(raw);
+          if (Number.isFinite(x)) xs.push({ validator: m.validator, score: x, stake: m.stake });
+        }
+        scores[k] = xs.some((x) => x.stake > 0n) ? aggregate(xs) : NaN;
+      }
     } else {
       status = statusStake.duplicate > statusStake.failed ? 'duplicate' : 'failed';
     }
+    const [submission, participant] = [refRow.submission, refRow.participant];
     rowsOut.push({
       key,
-      submission: refRow.submission,
-      participant: refRow.participant,
+      submission,
+      participant,
       status,
       score: value === null ? null : encodeScore(value),
       value,
       validatorScores,
+      seq: seqOf.get(`${submission}\u0000${participant}`) ?? Number.MAX_SAFE_INTEGER,
+      scores,
     });
   }
 
-  // Rank: better consensus score first; equal scores share a rank (1, 1, 3).
-  const dir = higherIsBetter ? -1 : 1;
-  const scored = rowsOut
-    .filter((r) => r.value !== null)
-    .sort((a, b) => dir * (a.value! - b.value!) || cmpStr(a.submission, b.submission) || cmpStr(a.participant, b.participant));
-  const rank = new Map<string, number>();
-  scored.forEach((r, i) => rank.set(r.key, i > 0 && scored[i - 1].value === r.value ? rank.get(scored[i - 1].key)! : i + 1));
-  const ordered = [...scored, ...rowsOut.filter((r) => r.value === null).sort((a, b) => cmpStr(a.key, b.key))];
+  // Rank exactly as `arbiter score` does: the spec's primary, tie-break order and earlier-submission margin.
+  const ranked = rankWithAdvantage(
+    rowsOut.map((r) => ({ seq: r.seq, status: r.status, scores: r.scores })),
+    { primary, tieBreak: rule.tieBreak, higherIsBetter: rule.directions },
+    { epsilon: rule.epsilon },
+  );
+  const ordered = ranked.map(({ index }) => rowsOut[index]!);
+  const rankOf = new Map(ranked.map(({ index, rank }) => [rowsOut[index]!.key, rank]));
   const inputs = new Map(body.inputs.submissions.map((s) => [`${s.submission}\u0000${s.participant}`, s]));
   const entries: RewardEntry[] = ordered.map((r) => {
     const input = inputs.get(`${r.submission}\u0000${r.participant}`);
@@ -277,9 +343,9 @@ export function combineReceipts(receipts: readonly Receipt[], stakes: Map<string
       submission: r.submission,
       participant: r.participant,
       status: r.status,
-      rank: rank.get(r.key) ?? null,
+      rank: rankOf.get(r.key) ?? null,
       score: r.value,
-      submittedSeq: input?.submittedSeq ?? Number.MAX_SAFE_INTEGER,
+      submittedSeq: r.seq,
     };
     if (input?.stake) e.stake = input.stake;
     return e;

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ArbiterError } from '../errors.ts';
 import { formatDifference } from './compare.ts';
 import { type ParsedReceipt, type Receipt, parseReceipt, serializeReceipt } from './receipt.ts';
-import type { ScoreResult } from './score-result.ts';
+import type { RescoredJob } from './compare.ts';
 import { loadPublicKey } from './sign.ts';
 import { type VerifyReport, verifyReceipt } from './verify.ts';
 
@@ -30,7 +30,7 @@ export interface RunVerifyOptions {
   keyPath?: string;
   requireSignature?: boolean;
   /** the engine: re-run the job from the receipt's inputs; omitted = integrity and signature only */
-  rescore?: (receipt: Receipt) => Promise<ScoreResult>;
+  rescore?: (receipt: Receipt) => Promise<RescoredJob>;
 }
 
 /** `arbiter verify` without the CLI: returns the report, printable lines and the exit code. */
@@ -51,13 +51,14 @@ export function formatVerifyReport(r: VerifyReport): string[] {
         : `integrity: FAILED, body hashes to ${r.integrity.found}, receipt records ${r.integrity.expected}`,
   );
   lines.push(`signature: ${r.signature.status} (${r.signature.message})`);
-  if (!r.rescored) lines.push(r.integrity.ok ? 're-score: not run' : 're-score: skipped, the body cannot be trusted');
+  if (!r.rescored && r.differences.length === 0) lines.push(r.integrity.ok ? 're-score: not run' : 're-score: skipped, the body cannot be trusted');
   else if (r.differences.length === 0) lines.push('re-score: every score bit-identical');
   else {
     lines.push(`re-score: ${r.differences.length} difference(s)`);
     for (const d of r.differences) lines.push(`  ${formatDifference(d)}`);
   }
   for (const n of r.fingerprint) lines.push(`note: fingerprint ${n.field} differs: receipt ${n.expected}, this machine ${n.found}`);
+  if (r.signature.status === 'valid' && r.signature.keyId) lines.push(`note: signed by key ${r.signature.keyId}; without --key, verify does not check whose key that is`);
   lines.push(r.ok ? 'verified' : `FAILED: ${r.code} (exit ${r.exitCode})`);
   return lines;
 }

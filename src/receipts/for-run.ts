@@ -1,5 +1,7 @@
-// The receipt of a finished `arbiter score` run: its result plus everything a re-run needs
-// (spec, dataset and submission paths relative to the working directory, registration order).
+// The receipt of a finished `arbiter score` run: its result plus everything a re-run needs (the
+// validated spec itself, the registration order, each submission's original file name) and, as
+// hints for a re-run in the same checkout, spec, dataset and blob paths relative to the working
+// directory (a path outside it is left out: a receipt publishes no path of the validator's machine).
 import path from 'node:path';
 import type { LoadedBenchmark } from '../benchmark/loader.ts';
 import type { Store } from '../store/store.ts';
@@ -21,9 +23,12 @@ export function receiptForRun(result: ScoreResult, b: LoadedBenchmark, store: St
     higherIsBetter: registry.get(primary.name).higherIsBetter,
     rewards: b.spec.rewards ?? null,
     validator: opts.validator ?? null,
+    spec: b.spec,
     specPath: rel(b.file, cwd),
     datasetPath: rel(b.datasetPath, cwd),
-    submissions: members.map((m, i) => ({ submission: m.sha256, participant: m.participant, path: rel(m.blobPath, cwd), submittedSeq: i })),
+    submissions: members.map((m, i) => ({
+      submission: m.sha256, participant: m.participant, file: m.filename ? path.basename(m.filename) : null, path: rel(m.blobPath, cwd), submittedSeq: i,
+    })),
   });
 }
 

@@ -34,10 +34,10 @@ export {
   keyIdOf,
 } from './sign.ts';
 export type { KeyPairPem, SignatureCheck, SignatureStatus } from './sign.ts';
-export { compareScores, fingerprintNotes, formatDifference } from './compare.ts';
-export type { Difference, FingerprintNote } from './compare.ts';
+export { compareScores, compareJobFields, compareReceipt, fingerprintNotes, formatDifference } from './compare.ts';
+export { sanitizeMessage } from '../messages.ts';
+export type { Difference, FingerprintNote, RescoredJob } from './compare.ts';
 export { verifyReceipt, verifyReceiptText } from './verify.ts';
-export { withReceiptRewards } from './rescore.ts';
 export { writeReceiptFile, readReceiptFile, runVerify, formatVerifyReport } from './files.ts';
 export type { RunVerifyOptions } from './files.ts';
 export type { VerifyOptions, VerifyReport } from './verify.ts';

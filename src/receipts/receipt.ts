@@ -1,14 +1,18 @@
 // The receipt a validator publishes after `arbiter score`: everything needed to re-run the job
-// (spec hash, dataset commitment, every submission hash) and everything it claims (every score,
-// rank and reward, the fingerprint), as RFC 8785 canonical JSON with a sha256 of the body.
+// (the canonical spec itself, the dataset commitment, every submission hash and the order they
+// were registered in) and everything it claims (every score, rank and reward, the fingerprint),
+// as RFC 8785 canonical JSON with a sha256 of the body. Format 2 carries the spec, so `verify`
+// needs only the receipt, the dataset and the submission files.
 import { z } from 'zod';
 import { ArbiterError } from '../errors.ts';
 import type { RewardsSpec } from '../ranking/rewards/schema.ts';
 import { RewardsSpecSchema } from '../ranking/rewards/schema.ts';
 import { canonicalize, sha256Hex } from '../benchmark/canonical.ts';
+import { sanitizeMessage } from '../messages.ts';
+import { isAbsolute, win32 } from 'node:path';
 import type { Fingerprint, ScoreResult } from './score-result.ts';
 
-export const RECEIPT_FORMAT = 'arbiter-receipt/1';
+export const RECEIPT_FORMAT = 'arbiter-receipt/2';
 
 /**
  * A score as JSON carries it bit-exactly: a JSON number (ECMAScript shortest round-trip form,
@@ -37,7 +41,11 @@ export function scoreText(x: number): string {
 export interface ReceiptSubmission {
   submission: string; // sha256 hex
   participant: string;
-  path: string | null; // where the validator read it (relative as given on the command line)
+  /** the participant's original file (or folder) name, base name only: messages name it */
+  file: string | null;
+  /** where the validator's store keeps it, relative to the validator's working directory; null when outside it (never an absolute path) */
+  path: string | null;
+  /** registration order in the run (0-based): ranking ties and the earlier-submission margin depend on it */
   submittedSeq: number;
   stake: string | null;
 }
@@ -45,7 +53,8 @@ export interface ReceiptSubmission {
 export interface ReceiptInputs {
   spec: { path: string | null; sha256: string };
   dataset: { path: string | null; sha256: string };
-  submissions: ReceiptSubmission[]; // sorted by submittedSeq, then submission hash
+  /** the submission set, canonical: sorted by submission hash, then participant (submittedSeq keeps the run's order) */
+  submissions: ReceiptSubmission[];
   /** anything else the job needs to be re-run (JSON values), e.g. a store path */
   options: Record<string, unknown>;
 }
@@ -70,6 +79,8 @@ export interface ReceiptBody {
   ranking: { primary: string; higherIsBetter: boolean };
   rewards: RewardsSpec | null;
   validator: string | null;
+  /** the validated spec the run was scored under (defaults applied); its canonical sha256 is benchmark.specHash */
+  spec: Record<string, unknown> | null;
   inputs: ReceiptInputs;
   rows: ReceiptRow[];
 }
@@ -99,7 +110,9 @@ export interface BuildReceiptExtra {
   validator?: string | null;
   specPath?: string | null;
   datasetPath?: string | null;
-  submissions: Array<{ submission: string; participant: string; path?: string | null; submittedSeq: number; stake?: string | null }>;
+  /** the validated spec (LoadedBenchmark.spec) */
+  spec?: unknown;
+  submissions: Array<{ submission: string; participant: string; file?: string | null; path?: string | null; submittedSeq: number; stake?: string | null }>;
   options?: Record<string, unknown>;
 }
 
@@ -114,18 +127,46 @@ export function hashBody(body: ReceiptBody): string {
   return sha256Hex(canonicalize(body));
 }
 
+const cmpStr = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The canonical order of a submission set: by submission hash, then participant, then registration order. */
+export function canonicalSubmissionOrder<T extends { submission: string; participant: string; submittedSeq: number }>(subs: readonly T[]): T[] {
+  return [...subs].sort((a, b) => cmpStr(a.submission, b.submission) || cmpStr(a.participant, b.participant) || a.submittedSeq - b.submittedSeq);
+}
+
+/** A path as a receipt may publish it: relative (inside the validator's working directory) or not at all. */
+function publishablePath(p: string | null | undefined): string | null {
+  if (!p) return null;
+  return isAbsolute(p) || win32.isAbsolute(p) || p.startsWith('..') ? null : p;
+}
+
+/** A row of a receipt: encoded scores, and an error message with no path of the validator's machine. */
+export function receiptRow(r: ScoreResult['rows'][number]): ReceiptRow {
+  return {
+    rank: r.rank,
+    submission: r.submission,
+    participant: r.participant,
+    status: r.status,
+    scores: encodeScores(r.scores),
+    splitScores: Object.fromEntries(Object.keys(r.splitScores).sort().map((s) => [s, encodeScores(r.splitScores[s])])),
+    error: r.error ? { code: r.error.code, message: sanitizeMessage(r.error.message) } : null,
+    reward: r.reward ?? null,
+  };
+}
+
 /** An unsigned receipt for a finished job. Rows keep the result's order; `reward` comes from row.reward. */
 export function buildReceipt(result: ScoreResult, extra: BuildReceiptExtra): Receipt {
   const fp = result.run.fingerprint;
-  const submissions = extra.submissions
-    .map((s) => ({
+  const submissions = canonicalSubmissionOrder(
+    extra.submissions.map((s) => ({
       submission: s.submission,
       participant: s.participant,
-      path: s.path ?? null,
+      file: s.file ?? null,
+      path: publishablePath(s.path),
       submittedSeq: s.submittedSeq,
       stake: s.stake ?? null,
-    }))
-    .sort((a, b) => a.submittedSeq - b.submittedSeq || (a.submission < b.submission ? -1 : a.submission > b.submission ? 1 : 0));
+    })),
+  );
   const body: ReceiptBody = {
     format: RECEIPT_FORMAT,
     benchmark: { id: result.benchmark.id, version: result.benchmark.version, specHash: result.benchmark.specHash },
@@ -135,22 +176,15 @@ export function buildReceipt(result: ScoreResult, extra: BuildReceiptExtra): Rec
     ranking: { primary: extra.primary, higherIsBetter: extra.higherIsBetter },
     rewards: extra.rewards ?? null,
     validator: extra.validator ?? null,
+    // A JSON round trip drops undefined members (zod output may hold some), as canonical JSON would.
+    spec: extra.spec === undefined || extra.spec === null ? null : (JSON.parse(JSON.stringify(extra.spec)) as Record<string, unknown>),
     inputs: {
-      spec: { path: extra.specPath ?? null, sha256: result.benchmark.specHash },
-      dataset: { path: extra.datasetPath ?? null, sha256: fp.datasetSha256 },
+      spec: { path: publishablePath(extra.specPath), sha256: result.benchmark.specHash },
+      dataset: { path: publishablePath(extra.datasetPath), sha256: fp.datasetSha256 },
       submissions,
       options: extra.options ?? {},
     },
-    rows: result.rows.map((r) => ({
-      rank: r.rank,
-      submission: r.submission,
-      participant: r.participant,
-      status: r.status,
-      scores: encodeScores(r.scores),
-      splitScores: Object.fromEntries(Object.keys(r.splitScores).sort().map((s) => [s, encodeScores(r.splitScores[s])])),
-      error: r.error ? { code: r.error.code, message: r.error.message } : null,
-      reward: r.reward ?? null,
-    })),
+    rows: result.rows.map(receiptRow),
   };
   // Canonicalise once now so a value JSON cannot hold fails here, at the validator, not at CI.
   return { body, sha256: hashBody(body), signature: null };
@@ -191,6 +225,7 @@ const ReceiptSchema = z
         ranking: z.object({ primary: z.string(), higherIsBetter: z.boolean() }).strict(),
         rewards: RewardsSpecSchema.nullable(),
         validator: z.string().nullable(),
+        spec: z.record(z.string(), z.unknown()).nullable(),
         inputs: z
           .object({
             spec: z.object({ path: z.string().nullable(), sha256: z.string() }).strict(),
@@ -200,6 +235,7 @@ const ReceiptSchema = z
                 .object({
                   submission: z.string(),
                   participant: z.string(),
+                  file: z.string().nullable(),
                   path: z.string().nullable(),
                   submittedSeq: z.number(),
                   stake: z.string().nullable(),

@@ -1,15 +1,16 @@
-// `arbiter verify`: integrity (body hash), signature, then re-score and compare. The engine is
-// plugged in as a callback so this module stays pure apart from what the callback does.
-import { type ErrorCode, exitCodeFor } from '../errors.ts';
-import { type Difference, type FingerprintNote, compareScores, fingerprintNotes } from './compare.ts';
+// `arbiter verify`: integrity (body hash), signature, then re-score from the receipt's own spec and
+// compare every claim that can be re-derived. The engine is plugged in as a callback so this module
+// stays pure apart from what the callback does.
+import { ArbiterError, type ErrorCode, exitCodeFor } from '../errors.ts';
+import { type Difference, type FingerprintNote, compareReceipt, fingerprintNotes } from './compare.ts';
 import { type IntegrityResult, type Receipt, checkIntegrity, parseReceipt } from './receipt.ts';
-import type { ScoreResult } from './score-result.ts';
+import type { RescoredJob } from './compare.ts';
 import { type SignatureCheck, verifyReceiptSignature } from './sign.ts';
 import type { KeyObject } from 'node:crypto';
 
 export interface VerifyOptions {
   /** re-run the job from the receipt's inputs (the CLI passes the engine); omitted = integrity and signature only */
-  rescore?: (receipt: Receipt) => Promise<ScoreResult>;
+  rescore?: (receipt: Receipt) => Promise<RescoredJob>;
   /** if given, the receipt must be signed by this key */
   publicKey?: KeyObject | string;
   /** fail when the receipt is unsigned (implied by publicKey) */
@@ -42,10 +43,17 @@ export async function verifyReceipt(receipt: Receipt, opts: VerifyOptions = {}, 
   let fingerprint: FingerprintNote[] = [];
   let rescored = false;
   if (integrity.ok && opts.rescore) {
-    const result = await opts.rescore(receipt);
-    differences = compareScores(receipt, result);
-    fingerprint = fingerprintNotes(receipt, result);
-    rescored = true;
+    try {
+      const result = await opts.rescore(receipt);
+      differences = compareReceipt(receipt, result);
+      fingerprint = fingerprintNotes(receipt, result);
+      rescored = true;
+    } catch (err) {
+      // A spec the receipt carries that no longer loads is a false claim of the receipt (exit 4);
+      // a missing dataset or submission file is the verifier's to supply (the error propagates).
+      if (!(err instanceof ArbiterError) || (err.code !== 'E_SPEC_INVALID' && err.code !== 'E_RECEIPT_INVALID')) throw err;
+      differences = [{ submission: null, participant: null, split: null, metric: 'spec', expected: 'a spec the job can be re-run from', found: `${err.code}: ${err.message}` }];
+    }
   }
   const signatureBad =
     signature.status === 'invalid' ||

@@ -177,6 +177,8 @@ export interface MergeShardOptions {
   tolerate?: readonly TolerableField[];
   /** record the merged run in this store (its submissions must be registered there) */
   db?: string;
+  /** every part must be signed by this Ed25519 public key */
+  key?: import('node:crypto').KeyObject;
 }
 
 /** A benchmark rebuilt from the spec a part carries (no files: the merge needs no dataset). */
@@ -202,7 +204,7 @@ export function benchmarkFromPart(spec: unknown, specHash: string): LoadedBenchm
  * (E_SHARD_MISMATCH) or that are malformed (E_SHARD_PART).
  */
 export function mergeShards(parts: readonly PartialResult[], opts: MergeShardOptions = {}): MergeResult {
-  const merged = mergeParts(parts, { tolerate: opts.tolerate });
+  const merged = mergeParts(parts, { tolerate: opts.tolerate, ...(opts.key ? { key: opts.key } : {}) });
   const b = benchmarkFromPart(merged.spec, merged.benchmark.specHash);
   const fingerprint = merged.fingerprint as unknown as Fingerprint;
   const bySha = new Map(merged.submissions.map((s) => [s.submission, s]));

@@ -10,9 +10,11 @@
 //   (shard-job.ts) then folds them exactly as a single-machine run does.
 // Slices are cut at batch boundaries: the batch plan is part of the benchmark and a shard never
 // changes what a batch contains.
-import { createHash } from 'node:crypto';
+import { type KeyObject, createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { z } from 'zod';
 import { ArbiterError, type ErrorData } from '../errors.ts';
+import { registry, validateState } from '../../scoring/index.ts';
+import { keyIdOf } from '../receipts/sign.ts';
 
 // ---- shard selectors -----------------------------------------------------------------------
 
@@ -158,7 +160,8 @@ export function planHash(plan: ShardPlan): string {
 // ---- the partial-result file ---------------------------------------------------------------
 
 export const PART_FORMAT = 'arbiter-partial-result';
-export const PART_VERSION = 1;
+/** 2: parts carry `shard.binding` and may carry a signature. */
+export const PART_VERSION = 2;
 
 /** Metric states: split name -> metric key -> the metric's JSON state. */
 export type SplitStates = Record<string, Record<string, unknown>>;
@@ -204,7 +207,8 @@ export interface PartialResult {
   datasetSha256: string;
   fingerprint: PartFingerprint;
   /** step: rows mode cuts at multiples of this many batches (ShardPlan.step) */
-  shard: { index: number; count: number; mode: ShardMode; step: number; planHash: string };
+  /** binding: sha256 tying the part to its job (spec, dataset, submission set, shard count, mode, plan) and its shard index (partBinding) */
+  shard: { index: number; count: number; mode: ShardMode; step: number; planHash: string; binding: string };
   batchCount: number;
   /** rows in the dataset, and rows per chunk (worker task: whole batches) */
   rows: number;
@@ -216,7 +220,11 @@ export interface PartialResult {
   /** every submission of the plan (sorted), not only this shard's */
   submissions: string[];
   units: PartUnit[];
+  /** Ed25519 over canonicalJson of the part without this field, when the shard was scored with --sign */
+  signature?: PartSignature;
 }
+
+export interface PartSignature { algorithm: 'ed25519'; publicKey: string; keyId: string; value: string }
 
 const errorDataSchema = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() });
 const partSchema = z.object({
@@ -231,6 +239,7 @@ const partSchema = z.object({
     mode: z.enum(['submission', 'rows']),
     step: z.number().int().positive(),
     planHash: z.string(),
+    binding: z.string(),
   }).strict(),
   batchCount: z.number().int().nonnegative(),
   rows: z.number().int().nonnegative(),
@@ -250,7 +259,62 @@ const partSchema = z.object({
       states: z.record(z.string(), z.record(z.string(), z.unknown())),
     }).strict()),
   }).strict()),
+  signature: z.object({ algorithm: z.literal('ed25519'), publicKey: z.string(), keyId: z.string(), value: z.string() }).strict().optional(),
 }).strict();
+
+/**
+ * The hash that binds a part to its job and its place in it: spec hash, dataset sha256, the
+ * submission set (submission, participant and admission outcome of every member, in run order),
+ * shard count, mode, step, plan hash and the shard's index. A part moved to another job or index,
+ * or with any of these fields edited, no longer matches; signed, it cannot be re-made by anyone else.
+ */
+export function partBinding(p: Pick<PartialResult, 'benchmark' | 'datasetSha256' | 'roster' | 'shard'>): string {
+  return createHash('sha256').update(canonicalJson({
+    specHash: p.benchmark.specHash, datasetSha256: p.datasetSha256,
+    roster: p.roster.map((r) => ({ participant: r.participant, submission: r.submission, error: r.error?.code ?? null })),
+    count: p.shard.count, mode: p.shard.mode, step: p.shard.step, planHash: p.shard.planHash, index: p.shard.index,
+  })).digest('hex');
+}
+
+function unsignedBytes(part: PartialResult): Buffer {
+  const { signature: _ignored, ...rest } = part;
+  return Buffer.from(canonicalJson(rest), 'utf8');
+}
+
+/** The part signed with an Ed25519 private key (what `score --shard --sign` writes). */
+export function signPart(part: PartialResult, privateKey: KeyObject | string): PartialResult {
+  const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
+  if (key.asymmetricKeyType !== 'ed25519') throw new ArbiterError('E_RECEIPT_KEY', `expected an Ed25519 private key, found ${key.asymmetricKeyType}`);
+  const pub = createPublicKey(key);
+  return {
+    ...part,
+    signature: {
+      algorithm: 'ed25519', publicKey: pub.export({ type: 'spki', format: 'pem' }).toString(), keyId: keyIdOf(pub),
+      value: sign(null, unsignedBytes(part), key).toString('base64'),
+    },
+  };
+}
+
+/** Why a part's signature does not hold, or null when it is valid (and by `expected`, when given). */
+export function partSignatureProblem(part: PartialResult, expected?: KeyObject): string | null {
+  const sig = part.signature;
+  if (!sig) return 'the part is not signed';
+  let key: KeyObject;
+  try {
+    key = createPublicKey(sig.publicKey);
+  } catch {
+    return 'its signature carries no valid public key';
+  }
+  if (key.asymmetricKeyType !== 'ed25519' || keyIdOf(key) !== sig.keyId) return 'its signature key does not match its key id';
+  if (expected && keyIdOf(expected) !== sig.keyId) return `expected a signature by key ${keyIdOf(expected)}, found one by key ${sig.keyId}`;
+  let ok = false;
+  try {
+    ok = verify(null, unsignedBytes(part), key, Buffer.from(sig.value, 'base64'));
+  } catch {
+    ok = false;
+  }
+  return ok ? null : `its Ed25519 signature by key ${sig.keyId} does not match its content`;
+}
 
 /** Build a shard's partial result (units are sorted; the plan hash is computed here). */
 export function makePart(args: {
@@ -266,13 +330,14 @@ export function makePart(args: {
   units: PartUnit[];
 }): PartialResult {
   const units = [...args.units].sort(compareUnits);
+  const shard = { index: args.index, count: args.plan.count, mode: args.plan.mode, step: args.plan.step ?? 1, planHash: planHash(args.plan) };
   return {
     format: PART_FORMAT,
     version: PART_VERSION,
     benchmark: args.benchmark,
     datasetSha256: args.datasetSha256,
     fingerprint: args.fingerprint,
-    shard: { index: args.index, count: args.plan.count, mode: args.plan.mode, step: args.plan.step ?? 1, planHash: planHash(args.plan) },
+    shard: { ...shard, binding: partBinding({ benchmark: args.benchmark, datasetSha256: args.datasetSha256, roster: args.roster, shard: { ...shard, binding: '' } }) },
     batchCount: args.plan.batchCount,
     rows: args.rows,
     taskRows: args.taskRows,
@@ -319,6 +384,8 @@ export interface MergeOptions {
    * The merged fingerprint then lists the distinct values, sorted, joined with " + ".
    */
   tolerate?: readonly TolerableField[];
+  /** every part must be signed by this Ed25519 public key */
+  key?: KeyObject;
 }
 
 export interface MergedSubmission {
@@ -372,8 +439,15 @@ export function mergeParts(parts: readonly PartialResult[], opts: MergeOptions =
   const first = sorted[0]!;
   const tolerate = new Set<string>(opts.tolerate ?? []);
 
+  const signed = sorted.filter((p) => p.signature).length;
+  if (opts.key && signed < sorted.length) throw mismatch(`merge: expected every part signed by key ${keyIdOf(opts.key)}, found ${sorted.length - signed} unsigned`, { field: 'signature' });
+  if (signed > 0 && signed < sorted.length) throw mismatch(`merge: expected every part signed or none, found ${signed} of ${sorted.length} signed`, { field: 'signature' });
   for (const p of sorted) {
     const at = `shard ${p.shard.index}/${p.shard.count}`;
+    if (p.signature) {
+      const problem = partSignatureProblem(p, opts.key);
+      if (problem) throw mismatch(`merge: ${at}: ${problem}`, { field: 'signature' });
+    }
     if (!same(p.benchmark, first.benchmark) || !same(p.spec, first.spec)) {
       throw mismatch(`merge: parts come from different benchmark specs: expected ${first.benchmark.id} v${first.benchmark.version} spec ${first.benchmark.specHash}, found ${p.benchmark.id} v${p.benchmark.version} spec ${p.benchmark.specHash} in ${at}`, { field: 'benchmark' });
     }
@@ -412,6 +486,12 @@ export function mergeParts(parts: readonly PartialResult[], opts: MergeOptions =
   const present = new Set(sorted.map((p) => p.shard.index));
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !present.has(i));
   if (missing.length > 0) throw mismatch(`merge: expected all ${count} shards, missing ${missing.map((i) => `${i}/${count}`).join(', ')}`, { missing });
+  // The fields above agree across parts; the binding says each part's were not edited since it was made (and signed).
+  for (const p of sorted) {
+    if (p.shard.binding !== partBinding(p)) {
+      throw mismatch(`merge: shard ${p.shard.index}/${count}: expected its binding hash to match its job and index (${partBinding(p)}), found ${p.shard.binding}: the part was edited or belongs elsewhere`, { field: 'binding' });
+    }
+  }
   for (const p of sorted) {
     if (p.shard.index >= count) throw mismatch(`merge: shard index ${p.shard.index} is out of range for ${count} shards`);
     const expected = shardUnits(plan, p.shard.index).map((u) => `${u.submission}:${u.batchStart}-${u.batchEnd}`);
@@ -446,6 +526,7 @@ export function mergeParts(parts: readonly PartialResult[], opts: MergeOptions =
       rows += c.rows;
     });
     if (rows !== first.rows) throw mismatch(`merge: submission ${submission}: expected chunks covering all ${first.rows} rows, found ${rows}`, { submission });
+    for (const c of chunks) checkChunkStates(first.spec, submission, c);
     submissions.push({ submission, status: 'scored', error: null, chunks });
   }
 
@@ -460,6 +541,29 @@ export function mergeParts(parts: readonly PartialResult[], opts: MergeOptions =
     benchmark: first.benchmark, datasetSha256: first.datasetSha256, fingerprint, shardCount: count, mode: first.shard.mode,
     batchCount: first.batchCount, rows: first.rows, taskRows: first.taskRows, spec: first.spec, roster: first.roster, submissions,
   };
+}
+
+/** Every metric state of a chunk must be one its metric could have produced (scoring/validate-state.ts). */
+function checkChunkStates(spec: unknown, submission: string, chunk: PartChunk): void {
+  const s = spec as { metrics?: Array<{ name: string; key?: string; options?: unknown }>; task?: { type?: string; numClasses?: number } };
+  // the metric context the fold builds (src/fold/fold.ts)
+  const t = s.task;
+  const ctx = (t?.type === 'classification' || t?.type === 'sequence-classification') && t.numClasses !== undefined ? { numClasses: t.numClasses } : {};
+  for (const m of s.metrics ?? []) {
+    const key = m.key ?? m.name;
+    if (!registry.has(m.name)) continue; // the spec check (benchmarkFromPart) reports an unknown metric
+    const metric = registry.get(m.name);
+    const parsed = metric.optionsSchema.safeParse(m.options ?? {});
+    if (!parsed.success) continue;
+    for (const split of Object.keys(chunk.states).sort()) {
+      const state = chunk.states[split]![key];
+      if (state === undefined) continue; // shape differences are reported as E_SHARD_MISMATCH
+      const problem = validateState(metric, state, parsed.data, ctx);
+      if (problem) {
+        throw new ArbiterError('E_METRIC_INPUT', `merge: submission ${submission.slice(0, 12)} chunk ${chunk.index}, ${split} ${key}: expected a state ${m.name} could have produced, found one where ${problem}`, { submission, chunk: chunk.index, split, metric: key });
+      }
+    }
+  }
 }
 
 function stateShape(s: SplitStates): string {

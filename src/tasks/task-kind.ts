@@ -66,6 +66,8 @@ export interface TaskKind<D extends RunData = RunData, A extends Admitted = Admi
   readonly name: string;
   /** expand a path given on the command line into submission files (a folder of them, or one) */
   collect(paths: string[]): SubmissionFile[];
+  /** the content hash a submission is registered under (a file's bytes, a folder's manifest), or null when it is not one */
+  identify(p: string): string | null;
   /** identify one submission (content hash, streamed; refused from its size before a byte is read) and register it in the store */
   register(store: Store, b: LoadedBenchmark, f: SubmissionFile): SubmissionRecord;
   /** build a bundled benchmark's generated demo submissions, when it has any (before default selection) */

@@ -21,7 +21,6 @@ import { AdmissionRulesSchema } from '../../src/models/admission/schema.ts';
 import { checkNoExtraPredictions, loadPredictions, lookupPredictions } from '../../src/models/predictions.ts';
 import { formatVerifyReport, verifyReceipt } from '../../src/receipts/index.ts';
 import { parseReceipt } from '../../src/receipts/receipt.ts';
-import { withReceiptRewards } from '../../src/receipts/rescore.ts';
 import { loadBenchmark, parseBenchmark, type LoadedBenchmark } from '../../src/benchmark/loader.ts';
 import { contract, feeds, goodModel } from '../models/admission/fixtures.ts';
 import { HOSTILE_RULES_INPUT } from './generator.ts';
@@ -278,7 +277,7 @@ describe('fuzz: every hostile-input surface, seeded and bounded', () => {
         startClock();
         const { receipt, canonical } = parseReceipt(text);
         const report = await verifyReceipt(receipt, {
-          rescore: async (rc) => withReceiptRewards(result, rc),
+          rescore: async () => result,
           ...(publicKey ? { publicKey: RECEIPT_KEY } : {}),
           requireSignature,
         }, canonical);

@@ -7,9 +7,31 @@ import { rewardRows } from '../../src/ranking/rewards/rows.ts';
 import { add, fromDouble, toDouble, ZERO, rat, div } from '../../src/ranking/rewards/rational.ts';
 import { RewardsSpecSchema } from '../../src/ranking/rewards/schema.ts';
 import type { ScoreResult, ScoreRow } from '../../src/receipts/score-result.ts';
+import { parseBenchmark } from '../../src/benchmark/loader.ts';
+import { canonicalJson, sha256Hex } from '../../src/benchmark/canonical.ts';
 import { createHash } from 'node:crypto';
 
 export const REWARDS = RewardsSpecSchema.parse({ pool: '1000000', scheme: 'geometric', q: '0.85' });
+
+/** The spec these results are "scored under": what a receipt carries and re-derives its job-level fields from. */
+export const SPEC = parseBenchmark(
+  [
+    'id: demo-regression',
+    'version: 1',
+    'task: { type: regression, targetColumn: y }',
+    `dataset: { path: demo-regression.arrow, sha256: ${'d'.repeat(64)} }`,
+    'model:',
+    '  inputs: [{ name: x, column: x, dtype: float32, shape: [batch, 4] }]',
+    '  outputs: [{ name: y, dtype: float32, shape: [batch] }]',
+    'batching: { size: 16 }',
+    'metrics: [{ name: mse }]',
+    'split: { key: demo-split-key, publicFraction: 0.5 }',
+    'rewards: { pool: "1000000", scheme: geometric, q: "0.85" }',
+    '',
+  ].join('\n'),
+  '/nonexistent/demo-regression/benchmark.yaml',
+).spec;
+export const SPEC_HASH = sha256Hex(canonicalJson(SPEC));
 
 export const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -68,7 +90,7 @@ export function buildScoreResult(opts: { chunks?: number; cpu?: string; noise?: 
     submittedSeq: (r) => SEQ[r.participant],
   });
   return {
-    benchmark: { id: 'demo-regression', version: 1, specHash: sha('spec') },
+    benchmark: { id: 'demo-regression', version: 1, specHash: SPEC_HASH },
     run: {
       id: 7,
       fingerprint: {
@@ -79,7 +101,7 @@ export function buildScoreResult(opts: { chunks?: number; cpu?: string; noise?: 
         platform: 'linux',
         arch: 'x64',
         cpu: opts.cpu ?? 'Test CPU',
-        specHash: sha('spec'),
+        specHash: SPEC_HASH,
         datasetSha256: sha('dataset'),
         batchSize: 16,
         graphOptimizationLevel: 'extended',
@@ -95,6 +117,7 @@ export function receiptExtra(validator: string | null = 'validator-a') {
     higherIsBetter: false,
     rewards: REWARDS,
     validator,
+    spec: SPEC,
     specPath: 'benchmarks/demo-regression/benchmark.yaml',
     datasetPath: 'datasets/demo-regression.arrow',
     submissions: PARTICIPANTS.map((p) => ({ submission: sha(`model-${p}`), participant: p, path: `subs/${p}.onnx`, submittedSeq: SEQ[p] })),

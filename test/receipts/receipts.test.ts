@@ -5,13 +5,12 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import { describe, expect, it } from 'vitest';
 import { ArbiterError } from '../../src/errors.ts';
 import { canonicalize, sha256Hex } from '../../src/benchmark/canonical.ts';
-import { compareScores, formatDifference } from '../../src/receipts/compare.ts';
-import { buildReceipt, decodeScore, encodeScore, parseReceipt, serializeReceipt } from '../../src/receipts/receipt.ts';
+import { compareJobFields, compareScores, formatDifference } from '../../src/receipts/compare.ts';
+import { buildReceipt, decodeScore, encodeScore, hashBody, parseReceipt, serializeReceipt } from '../../src/receipts/receipt.ts';
 import type { ScoreResult } from '../../src/receipts/score-result.ts';
 import { generateKeyPair, loadPrivateKey, loadPublicKey, signReceipt, verifyReceiptSignature, writeKeyPair } from '../../src/receipts/sign.ts';
 import { verifyReceipt, verifyReceiptText } from '../../src/receipts/verify.ts';
-import { withReceiptRewards } from '../../src/receipts/rescore.ts';
-import { buildScoreResult, receiptExtra } from './fixture.ts';
+import { buildScoreResult, receiptExtra, SPEC } from './fixture.ts';
 
 const clone = (r: ScoreResult): ScoreResult => structuredClone(r);
 
@@ -22,7 +21,10 @@ describe('receipt building and parsing', () => {
     const b = receipt.body;
     expect(b.benchmark.specHash).toBe(result.benchmark.specHash);
     expect(b.dataset.sha256).toBe(result.run.fingerprint.datasetSha256);
-    expect(b.inputs.submissions.map((s) => s.participant)).toEqual(['bob', 'carol', 'alice', 'dave']); // by submittedSeq
+    // the submission set is canonical (by hash); submittedSeq keeps the run's order
+    expect(b.inputs.submissions.map((s) => s.submission)).toEqual([...b.inputs.submissions.map((s) => s.submission)].sort());
+    expect(Object.fromEntries(b.inputs.submissions.map((s) => [s.participant, s.submittedSeq]))).toEqual({ bob: 0, carol: 1, alice: 2, dave: 3 });
+    expect(b.spec).toEqual(JSON.parse(JSON.stringify(SPEC)));
     expect(b.rows.map((r) => [r.participant, r.rank, r.reward])).toEqual(result.rows.map((r) => [r.participant, r.rank, r.reward]));
     expect(b.rows.map((r) => r.reward)).toEqual(['388727', '330418', '280855', '0']);
     expect(receipt.sha256).toBe(sha256Hex(canonicalize(b)));
@@ -59,7 +61,7 @@ describe('receipt building and parsing', () => {
     expect(code('not json')).toBe('E_RECEIPT_INVALID');
     expect(code('{"a":1}')).toBe('E_RECEIPT_INVALID');
     const text = serializeReceipt(buildReceipt(buildScoreResult(), receiptExtra()));
-    expect(code(text.replace('"format":"arbiter-receipt/1"', '"format":"arbiter-receipt/2"'))).toBe('E_RECEIPT_TAMPERED');
+    expect(code(text.replace('"format":"arbiter-receipt/2"', '"format":"arbiter-receipt/1"'))).toBe('E_RECEIPT_TAMPERED');
     expect(code(text.slice(0, 200))).toBe('E_RECEIPT_TAMPERED');
   });
 });
@@ -229,26 +231,44 @@ describe('compareScores', () => {
     f.rows.push({ ...f.rows[0], participant: 'eve', rank: null, status: 'failed', scores: {}, splitScores: {}, error: null });
     const metrics = compareScores(receipt, f).map((d) => `${d.participant ?? '-'}:${d.metric}`);
     expect(metrics).toEqual(['-:specHash', '-:datasetSha256', 'alice:rank', 'alice:reward', 'carol:row', 'dave:status', 'dave:error', 'eve:row']);
-    // a rescore without rewards does not compare them
+    // a re-score without rewards (the spec has a pool, so the engine would have paid it) differs in every reward
     const noRewards = clone(result);
     for (const r of noRewards.rows) delete r.reward;
-    expect(compareScores(receipt, noRewards)).toEqual([]);
+    expect(compareScores(receipt, noRewards).map((d) => d.metric)).toEqual(['reward', 'reward', 'reward', 'reward']);
   });
 });
 
-describe('withReceiptRewards', () => {
-  it('re-allocates rewards from re-scored rows with the receipt’s scheme, order and stakes', async () => {
-    const result = buildScoreResult();
+describe('compareJobFields', () => {
+  const result = buildScoreResult();
+  it('re-derives ranking, rewards section, derived fingerprint fields and the submission set from the carried spec', () => {
+    const forged = (edit: (r: ReturnType<typeof buildReceipt>) => void) => {
+      const r = buildReceipt(result, receiptExtra());
+      edit(r);
+      return compareJobFields(r, result).map((d) => d.metric);
+    };
+    expect(forged(() => {})).toEqual([]);
+    expect(forged((r) => { r.body.rewards = { ...r.body.rewards!, pool: '5000000' }; })).toEqual(['rewards']);
+    expect(forged((r) => { r.body.ranking.primary = 'rmse'; })).toEqual(['ranking.primary']);
+    expect(forged((r) => { r.body.fingerprint.batchSize = 8; })).toEqual(['fingerprint.batchSize']);
+    expect(forged((r) => { r.body.fingerprint.cpu = 'other'; })).toEqual([]);
+    expect(forged((r) => { (r.body.spec as { version: number }).version = 2; })).toEqual(['spec']);
+    expect(forged((r) => { r.body.spec = null; })).toEqual(['spec']);
+    expect(forged((r) => { r.body.inputs.submissions[0]!.stake = '5'; })).toEqual(['submissions.stake']);
+    expect(forged((r) => { r.body.inputs.submissions.reverse(); })).toEqual(['submissions']);
+    expect(forged((r) => { r.body.inputs.submissions[0]!.submittedSeq = 9; })).toEqual(['submissions.submittedSeq']);
+    expect(forged((r) => { r.body.inputs.submissions.pop(); })).toEqual(['submissions.submittedSeq', 'submissions']);
+    const r = buildReceipt(result, receiptExtra());
+    expect(compareJobFields(r, { ...result, unlisted: [{ submission: 'e'.repeat(64), file: 'eve.onnx' }] }).map((d) => d.found)).toEqual([
+      'given file eve.onnx, which the receipt does not list',
+    ]);
+  });
+
+  it('verify fails when the rows are in another order than the re-score (the leaderboard order is a claim)', async () => {
     const receipt = buildReceipt(result, receiptExtra());
-    const bare = clone(result);
-    for (const r of bare.rows) delete r.reward;
-    const again = withReceiptRewards(bare, receipt);
-    expect(again.rows.map((r) => r.reward)).toEqual(result.rows.map((r) => r.reward));
-    expect((await verifyReceipt(receipt, { rescore: async (rc) => withReceiptRewards(bare, rc) })).ok).toBe(true);
-    // a re-score that swaps two ranks gets different rewards, and verify says so
-    const swapped = clone(bare);
-    [swapped.rows[0].rank, swapped.rows[1].rank] = [swapped.rows[1].rank, swapped.rows[0].rank];
-    const report = await verifyReceipt(receipt, { rescore: async (rc) => withReceiptRewards(swapped, rc) });
-    expect(report.differences.map((d) => `${d.participant}:${d.metric}`)).toEqual(['alice:rank', 'alice:reward', 'carol:rank', 'carol:reward']);
+    receipt.body.rows.reverse();
+    receipt.sha256 = hashBody(receipt.body);
+    const report = await verifyReceipt(receipt, { rescore: async () => result });
+    expect(report.code).toBe('E_RECEIPT_MISMATCH');
+    expect(report.differences.map((d) => d.metric)).toEqual(['order']);
   });
 });

@@ -25,21 +25,28 @@ export const keygenCommand = {
 
 export const verifyCommand = {
   command: 'verify <receipt>',
-  describe: 'Re-run the job a receipt describes; exit 0 only if every score is bit-identical and the signature is valid',
+  describe: 'Re-run the job a receipt describes from its own spec; exit 0 only if every score, rank, reward and re-derivable field matches and the signature is valid',
   builder: (y: Argv) => y
     .positional('receipt', { type: 'string', demandOption: true })
     .option('key', { type: 'string', describe: 'public key (PEM) the signature must match' })
     .option('require-signature', { type: 'boolean', default: false })
+    .option('dataset', { type: 'string', describe: 'the dataset file (default: beside the spec\'s original folder, or the path the receipt records)' })
+    .option('dataset-key-file', { type: 'string', describe: 'key file of an encrypted dataset (default: ARBITER_DATASET_KEY)' })
+    .option('submissions', { alias: 's', type: 'string', array: true, describe: 'submission files or folders, matched to the receipt by sha256 (default: the paths the receipt records)' })
     .option('workers', { alias: 'w', type: 'number', default: defaultWorkerCount() })
+    .option('isolation', { choices: ['process', 'thread'] as const, default: 'process' as const, describe: 'where the re-score runs inference (as `score --isolation`; same scores either way)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the verification report as one JSON object' })
     .example('$0 verify .arbiter/receipts/tabular-demo-run-1.json', 're-score the demo run and compare every bit'),
   handler: async (argv: Record<string, unknown>) => {
     try {
-      const { runVerify, withReceiptRewards } = await import('../../receipts/index.ts');
+      const { runVerify } = await import('../../receipts/index.ts');
       const { rescoreReceipt } = await import('../../run/rescore.ts');
       const o = await runVerify({
         receiptPath: argv.receipt as string, keyPath: argv.key as string | undefined, requireSignature: argv.requireSignature as boolean,
-        rescore: async (r) => withReceiptRewards(await rescoreReceipt(r, { workers: argv.workers as number }), r),
+        rescore: (r) => rescoreReceipt(r, {
+          workers: argv.workers as number, dataset: argv.dataset as string | undefined, datasetKeyFile: argv.datasetKeyFile as string | undefined,
+          submissions: argv.submissions as string[] | undefined, isolation: argv.isolation as 'process' | 'thread',
+        }),
       });
       if (argv.json) print(JSON.stringify(o.report));
       else o.lines.forEach((l) => print(l));

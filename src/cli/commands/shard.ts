@@ -18,8 +18,10 @@ export async function runShardScore(args: ShardArgs): Promise<void> {
     if (!args.partOut) throw usageError('--shard needs --part-out <file>: where the shard writes its partial result');
     if (args.resume !== undefined) throw usageError('--shard cannot be combined with --resume: a shard that stopped is scored again from the start');
     if (args.set === 'final') throw usageError('--shard scores the live hidden set only (--set final runs on one machine)');
-    if (args.receipt || args.sign) throw usageError('--shard writes a partial result, not a receipt (--receipt, --sign): a receipt covers a whole run scored on one machine');
-    const { parseShard, serializePart, formatShard } = await import('../../run/shard.ts');
+    if (args.receipt) throw usageError('--shard writes a partial result, not a receipt (--receipt): a receipt covers a whole run scored on one machine');
+    const { parseShard, serializePart, formatShard, signPart } = await import('../../run/shard.ts');
+    // Load the key before scoring: a missing key file fails at once, not after the work.
+    const signKey = args.sign ? (await import('../../receipts/sign.ts')).loadPrivateKey(args.sign) : null;
     const { scoreShard } = await import('../../run/shard-job.ts');
     const { createProgress } = await import('../../report/progress.ts');
     const { mkdirSync, renameSync, writeFileSync } = await import('node:fs');
@@ -27,7 +29,7 @@ export async function runShardScore(args: ShardArgs): Promise<void> {
     const shard = parseShard(args.shard, process.env);
     const progress = args.json ? null : createProgress({ total: 0, label: `shard ${formatShard(shard)}` });
     let ticked = 0;
-    const part = await scoreShard({
+    const scored = await scoreShard({
       benchmark: args.benchmark, benchmarksDir: args.benchmarksDir, submissions: args.submissions, workers: args.workers, db: args.db,
       taskRows: args.taskRows, isolation: args.isolation, shard,
       ...(args.shardMode ? { mode: args.shardMode } : {}),
@@ -35,6 +37,7 @@ export async function runShardScore(args: ShardArgs): Promise<void> {
       onProgress: (p) => { progress?.setTotal(p.total); progress?.tick(p.done - ticked); ticked = p.done; },
     });
     progress?.done();
+    const part = signKey ? signPart(scored, signKey) : scored;
     const file = path.resolve(args.partOut);
     mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.tmp-${process.pid}`;
@@ -49,7 +52,7 @@ export async function runShardScore(args: ShardArgs): Promise<void> {
   }
 }
 
-export interface MergeArgs { parts: string[]; json: boolean; db?: string; tolerate?: Array<'cpu' | 'node' | 'platform' | 'arch'> }
+export interface MergeArgs { parts: string[]; json: boolean; db?: string; tolerate?: Array<'cpu' | 'node' | 'platform' | 'arch'>; key?: string }
 
 export async function runMergeCommand(args: MergeArgs): Promise<void> {
   try {
@@ -68,7 +71,8 @@ export async function runMergeCommand(args: MergeArgs): Promise<void> {
       return parsePart(text, f);
     });
     const db = args.db === undefined ? undefined : args.db === '' ? DEFAULT_DB : args.db;
-    const result = mergeShards(parts, { ...(args.tolerate ? { tolerate: args.tolerate } : {}), ...(db !== undefined ? { db } : {}) });
+    const key = args.key ? (await import('../../receipts/sign.ts')).loadPublicKey(args.key) : undefined;
+    const result = mergeShards(parts, { ...(args.tolerate ? { tolerate: args.tolerate } : {}), ...(db !== undefined ? { db } : {}), ...(key ? { key } : {}) });
     if (args.json) { print(JSON.stringify(result)); return; }
     const b = benchmarkFromPart(parts[0]!.spec, result.benchmark.specHash);
     print(`${result.run.id === null ? 'merged' : `run ${result.run.id}`} · ${b.spec.id} v${b.spec.version} · ${result.shards.count} shard${result.shards.count === 1 ? '' : 's'} (${result.shards.mode} mode) · ranked on the ${b.spec.ranking.split} split by ${b.primary}`);
@@ -86,10 +90,11 @@ export const mergeCommand = {
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (benchmark, run, rows, shards) on stdout' })
     .option('db', { type: 'string', describe: `record the merged run in this SQLite store (a bare --db, last on the line: ${DEFAULT_DB}); its submissions must be registered there` })
     .option('tolerate', { type: 'string', array: true, choices: ['cpu', 'node', 'platform', 'arch'], describe: 'fingerprint fields allowed to differ between parts (default none: mixed CPUs may give different bits)' })
+    .option('key', { type: 'string', describe: 'public key (PEM): every part must be signed by it (parts are signed with `score --shard --sign`)' })
     .example('$0 merge parts/part-*.json --json', 'the merged leaderboard as one JSON object')
     .example('$0 merge parts/*.json --db', 'record the merged run in the default store (leaderboard, report)'),
   handler: (argv: Record<string, unknown>) => runMergeCommand({
     parts: argv.parts as string[], json: argv.json as boolean, db: argv.db as string | undefined,
-    tolerate: argv.tolerate as MergeArgs['tolerate'],
+    tolerate: argv.tolerate as MergeArgs['tolerate'], key: argv.key as string | undefined,
   }),
 };

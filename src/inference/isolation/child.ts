@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import type { ErrorData } from '../../errors.ts';
 import type { FromChild, ToChild, WireFeeds, WireTensor } from './protocol.ts';
+import { sanitizeMessage } from '../../messages.ts';
 
 let session: ort.InferenceSession | null = null;
 
@@ -19,7 +20,8 @@ function send(msg: FromChild): void {
 const MEMORY_PATTERN = /Failed to allocate|bad_alloc|out of memory|Cannot allocate memory/i;
 
 function classify(err: unknown, fallback: ErrorData['code']): ErrorData {
-  const message = err instanceof Error ? err.message : String(err);
+  // onnxruntime quotes the model's path (a blob in the validator's store): published messages never do.
+  const message = sanitizeMessage(err instanceof Error ? err.message : String(err));
   if (MEMORY_PATTERN.test(message)) {
     return { code: 'E_MEMORY_LIMIT', message: `the model ran out of memory under its limit: ${message.slice(0, 500)}` };
   }

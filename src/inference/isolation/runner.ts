@@ -14,6 +14,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ArbiterError, type ErrorData } from '../../errors.ts';
 import type { FromChild, GraphOptimizationLevel, ToChild, WireFeeds } from './protocol.ts';
+import { sanitizeMessage } from '../../messages.ts';
 
 export type { WireFeeds, WireTensor, WireTensorData, WireTensorType, GraphOptimizationLevel } from './protocol.ts';
 
@@ -460,7 +461,7 @@ export class IsolatedSession {
 
 function crashError(code: number | null, signal: NodeJS.Signals | null, stderrTail: string): ArbiterError {
   const how = signal ? `signal ${signal}` : `exit code ${code}`;
-  const tail = stderrTail.trim().split('\n').slice(-3).join(' | ').slice(0, 500);
+  const tail = sanitizeMessage(stderrTail.trim().split('\n').slice(-3).join(' | ')).slice(0, 500);
   if (STDERR_MEMORY.test(stderrTail)) {
     return new ArbiterError('E_MEMORY_LIMIT', `the inference process ran out of memory under its limit and died (${how}): ${tail}`, { signal, exitCode: code });
   }

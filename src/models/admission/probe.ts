@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ErrorData } from '../../errors.ts';
+import { sanitizeMessage } from '../../messages.ts';
 
 export type ProbeDtype = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'int8' | 'bool' | 'string';
 export interface ProbeTensor {
@@ -115,8 +116,8 @@ export class OrtProbe {
 export function probeError(r: ProbeResult, name = 'submission'): ErrorData | null {
   switch (r.status) {
     case 'ok': return null;
-    case 'create-error': return { code: 'E_MODEL_FORMAT', message: `${name}: onnxruntime cannot load the model: ${r.message}` };
-    case 'run-error': return { code: 'E_MODEL_RUNTIME', message: `${name}: onnxruntime failed on the sanity rows: ${r.message}` };
+    case 'create-error': return { code: 'E_MODEL_FORMAT', message: `${name}: onnxruntime cannot load the model: ${sanitizeMessage(r.message)}` };
+    case 'run-error': return { code: 'E_MODEL_RUNTIME', message: `${name}: onnxruntime failed on the sanity rows: ${sanitizeMessage(r.message)}` };
     case 'crash': return { code: 'E_MODEL_FORMAT', message: `${name}: onnxruntime crashed while loading or running the model (${r.signal ?? `exit ${r.exitCode}`})`, details: { crash: true, signal: r.signal, exitCode: r.exitCode } };
     case 'timeout': return { code: 'E_MODEL_RUNTIME', message: `${name}: onnxruntime did not finish the sanity run within ${r.ms} ms`, details: { timeout: true } };
   }

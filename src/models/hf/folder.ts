@@ -22,7 +22,7 @@ export function readJsonFile(folder: string, rel: string): Record<string, unknow
 export function checkFolderFiles(folder: string): string {
   const abs = path.resolve(folder);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) {
-    throw new ArbiterError('E_MODEL_FORMAT', `model folder ${abs} does not exist or is not a directory`, { file: abs });
+    throw new ArbiterError('E_MODEL_FORMAT', `model folder ${path.basename(abs)} does not exist or is not a directory`, { file: path.basename(abs) });
   }
   for (const rel of REQUIRED_FILES) {
     const p = path.join(abs, rel);

@@ -5,6 +5,7 @@
 // tensors, whatever config.json or the tokenizer files say). Batches of `batching.size` rows in
 // file order run in the inference layer; answers become metric batches (plans.ts, the only place
 // that tells the three LM tasks apart) folded per split in batch order, each journaled.
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { Piscina } from 'piscina';
 import { ArbiterError, toErrorData } from '../../errors.ts';
@@ -21,7 +22,8 @@ import { admissionRules } from '../../benchmark/admission-rules.ts';
 import { makeLmFingerprint } from '../../inference/fingerprint.ts';
 import { initFold, metricContext, type ChunkStates, type FoldState } from '../../fold/fold.ts';
 import { JournaledFold } from '../../fold/journaled-fold.ts';
-import { collectLmSubmissions, registerLmSubmission } from './submissions.ts';
+import { collectLmSubmissions, folderSha256, registerLmSubmission } from './submissions.ts';
+import { sha256FileSync } from '../../data/file-hash.ts';
 import { ensureBundledSubmissions } from '../../demo/demo-submissions.ts';
 import type { Isolation } from '../../inference/executor.ts';
 import type { Admitted, RunData, ScoreContext, TaskKind } from '../task-kind.ts';
@@ -126,6 +128,9 @@ function threadLmExecutor(workers: number): LmExecutor {
 export const lmKind: TaskKind<LmRunData, LmAdmitted, LmExecutor> = {
   name: 'language-model',
   collect: collectLmSubmissions,
+  identify: (p) => {
+    try { return lstatSync(p).isDirectory() ? folderSha256(p) : sha256FileSync(p).sha256; } catch { return null; }
+  },
   register: (store, b, f) => registerLmSubmission(store, b.spec.id, f, lmSubmissionByteLimit(lmTaskOf(b.spec))),
   ensureBundled: async (b) => { await ensureBundledSubmissions(b); },
   // One batch per task: the journal's chunk is the spec's batch.

@@ -23,6 +23,7 @@ import { ArbiterError } from '../../errors.ts';
 import { admissionContract, admissionRules } from '../../benchmark/admission-rules.ts';
 import { loadPredictions, type PredictionTable } from '../../models/predictions.ts';
 import type { SubmissionRecord } from '../../store/store.ts';
+import { sanitizeMessage } from '../../messages.ts';
 
 export interface AdmissionOutcome { splitScores: null; error: ErrorData | { code: string; message: string } }
 
@@ -77,7 +78,9 @@ export async function admitForRun(b: LoadedBenchmark, subs: readonly SubmissionR
         modelPath = extractSubmission(entries, folder);
         bytes = readFileSync(modelPath);
       } catch (err) {
-        outcomes.set(sub.id, { splitScores: null, error: toErrorData(err, 'E_SUBMISSION_ARCHIVE') });
+        // fs errors (EEXIST, ENOSPC...) quote the store's paths: the published message names none.
+        const data = toErrorData(err, 'E_SUBMISSION_ARCHIVE');
+        outcomes.set(sub.id, { splitScores: null, error: { ...data, message: sanitizeMessage(data.message) } });
         continue;
       }
     }

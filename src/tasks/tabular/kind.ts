@@ -3,6 +3,7 @@
 // or prediction files looked up by row id in the main process. Admission, the sanity run and
 // the fold are the tabular ones (src/tasks/tabular/admission.ts, sanity-run.ts, fold.ts).
 import type { LoadedBenchmark } from '../../benchmark/loader.ts';
+import { sha256FileSync } from '../../data/file-hash.ts';
 import { prepareDataset, type PreparedDataset } from '../../data/prepare.ts';
 import { admitForRun, type AdmittedSubmission } from './admission.ts';
 import { sanityForRun } from './sanity-run.ts';
@@ -26,6 +27,7 @@ export function wholeTaskRows(requested: number | undefined, batchSize: number):
 export const tabularKind: TaskKind<PreparedDataset, AdmittedSubmission, Executor> = {
   name: 'tabular',
   collect: collectSubmissionFiles,
+  identify: (p) => { try { return sha256FileSync(p).sha256; } catch { return null; } },
   register: (store, b, f) => registerFile(store, b.spec.id, f, submissionByteLimit(b, kindOf(f.path))),
   ensureBundled: async (b) => { await ensureBundledSubmissions(b); },
   taskRows: (b, requested) => wholeTaskRows(requested, b.spec.batching.size),
