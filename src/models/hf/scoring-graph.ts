@@ -1,0 +1,154 @@
+// The scoring graph of a causal LM: the submitted ONNX graph plus a few nodes that compute, inside
+// onnxruntime, the float64 log-probability of given target tokens at given positions. The full
+// logits [batch, seq, vocab] stay in the runtime; a forward hands back one float64 per scored token.
+//
+// Added nodes (names prefixed arbiter_score_, so they cannot collide with a submission's):
+//   rows   = Gather(Flatten(logits, axis 2), positions, axis 0)   [n, V] float32  (only scored positions)
+//   rows64 = Cast(rows, double)                                    [n, V] float64
+//   lse    = ReduceLogSumExp(rows64, axis 1, keepdims)             [n, 1]
+//   tl     = GatherElements(rows64, targets, axis 1)               [n, 1]
+//   logprobs = tl - lse                                            [n, 1] float64 (the only output)
+// positions are flat indices b * seq + j into the batch, targets the token each position predicts.
+// This is the float64 log-sum-exp over float32 logits the JS path computed (src/tasks/lm/nll.ts), in
+// the runtime's summation order instead of a left-to-right loop (agreement pinned in tests to 1e-12).
+//
+// The derived graph is written once per submission content into a cache folder (never into the
+// submission), keyed by the sha256 of onnx/model.onnx and SCORING_GRAPH_VERSION.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { ArbiterError } from '../../errors.ts';
+import { decodeModel, encodeModel, ONNX_DTYPE, type OnnxAttribute, type OnnxModel, type OnnxNode } from '../onnx/proto.ts';
+
+/** Bump when the added nodes change: it is part of the cache key. */
+export const SCORING_GRAPH_VERSION = 1;
+export const POSITIONS_INPUT = 'arbiter_score_positions';
+export const TARGETS_INPUT = 'arbiter_score_targets';
+export const LOGPROBS_OUTPUT = 'arbiter_score_logprobs';
+
+/** Default-domain opset the graph imports (0 when none). */
+function defaultOpset(model: OnnxModel): number {
+  return (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0;
+}
+
+const ints = (name: string, v: number[]): OnnxAttribute => ({ name, type: 7, ints: v });
+const int = (name: string, v: number): OnnxAttribute => ({ name, type: 2, i: v });
+
+/**
+ * The declared vocabulary size of the graph's logits (null when symbolic). Throws E_MODEL_CONTRACT
+ * when the graph has no float32 `logits` output of rank 3 (an undeclared shape is accepted: the
+ * runtime checks it on the first batch).
+ */
+export function checkLogitsOutput(model: OnnxModel): { vocab: number | null } {
+  const outs = model.graph?.output ?? [];
+  const out = outs.find((o) => o.name === 'logits');
+  if (!out) throw new ArbiterError('E_MODEL_CONTRACT', `a causal LM graph must have an output named "logits"; found outputs: ${outs.map((o) => o.name).join(', ') || 'none'}`);
+  const tt = out.type?.tensorType;
+  if (tt?.elemType !== undefined && tt.elemType !== ONNX_DTYPE.float32) {
+    throw new ArbiterError('E_MODEL_CONTRACT', `expected the causal LM output "logits" to be float32, found ONNX element type ${tt.elemType}`);
+  }
+  const dims = tt?.shape?.dim;
+  if (dims !== undefined && dims.length !== 3) {
+    throw new ArbiterError('E_MODEL_CONTRACT', `expected the causal LM output logits [batch, seq, vocab] (rank 3), found rank ${dims.length}`);
+  }
+  const v = dims?.[2]?.dimValue;
+  return { vocab: typeof v === 'number' && v > 0 ? v : null };
+}
+
+/** The scoring graph of a decoded causal LM (pure: the input object is not modified). */
+export function scoringGraphOf(model: OnnxModel): OnnxModel {
+  checkLogitsOutput(model);
+  const opset = defaultOpset(model);
+  if (opset < 11) throw new ArbiterError('E_MODEL_CONTRACT', `scoring a causal LM needs a graph importing default-domain opset 11 or later (GatherElements), found ${opset || 'none'}`);
+  const g = model.graph!;
+  const p = 'arbiter_score_';
+  const nodes: OnnxNode[] = [
+    { name: `${p}flatten`, opType: 'Flatten', input: ['logits'], output: [`${p}flat`], attribute: [int('axis', 2)] },
+    { name: `${p}gather_rows`, opType: 'Gather', input: [`${p}flat`, POSITIONS_INPUT], output: [`${p}rows`], attribute: [int('axis', 0)] },
+    { name: `${p}cast`, opType: 'Cast', input: [`${p}rows`], output: [`${p}rows64`], attribute: [int('to', ONNX_DTYPE.float64)] },
+  ];
+  const initializer = [...(g.initializer ?? [])];
+  if (opset >= 18) {
+    initializer.push({ name: `${p}axis1`, dims: [1], dataType: ONNX_DTYPE.int64, int64Data: [1] });
+    nodes.push({ name: `${p}lse`, opType: 'ReduceLogSumExp', input: [`${p}rows64`, `${p}axis1`], output: [`${p}lse`], attribute: [int('keepdims', 1)] });
+  } else {
+    nodes.push({ name: `${p}lse`, opType: 'ReduceLogSumExp', input: [`${p}rows64`], output: [`${p}lse`], attribute: [ints('axes', [1]), int('keepdims', 1)] });
+  }
+  nodes.push(
+    { name: `${p}gather_target`, opType: 'GatherElements', input: [`${p}rows64`, TARGETS_INPUT], output: [`${p}target_logit`], attribute: [int('axis', 1)] },
+    { name: `${p}sub`, opType: 'Sub', input: [`${p}target_logit`, `${p}lse`], output: [LOGPROBS_OUTPUT] },
+  );
+  const i64 = (name: string, shape: Array<string | number>) => ({
+    name, type: { tensorType: { elemType: ONNX_DTYPE.int64, shape: { dim: shape.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
+  });
+  return {
+    ...model,
+    graph: {
+      ...g,
+      node: [...(g.node ?? []), ...nodes],
+      initializer,
+      input: [...(g.input ?? []), i64(POSITIONS_INPUT, ['arbiter_n']), i64(TARGETS_INPUT, ['arbiter_n', 1])],
+      output: [{ name: LOGPROBS_OUTPUT, type: { tensorType: { elemType: ONNX_DTYPE.float64, shape: { dim: [{ dimParam: 'arbiter_n' }, { dimValue: 1 }] } } } }],
+    },
+  };
+}
+
+/** Where derived graphs are cached: $ARBITER_CACHE_DIR/scoring-graphs, else <tmpdir>/arbiter-cache/scoring-graphs. */
+export function scoringCacheDir(): string {
+  const base = process.env.ARBITER_CACHE_DIR ?? path.join(os.tmpdir(), 'arbiter-cache');
+  return path.join(base, 'scoring-graphs');
+}
+
+export interface ScoringGraphFile {
+  /** path of the derived model.onnx (external data files sit beside it as symlinks to the submission's) */
+  path: string;
+  /** declared vocabulary size of the logits, null when symbolic */
+  vocab: number | null;
+  /** the submitted graph's inputs (name, ONNX element type, declared dims) */
+  inputs: Array<{ name: string; elemType: number; dims: Array<number | string | null> }>;
+}
+
+/**
+ * Derive (or find in the cache) the scoring graph of a model folder's onnx/model.onnx. The folder
+ * is only read. Throws E_MODEL_FORMAT for a file that does not decode, E_MODEL_CONTRACT for a graph
+ * that cannot be extended.
+ */
+export function scoringGraphFile(folder: string, cacheDir = scoringCacheDir()): ScoringGraphFile {
+  const onnxDir = path.join(folder, 'onnx');
+  const bytes = readFileSync(path.join(onnxDir, 'model.onnx'));
+  let model: OnnxModel;
+  try { model = decodeModel(bytes); } catch (e) {
+    throw new ArbiterError('E_MODEL_FORMAT', `onnx/model.onnx is not an ONNX ModelProto: ${(e as Error).message}`, { file: 'onnx/model.onnx' });
+  }
+  const { vocab } = checkLogitsOutput(model);
+  const inputs = (model.graph?.input ?? []).filter((i) => !(model.graph?.initializer ?? []).some((t) => t.name === i.name)).map((i) => ({
+    name: i.name ?? '',
+    elemType: i.type?.tensorType?.elemType ?? 0,
+    dims: (i.type?.tensorType?.shape?.dim ?? []).map((d) => d.dimValue ?? d.dimParam ?? null),
+  }));
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  const dir = path.join(cacheDir, `${hash}-v${SCORING_GRAPH_VERSION}`);
+  const file = path.join(dir, 'model.onnx');
+  if (!existsSync(file)) {
+    const derived = encodeModel(scoringGraphOf(model));
+    mkdirSync(dir, { recursive: true });
+    // external data is resolved beside the graph file: link the submission's files, never copy or move them
+    for (const t of model.graph?.initializer ?? []) {
+      const loc = t.dataLocation === 1 ? t.externalData?.find((e) => e.key === 'location')?.value : undefined;
+      if (!loc) continue;
+      const norm = path.posix.normalize(loc);
+      if (path.isAbsolute(loc) || norm.startsWith('..')) throw new ArbiterError('E_MODEL_FORMAT', `initializer ${t.name} points outside the model folder (${loc})`, { file: 'onnx/model.onnx' });
+      const link = path.join(dir, norm);
+      if (existsSync(link)) continue;
+      mkdirSync(path.dirname(link), { recursive: true });
+      try { symlinkSync(path.resolve(onnxDir, norm), link); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+    }
+    // another worker may derive the same graph at the same time: write aside, then rename (atomic)
+    const tmp = `${file}.${process.pid}-${threadId}.tmp`;
+    writeFileSync(tmp, derived);
+    renameSync(tmp, file);
+  }
+  return { path: file, vocab, inputs };
+}
