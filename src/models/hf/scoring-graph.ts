@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { ArbiterError } from '../../errors.ts';
-import { decodeModel, encodeModel, ONNX_DTYPE, type OnnxAttribute, type OnnxModel, type OnnxNode } from '../onnx/proto.ts';
+import { decodeModel, encodeModel, ONNX_DTYPE, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode } from '../onnx/proto.ts';
 
 /** Bump when the added nodes change: it is part of the cache key. */
 export const SCORING_GRAPH_VERSION = 1;
@@ -57,6 +57,56 @@ export function checkLogitsOutput(model: OnnxModel): { vocab: number | null } {
   return { vocab: typeof v === 'number' && v > 0 ? v : null };
 }
 
+const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div']);
+const UNARY = new Set(['Tanh', 'Relu', 'Sigmoid', 'Neg', 'Identity', 'Cast', 'Softplus', 'Erf']);
+
+/**
+ * The tail of the graph that acts on each (batch, position) row on its own: starting at `logits`,
+ * walk back through MatMul by a 2-D initializer (the LM head), elementwise ops with an initializer
+ * of rank <= 1 (a bias, a logit scale), unary ops and Gather along the last axis with initializer
+ * indices. Returns the nodes in execution order and the tensor that feeds the first of them.
+ * Selecting the scored rows before these nodes computes the same row values for n rows instead of
+ * batch x seq: the LM head runs only on the positions that are scored.
+ */
+function rowwiseTail(g: NonNullable<OnnxModel['graph']>): { source: string; chain: OnnxNode[] } {
+  const producer = new Map<string, OnnxNode>();
+  for (const n of g.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
+  const inits = new Map((g.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const chain: OnnxNode[] = [];
+  let cur = 'logits';
+  for (;;) {
+    const n = producer.get(cur);
+    if (!n || (n.domain && n.domain !== 'ai.onnx') || (n.output ?? []).length !== 1) break;
+    const ins = n.input ?? [];
+    const op = n.opType ?? '';
+    let next: string | null = null;
+    if (op === 'MatMul' && ins.length === 2 && inits.get(ins[1]!)?.dims?.length === 2 && !inits.has(ins[0]!)) next = ins[0]!;
+    else if (ELEMENTWISE.has(op) && ins.length === 2) {
+      const [a, b] = ins as [string, string];
+      if (inits.has(b) && !inits.has(a) && (inits.get(b)!.dims ?? []).length <= 1) next = a;
+      else if (inits.has(a) && !inits.has(b) && (inits.get(a)!.dims ?? []).length <= 1) next = b;
+    } else if (UNARY.has(op) && ins.length === 1) next = ins[0]!;
+    else if (op === 'Gather' && ins.length === 2 && inits.has(ins[1]!) && !inits.has(ins[0]!)) {
+      const axis = n.attribute?.find((a) => a.name === 'axis')?.i ?? 0;
+      const idxRank = (inits.get(ins[1]!)!.dims ?? []).length;
+      if ((axis === 2 || axis === -1) && idxRank === 1) next = ins[0]!;
+    }
+    if (next === null || (g.input ?? []).some((i) => i.name === next)) break;
+    chain.unshift(n);
+    // tensors on the way that other nodes also read are not changed: the tail is copied, not moved
+    cur = next;
+  }
+  return { source: cur, chain };
+}
+
+/** Names a node reads, including the outer-scope names its subgraphs (If / Loop / Scan bodies) read. */
+function readsOf(n: OnnxNode): string[] {
+  const out = [...(n.input ?? [])];
+  const walk = (g: OnnxGraph | undefined) => { for (const m of g?.node ?? []) out.push(...readsOf(m)); };
+  for (const a of n.attribute ?? []) { walk(a.g); for (const sg of a.graphs ?? []) walk(sg); }
+  return out;
+}
+
 /** The scoring graph of a decoded causal LM (pure: the input object is not modified). */
 export function scoringGraphOf(model: OnnxModel): OnnxModel {
   checkLogitsOutput(model);
@@ -64,11 +114,23 @@ export function scoringGraphOf(model: OnnxModel): OnnxModel {
   if (opset < 11) throw new ArbiterError('E_MODEL_CONTRACT', `scoring a causal LM needs a graph importing default-domain opset 11 or later (GatherElements), found ${opset || 'none'}`);
   const g = model.graph!;
   const p = 'arbiter_score_';
+  const { source, chain } = rowwiseTail(g);
   const nodes: OnnxNode[] = [
-    { name: `${p}flatten`, opType: 'Flatten', input: ['logits'], output: [`${p}flat`], attribute: [int('axis', 2)] },
-    { name: `${p}gather_rows`, opType: 'Gather', input: [`${p}flat`, POSITIONS_INPUT], output: [`${p}rows`], attribute: [int('axis', 0)] },
-    { name: `${p}cast`, opType: 'Cast', input: [`${p}rows`], output: [`${p}rows64`], attribute: [int('to', ONNX_DTYPE.float64)] },
+    { name: `${p}flatten`, opType: 'Flatten', input: [source], output: [`${p}flat`], attribute: [int('axis', 2)] },
+    { name: `${p}gather_rows`, opType: 'Gather', input: [`${p}flat`, POSITIONS_INPUT], output: [`${p}rows_in`], attribute: [int('axis', 0)] },
   ];
+  // the row-wise tail again, on the selected rows only ([n, ...] instead of [batch, seq, ...])
+  let cur = `${p}rows_in`;
+  let prev = source;
+  chain.forEach((n, k) => {
+    const out = `${p}tail${k}`;
+    // Gather along the vocabulary: axis 2 of [b, s, C] is the last axis of [n, C]
+    const attribute = n.opType === 'Gather' ? [int('axis', -1)] : n.attribute;
+    nodes.push({ ...n, name: `${p}tail${k}_${n.opType}`, input: (n.input ?? []).map((i) => (i === prev ? cur : i)), output: [out], attribute });
+    prev = (n.output ?? [])[0]!;
+    cur = out;
+  });
+  nodes.push({ name: `${p}cast`, opType: 'Cast', input: [cur], output: [`${p}rows64`], attribute: [int('to', ONNX_DTYPE.float64)] });
   const initializer = [...(g.initializer ?? [])];
   if (opset >= 18) {
     initializer.push({ name: `${p}axis1`, dims: [1], dataType: ONNX_DTYPE.int64, int64Data: [1] });
@@ -80,6 +142,17 @@ export function scoringGraphOf(model: OnnxModel): OnnxModel {
     { name: `${p}gather_target`, opType: 'GatherElements', input: [`${p}rows64`, TARGETS_INPUT], output: [`${p}target_logit`], attribute: [int('axis', 1)] },
     { name: `${p}sub`, opType: 'Sub', input: [`${p}target_logit`, `${p}lse`], output: [LOGPROBS_OUTPUT] },
   );
+  // keep only what the log-probabilities need (the full logits among what goes)
+  const all = [...(g.node ?? []), ...nodes];
+  const needed = new Set<string>([LOGPROBS_OUTPUT]);
+  const kept: OnnxNode[] = [];
+  for (let i = all.length - 1; i >= 0; i--) {
+    const n = all[i]!;
+    if (!(n.output ?? []).some((o) => needed.has(o))) continue;
+    kept.unshift(n);
+    for (const r of readsOf(n)) needed.add(r);
+  }
+  const initNames = new Set(initializer.map((t) => t.name ?? ''));
   const i64 = (name: string, shape: Array<string | number>) => ({
     name, type: { tensorType: { elemType: ONNX_DTYPE.int64, shape: { dim: shape.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
   });
@@ -87,10 +160,13 @@ export function scoringGraphOf(model: OnnxModel): OnnxModel {
     ...model,
     graph: {
       ...g,
-      node: [...(g.node ?? []), ...nodes],
-      initializer,
-      input: [...(g.input ?? []), i64(POSITIONS_INPUT, ['arbiter_n']), i64(TARGETS_INPUT, ['arbiter_n', 1])],
+      node: kept,
+      initializer: initializer.filter((t) => needed.has(t.name ?? '')),
+      // graph inputs stay as declared (a pruned one is still fed, and simply unused), except
+      // initializers listed as inputs (IR < 4 style) whose initializer was pruned
+      input: [...(g.input ?? []).filter((i) => !initNames.has(i.name ?? '') || needed.has(i.name ?? '')), i64(POSITIONS_INPUT, ['arbiter_n']), i64(TARGETS_INPUT, ['arbiter_n', 1])],
       output: [{ name: LOGPROBS_OUTPUT, type: { tensorType: { elemType: ONNX_DTYPE.float64, shape: { dim: [{ dimParam: 'arbiter_n' }, { dimValue: 1 }] } } } }],
+      valueInfo: (g.valueInfo ?? []).filter((v) => needed.has(v.name ?? '')),
     },
   };
 }
