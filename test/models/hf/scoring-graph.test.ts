@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { buildModel } from '../../../src/models/onnx/builder.ts';
 import { decodeModel } from '../../../src/models/onnx/proto.ts';
+import { admitLmFolder } from '../../../src/models/hf/admission.ts';
 import { clearLmCache, loadLm, type LoadedLm } from '../../../src/models/hf/load.ts';
 import { scoringGraphOf, LOGPROBS_OUTPUT } from '../../../src/models/hf/scoring-graph.ts';
 import { randomLm, tinyLmOnnx, writeLmFolder } from '../../../src/models/hf/tiny-lm.ts';
@@ -112,6 +113,11 @@ describe('scoring graph', () => {
     });
     it('no "logits" output', async () => {
       await expect(loadLm(wordFolder(tempDir(), graph('scores', 3)))).rejects.toMatchObject({ code: 'E_MODEL_CONTRACT', message: expect.stringContaining('"logits"') });
+    });
+    it('and at admission, when the task scores a causal LM', () => {
+      const d = wordFolder(tempDir(), graph('logits', 2));
+      expect(() => admitLmFolder(d, { contextLength: 8, causalLm: true })).toThrow(expect.objectContaining({ code: 'E_MODEL_CONTRACT' }));
+      expect(admitLmFolder(wordFolder(tempDir(), graph('logits', 3)), { contextLength: 8, causalLm: true }).opset).toBe(17);
     });
     it('logits of rank 2', async () => {
       await expect(loadLm(wordFolder(tempDir(), graph('logits', 2)))).rejects.toMatchObject({ code: 'E_MODEL_CONTRACT', message: expect.stringContaining('rank 2') });
