@@ -4,6 +4,7 @@
 // A causal LM runs its scoring graph (scoring-graph.ts) on onnxruntime-node directly: only the
 // float64 log-probabilities of the scored tokens come back, never the [batch, seq, vocab] logits.
 // transformers.js serves the tokenizer and chat template, and the classifier models.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { env, AutoTokenizer, AutoModelForSequenceClassification, Tensor } from '@huggingface/transformers';
@@ -85,7 +86,9 @@ async function doLoad(folder: string, opts: LoadLmOptions): Promise<LoadedLm> {
     const file = scoringGraphFile(folder);
     checkFeedableInputs(file);
     let session: ort.InferenceSession;
-    try { session = await ort.InferenceSession.create(file.path, sessionOptions); } catch (e) {
+    // from bytes, with external data read from the submission's own onnx/ folder (ORT refuses data outside the graph's folder)
+    const scoringOptions = { ...sessionOptions, extra: { session: { model_external_initializers_file_folder_path: path.join(folder, 'onnx') } } };
+    try { session = await ort.InferenceSession.create(readFileSync(file.path), scoringOptions); } catch (e) {
       throw new ArbiterError('E_MODEL_FORMAT', `onnxruntime could not load the causal LM's scoring graph: ${(e as Error).message}`, { file: 'onnx/model.onnx' });
     }
     scoring = { file, session };

@@ -13,9 +13,11 @@
 // the runtime's summation order instead of a left-to-right loop (agreement pinned in tests to 1e-12).
 //
 // The derived graph is written once per submission content into a cache folder (never into the
-// submission), keyed by the sha256 of onnx/model.onnx and SCORING_GRAPH_VERSION.
+// submission), keyed by the sha256 of onnx/model.onnx and SCORING_GRAPH_VERSION. External data
+// files are not copied: the session is created from the derived bytes and told to read them from
+// the submission's onnx/ folder (load.ts).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -178,7 +180,7 @@ export function scoringCacheDir(): string {
 }
 
 export interface ScoringGraphFile {
-  /** path of the derived model.onnx (external data files sit beside it as symlinks to the submission's) */
+  /** path of the derived model.onnx in the cache (its external data, if any, stays in the submission's onnx/) */
   path: string;
   /** declared vocabulary size of the logits, null when symbolic */
   vocab: number | null;
@@ -208,22 +210,10 @@ export function scoringGraphFile(folder: string, cacheDir = scoringCacheDir()): 
   const dir = path.join(cacheDir, `${hash}-v${SCORING_GRAPH_VERSION}`);
   const file = path.join(dir, 'model.onnx');
   if (!existsSync(file)) {
-    const derived = encodeModel(scoringGraphOf(model));
     mkdirSync(dir, { recursive: true });
-    // external data is resolved beside the graph file: link the submission's files, never copy or move them
-    for (const t of model.graph?.initializer ?? []) {
-      const loc = t.dataLocation === 1 ? t.externalData?.find((e) => e.key === 'location')?.value : undefined;
-      if (!loc) continue;
-      const norm = path.posix.normalize(loc);
-      if (path.isAbsolute(loc) || norm.startsWith('..')) throw new ArbiterError('E_MODEL_FORMAT', `initializer ${t.name} points outside the model folder (${loc})`, { file: 'onnx/model.onnx' });
-      const link = path.join(dir, norm);
-      if (existsSync(link)) continue;
-      mkdirSync(path.dirname(link), { recursive: true });
-      try { symlinkSync(path.resolve(onnxDir, norm), link); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
-    }
     // another worker may derive the same graph at the same time: write aside, then rename (atomic)
     const tmp = `${file}.${process.pid}-${threadId}.tmp`;
-    writeFileSync(tmp, derived);
+    writeFileSync(tmp, encodeModel(scoringGraphOf(model)));
     renameSync(tmp, file);
   }
   return { path: file, vocab, inputs };
