@@ -11,7 +11,7 @@ import { decodeModel } from '../../../src/models/onnx/proto.ts';
 import { admitLmFolder } from '../../../src/models/hf/admission.ts';
 import { clearLmCache, loadLm, type LoadedLm } from '../../../src/models/hf/load.ts';
 import { scoringGraphOf, LOGPROBS_OUTPUT } from '../../../src/models/hf/scoring-graph.ts';
-import { randomLm, tinyLmOnnx, writeLmFolder } from '../../../src/models/hf/tiny-lm.ts';
+import { qwenShapedLmOnnx, randomLm, tinyLmOnnx, writeLmFolder } from '../../../src/models/hf/tiny-lm.ts';
 import { forwardPadded, prepareChatExample } from '../../../src/tasks/lm/chat-score.ts';
 import { exampleNll, scoredNlls } from '../../../src/tasks/lm/nll.ts';
 import { scoreChoicesBatch } from '../../../src/tasks/lm/choice-score.ts';
@@ -47,12 +47,12 @@ function wordFolder(dir: string, onnx: Uint8Array): string {
 }
 
 describe('scoring graph', () => {
-  it('runs the LM head on the scored rows only and drops the full-logits nodes', () => {
+  it('moves the elementwise tail after the row selection and drops the full-logits nodes', () => {
     const g = scoringGraphOf(decodeModel(tinyLmOnnx(randomLm(8, 1, 4, 3, 1, 0.5)))).graph!;
     const ops = (g.node ?? []).map((n) => n.name);
     expect(g.output!.map((o) => o.name)).toEqual([LOGPROBS_OUTPUT]);
-    // the tail MatMul(unembed) -> Gather(tok_class, axis 2) -> Add(bias) is copied after the row selection
-    expect(ops.filter((n) => n!.startsWith('arbiter_score_tail')).length).toBe(3);
+    // the tail Gather(tok_class, axis 2) -> Add(bias) is copied after the row selection (MatMul stays before it)
+    expect(ops.filter((n) => n!.startsWith('arbiter_score_tail')).length).toBe(2);
     expect((g.node ?? []).some((n) => (n.output ?? []).includes('logits'))).toBe(false);
   });
 
@@ -89,6 +89,13 @@ describe('scoring graph', () => {
     const got = await scoredNlls(m, seqs, scored);
     expectAgree(got.nll, await referenceNlls(m, seqs, scored));
     expect(Array.from(got.tokens)).toEqual([4, 2, 5]);
+  });
+
+  it('agrees with the JS log-softmax on a Qwen3-shaped decoder (attention, MLP, LM head MatMul)', async () => {
+    const m = await loadLm(wordFolder(tempDir(), qwenShapedLmOnnx({ vocab: 8, hidden: 16, layers: 2, heads: 2, intermediate: 32, seed: 5 })));
+    const seqs = [[0, 3, 6, 7, 1, 6, 6], [0, 4, 7], [2, 2, 6, 6, 6, 7]];
+    const scored = seqs.map((s) => Uint8Array.from(s, (_, j) => (j > 1 ? 1 : 0)));
+    expectAgree((await scoredNlls(m, seqs, scored)).nll, await referenceNlls(m, seqs, scored));
   });
 
   it('same batch composition gives the same bits, whatever ran before', async () => {
