@@ -206,6 +206,7 @@ export function lmTokenizerOf(tok: any): LmTokenizer {
   const utf8 = new TextEncoder();
   const bytesCache = new Map<number, number>();
   return {
+    byteLevel,
     encode: (text) => tok.encode(text, { add_special_tokens: false }) as number[],
     tokenBytes(id) {
       let b = bytesCache.get(id);
