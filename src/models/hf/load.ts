@@ -4,6 +4,7 @@
 // A causal LM runs its scoring graph (scoring-graph.ts) on onnxruntime-node directly: only the
 // float64 log-probabilities of the scored tokens come back, never the [batch, seq, vocab] logits.
 // transformers.js serves the tokenizer and chat template, and the classifier models.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -65,14 +66,31 @@ export function loadLm(folder: string, opts: LoadLmOptions = {}): Promise<Loaded
 }
 
 /** Drop cached models (tests; a long-lived worker switching benchmarks). */
-export function clearLmCache(): void { cache.clear(); }
+export function clearLmCache(): void { cache.clear(); tokenizers.clear(); }
+
+// Submissions of one benchmark usually share a tokenizer (Qwen's parses to a few hundred MB): one
+// instance per worker for identical tokenizer.json + tokenizer_config.json bytes. A tokenizer is
+// stateless for encode / decode / apply_chat_template, so sharing it cannot change a result.
+const tokenizers = new Map<string, Promise<any>>();
+function sharedTokenizer(folder: string): Promise<any> {
+  const h = createHash('sha256');
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) { const b = readFileSync(path.join(folder, f)); h.update(`${b.length}:`).update(b); }
+  const key = h.digest('hex');
+  let p = tokenizers.get(key);
+  if (!p) {
+    p = AutoTokenizer.from_pretrained(folder);
+    tokenizers.set(key, p);
+    p.catch(() => tokenizers.delete(key));
+  }
+  return p;
+}
 
 async function doLoad(folder: string, opts: LoadLmOptions): Promise<LoadedLm> {
   checkFolderFiles(folder);
-  const { externalFiles } = readOnnxFile(folder);
+  const { externalFiles, model: graph } = readOnnxFile(folder);
   const kind = opts.kind ?? 'causal-lm';
   let tok: any;
-  try { tok = await AutoTokenizer.from_pretrained(folder); } catch (e) {
+  try { tok = await sharedTokenizer(folder); } catch (e) {
     throw new ArbiterError('E_MODEL_FORMAT', `tokenizer.json / tokenizer_config.json do not load: ${(e as Error).message}`, { file: 'tokenizer.json' });
   }
   const sessionOptions: ort.InferenceSession.SessionOptions = {
@@ -83,12 +101,15 @@ async function doLoad(folder: string, opts: LoadLmOptions): Promise<LoadedLm> {
   let scoring: { file: ScoringGraphFile; session: ort.InferenceSession } | null = null;
   let plain: Promise<ort.InferenceSession> | null = null;
   if (kind === 'causal-lm') {
-    const file = scoringGraphFile(folder);
+    const file = scoringGraphFile(folder, undefined, graph);
     checkFeedableInputs(file);
     let session: ort.InferenceSession;
-    // from bytes, with external data read from the submission's own onnx/ folder (ORT refuses data outside the graph's folder)
+    // with external data: from bytes, reading the data from the submission's own onnx/ folder (ORT
+    // refuses external data outside the graph file's folder); otherwise from the cached file (no JS copy)
     const scoringOptions = { ...sessionOptions, extra: { session: { model_external_initializers_file_folder_path: path.join(folder, 'onnx') } } };
-    try { session = await ort.InferenceSession.create(readFileSync(file.path), scoringOptions); } catch (e) {
+    try {
+      session = file.externalData ? await ort.InferenceSession.create(readFileSync(file.path), scoringOptions) : await ort.InferenceSession.create(file.path, sessionOptions);
+    } catch (e) {
       throw new ArbiterError('E_MODEL_FORMAT', `onnxruntime could not load the causal LM's scoring graph: ${(e as Error).message}`, { file: 'onnx/model.onnx' });
     }
     scoring = { file, session };

@@ -186,6 +186,8 @@ export interface ScoringGraphFile {
   path: string;
   /** declared vocabulary size of the logits, null when symbolic */
   vocab: number | null;
+  /** whether the graph keeps weights in external data files (in the submission's onnx/) */
+  externalData: boolean;
   /** the submitted graph's inputs (name, ONNX element type, declared dims) */
   inputs: Array<{ name: string; elemType: number; dims: Array<number | string | null> }>;
 }
@@ -195,11 +197,12 @@ export interface ScoringGraphFile {
  * is only read. Throws E_MODEL_FORMAT for a file that does not decode, E_MODEL_CONTRACT for a graph
  * that cannot be extended.
  */
-export function scoringGraphFile(folder: string, cacheDir = scoringCacheDir()): ScoringGraphFile {
+export function scoringGraphFile(folder: string, cacheDir = scoringCacheDir(), decoded?: OnnxModel): ScoringGraphFile {
   const onnxDir = path.join(folder, 'onnx');
   const bytes = readFileSync(path.join(onnxDir, 'model.onnx'));
   let model: OnnxModel;
-  try { model = decodeModel(bytes); } catch (e) {
+  // the caller may pass the graph it already decoded from these bytes (one decode of a large model, not two)
+  try { model = decoded ?? decodeModel(bytes); } catch (e) {
     throw new ArbiterError('E_MODEL_FORMAT', `onnx/model.onnx is not an ONNX ModelProto: ${(e as Error).message}`, { file: 'onnx/model.onnx' });
   }
   const { vocab } = checkLogitsOutput(model);
@@ -218,5 +221,5 @@ export function scoringGraphFile(folder: string, cacheDir = scoringCacheDir()): 
     writeFileSync(tmp, encodeModel(scoringGraphOf(model)));
     renameSync(tmp, file);
   }
-  return { path: file, vocab, inputs };
+  return { path: file, vocab, inputs, externalData: (model.graph?.initializer ?? []).some((t) => t.dataLocation === 1) };
 }
