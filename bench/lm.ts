@@ -1,66 +1,159 @@
-// `npm run bench` section for language models: chat-loss and multiple-choice throughput
-// (tokens/s) on a tiny model over the real Qwen3 vocabulary (151,669 logits per position), with 1
-// and 2 piscina workers. Small on purpose (the machine is shared): 24 hidden demo conversations,
-// batches of 4; 12 four-choice questions made from them (a user turn and four assistant answers).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// `npm run bench` section for language models: chat-loss throughput (input tokens/s) of the engine's
+// LM scoring path (piscina workers running runLmTask: render, tokenize, scoring graph) with 1 and 2
+// workers, against a plain onnxruntime loop running the same scoring graph on the same batches in
+// one process; their ratio, and the peak RSS of each (every measurement runs in its own child
+// process, so each peak is its own). Two models over the real Qwen3 vocabulary (151,669 logits
+// per position): today's tiny class-bigram bench model, and a Qwen3-shaped decoder (hidden 256,
+// 4 layers, seeded random weights; BENCH_LM_SHAPED=0 skips it). 24 hidden demo conversations in
+// batches of 4; then multiple choice (12 four-choice questions) on the tiny model.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
 import { Piscina } from 'piscina';
-import { randomLm, qwenTokenizerDir, tinyLmOnnx, writeLmFolder } from '../src/models/hf/tiny-lm.ts';
-import { parseChatJsonl, type ChatExample } from '../src/data/lm-rows.ts';
+import { qwenShapedLmOnnx, randomLm, qwenTokenizerDir, tinyLmOnnx, writeLmFolder } from '../src/models/hf/tiny-lm.ts';
+import { scoringGraphFile, LOGPROBS_OUTPUT, POSITIONS_INPUT, TARGETS_INPUT } from '../src/models/hf/scoring-graph.ts';
+import { parseChatJsonl, type ChatExample } from '../src/tasks/lm/chat-data.ts';
 import { lmPoolOptions } from '../src/tasks/lm/pool.ts';
 import type { LmTaskMessage, LmTaskResult } from '../src/tasks/lm/worker.ts';
 import type { ChoiceExample } from '../src/tasks/lm/choice-score.ts';
 import { loadLm } from '../src/models/hf/load.ts';
 import { prepareChatExample } from '../src/tasks/lm/chat-score.ts';
+import { ExactSum } from '../src/tasks/lm/exact-sum.ts';
 
 const CONVERSATIONS = 24;
 const BATCH = 4;
+const OPTIONS = { contextLength: 512, truncation: 'left' as const };
+
+interface Plan { folder: string; examples: ChatExample[]; batches: Array<{ ids: number[][]; scored: number[][] }>; padId: number }
+interface Measured { seconds: number; cpuSeconds: number; maxRssMb: number; bits: string }
 
 export async function runLmBench(opts: { log: (line: string) => void }): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'arbiter-lm-bench-'));
+  const saved = process.env.ARBITER_CACHE_DIR;
+  process.env.ARBITER_CACHE_DIR = path.join(dir, 'cache'); // children inherit it: one derivation, then cached
   try {
     const q = qwenTokenizerDir();
-    const folder = writeLmFolder(path.join(dir, 'tiny'), {
-      onnx: tinyLmOnnx(randomLm(151669, 1, 64, 16, 1, 0.5)),
-      tokenizerJsonPath: path.join(q, 'tokenizer.json'), tokenizerConfigPath: path.join(q, 'tokenizer_config.json'),
-    });
-    const jsonl = readFileSync(new URL('../datasets/qwen-chat-demo/chat.jsonl', import.meta.url), 'utf8');
-    const examples = parseChatJsonl(jsonl).slice(0, CONVERSATIONS);
-    const options = { contextLength: 512, truncation: 'left' as const };
-    // token counts (model input and scored), measured once in this thread
-    const m = await loadLm(folder);
-    let inputTokens = 0;
-    let scoredTokens = 0;
-    for (const ex of examples) {
-      const p = prepareChatExample(m, ex, options);
-      inputTokens += p.ids.length;
-      scoredTokens += p.scored.reduce((a, b) => a + b, 0);
+    const tok = { tokenizerJsonPath: path.join(q, 'tokenizer.json'), tokenizerConfigPath: path.join(q, 'tokenizer_config.json') };
+    const models: Array<[string, string]> = [['tiny LM (bench model)', writeLmFolder(path.join(dir, 'tiny'), { onnx: tinyLmOnnx(randomLm(151669, 1, 64, 16, 1, 0.5)), ...tok })]];
+    if (process.env.BENCH_LM_SHAPED !== '0') {
+      models.push(['Qwen3-shaped H256 L4', writeLmFolder(path.join(dir, 'shaped'), { onnx: qwenShapedLmOnnx({ vocab: 151669, hidden: 256, layers: 4, heads: 4, intermediate: 768, seed: 1 }), ...tok })]);
     }
-    const batches: ChatExample[][] = [];
-    for (let i = 0; i < examples.length; i += BATCH) batches.push(examples.slice(i, i + BATCH));
-    let reference: string | null = null;
-    for (const threads of [1, 2]) {
-      const pool = new Piscina({ ...lmPoolOptions(), minThreads: threads, maxThreads: threads });
-      try {
-        // warm-up: each worker loads the tokenizer and the model once (not timed)
-        await Promise.all(Array.from({ length: threads }, () => pool.run({ kind: 'chat-loss', folder, examples: [examples[0]!], options } satisfies LmTaskMessage)));
-        const t0 = performance.now();
-        const results = (await Promise.all(batches.map((b) => pool.run({ kind: 'chat-loss', folder, examples: b, options } satisfies LmTaskMessage)))) as LmTaskResult[];
-        const s = (performance.now() - t0) / 1000;
-        const bits = results.map((r) => (r.ok && r.kind === 'chat-loss' ? Buffer.from(r.scores.nllSums.buffer).toString('hex') : JSON.stringify(r))).join('');
-        reference ??= bits;
-        opts.log(`lm chat-loss  qwen3-vocab tiny LM  workers=${threads}  batch=${BATCH}  ${examples.length} conv  ` +
-          `${(inputTokens / s).toFixed(0)} input tok/s  ${(scoredTokens / s).toFixed(1)} scored tok/s  (${s.toFixed(2)} s)  ` +
-          `bits ${bits === reference ? 'identical to workers=1' : 'DIFFER from workers=1'}`);
-      } finally {
-        await pool.destroy();
+    const examples = parseChatJsonl(readFileSync(new URL('../datasets/qwen-chat-demo/chat.jsonl', import.meta.url), 'utf8')).slice(0, CONVERSATIONS);
+    for (const [name, folder] of models) {
+      // token counts and the batches' token ids, made once here (the plain loop gets them ready-made)
+      const m = await loadLm(folder);
+      const prepared = examples.map((ex) => prepareChatExample(m, ex, OPTIONS));
+      const inputTokens = prepared.reduce((a, p) => a + p.ids.length, 0);
+      const scoredTokens = prepared.reduce((a, p) => a + p.scored.reduce((x, y) => x + y, 0), 0);
+      const plan: Plan = { folder, examples, padId: m.padId, batches: [] };
+      for (let i = 0; i < prepared.length; i += BATCH) {
+        const b = prepared.slice(i, i + BATCH);
+        plan.batches.push({ ids: b.map((p) => p.ids), scored: b.map((p) => Array.from(p.scored)) });
+      }
+      const planFile = path.join(dir, `plan-${path.basename(folder)}.json`);
+      writeFileSync(planFile, JSON.stringify(plan));
+      const plain = child('plain', planFile);
+      const line = (label: string, r: Measured) => `lm chat-loss  ${name}  ${label}  batch=${BATCH}  ${examples.length} conv  ` +
+        `${(inputTokens / r.seconds).toFixed(0)} input tok/s  ${(scoredTokens / r.seconds).toFixed(1)} scored tok/s  (${r.seconds.toFixed(2)} s)  ` +
+        `${(inputTokens / r.cpuSeconds).toFixed(0)} input tok per CPU-s  peak RSS ${r.maxRssMb.toFixed(0)} MB`;
+      opts.log(line('plain ORT loop, 1 process', plain));
+      for (const workers of [1, 2]) {
+        const r = child(`engine${workers}`, planFile);
+        opts.log(`${line(`engine workers=${workers}`, r)}  engine/plain ${(plain.seconds / r.seconds).toFixed(2)} (per CPU-s ${(plain.cpuSeconds / r.cpuSeconds).toFixed(2)})  ` +
+          `bits ${r.bits === plain.bits ? 'identical to the plain loop' : 'DIFFER from the plain loop'}`);
       }
     }
-    await choiceBench(folder, examples, opts.log);
+    await choiceBench(models[0]![1], examples, opts.log);
   } finally {
+    if (saved === undefined) delete process.env.ARBITER_CACHE_DIR; else process.env.ARBITER_CACHE_DIR = saved;
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Run one measurement in a fresh process (so its peak RSS is its own). */
+function child(phase: string, planFile: string): Measured {
+  const file = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, [...lmPoolOptions().execArgv, file, '--child', phase, planFile], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !last.startsWith('{')) throw new Error(`bench child ${phase} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  return JSON.parse(last) as Measured;
+}
+
+/** Per-example NLL sums, as hex of their float64 bits (the engine's nllSums for the same batches). */
+function hexOf(nll: Float64Array): string { return Buffer.from(nll.buffer, nll.byteOffset, nll.byteLength).toString('hex'); }
+
+async function childMain(phase: string, planFile: string): Promise<void> {
+  const plan = JSON.parse(readFileSync(planFile, 'utf8')) as Plan;
+  let seconds: number;
+  let cpuSeconds: number;
+  let bits: string;
+  if (phase === 'plain') {
+    // the same scoring graph, the same padded batches and positions as the engine, nothing else
+    const file = scoringGraphFile(plan.folder);
+    const session = await ort.InferenceSession.create(file.path, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'extended', logSeverityLevel: 4 });
+    const feeds = plan.batches.map(({ ids, scored }) => {
+      const B = ids.length;
+      const S = Math.max(1, ...ids.map((s) => s.length));
+      const flat = new BigInt64Array(B * S).fill(BigInt(plan.padId));
+      const mask = new BigInt64Array(B * S);
+      const pos: bigint[] = [];
+      const tgt: bigint[] = [];
+      const owner: number[] = [];
+      ids.forEach((s, b) => {
+        s.forEach((t, j) => { flat[b * S + j] = BigInt(t); mask[b * S + j] = 1n; });
+        for (let j = 1; j < s.length; j++) if (scored[b]![j]) { pos.push(BigInt(b * S + j - 1)); tgt.push(BigInt(s[j]!)); owner.push(b); }
+      });
+      return {
+        B, owner, feeds: {
+          input_ids: new ort.Tensor('int64', flat, [B, S]), attention_mask: new ort.Tensor('int64', mask, [B, S]),
+          [POSITIONS_INPUT]: new ort.Tensor('int64', BigInt64Array.from(pos), [pos.length]), [TARGETS_INPUT]: new ort.Tensor('int64', BigInt64Array.from(tgt), [tgt.length, 1]),
+        },
+      };
+    });
+    await session.run(feeds[0]!.feeds); // warm-up, as the engine's
+    const out: Float64Array[] = [];
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (const f of feeds) out.push((await session.run(f.feeds))[LOGPROBS_OUTPUT]!.data as Float64Array);
+    seconds = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    cpuSeconds = (c.user + c.system) / 1e6;
+    const all: number[] = [];
+    feeds.forEach((f, k) => {
+      const sums = Array.from({ length: f.B }, () => new ExactSum());
+      out[k]!.forEach((v, i) => sums[f.owner[i]!]!.add(-v));
+      all.push(...sums.map((s) => s.value()));
+    });
+    bits = hexOf(Float64Array.from(all));
+  } else {
+    const threads = Number(phase.slice('engine'.length));
+    const pool = new Piscina({ ...lmPoolOptions(), minThreads: threads, maxThreads: threads });
+    try {
+      const batches: ChatExample[][] = [];
+      for (let i = 0; i < plan.examples.length; i += BATCH) batches.push(plan.examples.slice(i, i + BATCH));
+      // warm-up: each worker loads the tokenizer and the model once (not timed)
+      await Promise.all(Array.from({ length: threads }, () => pool.run({ kind: 'chat-loss', folder: plan.folder, examples: batches[0]!, options: OPTIONS } satisfies LmTaskMessage)));
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const results = (await Promise.all(batches.map((b) => pool.run({ kind: 'chat-loss', folder: plan.folder, examples: b, options: OPTIONS } satisfies LmTaskMessage)))) as LmTaskResult[];
+      seconds = (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(c0); // every thread of the process: the main thread and the workers
+      cpuSeconds = (c.user + c.system) / 1e6;
+      const all: number[] = [];
+      for (const r of results) {
+        if (!r.ok || r.kind !== 'chat-loss') throw new Error(`engine batch failed: ${JSON.stringify(r)}`);
+        all.push(...r.scores.nllSums);
+      }
+      bits = hexOf(Float64Array.from(all));
+    } finally {
+      await pool.destroy();
+    }
+  }
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify({ seconds, cpuSeconds, maxRssMb, bits } satisfies Measured) + '\n');
 }
 
 /** Multiple choice: 12 questions x 4 choices; input tokens = context + continuation of every choice. */
@@ -88,7 +181,7 @@ async function choiceBench(folder: string, chats: ChatExample[], log: (line: str
       const s = (performance.now() - t0) / 1000;
       const bits = results.map((r) => (r.ok && r.kind === 'multiple-choice' ? Buffer.from(r.scores.logliks.buffer).toString('hex') : JSON.stringify(r))).join('');
       reference ??= bits;
-      log(`lm multiple-choice  qwen3-vocab tiny LM  workers=${threads}  batch=${BATCH}  ${questions.length} questions x 4 choices  ` +
+      log(`lm multiple-choice  tiny LM (bench model)  workers=${threads}  batch=${BATCH}  ${questions.length} questions x 4 choices  ` +
         `${(inputTokens / s).toFixed(0)} input tok/s  ${(questions.length / s).toFixed(2)} questions/s  (${s.toFixed(2)} s)  ` +
         `bits ${bits === reference ? 'identical to workers=1' : 'DIFFER from workers=1'}`);
     } finally {
@@ -97,5 +190,6 @@ async function choiceBench(folder: string, chats: ChatExample[], log: (line: str
   }
 }
 
+if (process.argv[2] === '--child') await childMain(process.argv[3]!, process.argv[4]!);
 // run alone: npx tsx bench/lm.ts
-if (import.meta.url === `file://${process.argv[1]}`) await runLmBench({ log: (l) => console.log(l) });
+else if (import.meta.url === `file://${process.argv[1]}`) await runLmBench({ log: (l) => console.log(l) });

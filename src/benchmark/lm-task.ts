@@ -97,6 +97,8 @@ export interface LmAdmissionRules {
   requireChatTemplate?: boolean | undefined;
   /** sequence classification with a classifier folder: logits [batch, numClasses] (and id2label, if given, of that size) -> E_MODEL_CONTRACT */
   numClasses?: number | undefined;
+  /** scored as a causal LM (chat-loss, multiple-choice, verbalizers): the graph must extend to a scoring graph (float32 logits [batch, seq, vocab], opset >= 11) -> E_MODEL_CONTRACT */
+  causalLm?: boolean | undefined;
 }
 
 export function admissionRulesOf(task: LmTask): LmAdmissionRules {
@@ -105,6 +107,7 @@ export function admissionRulesOf(task: LmTask): LmAdmissionRules {
     approvedChatTemplates: task.approvedChatTemplates, maxModelBytes: task.maxModelBytes, allowedOpsets: task.allowedOpsets, contextLength: task.contextLength,
     requireChatTemplate: task.type === 'chat-loss',
     numClasses: task.type === 'sequence-classification' && task.modelKind === 'sequence-classification' ? task.numClasses : undefined,
+    causalLm: task.type !== 'sequence-classification' || task.modelKind === 'causal-lm',
   };
 }
 

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { scoringGraphOf } from './scoring-graph.ts';
 import { ArbiterError } from '../../errors.ts';
 import type { OnnxModel, OnnxTensor } from '../onnx/proto.ts';
 import { checkFolderFiles, readJsonFile, readOnnxFile } from './folder.ts';
@@ -114,6 +115,8 @@ export function admitLmFolder(folder: string, rules: LmAdmissionRules): LmAdmiss
     throw new ArbiterError('E_CONTEXT_LENGTH', `config.json ${key} is ${maxContext}; the benchmark scores ${rules.contextLength}-token contexts`, { maxContext, contextLength: rules.contextLength });
   }
   if (rules.numClasses !== undefined) checkClassifierHead(config, model, rules.numClasses);
+  // a causal LM is scored through its scoring graph: a graph that cannot be extended is refused here, before any run
+  else if (rules.causalLm) scoringGraphOf(model);
   return { folder: abs, modelType, tokenizerSha256, chatTemplateSha256, params, modelBytes, opset, maxContext, weightsHash: lmWeightsHash(model, abs) };
 }
 

@@ -1,10 +1,17 @@
 // Loads a transformers.js model folder fully offline (worker side) and caches it per worker:
 // tokenizer, chat-template renderer and ONNX session, with the session options the design fixes
 // (1 intra-op thread, sequential, 'extended' optimisation) so every worker computes the same bits.
+// A causal LM runs its scoring graph (scoring-graph.ts) on onnxruntime-node directly: only the
+// float64 log-probabilities of the scored tokens come back, never the [batch, seq, vocab] logits.
+// transformers.js serves the tokenizer and chat template, and the classifier models.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { env, AutoTokenizer, AutoModelForCausalLM, AutoModelForSequenceClassification, Tensor } from '@huggingface/transformers';
+import * as ort from 'onnxruntime-node';
+import { env, AutoTokenizer, AutoModelForSequenceClassification, Tensor } from '@huggingface/transformers';
 import { ArbiterError } from '../../errors.ts';
 import { checkFolderFiles, readJsonFile, readOnnxFile } from './folder.ts';
+import { LOGPROBS_OUTPUT, POSITIONS_INPUT, TARGETS_INPUT, scoringGraphFile, type ScoringGraphFile } from './scoring-graph.ts';
 import type { LmTokenizer } from '../../tasks/lm/tokens.ts';
 import type { RenderFn } from '../../tasks/lm/render.ts';
 
@@ -33,6 +40,14 @@ export interface LoadedLm {
   /** ids with the tokenizer's post-processor tokens ([CLS] … [SEP] etc.), for sequence classification */
   encodeWithSpecialTokens(text: string): number[];
   forward(ids: BigInt64Array, mask: BigInt64Array, batch: number, seq: number): Promise<{ data: Float32Array; dims: number[] }>;
+  /**
+   * causal-lm only: run the scoring graph on one right-padded batch and return, for each i,
+   * log P(targets[i] | tokens before it) at flat position positions[i] (= b * seq + j, the position
+   * whose logits predict the target), in float64. The logits never leave onnxruntime.
+   */
+  tokenLogProbs(ids: BigInt64Array, mask: BigInt64Array, batch: number, seq: number, positions: BigInt64Array, targets: BigInt64Array): Promise<Float64Array>;
+  /** causal-lm: the vocabulary size the graph declares for its logits (null when symbolic) */
+  vocab: number | null;
 }
 
 const cache = new Map<string, Promise<LoadedLm>>();
@@ -51,29 +66,61 @@ export function loadLm(folder: string, opts: LoadLmOptions = {}): Promise<Loaded
 }
 
 /** Drop cached models (tests; a long-lived worker switching benchmarks). */
-export function clearLmCache(): void { cache.clear(); }
+export function clearLmCache(): void { cache.clear(); tokenizers.clear(); }
+
+// Submissions of one benchmark usually share a tokenizer (Qwen's parses to a few hundred MB): one
+// instance per worker for identical tokenizer.json + tokenizer_config.json bytes. A tokenizer is
+// stateless for encode / decode / apply_chat_template, so sharing it cannot change a result.
+const tokenizers = new Map<string, Promise<any>>();
+function sharedTokenizer(folder: string): Promise<any> {
+  const h = createHash('sha256');
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) { const b = readFileSync(path.join(folder, f)); h.update(`${b.length}:`).update(b); }
+  const key = h.digest('hex');
+  let p = tokenizers.get(key);
+  if (!p) {
+    p = AutoTokenizer.from_pretrained(folder);
+    tokenizers.set(key, p);
+    p.catch(() => tokenizers.delete(key));
+  }
+  return p;
+}
 
 async function doLoad(folder: string, opts: LoadLmOptions): Promise<LoadedLm> {
   checkFolderFiles(folder);
-  const { externalFiles } = readOnnxFile(folder);
+  const { externalFiles, model: graph } = readOnnxFile(folder);
   const kind = opts.kind ?? 'causal-lm';
   let tok: any;
-  try { tok = await AutoTokenizer.from_pretrained(folder); } catch (e) {
+  try { tok = await sharedTokenizer(folder); } catch (e) {
     throw new ArbiterError('E_MODEL_FORMAT', `tokenizer.json / tokenizer_config.json do not load: ${(e as Error).message}`, { file: 'tokenizer.json' });
   }
-  const session_options: Record<string, unknown> = {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: opts.intraOpNumThreads ?? 1, interOpNumThreads: 1, executionMode: 'sequential',
-    graphOptimizationLevel: opts.graphOptimizationLevel ?? 'extended', logSeverityLevel: 3,
+    graphOptimizationLevel: opts.graphOptimizationLevel ?? 'extended', logSeverityLevel: 4,
   };
-  const loadOpts: Record<string, unknown> = { dtype: 'fp32', device: 'cpu', session_options };
-  if (externalFiles.length > 0) loadOpts.use_external_data_format = externalFiles.length;
-  let model: any;
-  try {
-    model = kind === 'causal-lm'
-      ? await AutoModelForCausalLM.from_pretrained(folder, loadOpts)
-      : await AutoModelForSequenceClassification.from_pretrained(folder, loadOpts);
-  } catch (e) {
-    throw new ArbiterError('E_MODEL_FORMAT', `the model does not load as ${kind}: ${(e as Error).message}`, { file: 'onnx/model.onnx' });
+  let model: any = null;
+  let scoring: { file: ScoringGraphFile; session: ort.InferenceSession } | null = null;
+  let plain: Promise<ort.InferenceSession> | null = null;
+  if (kind === 'causal-lm') {
+    const file = scoringGraphFile(folder, undefined, graph);
+    checkFeedableInputs(file);
+    let session: ort.InferenceSession;
+    // with external data: from bytes, reading the data from the submission's own onnx/ folder (ORT
+    // refuses external data outside the graph file's folder); otherwise from the cached file (no JS copy)
+    const scoringOptions = { ...sessionOptions, extra: { session: { model_external_initializers_file_folder_path: path.join(folder, 'onnx') } } };
+    try {
+      session = file.externalData ? await ort.InferenceSession.create(readFileSync(file.path), scoringOptions) : await ort.InferenceSession.create(file.path, sessionOptions);
+    } catch (e) {
+      throw new ArbiterError('E_MODEL_FORMAT', `onnxruntime could not load the causal LM's scoring graph: ${(e as Error).message}`, { file: 'onnx/model.onnx' });
+    }
+    scoring = { file, session };
+  } else {
+    const loadOpts: Record<string, unknown> = { dtype: 'fp32', device: 'cpu', session_options: { ...sessionOptions, logSeverityLevel: 3 } };
+    if (externalFiles.length > 0) loadOpts.use_external_data_format = externalFiles.length;
+    try {
+      model = await AutoModelForSequenceClassification.from_pretrained(folder, loadOpts);
+    } catch (e) {
+      throw new ArbiterError('E_MODEL_FORMAT', `the model does not load as ${kind}: ${(e as Error).message}`, { file: 'onnx/model.onnx' });
+    }
   }
   const tokConfig = readJsonFile(folder, 'tokenizer_config.json');
   const eosToken = typeof tok.eos_token === 'string' ? tok.eos_token : null;
@@ -93,13 +140,81 @@ async function doLoad(folder: string, opts: LoadLmOptions): Promise<LoadedLm> {
   return {
     folder, kind, tokenizer: lmTokenizerOf(tok), render, eosToken, padId,
     encodeWithSpecialTokens: (text) => tok.encode(text, { add_special_tokens: true }) as number[],
+    vocab: scoring?.file.vocab ?? null,
     async forward(ids, mask, batch, seq) {
+      if (kind === 'causal-lm') {
+        // the submitted graph as is (full logits): the reference path of tests and profiling, not of scoring
+        plain ??= ort.InferenceSession.create(path.join(folder, 'onnx', 'model.onnx'), sessionOptions);
+        const s = await plain;
+        const out = await s.run(feedsOf(scoring!.file, ids, mask, batch, seq), ['logits']);
+        const logits = out.logits!;
+        if (logits.type !== 'float32') throw new ArbiterError('E_MODEL_CONTRACT', `the model must output float32 "logits", found ${logits.type}`);
+        return { data: logits.data as Float32Array, dims: logits.dims.slice() };
+      }
       const out = await model({ input_ids: new Tensor('int64', ids, [batch, seq]), attention_mask: new Tensor('int64', mask, [batch, seq]) });
       const logits = out.logits;
       if (!logits || logits.type !== 'float32') throw new ArbiterError('E_MODEL_CONTRACT', `the model must output float32 "logits", found ${logits?.type ?? 'none'}`);
       return { data: logits.data as Float32Array, dims: (logits.dims as number[]).slice() };
     },
+    async tokenLogProbs(ids, mask, batch, seq, positions, targets) {
+      if (!scoring) throw new Error('tokenLogProbs: only a causal LM has a scoring graph');
+      const n = positions.length;
+      const feeds = feedsOf(scoring.file, ids, mask, batch, seq);
+      feeds[POSITIONS_INPUT] = new ort.Tensor('int64', positions, [n]);
+      feeds[TARGETS_INPUT] = new ort.Tensor('int64', targets, [n, 1]);
+      let out: ort.InferenceSession.ReturnType;
+      try { out = await scoring.session.run(feeds, [LOGPROBS_OUTPUT]); } catch (e) {
+        const msg = (e as Error).message;
+        if (/logits|Flatten|GatherElements|arbiter_score/.test(msg)) {
+          throw new ArbiterError('E_MODEL_CONTRACT', `the model's logits cannot be scored (expected [batch, seq, vocab] covering every token id): ${msg}`);
+        }
+        throw new ArbiterError('E_MODEL_RUNTIME', `the model failed on a batch of ${batch} x ${seq} tokens: ${msg}`);
+      }
+      const r = out[LOGPROBS_OUTPUT]!;
+      if (r.type !== 'float64' || r.data.length !== n) throw new ArbiterError('E_MODEL_CONTRACT', `expected ${n} float64 log-probabilities, found ${r.data.length} ${r.type}`);
+      return r.data as Float64Array;
+    },
   };
+}
+
+const FED_INPUTS = 'input_ids, attention_mask, position_ids, past_key_values.* (empty), use_cache_branch';
+
+/** Every graph input must be one arbiter knows how to feed: E_MODEL_CONTRACT at load otherwise. */
+function checkFeedableInputs(file: ScoringGraphFile): void {
+  const names = file.inputs.map((i) => i.name);
+  for (const need of ['input_ids', 'attention_mask']) {
+    if (!names.includes(need)) throw new ArbiterError('E_MODEL_CONTRACT', `a causal LM graph must take "${need}" [batch, seq] int64; found inputs: ${names.join(', ')}`);
+  }
+  for (const i of file.inputs) {
+    const known = ['input_ids', 'attention_mask', 'position_ids', 'use_cache_branch'].includes(i.name)
+      || (i.name.startsWith('past_key_values.') && i.dims.length === 4 && typeof i.dims[1] === 'number' && typeof i.dims[3] === 'number');
+    if (!known) throw new ArbiterError('E_MODEL_CONTRACT', `the causal LM graph takes an input "${i.name}" arbiter cannot feed (it feeds ${FED_INPUTS}; past_key_values need fixed head counts and sizes)`);
+  }
+}
+
+/** The inputs of one right-padded batch: ids and mask as given, positions 0.. per row, empty caches. */
+function feedsOf(file: ScoringGraphFile, ids: BigInt64Array, mask: BigInt64Array, batch: number, seq: number): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', ids, [batch, seq]),
+    attention_mask: new ort.Tensor('int64', mask, [batch, seq]),
+  };
+  for (const i of file.inputs) {
+    if (i.name === 'position_ids') {
+      // as transformers.js: cumulative sum of the mask minus 1, and 1 on padding
+      const pos = new BigInt64Array(batch * seq);
+      for (let b = 0; b < batch; b++) {
+        let c = 0n;
+        for (let j = 0; j < seq; j++) { const m = mask[b * seq + j]!; c += m; pos[b * seq + j] = m ? c - 1n : 1n; }
+      }
+      feeds.position_ids = new ort.Tensor('int64', pos, [batch, seq]);
+    } else if (i.name === 'use_cache_branch') {
+      feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array(1), [1]);
+    } else if (i.name.startsWith('past_key_values.')) {
+      const dims = [batch, i.dims[1] as number, 0, i.dims[3] as number];
+      feeds[i.name] = i.elemType === 10 ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
+    }
+  }
+  return feeds;
 }
 
 /** The LmTokenizer view of a transformers.js tokenizer: encode without post-processor tokens, exact token bytes. */
@@ -112,6 +227,7 @@ export function lmTokenizerOf(tok: any): LmTokenizer {
   const utf8 = new TextEncoder();
   const bytesCache = new Map<number, number>();
   return {
+    byteLevel,
     encode: (text) => tok.encode(text, { add_special_tokens: false }) as number[],
     tokenBytes(id) {
       let b = bytesCache.get(id);

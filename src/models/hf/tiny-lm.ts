@@ -11,7 +11,7 @@
 // exactly a class-bigram model, which is how the "fitted" model is made (by counting).
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildModel, gaussian, mulberry32 } from '../onnx/builder.ts';
+import { buildModel, gaussian, mulberry32, type InitTensor, type NodeSpec } from '../onnx/builder.ts';
 
 export interface TinyLmWeights {
   vocab: number;
@@ -214,5 +214,75 @@ export function bagOfWordsClassifierOnnx(vocab: number, numClasses: number, tabl
     ],
     opset: 17,
     graphName: 'bow_classifier',
+  });
+}
+
+/**
+ * A decoder of Qwen3's shape with seeded random weights (bench only: realistic cost, no skill):
+ * token embedding [V, H], `layers` pre-norm blocks (RMSNorm, causal multi-head self-attention with
+ * the attention mask, RMSNorm, SiLU-gated MLP H -> I -> H, residuals), a final RMSNorm and an LM head
+ * [H, V] stored as its own initializer (as exporters write a tied head). Opset 17, fp32.
+ */
+export function qwenShapedLmOnnx(opts: { vocab: number; hidden: number; layers: number; heads: number; intermediate: number; seed: number }): Uint8Array {
+  const { vocab: V, hidden: H, layers: L, heads: NH, intermediate: I } = opts;
+  const hd = H / NH;
+  if (!Number.isInteger(hd)) throw new Error('qwenShapedLmOnnx: hidden must be a multiple of heads');
+  const g = gaussian(mulberry32(opts.seed));
+  const fill = (n: number, s: number) => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = g() * s; return a; };
+  const inits: InitTensor[] = [];
+  const nodes: NodeSpec[] = [];
+  const i64 = (name: string, v: number[]) => inits.push({ name, dtype: 'int64', dims: [v.length], data: BigInt64Array.from(v.map(BigInt)) });
+  const f32 = (name: string, v: number) => inits.push({ name, dtype: 'float32', dims: [], data: new Float32Array([v]) });
+  const n = (op: string, inputs: string[], out: string, attrs?: NodeSpec['attrs']) => { nodes.push({ op, inputs, outputs: [out], ...(attrs ? { attrs } : {}) }); return out; };
+  i64('ax_last', [-1]); i64('ax_12', [1, 2]); i64('ax_1', [1]); i64('heads_shape', [0, 0, NH, hd]); i64('hidden_shape', [0, 0, H]);
+  f32('eps', 1e-6); f32('two', 2); f32('scale', 1 / Math.sqrt(hd)); f32('neg', -1e9); f32('one', 1);
+  inits.push({ name: 'embed', dtype: 'float32', dims: [V, H], data: fill(V * H, 0.02 * 25) });
+  inits.push({ name: 'lm_head', dtype: 'float32', dims: [H, V], data: fill(H * V, 1 / Math.sqrt(H)) });
+  const rms = (x: string, w: string) => {
+    const p = n('Pow', [x, 'two'], `${w}_sq`);
+    const m = n('ReduceMean', [p], `${w}_ms`, { axes: [-1], keepdims: 1 });
+    const r = n('Sqrt', [n('Add', [m, 'eps'], `${w}_mse`)], `${w}_rms`);
+    return n('Mul', [n('Div', [x, r], `${w}_nx`), w], `${w}_out`);
+  };
+  // additive mask [b, 1, s, s]: 0 where key <= query and the key is not padding, -1e9 elsewhere
+  n('Shape', ['input_ids'], 'ids_shape');
+  n('Gather', ['ids_shape', 'ax_1'], 'seq_len1', { axis: 0 });
+  inits.push({ name: 'zero_i', dtype: 'int64', dims: [], data: new BigInt64Array([0n]) }, { name: 'one_i', dtype: 'int64', dims: [], data: new BigInt64Array([1n]) });
+  n('Squeeze', ['seq_len1'], 'seq_len');
+  n('Range', ['zero_i', 'seq_len', 'one_i'], 'pos');
+  n('Unsqueeze', ['pos', 'ax_last'], 'pos_q');
+  n('LessOrEqual', ['pos', 'pos_q'], 'causal'); // [s, s]: key j <= query i
+  n('Cast', ['attention_mask'], 'mask_b', { to: 9 });
+  n('Unsqueeze', ['mask_b', 'ax_12'], 'mask_k'); // [b, 1, 1, s]
+  n('And', ['causal', 'mask_k'], 'allowed'); // [b, 1, s, s]
+  n('Where', ['allowed', 'zero_f', 'neg'], 'add_mask');
+  f32('zero_f', 0);
+  let h = n('Gather', ['embed', 'input_ids'], 'h0', { axis: 0 });
+  for (let l = 0; l < L; l++) {
+    const w = (name: string, dims: number[], s: number) => { inits.push({ name: `l${l}_${name}`, dtype: 'float32', dims, data: fill(dims.reduce((a, b) => a * b, 1), s) }); return `l${l}_${name}`; };
+    const ones = (name: string) => { inits.push({ name: `l${l}_${name}`, dtype: 'float32', dims: [H], data: new Float32Array(H).fill(1) }); return `l${l}_${name}`; };
+    const x = rms(h, ones('norm1'));
+    const heads = (proj: string) => n('Transpose', [n('Reshape', [n('MatMul', [x, w(proj, [H, H], 1 / Math.sqrt(H))], `l${l}_${proj}_o`), 'heads_shape'], `l${l}_${proj}_r`)], `l${l}_${proj}_t`, { perm: [0, 2, 1, 3] });
+    const q = heads('q');
+    const k = heads('k');
+    const v = heads('v');
+    const kt = n('Transpose', [k], `l${l}_kt`, { perm: [0, 1, 3, 2] });
+    const sc = n('Add', [n('Mul', [n('MatMul', [q, kt], `l${l}_qk`), 'scale'], `l${l}_qks`), 'add_mask'], `l${l}_sc`);
+    const att = n('MatMul', [n('Softmax', [sc], `l${l}_p`, { axis: -1 }), v], `l${l}_att`);
+    const merged = n('Reshape', [n('Transpose', [att], `l${l}_att_t`, { perm: [0, 2, 1, 3] }), 'hidden_shape'], `l${l}_att_m`);
+    const h1 = n('Add', [h, n('MatMul', [merged, w('o', [H, H], 1 / Math.sqrt(H))], `l${l}_o_out`)], `l${l}_h1`);
+    const y = rms(h1, ones('norm2'));
+    const gate = n('MatMul', [y, w('gate', [H, I], 1 / Math.sqrt(H))], `l${l}_gate_o`);
+    const silu = n('Mul', [gate, n('Sigmoid', [gate], `l${l}_sig`)], `l${l}_silu`);
+    const up = n('MatMul', [y, w('up', [H, I], 1 / Math.sqrt(H))], `l${l}_up_o`);
+    const down = n('MatMul', [n('Mul', [silu, up], `l${l}_gu`), w('down', [I, H], 1 / Math.sqrt(I))], `l${l}_down_o`);
+    h = n('Add', [h1, down], `l${l}_h2`);
+  }
+  inits.push({ name: 'final_norm', dtype: 'float32', dims: [H], data: new Float32Array(H).fill(1) });
+  n('MatMul', [rms(h, 'final_norm'), 'lm_head'], 'logits');
+  return buildModel({
+    inputs: [{ name: 'input_ids', dtype: 'int64', shape: ['batch', 'seq'] }, { name: 'attention_mask', dtype: 'int64', shape: ['batch', 'seq'] }],
+    outputs: [{ name: 'logits', dtype: 'float32', shape: ['batch', 'seq', V] }],
+    nodes, initializers: inits, opset: 17, graphName: 'qwen_shaped_lm',
   });
 }

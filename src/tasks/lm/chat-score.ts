@@ -1,9 +1,10 @@
 // Worker-side chat-loss scoring of one batch: render each conversation with the submission's
 // chat template, tokenize, truncate, run the batch (right-padded to its longest example, with
-// an attention mask), and sum the float64 NLL of the scored assistant tokens per example.
+// an attention mask) through the scoring graph, and sum the float64 NLL of the scored assistant
+// tokens per example.
 import type { LoadedLm } from '../../models/hf/load.ts';
-import type { ChatExample } from '../../data/lm-rows.ts';
-import { exampleNll } from './nll.ts';
+import type { ChatExample } from './chat-data.ts';
+import { scoredNlls } from './nll.ts';
 import { renderPieces } from './render.ts';
 import { tokenizePieces, type TokenizedExample } from './tokens.ts';
 import { ArbiterError } from '../../errors.ts';
@@ -27,7 +28,7 @@ export function prepareChatExample(model: LoadedLm, ex: ChatExample, opts: ChatS
   return tokenizePieces(renderPieces(ex, model.render, eos), model.tokenizer, opts.contextLength, opts.truncation);
 }
 
-/** Run one padded batch of token sequences; returns the logits and their [batch, seq, vocab] dims. */
+/** Run one padded batch through the submitted graph; returns the full logits and their [batch, seq, vocab] dims (the JS reference path: tests and profiling). */
 export async function forwardPadded(model: LoadedLm, seqs: number[][]): Promise<{ logits: Float32Array; seq: number; vocab: number }> {
   const B = seqs.length;
   const S = Math.max(1, ...seqs.map((s) => s.length));
@@ -50,11 +51,10 @@ export async function scoreChatBatch(model: LoadedLm, examples: ChatExample[], o
   const n = examples.length;
   const res: ChatBatchScores = { nllSums: new Float64Array(n), tokenCounts: new Float64Array(n), byteCounts: new Float64Array(n) };
   if (n === 0) return res;
-  const { logits, seq, vocab } = await forwardPadded(model, prepared.map((p) => p.ids));
+  const { nll, tokens } = await scoredNlls(model, prepared.map((p) => p.ids), prepared.map((p) => p.scored));
   prepared.forEach((p, b) => {
-    const { nll, tokens } = exampleNll(logits, b, seq, vocab, p.ids, p.scored);
-    res.nllSums[b] = nll;
-    res.tokenCounts[b] = tokens;
+    res.nllSums[b] = nll[b]!;
+    res.tokenCounts[b] = tokens[b]!;
     res.byteCounts[b] = p.byteCount;
   });
   return res;

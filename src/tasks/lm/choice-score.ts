@@ -6,8 +6,7 @@
 // scoring/ metrics acc and acc_norm (pickChoices), main side.
 import type { LoadedLm } from '../../models/hf/load.ts';
 import { ArbiterError } from '../../errors.ts';
-import { exampleNll } from './nll.ts';
-import { forwardPadded } from './chat-score.ts';
+import { scoredNlls } from './nll.ts';
 import { pickChoices } from '../../../scoring/index.ts';
 
 export interface ChoiceExample { context: string; choices: string[] }
@@ -51,8 +50,8 @@ export async function scoreChoicesBatch(model: LoadedLm, examples: ChoiceExample
   });
   const logliks = new Float64Array(seqs.length);
   if (seqs.length > 0) {
-    const { logits, seq, vocab } = await forwardPadded(model, seqs);
-    seqs.forEach((ids, b) => { logliks[b] = -exampleNll(logits, b, seq, vocab, ids, masks[b]!).nll; });
+    const { nll } = await scoredNlls(model, seqs, masks);
+    nll.forEach((v, b) => { logliks[b] = -v; });
   }
   const choiceBytes = Float64Array.from(bytes);
   return {

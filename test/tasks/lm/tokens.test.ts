@@ -2,10 +2,12 @@
 // assistant text is cut. Uses the real Qwen3 tokenizer.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { AutoTokenizer } from '@huggingface/transformers';
-import { tokenizePieces, type LmTokenizer } from '../../../src/tasks/lm/tokens.ts';
+import { coveredBytes, tokenizePieces, type LmTokenizer } from '../../../src/tasks/lm/tokens.ts';
 import { lmTokenizerOf } from '../../../src/models/hf/load.ts';
 import type { RenderPiece } from '../../../src/tasks/lm/render.ts';
-import { QWEN_DIR } from './helpers.ts';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { QWEN_DIR, tempDir, wordLevelTokenizer } from './helpers.ts';
 
 const pieces: RenderPiece[] = [
   { kind: 'template', text: '<|im_start|>user\nCount to five.<|im_end|>\n<|im_start|>assistant\n' },
@@ -64,5 +66,48 @@ describe('truncation', () => {
     const text = 'Sí, café ☕ — 東京.';
     const ids: number[] = tok.encode(text, { add_special_tokens: false });
     expect(ids.reduce((s, id) => s + lt.tokenBytes(id), 0)).toBe(new TextEncoder().encode(text).length);
+  });
+});
+
+describe('bytes under truncation, WordLevel tokenizer (spaces not in tokens, an <unk> word)', () => {
+  // "a zebra b  a": a=6, zebra -> <unk>=2, b=7, a=6; 12 UTF-8 bytes. Template pieces: [<|im_start|>, assistant] and [<|im_end|>]
+  const wordPieces: RenderPiece[] = [
+    { kind: 'template', text: '<|im_start|>assistant\n' },
+    { kind: 'content', text: 'a zebra b  a' },
+    { kind: 'template', text: '<|im_end|>\n' },
+  ];
+  let lt: LmTokenizer;
+  beforeAll(async () => {
+    const dir = tempDir();
+    const t = wordLevelTokenizer();
+    writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(t.json));
+    writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(t.config));
+    lt = lmTokenizerOf(await AutoTokenizer.from_pretrained(dir));
+  });
+
+  it('tokenizes as the test assumes; not byte-level', () => {
+    expect(tokenizePieces(wordPieces, lt, 64, 'left').ids).toEqual([0, 4, 6, 2, 7, 6, 1]);
+    expect(lt.byteLevel).toBe(false);
+  });
+
+  it('whole message: the bytes of its text', () => {
+    expect(tokenizePieces(wordPieces, lt, 64, 'left').byteCount).toBe(12);
+  });
+
+  it('left truncation: the source span of the scored tokens, spaces and the unknown word included', () => {
+    // keeps [zebra b a <|im_end|>]; zebra is the first kept token (unscored): "b  a" = 4 bytes (per-token decode said 2)
+    expect(tokenizePieces(wordPieces, lt, 4, 'left')).toMatchObject({ ids: [2, 7, 6, 1], byteCount: 4 });
+    // keeps [a zebra b a <|im_end|>]; a unscored: "zebra b  a" = 10 bytes (per-token decode: "<unk>" 5 + 1 + 1 = 7)
+    expect(tokenizePieces(wordPieces, lt, 5, 'left')).toMatchObject({ ids: [6, 2, 7, 6, 1], byteCount: 10 });
+  });
+
+  it('right truncation: the span up to the last scored token, with the spaces after it', () => {
+    // keeps [<|im_start|> assistant a zebra b]: "a zebra b  " = 11 bytes (per-token decode: 1 + 5 + 1 = 7)
+    expect(tokenizePieces(wordPieces, lt, 5, 'right')).toMatchObject({ ids: [0, 4, 6, 2, 7], byteCount: 11 });
+  });
+
+  it('coveredBytes: consecutive runs add up to the whole text', () => {
+    const ids = lt.encode('a zebra b  a');
+    expect(coveredBytes('a zebra b  a', ids, 0, 2, lt) + coveredBytes('a zebra b  a', ids, 2, 4, lt)).toBe(12);
   });
 });
