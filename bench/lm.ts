@@ -15,7 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { Piscina } from 'piscina';
 import { qwenShapedLmOnnx, randomLm, qwenTokenizerDir, tinyLmOnnx, writeLmFolder } from '../src/models/hf/tiny-lm.ts';
 import { scoringGraphFile, LOGPROBS_OUTPUT, POSITIONS_INPUT, TARGETS_INPUT } from '../src/models/hf/scoring-graph.ts';
-import { parseChatJsonl, type ChatExample } from '../src/tasks/lm/chat-data.ts';
+import { parseChatJsonl, type ChatExample } from '../src/data/lm-rows.ts';
 import { lmPoolOptions } from '../src/tasks/lm/pool.ts';
 import type { LmTaskMessage, LmTaskResult } from '../src/tasks/lm/worker.ts';
 import type { ChoiceExample } from '../src/tasks/lm/choice-score.ts';

@@ -8,19 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { ArbiterError, toErrorData, type ErrorData } from '../errors.ts';
 import type { LoadedBenchmark } from '../benchmark/loader.ts';
-import { isLmTaskType, requireModel } from '../benchmark/schema.ts';
 import { canonicalJson, sha256Hex } from '../benchmark/canonical.ts';
 import { sha256File } from '../data/file-hash.ts';
 import { isEncryptedFile } from '../data/encryption.ts';
-import { openArrowStream } from '../data/arrow-stream.ts';
-import { admitOnnxBytes } from '../models/onnx/contract.ts';
-import { loadPredictions } from '../models/predictions.ts';
 import { Store } from '../store/store.ts';
-import { metricsNeed } from '../fold/fold.ts';
-import { kindOf, participantOf } from '../tasks/tabular/submissions.ts';
-import { scoreWithStore } from './index.ts';
-import { admissionRules } from '../benchmark/admission-rules.ts';
-import { sanityCheckModel, sanityProbe, sanityRows } from '../tasks/tabular/sanity-run.ts';
+import { participantOf } from '../models/submission-file.ts';
+import { scoreWithStore } from './lifecycle.ts';
+import { taskKindOf } from '../tasks/index.ts';
+import type { CheckVerdict } from '../tasks/task-kind.ts';
 
 export type CheckRuleName = 'file' | 'admission' | 'sample-score';
 
@@ -88,63 +83,19 @@ export async function checkSubmission(b: LoadedBenchmark, submissionPath: string
     for (const n of names.slice(names.indexOf(after) + 1)) rules.push(rule(n, 'skip', `not run: rule "${after}" failed`));
   };
 
-  if (isLmTaskType(spec.task.type)) return checkLmSubmission(b, submissionPath, opts, report, rules, finish, skipRest);
-
-  // 1. The file.
-  let bytes: Buffer;
-  const kind = kindOf(submissionPath);
-  try {
-    const st = statSync(submissionPath);
-    if (!st.isFile()) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `${submissionPath}: expected a file, found a ${st.isDirectory() ? 'folder' : 'special file'} (give the .onnx or prediction file itself)`);
-    bytes = readFileSync(submissionPath);
-  } catch (err) {
-    const e = err instanceof ArbiterError ? err.toData()
-      : { code: 'E_SUBMISSION_NOT_FOUND' as const, message: `${submissionPath}: expected a submission file, found nothing there (check the path)` };
-    rules.push(rule('file', 'fail', e.message, e));
-    skipRest('file');
-    return finish();
-  }
-  const sha256 = sha256Hex(bytes);
-  report.submission = { path: path.resolve(submissionPath), kind, bytes: bytes.length, sha256 };
-  rules.push(rule('file', 'pass', `${kind === 'onnx' ? 'ONNX model' : 'prediction file'}, ${bytes.length} bytes, sha256 ${sha256.slice(0, 12)}`));
-
-  // 2. Admission: the same calls the scoring job makes (src/run/index.ts).
-  if (kind === 'onnx') {
-    const model = requireModel(spec).model;
-    const res = admitOnnxBytes(bytes, model, spec.batching.size, spec.batching.last === 'pad');
-    if (!res.ok) { rules.push(rule('admission', 'fail', res.error.message, res.error)); skipRest('admission'); return finish(); }
-    const io = (t: { name: string; dtype: string; shape: (number | string)[] }) => `${t.name} ${t.dtype} [${t.shape.join(', ')}]`;
-    // The sanity run on the public sample, as `arbiter score` runs it (there on the same sample).
-    let sanity = '';
-    if (admissionRules(b).sanity.enabled && spec.dataset.publicSample !== undefined) {
-      const probe = sanityProbe(b);
-      try {
-        const rows = await sanityRows(b, null, admissionRules(b).sanity.rows);
-        const e = await sanityCheckModel(probe, b, path.resolve(submissionPath), rows, path.basename(submissionPath));
-        if (e) { rules.push(rule('admission', 'fail', e.message, e)); skipRest('admission'); return finish(); }
-        sanity = `; sanity run on ${Math.min(rows.rows, spec.batching.size)} public sample rows: contracted shape, finite${admissionRules(b).sanity.rejectConstant ? ', not constant' : ''}`;
-      } catch (err) {
-        const e = toErrorData(err);
-        rules.push(rule('admission', 'fail', e.message, e)); skipRest('admission'); return finish();
-      } finally {
-        await probe.close();
-      }
-    }
-    rules.push(rule('admission', 'pass', `size ${bytes.length} ≤ ${model.maxBytes} bytes; parses as ONNX; inputs ${model.inputs.map(io).join(', ')}; output ${io(model.outputs[0]!)}${sanity}`));
-  } else {
-    try {
-      const table = await loadPredictions(submissionPath, b, metricsNeed(b, 'probabilities'));
-      rules.push(rule('admission', 'pass', `${table.index.size} rows of ${table.kind}${table.kind === 'probabilities' ? ` (${table.width} per row)` : ''}, ids unique, values finite`));
-    } catch (err) {
-      const e = toErrorData(err, 'E_PREDICTIONS');
-      rules.push(rule('admission', 'fail', e.message, e));
-      skipRest('admission');
-      return finish();
-    }
-  }
+  // 1. The file and 2. admission: the task kind's, with the calls its scoring job makes.
+  const kind = taskKindOf(b);
+  const steps = await kind.checkRules(b, submissionPath);
+  report.submission = steps.submission;
+  const verdict = (name: CheckRuleName, v: CheckVerdict): boolean => {
+    rules.push(v.ok ? rule(name, 'pass', v.message) : rule(name, 'fail', v.error.message, v.error));
+    if (!v.ok) skipRest(name);
+    return v.ok;
+  };
+  if (!verdict('file', steps.file) || !steps.admission || !verdict('admission', steps.admission)) return finish();
 
   // 3. The scoring pass on the public sample, by the engine itself, in a throw-away store.
-  await samplePass(b, submissionPath, kind, opts, report, rules);
+  await samplePass(b, submissionPath, steps.submission!.kind, opts, report, rules);
   return finish();
 }
 
@@ -155,13 +106,13 @@ async function samplePass(b: LoadedBenchmark, submissionPath: string, kind: NonN
     rules.push(rule('sample-score', 'skip', 'the benchmark has no dataset.publicSample: ask the host for one to test-run submissions'));
     return;
   }
-  const lm = isLmTaskType(spec.task.type);
+  const taskKind = taskKindOf(b);
   const samplePath = path.resolve(b.dir, spec.dataset.publicSample);
   let sampleSha: string;
   try {
     sampleSha = await sha256File(samplePath);
   } catch {
-    const e = new ArbiterError('E_DATASET_INVALID', `public sample ${samplePath}: expected a readable ${lm ? 'JSONL' : 'Arrow'} file (dataset.publicSample in ${path.basename(b.file)}), found nothing there`).toData();
+    const e = new ArbiterError('E_DATASET_INVALID', `public sample ${samplePath}: expected a readable ${taskKind.name === 'tabular' ? 'Arrow' : 'JSONL'} file (dataset.publicSample in ${path.basename(b.file)}), found nothing there`).toData();
     rules.push(rule('sample-score', 'fail', e.message, e));
     return;
   }
@@ -173,7 +124,7 @@ async function samplePass(b: LoadedBenchmark, submissionPath: string, kind: NonN
       submissions: [{ path: path.resolve(submissionPath), participant: participantOf(submissionPath) }], workers: opts.workers ?? 1,
     });
     const row = result.rows[0]!;
-    const rows = lm ? countJsonlRows(samplePath) : await countRows(samplePath);
+    const rows = await taskKind.sampleRows(samplePath);
     report.sample = { path: samplePath, sha256: sampleSha, rows };
     if (row.status === 'scored') {
       report.sampleScores = row.splitScores;
@@ -194,69 +145,4 @@ async function samplePass(b: LoadedBenchmark, submissionPath: string, kind: NonN
     store.close();
     rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-/**
- * `check` for language-model benchmarks: the submission is a transformers.js model folder or a
- * .tar of one; admission is the scoring job's (admitLmFolder with the spec's rules, after the
- * same safe unpacking); the sample pass is the LM job on the public sample.
- */
-async function checkLmSubmission(
-  b: LoadedBenchmark, submissionPath: string, opts: CheckOptions, report: CheckReport, rules: CheckRule[],
-  finish: () => CheckReport, skipRest: (after: CheckRuleName) => void,
-): Promise<CheckReport> {
-  // 1. The folder or archive.
-  let isDir: boolean;
-  try {
-    const st = statSync(submissionPath);
-    isDir = st.isDirectory();
-    if (!isDir && !st.isFile()) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `${submissionPath}: expected a model folder or a .tar of one, found a special file`);
-  } catch (err) {
-    const e = err instanceof ArbiterError ? err.toData()
-      : { code: 'E_SUBMISSION_NOT_FOUND' as const, message: `${submissionPath}: expected a model folder (config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx) or a .tar of one, found nothing there (check the path)` };
-    rules.push(rule('file', 'fail', e.message, e));
-    skipRest('file');
-    return finish();
-  }
-  const { folderManifest } = await import('../tasks/lm/submissions.ts');
-  const manifest = isDir ? folderManifest(submissionPath) : null;
-  const bytes = manifest ? manifest.size : statSync(submissionPath).size;
-  const sha256 = manifest ? sha256Hex(manifest.text) : await sha256File(submissionPath);
-  report.submission = { path: path.resolve(submissionPath), kind: 'model-folder', bytes, sha256 };
-  rules.push(rule('file', 'pass', `${isDir ? 'model folder' : 'archive of a model folder'}, ${bytes} bytes, sha256 ${sha256.slice(0, 12)}`));
-
-  // 2. Admission: the LM job's own calls (unpack, then admitLmFolder with the spec's rules).
-  const { admitLmFolder } = await import('../models/hf/admission.ts');
-  const { admissionRulesOf } = await import('../benchmark/lm-task.ts');
-  const { lmFolderFor } = await import('../tasks/lm/kind.ts');
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'arbiter-check-lm-'));
-  try {
-    const task = b.spec.task as Parameters<typeof admissionRulesOf>[0];
-    const folder = lmFolderFor(path.resolve(submissionPath), task, path.join(tmp, 'unpacked'));
-    const r = admitLmFolder(folder, admissionRulesOf(task));
-    rules.push(rule('admission', 'pass', `model_type ${r.modelType}; ${r.params} parameters; ${r.modelBytes} model bytes${r.opset !== null ? `; opset ${r.opset}` : ''}${r.maxContext !== null ? `; context ${r.maxContext}` : ''}; tokenizer ${r.tokenizerSha256.slice(0, 12)}`));
-  } catch (err) {
-    const e = toErrorData(err, 'E_MODEL_FORMAT');
-    rules.push(rule('admission', 'fail', e.message, e));
-    skipRest('admission');
-    return finish();
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-
-  // 3. The LM job on the public sample.
-  await samplePass(b, submissionPath, 'model-folder', opts, report, rules);
-  return finish();
-}
-
-/** Rows of a JSONL file: its non-blank lines. */
-function countJsonlRows(file: string): number {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
-}
-
-async function countRows(file: string): Promise<number> {
-  const { batches } = await openArrowStream(file, 'public sample');
-  let n = 0;
-  for await (const batch of batches) n += batch.numRows;
-  return n;
 }

@@ -11,6 +11,7 @@ import type { SubmissionFile } from '../models/submission-file.ts';
 import type { Isolation } from '../inference/executor.ts';
 import type { JournalStore } from '../fold/journaled-fold.ts';
 import type { Outcome } from '../results.ts';
+import type { ErrorData } from '../errors.ts';
 
 /** Test seams of a run: delay a finished task before it is folded (to shuffle completion order); another worker module. */
 export interface RunHooks { afterTask?: (submission: number, chunk: number) => Promise<void> | void; workerFile?: string }
@@ -23,6 +24,16 @@ export interface ChunkRange { first: number; end: number; rows: number }
 
 /** Bounds the inference tasks in flight across all submissions of a run (src/run/lanes.ts Semaphore). */
 export interface TaskSlots { acquire(): Promise<void>; release(): void }
+
+/** One verdict of `arbiter check`: the rule passed with what was found, or failed with its error. */
+export type CheckVerdict = { ok: true; message: string } | { ok: false; error: ErrorData };
+
+/** What a kind's check found: the submission as identified, and the file and admission verdicts (admission absent when the file rule failed). */
+export interface CheckSteps {
+  submission: { path: string; kind: 'onnx' | 'predictions' | 'model-folder'; bytes: number; sha256: string } | null;
+  file: CheckVerdict;
+  admission?: CheckVerdict;
+}
 
 /** An admitted submission, in run order; a kind adds what its scoring needs (a parsed file, a folder). */
 export interface Admitted { sub: SubmissionRecord; order: number }
@@ -70,6 +81,19 @@ export interface TaskKind<D extends RunData = RunData, A extends Admitted = Admi
   identify(p: string): string | null;
   /** identify one submission (content hash, streamed; refused from its size before a byte is read) and register it in the store */
   register(store: Store, b: LoadedBenchmark, f: SubmissionFile): SubmissionRecord;
+  /**
+   * `arbiter submit`: the checks one submission can pass on its own before it is registered (its
+   * size from disk before a byte is read, its format and contract, what the file alone decides);
+   * throws the first failure's ArbiterError. Copies are checked at scoring, against the whole list.
+   */
+  checkOne(b: LoadedBenchmark, store: Store, f: SubmissionFile): Promise<void>;
+  /**
+   * `arbiter check`, a participant's dry run: the file rule and the admission rule, each as a
+   * verdict (a failed rule stops the dry run); the run lifecycle then scores the public sample.
+   */
+  checkRules(b: LoadedBenchmark, submissionPath: string): Promise<CheckSteps>;
+  /** how many rows a public sample file holds (the kind's dataset format) */
+  sampleRows(file: string): Promise<number>;
   /** build a bundled benchmark's generated demo submissions, when it has any (before default selection) */
   ensureBundled(b: LoadedBenchmark): Promise<void>;
   /** rows per inference task: the request rounded to whole batches, or the kind's fixed chunk */

@@ -1,5 +1,4 @@
 // `arbiter submit`: admission-check a submission and register it for a benchmark.
-import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { ArbiterError } from '../../errors.ts';
 import { DEFAULT_DB } from '../../store/default-path.ts';
@@ -20,37 +19,18 @@ export const submitCommand = {
     try {
       const { loadBenchmark } = await import('../../benchmark/loader.ts');
       const { Store } = await import('../../store/store.ts');
-      const { collectSubmissionFiles, kindOf, registerFile, regularFileSize, checkSubmissionSize, submissionByteLimit } = await import('../../tasks/tabular/submissions.ts');
-      const { admitOnnxBytes } = await import('../../models/onnx/contract.ts');
-      const { loadPredictions } = await import('../../models/predictions.ts');
-      const { metricsNeed } = await import('../../fold/fold.ts');
+      const { taskKindOf } = await import('../../tasks/index.ts');
       const b = loadBenchmark(argv.benchmark as string);
-      const { isLmTaskType, requireModel } = await import('../../benchmark/schema.ts');
-      if (isLmTaskType(b.spec.task.type)) {
-        const { submitLm } = await import('./submit-lm.ts');
-        await submitLm(b, argv.file as string, argv.participant as string | undefined, argv.db as string, json);
-        return;
-      }
-      const [f] = collectSubmissionFiles([argv.file as string]);
-      if (!f) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `${argv.file}: expected a submission file`);
+      const kind = taskKindOf(b);
+      const [f] = kind.collect([argv.file as string]);
+      if (!f) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `${argv.file}: expected a submission (${kind.name === 'tabular' ? 'a file' : 'a model folder or a .tar of one'})`);
       if (argv.participant) f.participant = argv.participant as string;
-      // size from lstat before a byte is read: a file over the limit is never loaded
-      const limit = submissionByteLimit(b, kindOf(f.path));
-      checkSubmissionSize(f.path, regularFileSize(f.path), limit);
-      if (kindOf(f.path) === 'onnx') {
-        const res = admitOnnxBytes(readFileSync(f.path), requireModel(b.spec).model, b.spec.batching.size, b.spec.batching.last === 'pad');
-        if (!res.ok) throw new ArbiterError(res.error.code, res.error.message, res.error.details);
-      } else {
-        // What the file alone (or with the public sample) decides fails here, not at score time.
-        const { checkPredictionFile, publicSampleIds } = await import('../../tasks/tabular/submit-checks.ts');
-        const table = await loadPredictions(f.path, b, metricsNeed(b, 'probabilities'));
-        checkPredictionFile(table, b, f.path, await publicSampleIds(b));
-      }
       const store = Store.open(argv.db as string);
       try {
-        const rec = registerFile(store, b.spec.id, f, limit);
+        await kind.checkOne(b, store, f);
+        const rec = kind.register(store, b, f);
         if (json) print(JSON.stringify({ submission: rec.sha256, participant: rec.participant, kind: rec.kind, id: rec.id }));
-        else print(`registered ${rec.kind} submission ${rec.sha256} for ${rec.participant} on ${b.spec.id} (#${rec.id})`);
+        else print(`registered ${kind.name === 'tabular' ? rec.kind : 'model'} submission ${rec.sha256} for ${rec.participant} on ${b.spec.id} (#${rec.id})`);
       } finally {
         store.close();
       }

@@ -3,7 +3,7 @@
 // an attention mask) through the scoring graph, and sum the float64 NLL of the scored assistant
 // tokens per example.
 import type { LoadedLm } from '../../models/hf/load.ts';
-import type { ChatExample } from './chat-data.ts';
+import type { ChatExample } from '../../data/lm-rows.ts';
 import { scoredNlls } from './nll.ts';
 import { renderPieces } from './render.ts';
 import { tokenizePieces, type TokenizedExample } from './tokens.ts';

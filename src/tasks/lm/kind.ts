@@ -131,6 +131,12 @@ export const lmKind: TaskKind<LmRunData, LmAdmitted, LmExecutor> = {
   identify: (p) => {
     try { return lstatSync(p).isDirectory() ? folderSha256(p) : sha256FileSync(p).sha256; } catch { return null; }
   },
+  async checkOne(b, store, f) {
+    const task = lmTaskOf(b.spec);
+    admitLmFolder(resolveModelFolder(f.path, path.join(store.blobDir, 'unpacked'), { maxBytes: lmSubmissionByteLimit(task) }), admissionRulesOf(task));
+  },
+  checkRules: async (b, p) => (await import('./check.ts')).checkLm(b, p),
+  sampleRows: async (file) => (await import('./check.ts')).jsonlRows(file),
   register: (store, b, f) => registerLmSubmission(store, b.spec.id, f, lmSubmissionByteLimit(lmTaskOf(b.spec))),
   ensureBundled: async (b) => { await ensureBundledSubmissions(b); },
   // One batch per task: the journal's chunk is the spec's batch.

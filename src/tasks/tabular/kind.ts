@@ -11,7 +11,14 @@ import { metricsNeed } from '../../fold/fold.ts';
 import { createExecutor, type Executor } from '../../inference/executor.ts';
 import { DEFAULT_LIMITS } from '../../inference/isolation/runner.ts';
 import { makeFingerprint } from '../../inference/fingerprint.ts';
-import { collectSubmissionFiles, kindOf, registerFile, submissionByteLimit } from './submissions.ts';
+import { checkSubmissionSize, collectSubmissionFiles, kindOf, registerFile, regularFileSize, submissionByteLimit } from './submissions.ts';
+import { checkPredictionFile, publicSampleIds } from './submit-checks.ts';
+import { arrowRows, checkTabular } from './check.ts';
+import { readFileSync } from 'node:fs';
+import { ArbiterError } from '../../errors.ts';
+import { requireModel } from '../../benchmark/schema.ts';
+import { admitOnnxBytes } from '../../models/onnx/contract.ts';
+import { loadPredictions } from '../../models/predictions.ts';
 import { ensureBundledSubmissions } from '../../demo/demo-submissions.ts';
 import type { TaskKind } from '../task-kind.ts';
 import { scoreTabular } from './score-one.ts';
@@ -28,6 +35,20 @@ export const tabularKind: TaskKind<PreparedDataset, AdmittedSubmission, Executor
   name: 'tabular',
   collect: collectSubmissionFiles,
   identify: (p) => { try { return sha256FileSync(p).sha256; } catch { return null; } },
+  async checkOne(b, _store, f) {
+    // size from lstat before a byte is read: a file over the limit is never loaded
+    checkSubmissionSize(f.path, regularFileSize(f.path), submissionByteLimit(b, kindOf(f.path)));
+    if (kindOf(f.path) === 'onnx') {
+      const res = admitOnnxBytes(readFileSync(f.path), requireModel(b.spec).model, b.spec.batching.size, b.spec.batching.last === 'pad');
+      if (!res.ok) throw new ArbiterError(res.error.code, res.error.message, res.error.details);
+      return;
+    }
+    // What the file alone (or with the public sample) decides fails here, not at score time.
+    const table = await loadPredictions(f.path, b, metricsNeed(b, 'probabilities'));
+    checkPredictionFile(table, b, f.path, await publicSampleIds(b));
+  },
+  checkRules: (b, p) => checkTabular(b, p),
+  sampleRows: (file) => arrowRows(file),
   register: (store, b, f) => registerFile(store, b.spec.id, f, submissionByteLimit(b, kindOf(f.path))),
   ensureBundled: async (b) => { await ensureBundledSubmissions(b); },
   taskRows: (b, requested) => wholeTaskRows(requested, b.spec.batching.size),

@@ -15,8 +15,8 @@ import { qwenShapedLmOnnx, randomLm, tinyLmOnnx, writeLmFolder } from '../../../
 import { forwardPadded, prepareChatExample } from '../../../src/tasks/lm/chat-score.ts';
 import { exampleNll, scoredNlls } from '../../../src/tasks/lm/nll.ts';
 import { scoreChoicesBatch } from '../../../src/tasks/lm/choice-score.ts';
-import { parseChatJsonl } from '../../../src/tasks/lm/chat-data.ts';
-import { chatLossTaskSchema } from '../../../src/tasks/lm/spec.ts';
+import { parseChatJsonl } from '../../../src/data/lm-rows.ts';
+import { chatLossTaskSchema } from '../../../src/benchmark/lm-task.ts';
 import { buildDemoSubmissions as buildChatDemo, DEMO_SUBMISSIONS as CHAT_SUBS } from '../../../benchmarks/qwen-chat-demo/submissions.ts';
 import { buildDemoSubmissions as buildChoiceDemo, DEMO_SUBMISSIONS as CHOICE_SUBS } from '../../../benchmarks/choice-demo/submissions.ts';
 import { tempDir, wordLevelTokenizer } from '../../tasks/lm/helpers.ts';
