@@ -3,12 +3,12 @@
 // store, journal, outcomes, ranking, rewards and result. What differs per task lives in lm-plans.ts.
 // Submissions are transformers.js model folders or .tar files of one, registered by content hash.
 // Admission runs main side in pure JS (admitLmFolder with the spec's rules); admitted models run
-// in a piscina pool of LM workers, one task per fixed batch of `batching.size` rows in
+// in an LM executor (isolated child processes under the spec's limits, or worker threads with
+// --isolation thread), one task per fixed batch of `batching.size` rows in
 // file order. Results are folded in batch order into per-split metric states; every folded batch
 // is journaled, so `--resume` finishes an interrupted run with the same bytes.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Piscina } from 'piscina';
 import { ArbiterError, toErrorData } from '../errors.ts';
 import type { LoadedBenchmark } from '../spec/loader.ts';
 import { canonicalJson } from '../spec/canonical.ts';
@@ -20,7 +20,8 @@ import { admitLmFolder } from '../models/hf/admission.ts';
 import { resolveModelFolder } from '../models/hf/tar.ts';
 import { admissionRulesOf, type LmTask } from '../tasks/lm/spec.ts';
 import { pickRows } from '../tasks/lm/metric-batch.ts';
-import { lmPoolOptions } from '../tasks/lm/pool.ts';
+import { createLmExecutor, type LmExecutor } from './lm-executor.ts';
+import { DEFAULT_LIMITS } from './isolation/runner.ts';
 import type { LmTaskResult } from '../tasks/lm/worker.ts';
 import { makeLmFingerprint, type Fingerprint } from './fingerprint.ts';
 import { lmJobPlan, type LmJobPlan } from './lm-plans.ts';
@@ -157,7 +158,7 @@ export async function scoreLmWithStore(b: LoadedBenchmark, store: Store, opts: S
   }
   const ctl: RunControl = { signal: hold!.signal, guard: hold!.guard };
 
-  const pool = todo.length > 0 ? new Piscina({ ...lmPoolOptions(), minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 1, idleTimeout: 60_000 }) : null;
+  const executor = todo.length > 0 ? createLmExecutor(opts.isolation ?? 'process', workers, { ...DEFAULT_LIMITS, ...spec.limits }) : null;
   try {
     store.db.transaction(() => {
       ctl.guard!();
@@ -166,10 +167,10 @@ export async function scoreLmWithStore(b: LoadedBenchmark, store: Store, opts: S
     try {
       const inflight = new Semaphore(Math.max(2, workers * 2));
       await scoreInLanes(todo, workers, store, runId, outcomes, plan.data.rows, opts.onProgress,
-        (t, progressed) => scoreOneLm(b, plan, store, runId, t.sub, t.order, t.folder, pool!, inflight, opts, progressed, ctl), ctl);
+        (t, progressed) => scoreOneLm(b, plan, store, runId, t.sub, t.order, t.folder, executor!, inflight, opts, progressed, ctl), ctl);
     } finally {
-      // every task has settled here (scoreOneLm waits for its in-flight tasks), so destroying is safe
-      if (pool) await pool.destroy();
+      // every task has settled here (scoreOneLm waits for its in-flight tasks), so closing is safe
+      if (executor) await executor.close();
     }
     const result = store.db.transaction(() => { ctl.guard!(); return finishScoredRun(b, store, runId, fingerprint, subs, outcomes); })();
     hold!.release();
@@ -181,7 +182,7 @@ export async function scoreLmWithStore(b: LoadedBenchmark, store: Store, opts: S
 
 async function scoreOneLm(
   b: LoadedBenchmark, plan: LmJobPlan, store: Store, runId: number, sub: SubmissionRecord, order: number,
-  folder: string, pool: Piscina, inflight: Semaphore, opts: ScoreOptions, progressed: (rows: number) => void, ctl: RunControl = {},
+  folder: string, executor: LmExecutor, inflight: Semaphore, opts: ScoreOptions, progressed: (rows: number) => void, ctl: RunControl = {},
 ): Promise<Outcome> {
   const size = b.spec.batching.size;
   const data = plan.data;
@@ -200,7 +201,7 @@ async function scoreOneLm(
     const mask = data.splitMask.subarray(start, end);
     await inflight.acquire();
     if (jf.failure || ctl.signal?.aborted) { inflight.release(); break; }
-    const run = pool.run(msg) as Promise<LmTaskResult>;
+    const run = executor.run(msg);
     tasks.push(run.then(async (res) => {
       await opts.hooks?.afterTask?.(order, index);
       if (!res.ok) { jf.fail(res.error); return; }

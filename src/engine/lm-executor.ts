@@ -1,0 +1,56 @@
+// Where language-model inference runs: the LM counterpart of executor.ts, with the same two
+// modes. `process` (the default): the IsolatedPool's warm child processes, each hosting the LM
+// runner under the spec's limits (a wall clock per submission across all its batches, a batch
+// clock, RSS polling and RLIMIT_AS), killed on expiry. `thread`: piscina worker threads, no hard
+// limits. Both run the same runner (src/tasks/lm/run-task.ts) with the same session options and
+// give the same bits.
+import path from 'node:path';
+import { Piscina } from 'piscina';
+import { ArbiterError } from '../errors.ts';
+import { IsolatedPool } from './isolation/pool.ts';
+import type { IsolationLimits } from './isolation/runner.ts';
+import { lmPoolOptions } from '../tasks/lm/pool.ts';
+import { lmKindOf, type LmRunTask, type LmTaskMessage, type LmTaskResult } from '../tasks/lm/run-task.ts';
+import type { Isolation } from './executor.ts';
+
+export interface LmExecutor {
+  readonly kind: Isolation;
+  /** score one batch; never rejects for a submission's fault: failures come back as { ok: false, error } */
+  run(msg: LmTaskMessage): Promise<LmTaskResult>;
+  /** call only once every run() has settled */
+  close(): Promise<void>;
+}
+
+export function createLmExecutor(kind: Isolation, workers: number, limits: IsolationLimits): LmExecutor {
+  if (!Number.isInteger(workers) || workers < 1) throw new ArbiterError('E_USAGE', `--workers must be a positive integer, found ${workers}`);
+  if (kind === 'thread') {
+    const pool = new Piscina({ ...lmPoolOptions(), minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 1, idleTimeout: 60_000 });
+    return {
+      kind,
+      run: (msg) => (pool.run(msg) as Promise<LmTaskResult>).catch((): LmTaskResult => ({
+        // the thread's own error text is not quoted: it may come from the model's run
+        ok: false, error: { code: 'E_WORKER_CRASH', message: 'the worker thread running this submission died' },
+      })),
+      close: () => pool.destroy(),
+    };
+  }
+  if (kind !== 'process') throw new ArbiterError('E_USAGE', `--isolation must be process or thread, found ${String(kind)}`);
+  const pool = new IsolatedPool({ size: workers, limits });
+  return {
+    kind,
+    async run(msg) {
+      const folder = path.resolve(msg.folder);
+      const { folder: _given, ...task } = msg;
+      let scored: LmTaskResult | null = null;
+      const outcome = await pool.run({
+        submission: folder,
+        model: { runner: 'lm', folder, lmKind: lmKindOf(msg.kind) },
+        lm: task as LmRunTask,
+        onResult: (r) => { scored = r; },
+      });
+      if (!outcome.ok) return { ok: false, error: outcome.error };
+      return scored ?? { ok: false, error: { code: 'E_INTERNAL', message: 'the LM runner finished a batch without scores' } };
+    },
+    close: () => pool.close(),
+  };
+}
