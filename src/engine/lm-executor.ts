@@ -21,6 +21,13 @@ export interface LmExecutor {
   close(): Promise<void>;
 }
 
+/**
+ * Address space an LM child reserves beyond what it uses: Node + onnxruntime + transformers.js
+ * under tsx showed VmSize 3.95 GB right after loading a tiny model (RSS 270 MB), so the tabular
+ * headroom (2048 MiB) would make an ordinary model fail with E_MEMORY_LIMIT.
+ */
+export const LM_ADDRESS_SPACE_HEADROOM_MB = 4096;
+
 export function createLmExecutor(kind: Isolation, workers: number, limits: IsolationLimits): LmExecutor {
   if (!Number.isInteger(workers) || workers < 1) throw new ArbiterError('E_USAGE', `--workers must be a positive integer, found ${workers}`);
   if (kind === 'thread') {
@@ -35,7 +42,8 @@ export function createLmExecutor(kind: Isolation, workers: number, limits: Isola
     };
   }
   if (kind !== 'process') throw new ArbiterError('E_USAGE', `--isolation must be process or thread, found ${String(kind)}`);
-  const pool = new IsolatedPool({ size: workers, limits });
+  const headroom = Math.max(limits.addressSpaceHeadroomMb ?? 0, LM_ADDRESS_SPACE_HEADROOM_MB);
+  const pool = new IsolatedPool({ size: workers, limits: { ...limits, addressSpaceHeadroomMb: headroom } });
   return {
     kind,
     async run(msg) {

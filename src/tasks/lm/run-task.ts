@@ -5,6 +5,7 @@
 // scores, or an error code with a message that never quotes the library (onnxruntime and
 // chat-template messages can carry hidden token ids or text), and no library logging.
 import { env } from '@huggingface/transformers';
+import * as ort from 'onnxruntime-node';
 import { ArbiterError, toErrorData, type ErrorData } from '../../errors.ts';
 import { loadLm, clearLmCache, type LmKind } from '../../models/hf/load.ts';
 import type { ChatExample } from './chat-data.ts';
@@ -101,6 +102,24 @@ export function hiddenSafeError(e: unknown): ErrorData {
  */
 export function silenceLibraryLogs(): void {
   env.logLevel = 50; // LogLevel.NONE: logger.error no longer prints; ORT's env log level becomes 'fatal'
+  // loadLm asks for session log severity 3 (errors), and onnxruntime's native logger writes a
+  // failed kernel's message (naming a hidden token id) straight to fd 2: force fatal-only (4)
+  // on every session this isolate creates. transformers.js calls InferenceSession.create on the
+  // same onnxruntime-node module, looked up at call time.
+  const IS = ort.InferenceSession as unknown as { create: (...a: unknown[]) => unknown; __arbiterQuiet?: true };
+  if (!IS.__arbiterQuiet) {
+    const create = IS.create.bind(IS);
+    IS.create = (...a: unknown[]) => {
+      const last = a[a.length - 1];
+      if (a.length >= 2 && last && typeof last === 'object' && !ArrayBuffer.isView(last) && !(last instanceof ArrayBuffer)) {
+        a[a.length - 1] = { ...(last as Record<string, unknown>), logSeverityLevel: 4 };
+      } else if (a.length === 1) {
+        a.push({ logSeverityLevel: 4 });
+      }
+      return create(...a);
+    };
+    IS.__arbiterQuiet = true;
+  }
   const quiet = (): void => undefined;
   for (const k of ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir', 'table'] as const) {
     (console as unknown as Record<string, unknown>)[k] = quiet;
