@@ -70,8 +70,8 @@ describe('LM execution limits', () => {
 
   it('a wall clock far too small fails every submission with E_TIMEOUT, and the run finishes', async () => {
     const dir = writeBenchmark(tempDir(), 'limits: { wallClockMs: 1, memoryLimitMb: 4096 }');
-    const r = await score({ benchmark: dir, submissions: [subs.good, subs.sleeps], workers: 2, db: path.join(dir, 'a.db'), isolation: 'process' });
-    expect(r.rows.map((x) => [x.participant, x.status, x.error?.code]).sort()).toEqual([
+    const r = await score({ benchmark: dir, submissions: [subs.good, subs.sleeps], workers: 1, db: path.join(dir, 'a.db'), isolation: 'process' });
+    expect(r.rows.map((x) => [x.participant, x.status, x.error?.code]).sort(), JSON.stringify(r.rows.map((x) => x.error))).toEqual([
       ['good', 'failed', 'E_TIMEOUT'], ['sleeps', 'failed', 'E_TIMEOUT'],
     ]);
   });
