@@ -22,12 +22,12 @@ export interface LmExecutor {
 }
 
 /**
- * Address space an LM child reserves beyond what it uses: Node + onnxruntime + transformers.js
- * under tsx showed VmSize 3.95 GB right after loading a tiny model (RSS 270 MB), so the tabular
- * headroom (2048 MiB) would make an ordinary model fail with E_MEMORY_LIMIT.
+ * LM children are limited by resident memory (VmRSS polled), not by address space: with the
+ * Qwen-vocabulary demo (logits [batch, seq, 151669]) a child needed RLIMIT_AS above 18 GiB to
+ * score normally (measured: memoryLimitMb 2048 + 16384 MiB headroom failed, + 18144 passed)
+ * while transformers.js under tsx alone reserves 3.95 GB; an address-space cap would fail honest
+ * models. A single huge allocation still fails at once (the kernel refuses it) as E_MEMORY_LIMIT.
  */
-export const LM_ADDRESS_SPACE_HEADROOM_MB = 4096;
-
 export function createLmExecutor(kind: Isolation, workers: number, limits: IsolationLimits): LmExecutor {
   if (!Number.isInteger(workers) || workers < 1) throw new ArbiterError('E_USAGE', `--workers must be a positive integer, found ${workers}`);
   if (kind === 'thread') {
@@ -42,8 +42,7 @@ export function createLmExecutor(kind: Isolation, workers: number, limits: Isola
     };
   }
   if (kind !== 'process') throw new ArbiterError('E_USAGE', `--isolation must be process or thread, found ${String(kind)}`);
-  const headroom = Math.max(limits.addressSpaceHeadroomMb ?? 0, LM_ADDRESS_SPACE_HEADROOM_MB);
-  const pool = new IsolatedPool({ size: workers, limits: { ...limits, addressSpaceHeadroomMb: headroom } });
+  const pool = new IsolatedPool({ size: workers, limits, addressSpaceLimit: 'none' });
   return {
     kind,
     async run(msg) {

@@ -22,7 +22,6 @@ import { admissionRulesOf, type LmTask } from '../tasks/lm/spec.ts';
 import { pickRows } from '../tasks/lm/metric-batch.ts';
 import { createLmExecutor, type LmExecutor } from './lm-executor.ts';
 import { DEFAULT_LIMITS } from './isolation/runner.ts';
-import type { LmTaskResult } from '../tasks/lm/worker.ts';
 import { makeLmFingerprint, type Fingerprint } from './fingerprint.ts';
 import { lmJobPlan, type LmJobPlan } from './lm-plans.ts';
 import { initFold, metricContext, type ChunkStates, type FoldState } from './fold.ts';

@@ -18,6 +18,8 @@ export interface IsolatedPoolOptions {
   limits: IsolationLimits;
   graphOptimizationLevel?: GraphOptimizationLevel;
   rssPollMs?: number;
+  /** how each child's RLIMIT_AS is set (IsolatedSessionOptions.addressSpaceLimit); default 'auto' */
+  addressSpaceLimit?: 'auto' | 'prlimit' | 'ulimit' | 'none';
   /**
    * batches sent to a child per IPC message (default 1): with small spec batches, several per
    * message save round trips; each batch is still its own ORT run and onBatch call, in order
@@ -151,6 +153,7 @@ export class IsolatedPool {
           limits: { ...limits, wallClockMs: remaining },
           graphOptimizationLevel: this.#opts.graphOptimizationLevel,
           rssPollMs: this.#opts.rssPollMs,
+          addressSpaceLimit: this.#opts.addressSpaceLimit,
         });
       }
       slot.loaded = id;
