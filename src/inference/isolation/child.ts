@@ -1,15 +1,21 @@
-// The entry of an inference child process: loads one ONNX model into an ORT session (one
-// intra-op and one inter-op thread, sequential, fixed optimization level) and runs the batches
-// the engine sends over IPC, one at a time. It holds no secret data (labels stay with the
-// engine) and may be killed at any moment: that is the point of running it as a process.
+// The entry of an inference child process. It hosts one of two runners, named by the load
+// message: 'onnx' loads one ONNX model into an ORT session (one intra-op and one inter-op
+// thread, sequential, fixed optimization level) and runs the batches of tensors the engine sends;
+// 'lm' loads a transformers.js model folder and scores LM batches (src/tasks/lm/run-task.ts,
+// imported only when an LM is loaded). Messages are handled one at a time. It holds no labels
+// (they stay with the engine) and may be killed at any moment: that is the point of a process.
+// Its stdout is ignored and its stderr is read by the engine only to classify a death, never
+// quoted; the LM runner also silences the libraries' logging (they would print hidden inputs).
 import * as ort from 'onnxruntime-node';
 import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import type { ErrorData } from '../../errors.ts';
+import { toErrorData, type ErrorData } from '../../errors.ts';
 import type { FromChild, ToChild, WireFeeds, WireTensor } from './protocol.ts';
 import { sanitizeMessage } from '../../messages.ts';
 
 let session: ort.InferenceSession | null = null;
+type LmRunner = typeof import('../../tasks/lm/run-task.ts');
+let lm: { runner: LmRunner; folder: string } | null = null;
 
 function send(msg: FromChild): void {
   process.send?.(msg);
@@ -41,16 +47,61 @@ function toWire(t: ort.Tensor): WireTensor {
   return { type: t.type as WireTensor['type'], dims: [...t.dims], data: t.data as WireTensor['data'] };
 }
 
+async function releaseModels(): Promise<void> {
+  if (session) {
+    const old = session;
+    session = null;
+    await old.release();
+  }
+  if (lm) {
+    lm.runner.unloadLmRunner();
+    lm = null;
+  }
+}
+
+let lmRunner: Promise<LmRunner> | null = null;
+/** The LM runner module (transformers.js), imported once, with the libraries' logging silenced. */
+function lmRunnerModule(): Promise<LmRunner> {
+  lmRunner ??= import('../../tasks/lm/run-task.ts').then((m) => {
+    m.silenceLibraryLogs();
+    return m;
+  });
+  return lmRunner;
+}
+
+async function loadLm(folder: string, lmKind: 'causal-lm' | 'sequence-classification'): Promise<void> {
+  await releaseModels();
+  const runner = await lmRunnerModule();
+  try {
+    await runner.loadLmRunner(folder, lmKind);
+  } catch (err) {
+    // no hidden row has been seen yet: the load error (E_MODEL_FORMAT, E_TOKENIZER) is quoted as is
+    send({ kind: 'error', id: null, error: err && typeof err === 'object' && 'code' in err ? toErrorData(err) : classify(err, 'E_MODEL_FORMAT') });
+    return;
+  }
+  lm = { runner, folder };
+  send({ kind: 'loaded', inputNames: [], outputNames: [], vmSizeKb: procStatusKb('VmSize'), rssKb: procStatusKb('VmRSS') });
+}
+
 async function handle(msg: ToChild): Promise<void> {
+  if (msg.kind === 'load' && msg.runner === 'lm') {
+    await loadLm(msg.folder, msg.lmKind);
+    return;
+  }
+  if (msg.kind === 'lm') {
+    if (!lm) {
+      send({ kind: 'error', id: msg.id, error: { code: 'E_INTERNAL', message: 'an LM batch before an LM model was loaded in the inference child' } });
+      return;
+    }
+    const r = await lm.runner.runLmTask({ ...msg.task, folder: lm.folder } as Parameters<LmRunner['runLmTask']>[0]);
+    send(r.ok ? { kind: 'lm-result', id: msg.id, result: r } : { kind: 'error', id: msg.id, error: r.error });
+    return;
+  }
   if (msg.kind === 'load') {
     try {
       const bytes = typeof msg.model === 'string' ? readFileSync(msg.model) : msg.model;
       // A warm child is reused for the next submission: drop the previous model first.
-      if (session) {
-        const old = session;
-        session = null;
-        await old.release();
-      }
+      await releaseModels();
       session = await ort.InferenceSession.create(bytes, {
         intraOpNumThreads: 1,
         interOpNumThreads: 1,
@@ -111,5 +162,7 @@ if (process.env.ARBITER_PDEATHSIG !== '1') {
     stdio: 'ignore',
   }).unref();
 }
+// A child started for an LM imports its runner first: that is the engine's cost, not the model's.
+if (process.env.ARBITER_CHILD_RUNNER === 'lm') await lmRunnerModule();
 // Up and listening: the engine starts the submission's clock now and sends the model.
 send({ kind: 'ready' });

@@ -4,9 +4,12 @@
 // submission's model loaded, reuses a healthy child for the next submission (loadNext, ~2 ms
 // instead of a ~1 s process start) and replaces children that were killed. A submission error
 // never rejects: `run` resolves with the error as data and the submission's other tasks stop.
+// A task is either batches of tensors for the ONNX runner or one batch for the LM runner
+// (LmSubmissionTask); the clock, affinity, reuse and replacement are the same for both.
 import { ArbiterError, toErrorData, type ErrorData } from '../../errors.ts';
 import { IsolatedSession, type IsolationLimits } from './runner.ts';
-import type { GraphOptimizationLevel, WireFeeds } from './protocol.ts';
+import type { GraphOptimizationLevel, LmModelRef, ModelRef, WireFeeds } from './protocol.ts';
+import type { LmRunTask, LmTaskResult } from '../../tasks/lm/run-task.ts';
 
 export interface IsolatedPoolOptions {
   /** number of child processes (one per core: each runs ORT with one thread) */
@@ -15,6 +18,8 @@ export interface IsolatedPoolOptions {
   limits: IsolationLimits;
   graphOptimizationLevel?: GraphOptimizationLevel;
   rssPollMs?: number;
+  /** how each child's RLIMIT_AS is set (IsolatedSessionOptions.addressSpaceLimit); default 'auto' */
+  addressSpaceLimit?: 'auto' | 'prlimit' | 'ulimit' | 'none';
   /**
    * batches sent to a child per IPC message (default 1): with small spec batches, several per
    * message save round trips; each batch is still its own ORT run and onBatch call, in order
@@ -37,6 +42,18 @@ export interface SubmissionTask {
   fetches?: string[];
 }
 
+/** One LM batch of a submission, for the child's LM runner. */
+export interface LmSubmissionTask {
+  /** the submission's key (e.g. its folder); tasks with the same key share the wall clock and a failure */
+  submission: string;
+  model: LmModelRef;
+  lm: LmRunTask;
+  /** called with the batch's scores when it succeeded */
+  onResult: (r: LmTaskResult & { ok: true }) => void;
+}
+
+export type PoolTask = SubmissionTask | LmSubmissionTask;
+
 export type TaskOutcome = { ok: true } | { ok: false; error: ErrorData };
 
 interface Slot {
@@ -46,7 +63,7 @@ interface Slot {
 }
 
 interface Queued {
-  task: SubmissionTask;
+  task: PoolTask;
   resolve: (o: TaskOutcome) => void;
 }
 
@@ -74,7 +91,7 @@ export class IsolatedPool {
   }
 
   /** Queue a task. Resolves when it has finished or failed; never rejects for a submission's fault. */
-  run(task: SubmissionTask): Promise<TaskOutcome> {
+  run(task: PoolTask): Promise<TaskOutcome> {
     if (this.#closed) return Promise.reject(new ArbiterError('E_INTERNAL', 'IsolatedPool.run() after close()'));
     return new Promise<TaskOutcome>((resolve) => {
       this.#queue.push({ task, resolve });
@@ -105,7 +122,7 @@ export class IsolatedPool {
     }
   }
 
-  async #runOn(slot: Slot, task: SubmissionTask): Promise<TaskOutcome> {
+  async #runOn(slot: Slot, task: PoolTask): Promise<TaskOutcome> {
     this.stats.tasks++;
     const id = task.submission;
     const prior = this.#failed.get(id);
@@ -124,7 +141,7 @@ export class IsolatedPool {
         // the model is loaded and its clock (set at load) already counts toward this submission
       } else if (slot.session && slot.session.failure === null) {
         slot.loaded = null;
-        await slot.session.loadNext(task.model, { wallClockMs: remaining, graphOptimizationLevel: this.#opts.graphOptimizationLevel });
+        await slot.session.loadNext(task.model as ModelRef, { wallClockMs: remaining, graphOptimizationLevel: this.#opts.graphOptimizationLevel });
         this.stats.reloads++;
       } else {
         await slot.session?.close();
@@ -136,6 +153,7 @@ export class IsolatedPool {
           limits: { ...limits, wallClockMs: remaining },
           graphOptimizationLevel: this.#opts.graphOptimizationLevel,
           rssPollMs: this.#opts.rssPollMs,
+          addressSpaceLimit: this.#opts.addressSpaceLimit,
         });
       }
       slot.loaded = id;
@@ -143,6 +161,13 @@ export class IsolatedPool {
       // The next group is sent before this one's outputs are back, so the child goes straight on
       // to it instead of waiting for the round trip and the engine's fold.
       const session = slot.session;
+      if ('lm' in task) {
+        const r = await session.runLm(task.lm);
+        const failedMeanwhile = this.#failed.get(id);
+        if (failedMeanwhile) return { ok: false, error: failedMeanwhile };
+        task.onResult(r);
+        return { ok: true };
+      }
       const per = this.#opts.batchesPerMessage ?? 1;
       const send = async (i: number): Promise<WireFeeds[]> => {
         const group: WireFeeds[] = [];

@@ -1,7 +1,10 @@
 // The messages between the engine and an inference child process (see child.ts, runner.ts).
 // They travel over Node's IPC channel with `serialization: 'advanced'` (structured clone), so
 // typed arrays cross as typed arrays with one copy each way and no JSON encoding.
+// A child hosts one of two runners, chosen by the load message: 'onnx' (one ORT session, batches
+// of tensors in and out) or 'lm' (a transformers.js model folder scored by src/tasks/lm).
 import type { ErrorData } from '../../errors.ts';
+import type { LmRunTask, LmTaskResult } from '../../tasks/lm/run-task.ts';
 
 /** Element types a tensor may carry across the process boundary (the ORT names). */
 export type WireTensorType =
@@ -23,15 +26,40 @@ export type WireFeeds = Record<string, WireTensor>;
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
+/** A transformers.js model folder for the child's LM runner (the class transformers.js loads it as). */
+export interface LmModelRef {
+  runner: 'lm';
+  folder: string;
+  lmKind: 'causal-lm' | 'sequence-classification';
+}
+
+/** What a child loads: an ONNX file path or bytes (the ONNX runner), or an LM folder. */
+export type ModelRef = string | Uint8Array | LmModelRef;
+
+export function isLmModel(m: ModelRef): m is LmModelRef {
+  return typeof m === 'object' && !(m instanceof Uint8Array) && m.runner === 'lm';
+}
+
 /** engine -> child */
 export type ToChild =
-  | { kind: 'load'; model: string | Uint8Array; graphOptimizationLevel: GraphOptimizationLevel }
+  | { kind: 'load'; runner?: 'onnx'; model: string | Uint8Array; graphOptimizationLevel: GraphOptimizationLevel }
+  | { kind: 'load'; runner: 'lm'; folder: string; lmKind: LmModelRef['lmKind'] }
   /** one or more batches, run one after another (one ORT run each): fewer IPC round trips */
-  | { kind: 'run'; id: number; feeds: WireFeeds[]; fetches?: string[] };
+  | { kind: 'run'; id: number; feeds: WireFeeds[]; fetches?: string[] }
+  /** one LM batch (the folder is the one loaded) */
+  | { kind: 'lm'; id: number; task: LmRunTask };
+
+/** The load message for `model`. */
+export function loadMessage(model: ModelRef, graphOptimizationLevel: GraphOptimizationLevel): ToChild {
+  if (isLmModel(model)) return { kind: 'load', runner: 'lm', folder: model.folder, lmKind: model.lmKind };
+  return { kind: 'load', model, graphOptimizationLevel };
+}
 
 /** child -> engine */
 export type FromChild =
   | { kind: 'ready' }
   | { kind: 'loaded'; inputNames: string[]; outputNames: string[]; vmSizeKb: number; rssKb: number }
   | { kind: 'result'; id: number; outputs: WireFeeds[] }
+  /** a scored LM batch (failures come as 'error') */
+  | { kind: 'lm-result'; id: number; result: LmTaskResult & { ok: true } }
   | { kind: 'error'; id: number | null; error: ErrorData };

@@ -13,10 +13,10 @@ import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ArbiterError, type ErrorData } from '../../errors.ts';
-import type { FromChild, GraphOptimizationLevel, ToChild, WireFeeds } from './protocol.ts';
-import { sanitizeMessage } from '../../messages.ts';
+import { isLmModel, loadMessage, type FromChild, type GraphOptimizationLevel, type ModelRef, type ToChild, type WireFeeds } from './protocol.ts';
+import type { LmRunTask, LmTaskResult } from '../../tasks/lm/run-task.ts';
 
-export type { WireFeeds, WireTensor, WireTensorData, WireTensorType, GraphOptimizationLevel } from './protocol.ts';
+export type { WireFeeds, WireTensor, WireTensorData, WireTensorType, GraphOptimizationLevel, LmModelRef, ModelRef } from './protocol.ts';
 
 export interface IsolationLimits {
   /** wall clock for the whole submission, from the child being up (model load) to the last batch (ms) */
@@ -39,8 +39,8 @@ export const DEFAULT_LIMITS: Readonly<Required<Omit<IsolationLimits, 'batchTimeo
 });
 
 export interface IsolatedSessionOptions {
-  /** a model file path (preferred: nothing big crosses IPC) or the model bytes */
-  model: string | Uint8Array;
+  /** an ONNX file path (preferred: nothing big crosses IPC) or its bytes, or an LM model folder */
+  model: ModelRef;
   limits: IsolationLimits;
   graphOptimizationLevel?: GraphOptimizationLevel;
   /** how often VmRSS is read (ms); default 20 */
@@ -131,7 +131,8 @@ const STDERR_MEMORY = /out of memory|bad_alloc|Allocation failed|Cannot allocate
 
 interface Pending {
   id: number;
-  resolve: (out: WireFeeds[]) => void;
+  /** the group's outputs (ONNX runner) or its scores (LM runner) */
+  resolve: (out: unknown) => void;
   reject: (err: ArbiterError) => void;
   /** starts the group's batch timer; called when the group reaches the head of the queue */
   arm: () => NodeJS.Timeout | null;
@@ -217,7 +218,9 @@ export class IsolatedSession {
     const child = spawn(command, args, {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
-      env: { ...process.env, ARBITER_ENGINE_PID: String(process.pid), ARBITER_PDEATHSIG: setpriv ? '1' : '0' },
+      // ARBITER_CHILD_RUNNER=lm: the child imports transformers.js before it reports ready, so
+      // that import (seconds on a loaded machine) is not charged to the submission's clock.
+      env: { ...process.env, ARBITER_ENGINE_PID: String(process.pid), ARBITER_PDEATHSIG: setpriv ? '1' : '0', ARBITER_CHILD_RUNNER: isLmModel(opts.model) ? 'lm' : 'onnx' },
     });
     let stderrTail = '';
     child.stderr?.setEncoding('utf8');
@@ -281,8 +284,7 @@ export class IsolatedSession {
           deadlineTimer = setTimeout(() => {
             fail(new ArbiterError('E_TIMEOUT', `the submission exceeded its wall-clock limit: expected to finish within ${limits.wallClockMs} ms, still running after ${Math.round(performance.now() - tReady)} ms (killed)`, { limitMs: limits.wallClockMs, scope: 'submission' }));
           }, limits.wallClockMs);
-          const load: ToChild = { kind: 'load', model: opts.model, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'extended' };
-          child.send(load);
+          child.send(loadMessage(opts.model, opts.graphOptimizationLevel ?? 'extended'));
         } else if (msg.kind === 'loaded') {
           session = new IsolatedSession({
             child,
@@ -322,14 +324,27 @@ export class IsolatedSession {
    * whole group (details.batchInGroup says which batch).
    */
   runMany(feeds: WireFeeds[], fetches?: string[]): Promise<WireFeeds[]> {
+    if (feeds.length === 0 && !this.#failure && !this.#closed) return Promise.resolve([]);
+    return this.#request((id) => (fetches ? { kind: 'run', id, feeds, fetches } : { kind: 'run', id, feeds }), feeds.length) as Promise<WireFeeds[]>;
+  }
+
+  /**
+   * Score one LM batch with the folder this session loaded (an LmModelRef). Rejects like run();
+   * the submission's scoring failures (E_MODEL_RUNTIME, E_MODEL_CONTRACT, ...) reject too, with
+   * messages that never quote hidden data, and leave the session usable (except E_MEMORY_LIMIT).
+   */
+  async runLm(task: LmRunTask): Promise<LmTaskResult & { ok: true }> {
+    return await this.#request((id) => ({ kind: 'lm', id, task }), 1) as LmTaskResult & { ok: true };
+  }
+
+  #request(build: (id: number) => ToChild, batches: number): Promise<unknown> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed) return Promise.reject(new ArbiterError('E_INTERNAL', 'run() on a closed IsolatedSession'));
     if (this.#pendingLoad) return Promise.reject(new ArbiterError('E_INTERNAL', 'IsolatedSession.run() called while a model is loading; await loadNext'));
     if (this.#pending.length >= MAX_RUNS_IN_FLIGHT) return Promise.reject(new ArbiterError('E_INTERNAL', `IsolatedSession.run(): at most ${MAX_RUNS_IN_FLIGHT} groups may be in flight`));
-    if (feeds.length === 0) return Promise.resolve([]);
     const id = this.#nextId++;
-    return new Promise<WireFeeds[]>((resolve, reject) => {
-      const batchMs = this.#limits.batchTimeoutMs === undefined ? undefined : this.#limits.batchTimeoutMs * feeds.length;
+    return new Promise<unknown>((resolve, reject) => {
+      const batchMs = this.#limits.batchTimeoutMs === undefined ? undefined : this.#limits.batchTimeoutMs * batches;
       let t0 = performance.now();
       // The batch clock of a queued group starts when the group ahead of it has returned, i.e.
       // when the child starts it, so a queued group is never charged for its wait.
@@ -338,7 +353,7 @@ export class IsolatedSession {
         return batchMs === undefined
           ? null
           : setTimeout(() => {
-            this.#fail(new ArbiterError('E_TIMEOUT', `a batch exceeded its wall-clock limit: expected to finish within ${this.#limits.batchTimeoutMs} ms per batch (${batchMs} ms for ${feeds.length}), still running after ${Math.round(performance.now() - t0)} ms (killed)`, { limitMs: this.#limits.batchTimeoutMs, scope: 'batch', batches: feeds.length }));
+            this.#fail(new ArbiterError('E_TIMEOUT', `a batch exceeded its wall-clock limit: expected to finish within ${this.#limits.batchTimeoutMs} ms per batch (${batchMs} ms for ${batches}), still running after ${Math.round(performance.now() - t0)} ms (killed)`, { limitMs: this.#limits.batchTimeoutMs, scope: 'batch', batches }));
           }, batchMs);
       };
       const pending: Pending = {
@@ -346,7 +361,7 @@ export class IsolatedSession {
         arm,
         timer: null,
         resolve: (out) => {
-          this.stats.batches += out.length;
+          this.stats.batches += batches;
           this.stats.runMs += performance.now() - t0;
           resolve(out);
         },
@@ -354,8 +369,7 @@ export class IsolatedSession {
       };
       if (this.#pending.length === 0) pending.timer = arm();
       this.#pending.push(pending);
-      const msg: ToChild = fetches ? { kind: 'run', id, feeds, fetches } : { kind: 'run', id, feeds };
-      this.#child.send(msg, (err) => {
+      this.#child.send(build(id), (err) => {
         if (err) this.#fail(new ArbiterError('E_WORKER_CRASH', `the inference process is gone: ${err.message}`));
       });
     });
@@ -367,7 +381,7 @@ export class IsolatedSession {
    * open). Saves the process start (~0.2 s compiled, ~0.6 s under tsx) per submission. Rejects
    * like open(); a failure leaves the session failed (open a new one).
    */
-  loadNext(model: string | Uint8Array, opts: { wallClockMs?: number; graphOptimizationLevel?: GraphOptimizationLevel } = {}): Promise<void> {
+  loadNext(model: ModelRef, opts: { wallClockMs?: number; graphOptimizationLevel?: GraphOptimizationLevel } = {}): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed || this.#pending.length > 0 || this.#pendingLoad) {
       return Promise.reject(new ArbiterError('E_INTERNAL', 'IsolatedSession.loadNext() on a closed or busy session'));
@@ -382,8 +396,7 @@ export class IsolatedSession {
     this.stats.runMs = 0;
     return new Promise<void>((resolve, reject) => {
       this.#pendingLoad = { resolve, reject, t0 };
-      const msg: ToChild = { kind: 'load', model, graphOptimizationLevel: opts.graphOptimizationLevel ?? 'extended' };
-      this.#child.send(msg, (err) => {
+      this.#child.send(loadMessage(model, opts.graphOptimizationLevel ?? 'extended'), (err) => {
         if (err) this.#fail(new ArbiterError('E_WORKER_CRASH', `the inference process is gone: ${err.message}`));
       });
     });
@@ -429,6 +442,7 @@ export class IsolatedSession {
     const next = this.#pending[0];
     if (next) next.timer = next.arm();
     if (msg.kind === 'result') p.resolve(msg.outputs);
+    else if (msg.kind === 'lm-result') p.resolve(msg.result);
     else {
       const err = new ArbiterError(msg.error.code, msg.error.message, msg.error.details);
       // A model that hit its memory limit inside ORT may have left the session half-torn;
@@ -459,13 +473,17 @@ export class IsolatedSession {
   }
 }
 
-function crashError(code: number | null, signal: NodeJS.Signals | null, stderrTail: string): ArbiterError {
+/**
+ * The error of a child that died on its own. Its stderr only classifies the death: it is never
+ * quoted, because the submission's code (or a library logging its inputs) decides what is
+ * written there, and error messages go into the store and receipts.
+ */
+export function crashError(code: number | null, signal: NodeJS.Signals | null, stderrTail: string): ArbiterError {
   const how = signal ? `signal ${signal}` : `exit code ${code}`;
-  const tail = sanitizeMessage(stderrTail.trim().split('\n').slice(-3).join(' | ')).slice(0, 500);
   if (STDERR_MEMORY.test(stderrTail)) {
-    return new ArbiterError('E_MEMORY_LIMIT', `the inference process ran out of memory under its limit and died (${how}): ${tail}`, { signal, exitCode: code });
+    return new ArbiterError('E_MEMORY_LIMIT', `the inference process ran out of memory under its limit and died (${how})`, { signal, exitCode: code });
   }
-  return new ArbiterError('E_WORKER_CRASH', `the inference process died unexpectedly (${how})${tail ? `: ${tail}` : ''}`, { signal, exitCode: code });
+  return new ArbiterError('E_WORKER_CRASH', `the inference process died unexpectedly (${how})`, { signal, exitCode: code });
 }
 
 function validateLimits(l: IsolationLimits): void {

@@ -13,7 +13,7 @@ import { sha256File } from '../../data/file-hash.ts';
 import { admitLmFolder } from '../../models/hf/admission.ts';
 import { folderManifest } from './submissions.ts';
 import type { CheckSteps } from '../task-kind.ts';
-import { lmFolderFor, lmTaskOf } from './kind.ts';
+import { lmFolderFor, lmTaskOf } from './folder.ts';
 
 export async function checkLm(b: LoadedBenchmark, submissionPath: string): Promise<CheckSteps> {
   // 1. The folder or archive.

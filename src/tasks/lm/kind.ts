@@ -7,7 +7,6 @@
 // that tells the three LM tasks apart) folded per split in batch order, each journaled.
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
-import { Piscina } from 'piscina';
 import { ArbiterError, toErrorData } from '../../errors.ts';
 import type { LoadedBenchmark } from '../../benchmark/loader.ts';
 import type { BenchmarkSpecData } from '../../benchmark/schema.ts';
@@ -25,43 +24,23 @@ import { JournaledFold } from '../../fold/journaled-fold.ts';
 import { collectLmSubmissions, folderSha256, registerLmSubmission } from './submissions.ts';
 import { sha256FileSync } from '../../data/file-hash.ts';
 import { ensureBundledSubmissions } from '../../demo/demo-submissions.ts';
-import type { Isolation } from '../../inference/executor.ts';
+import { createLmExecutor, type LmExecutor } from './executor.ts';
+import { DEFAULT_LIMITS } from '../../inference/isolation/runner.ts';
 import type { Admitted, RunData, ScoreContext, TaskKind } from '../task-kind.ts';
 import type { ChunkRange, RunControl } from '../task-kind.ts';
 import type { Outcome } from '../../results.ts';
 import { admissionRulesOf, type LmTask } from '../../benchmark/lm-task.ts';
 import { pickRows } from './metric-batch.ts';
-import { lmPoolOptions } from './pool.ts';
 import type { LmTaskMessage, LmTaskResult } from './worker.ts';
 import { lmJobPlan, type LmJobPlan } from './plans.ts';
+import { lmFolderFor, lmFolderOf, lmSubmissionByteLimit, lmTaskOf } from './folder.ts';
 
-/** Unpacked bytes allowed for a .tar submission beyond the spec's maxModelBytes (tokenizer, config files). */
-const TAR_SLACK_BYTES = 512 * 1024 * 1024;
-const DEFAULT_TAR_MAX_BYTES = 4 * 1024 * 1024 * 1024;
+export { lmFolderFor, lmFolderOf, lmSubmissionByteLimit, lmTaskOf };
 
-export function lmTaskOf(spec: BenchmarkSpecData): LmTask {
-  const t = spec.task;
-  if (t.type !== 'chat-loss' && t.type !== 'multiple-choice' && t.type !== 'sequence-classification') {
-    throw new ArbiterError('E_TASK_UNSUPPORTED', `benchmark ${spec.id}: ${t.type} is not a language-model task`, { task: t.type });
-  }
-  return t;
-}
 
-/** The largest LM submission (a folder's files, or a .tar) registered: the model files' limit plus room for the tokenizer and config files. */
-export function lmSubmissionByteLimit(task: LmTask): number {
-  return task.maxModelBytes !== undefined ? task.maxModelBytes + TAR_SLACK_BYTES : DEFAULT_TAR_MAX_BYTES;
-}
 
-/** Where a registered submission's model folder is: the blob folder itself, or its .tar unpacked beside the blobs. */
-export function lmFolderOf(store: Store, sub: SubmissionRecord, task: LmTask): string {
-  return lmFolderFor(sub.blobPath, task, path.join(store.blobDir, 'unpacked'));
-}
 
-/** A submission (model folder or .tar of one) as a folder, unpacking a .tar safely under `unpackDir`. */
-export function lmFolderFor(submission: string, task: LmTask, unpackDir: string): string {
-  const maxBytes = task.maxModelBytes !== undefined ? task.maxModelBytes + TAR_SLACK_BYTES : DEFAULT_TAR_MAX_BYTES;
-  return resolveModelFolder(submission, unpackDir, { maxBytes });
-}
+
 
 /** Keep the rows of `batch` whose split bit is `want` (the metric states of one split). */
 function splitBatch(batch: MetricBatch, mask: Uint8Array, want: number): MetricBatch | null {
@@ -107,23 +86,6 @@ export function lmRowFingerprint(batch: MetricBatch, digits: number): Uint32Arra
 export interface LmRunData extends RunData { plan: LmJobPlan }
 
 export interface LmAdmitted extends Admitted { folder: string }
-
-/** The inference layer for LM batches: run one message, never rejecting for a submission's fault. */
-export interface LmExecutor {
-  readonly kind: Isolation;
-  run(msg: LmTaskMessage): Promise<LmTaskResult>;
-  close(): Promise<void>;
-}
-
-/** LM batches in piscina worker threads (transformers.js + onnxruntime, one intra-op thread each). */
-function threadLmExecutor(workers: number): LmExecutor {
-  const pool = new Piscina({ ...lmPoolOptions(), minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 1, idleTimeout: 60_000 });
-  return {
-    kind: 'thread',
-    run: (msg) => (pool.run(msg) as Promise<LmTaskResult>).catch((err: unknown) => ({ ok: false as const, error: { code: 'E_WORKER_CRASH', message: `the worker running this submission died: ${toErrorData(err).message}` } })),
-    close: () => pool.destroy(),
-  };
-}
 
 export const lmKind: TaskKind<LmRunData, LmAdmitted, LmExecutor> = {
   name: 'language-model',
@@ -189,9 +151,10 @@ export const lmKind: TaskKind<LmRunData, LmAdmitted, LmExecutor> = {
   // its first batch fails there without a separate sanity pass.
   sanity: async (_b, todo) => ({ outcomes: new Map(), todo: [...todo] }),
   fingerprint: (b, data) => makeLmFingerprint(b.specHash, data.sha256, b.spec.batching.size),
-  executor(_b, todo, opts) {
+  // Isolated child processes under the spec's limits (the default), or worker threads.
+  executor(b, todo, opts) {
     if (todo.length === 0) return null;
-    return threadLmExecutor(opts.workers);
+    return createLmExecutor(opts.isolation, opts.workers, { ...DEFAULT_LIMITS, ...b.spec.limits });
   },
   scoreOne: (ctx, t, progressed, ctl, range) => scoreLm(ctx, t, progressed, ctl, range),
 };

@@ -42,14 +42,18 @@ describe('IsolatedPool', () => {
     });
     const sleeper = pool.run({ submission: 'sleep', model: sleepForeverModel(), batches: 2, feeds, onBatch: () => undefined });
     const sleeper2 = pool.run({ submission: 'sleep', model: sleepForeverModel(), batches: 2, feeds, onBatch: () => undefined });
-    const leaker = pool.run({ submission: 'leak', model: leakForeverModel(), batches: 1, feeds, onBatch: () => undefined });
+    // the leaker under its own, generous clock: on a loaded machine a 4 s clock can expire
+    // before the leak reaches the memory limit (E_TIMEOUT instead of E_MEMORY_LIMIT, seen here)
+    const leakPool = new IsolatedPool({ size: 1, limits: { wallClockMs: 300_000, memoryLimitMb: 256 } });
+    const leaker = leakPool.run({ submission: 'leak', model: leakForeverModel(), batches: 1, feeds, onBatch: () => undefined });
     const outcomes = await Promise.all(tasks);
     expect(outcomes.filter((o) => !(o as { ok: boolean }).ok)).toEqual([]);
     expect(await sleeper).toMatchObject({ ok: false, error: { code: 'E_TIMEOUT', details: { limitMs: 4000 } } });
     expect((await sleeper as { error: { message: string } }).error.message).toMatch(/expected to finish within 4000 ms/);
     expect(await sleeper2).toMatchObject({ ok: false, error: { code: 'E_TIMEOUT' } });
     expect(await leaker).toMatchObject({ ok: false, error: { code: 'E_MEMORY_LIMIT' } });
-    expect(pool.failureOf('leak')?.code).toBe('E_MEMORY_LIMIT');
+    expect(leakPool.failureOf('leak')?.code).toBe('E_MEMORY_LIMIT');
+    await leakPool.close();
     expect(pool.failureOf('good0')).toBeNull();
     for (let g = 0; g < goods.length; g++) {
       for (const offset of [0, 4]) {
