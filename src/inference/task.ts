@@ -30,3 +30,10 @@ export type InferenceResult =
   | { ok: false; error: ErrorData };
 
 export const GRAPH_OPTIMIZATION_LEVEL = 'extended' as const;
+
+/**
+ * What a model's run-time failure on hidden rows says: onnxruntime's own message is withheld, since
+ * it can quote values of the batch (an out-of-range Gather index is a hidden feature value). The
+ * sanity run and `arbiter check` run the model on public rows, where its message is shown.
+ */
+export const HIDDEN_BATCH_FAILURE = "onnxruntime failed while running a batch of hidden rows (its message is withheld: it can quote the batch's values; the sanity run on public rows and `arbiter check` show how the model fails)";

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { move, Piscina } from 'piscina';
 import { toErrorData } from '../errors.ts';
 import { batchCount, batchInputs, batchRange, ChunkOutputBuilder } from './batch.ts';
-import { GRAPH_OPTIMIZATION_LEVEL, type InferenceResult, type InferenceTask } from './task.ts';
+import { GRAPH_OPTIMIZATION_LEVEL, HIDDEN_BATCH_FAILURE, type InferenceResult, type InferenceTask } from './task.ts';
 
 const SESSION_CACHE_SIZE = 4;
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
@@ -62,7 +62,9 @@ async function runTask(task: InferenceTask): Promise<InferenceResult> {
       result = await s.run(feeds, [task.output.name]);
     } catch (err) {
       const { start, rows } = batchRange(task, i);
-      return { ok: false, error: { code: 'E_MODEL_RUNTIME', message: `onnxruntime failed on rows ${start}..${start + rows - 1} of a chunk: ${toErrorData(err).message}` } };
+      const message = toErrorData(err).message;
+      if (/Failed to allocate|bad_alloc|out of memory|Cannot allocate memory/i.test(message)) return { ok: false, error: { code: 'E_MEMORY_LIMIT', message: 'the model ran out of memory while running a batch' } };
+      return { ok: false, error: { code: 'E_MODEL_RUNTIME', message: HIDDEN_BATCH_FAILURE, details: { chunkRows: `${start}..${start + rows - 1}` } } };
     }
     const t = result[task.output.name];
     if (!t) return { ok: false, error: { code: 'E_MODEL_CONTRACT', message: `expected an output named "${task.output.name}", the model gave ${Object.keys(result).join(', ') || 'none'}` } };

@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { toErrorData, type ErrorData } from '../../errors.ts';
 import type { FromChild, ToChild, WireFeeds, WireTensor } from './protocol.ts';
 import { sanitizeMessage } from '../../messages.ts';
+import { HIDDEN_BATCH_FAILURE } from '../task.ts';
 
 let session: ort.InferenceSession | null = null;
 type LmRunner = typeof import('../../tasks/lm/run-task.ts');
@@ -134,8 +135,11 @@ async function handle(msg: ToChild): Promise<void> {
       for (const name of Object.keys(out)) wire[name] = toWire(out[name]!);
       outputs.push(wire);
     } catch (err) {
-      const error = classify(err, 'E_MODEL_RUNTIME');
-      send({ kind: 'error', id: msg.id, error: { ...error, details: { ...error.details, batchInGroup: j } } });
+      // onnxruntime's message can quote values of the batch (a Gather's out-of-range index is a
+      // hidden feature value): only its class (memory or not) leaves this process.
+      const classified = classify(err, 'E_MODEL_RUNTIME');
+      const error: ErrorData = classified.code === 'E_MEMORY_LIMIT' ? classified : { code: 'E_MODEL_RUNTIME', message: HIDDEN_BATCH_FAILURE };
+      send({ kind: 'error', id: msg.id, error: { ...error, details: { batchInGroup: j } } });
       return;
     }
   }
