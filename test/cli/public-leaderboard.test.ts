@@ -71,6 +71,31 @@ describe('leaderboard.live: public', () => {
     outputs.push(readFileSync(html, 'utf8'));
     for (const text of outputs) for (const v of privateValues) expect(text).not.toContain(v);
 
+    // arbiter work and merge show the same public view (and arbiter work writes no receipt).
+    const wdb = path.join(root, 'w.db');
+    expect((await arbiter(['work', bench, '--create', '--db', wdb, '-s', ...subs], { cwd: root })).status).toBe(0);
+    const w = await arbiter(['work', bench, '--run', '1', '--db', wdb, '-w', '1', '--json'], { cwd: root });
+    expect(w.status, w.stderr).toBe(0);
+    const worked = JSON.parse(w.stdout) as { view: string; result: ScoreResult };
+    expect(worked.view).toBe('public');
+    expect(worked.result.rows).toEqual(shown.rows);
+    expect(w.stderr).toContain('private ranking withheld: no receipt written');
+    const parts: string[] = [];
+    for (const i of [0, 1]) {
+      const part = path.join(root, `part${i}.json`);
+      const sh = await arbiter(['score', '-b', bench, '--db', path.join(root, `sh${i}.db`), '-w', '1', '--shard', `${i}/2`, '--part-out', part, '-s', ...subs], { cwd: root });
+      expect(sh.status, sh.stderr).toBe(0);
+      parts.push(part);
+    }
+    const noDb = await arbiter(['merge', ...parts, '--json'], { cwd: root });
+    expect(noDb.status).toBe(2);
+    expect(noDb.stdout).toContain('leaderboard.live: public');
+    const merged = await arbiter(['merge', ...parts, '--json', '--db', wdb], { cwd: root });
+    expect(merged.status, merged.stderr).toBe(0);
+    expect((JSON.parse(merged.stdout) as ScoreResult & { view: string }).view).toBe('public');
+    expect((JSON.parse(merged.stdout) as ScoreResult).rows).toEqual(shown.rows);
+    for (const text of [w.stdout, merged.stdout]) for (const v of privateValues) expect(text).not.toContain(v);
+
     // After the release: the private ranking, exactly as stored.
     const rel = await arbiter(['release', bench, '--db', db], { cwd: root });
     expect(rel.status, rel.stderr).toBe(0);

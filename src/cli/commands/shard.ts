@@ -72,10 +72,24 @@ export async function runMergeCommand(args: MergeArgs): Promise<void> {
     });
     const db = args.db === undefined ? undefined : args.db === '' ? DEFAULT_DB : args.db;
     const key = args.key ? (await import('../../receipts/sign.ts')).loadPublicKey(args.key) : undefined;
-    const result = mergeShards(parts, { ...(args.tolerate ? { tolerate: args.tolerate } : {}), ...(db !== undefined ? { db } : {}), ...(key ? { key } : {}) });
-    if (args.json) { print(JSON.stringify(result)); return; }
-    const b = benchmarkFromPart(parts[0]!.spec, result.benchmark.specHash);
-    print(`${result.run.id === null ? 'merged' : `run ${result.run.id}`} · ${b.spec.id} v${b.spec.version} · ${result.shards.count} shard${result.shards.count === 1 ? '' : 's'} (${result.shards.mode} mode) · ranked on the ${b.spec.ranking.split} split by ${b.primary}`);
+    const merged = mergeShards(parts, { ...(args.tolerate ? { tolerate: args.tolerate } : {}), ...(db !== undefined ? { db } : {}), ...(key ? { key } : {}) });
+    const b = benchmarkFromPart(parts[0]!.spec, merged.benchmark.specHash);
+    // leaderboard.live: public: the private ranking stays withheld until its release, which the store records.
+    let result = merged;
+    let view: 'public' | 'private' = 'private';
+    const { showsPublicLive, visibleLiveResult } = await import('../../run/final-set.ts');
+    if (showsPublicLive(b)) {
+      if (db === undefined) throw usageError(`merge: ${b.spec.id} shows a public leaderboard until the private ranking is released (leaderboard.live: public): give --db <store> so the merge knows whether it was released`);
+      const { Store } = await import('../../store/store.ts');
+      const store = Store.open(db, { read: true });
+      try {
+        const shown = visibleLiveResult(store, b, { ...merged, run: { ...merged.run, id: merged.run.id ?? 0 } });
+        view = shown.view;
+        result = { ...merged, rows: shown.result.rows };
+      } finally { store.close(); }
+    }
+    if (args.json) { print(JSON.stringify(view === 'public' ? { ...result, view } : result)); return; }
+    print(`${result.run.id === null ? 'merged' : `run ${result.run.id}`} · ${b.spec.id} v${b.spec.version} · ${result.shards.count} shard${result.shards.count === 1 ? '' : 's'} (${result.shards.mode} mode) · ${view === 'public' ? `public leaderboard (public split, by ${b.primary}); the private ranking is withheld until \`arbiter release ${b.spec.id}\`` : `ranked on the ${b.spec.ranking.split} split by ${b.primary}`}`);
     print(formatLeaderboard({ ...result, run: { ...result.run, id: result.run.id ?? 0 } }, 'table', { primaryMetric: b.primary, metricKeys: b.metricKeys, colors: colorsFor(process.stdout) }));
   } catch (err) {
     reportError(err, args.json);

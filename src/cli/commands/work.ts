@@ -53,12 +53,25 @@ export async function runWorkCommand(args: WorkArgs): Promise<void> {
         } else if (e.kind === 'completed') process.stderr.write(`${e.item.reason === 'scored' ? 'scored' : e.item.reason} ${e.item.participant} ${e.item.submission.slice(0, 12)}\n`);
       },
     });
+    // leaderboard.live: public: until the release, the live run shows the public split only and
+    // writes no receipt (a receipt carries the private scores), as `arbiter score` does.
+    let view: 'public' | 'private' = 'private';
+    if (result.result) {
+      const { visibleLiveResult } = await import('../../run/final-set.ts');
+      const { Store } = await import('../../store/store.ts');
+      const store = Store.open(args.db, { read: true });
+      try {
+        const shown = visibleLiveResult(store, b, result.result);
+        view = shown.view;
+        result.result = shown.result;
+      } finally { store.close(); }
+    }
     let receiptPath: string | null = null;
-    if (result.finishedHere && result.result) {
+    if (result.finishedHere && result.result && view === 'private') {
       const { writeRunReceipt } = await import('./score.ts');
       receiptPath = await writeRunReceipt(b, result.result, args);
     }
-    if (args.json) print(JSON.stringify(result));
+    if (args.json) print(JSON.stringify(view === 'public' ? { ...result, view } : result));
     else {
       const mine = result.worker.items.filter((i) => i.state === 'done' || i.state === 'failed').length;
       print(`run ${result.run.id} · ${b.spec.id} v${b.spec.version} · ${result.run.status}${result.finishedHere ? ' (ranked by this worker)' : ''} · this worker settled ${mine} submission${mine === 1 ? '' : 's'}`);
@@ -68,6 +81,7 @@ export async function runWorkCommand(args: WorkArgs): Promise<void> {
       }
     }
     if (receiptPath) process.stderr.write(`receipt ${displayPath(receiptPath)}\n`);
+    else if (view === 'public' && result.finishedHere) process.stderr.write(`private ranking withheld: no receipt written (\`arbiter release ${b.spec.id}\` releases it)\n`);
   } catch (err) {
     reportError(err, args.json);
   } finally {
