@@ -151,6 +151,27 @@ describe('the installed CLI (compiled build, no tsx) scores every bundled benchm
     expect(bpb[1]).toBeLessThan(bpb[2]!);
     for (const r of out.rows) expect(r.submission, r.participant).toBe(DEMO_FOLDERS[`qwen-chat-demo/${r.participant}`]);
   }, 1_500_000);
+
+  // One run lifecycle for every task kind, through the installed CLI: the same rows from 1 worker,
+  // from two `arbiter work` processes draining one run, and from 3 shards merged.
+  it.each(['tabular-demo', 'sentiment-demo', 'choice-demo'])('%s: score with 1 worker, work with 2 processes, 3 shards + merge: the rows of a 2-worker score', async (id) => {
+    const pkg = copy(id);
+    const { out: reference } = await scoreInstalled(pkg, id);
+    const cwd = tempDir('arbiter-user-');
+    const arbiter = async (args: string[]) => {
+      const r = await run(process.execPath, [path.join(pkg, 'bin/arbiter.js'), ...args], { cwd, env: userEnv(), encoding: 'utf8', timeout: 600_000, maxBuffer: 1 << 24 });
+      expect(r.stderr).not.toContain('refuse-typescript');
+      return r.stdout;
+    };
+    const rowsOf = (text: string) => JSON.stringify((JSON.parse(text) as Out).rows);
+    expect(rowsOf(await arbiter(['score', '-b', id, '--workers', '1', '--json', '--db', 'one.db']))).toBe(JSON.stringify(reference.rows));
+    await arbiter(['work', id, '--create', '--db', 'work.db']);
+    const drained = await Promise.all([0, 1].map(() => arbiter(['work', id, '--run', '1', '--workers', '1', '--db', 'work.db', '--json'])));
+    const finished = drained.map((t) => JSON.parse(t) as { finishedHere: boolean; result: Out | null }).filter((w) => w.finishedHere);
+    expect(finished.length).toBe(1);
+    expect(JSON.stringify(finished[0]!.result!.rows)).toBe(JSON.stringify(reference.rows));
+    for (const i of [0, 1, 2]) await arbiter(['score', '-b', id, '--workers', '1', '--shard', `${i}/3`, '--shard-mode', 'rows', '--part-out', `part${i}.json`, '--db', `shard${i}.db`]);
+    expect(rowsOf(await arbiter(['merge', 'part2.json', 'part0.json', 'part1.json', '--json']))).toBe(JSON.stringify(reference.rows));
+    expect(freshBuild(pkg)).toBe(true);
+  }, 900_000);
 });
-
-

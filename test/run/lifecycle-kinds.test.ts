@@ -134,13 +134,13 @@ describe('single-split benchmarks (split.publicFraction 0 or 1)', () => {
   const variant = (name: string, edit: (yaml: string) => string): string => {
     const dir = path.join(root, name);
     cpSync(path.join(bundled, 'benchmark.yaml'), path.join(dir, 'benchmark.yaml'));
-    const yaml = readFileSync(path.join(dir, 'benchmark.yaml'), 'utf8').replace(/path: (\S+hidden\.arrow)/, (_m, p: string) => `path: ${path.resolve(bundled, p)}`);
+    const yaml = readFileSync(path.join(dir, 'benchmark.yaml'), 'utf8').replace(/(path|publicSample): (\.\.\/\S+)/g, (_m, k: string, p: string) => `${k}: ${path.resolve(bundled, p)}`);
     writeFileSync(path.join(dir, 'benchmark.yaml'), edit(yaml));
     return dir;
   };
 
   it('publicFraction 0: every row is private, scores only on the private split, ranked as usual', async () => {
-    const dir = variant('all-private', (y) => y.replace(/publicFraction: [0-9.]+/, 'publicFraction: 0').replace(/publicSample: \S+\n/, ''));
+    const dir = variant('all-private', (y) => y.replace(/publicFraction: [0-9.]+/, 'publicFraction: 0').replace(/ *publicSample: \S+\n/, ''));
     const subs = ['alice.onnx', 'bob.onnx', 'grace.csv'].map((f) => path.join(bundled, 'submissions', f));
     const r = await score({ benchmark: dir, submissions: subs, workers: 1, isolation: 'thread', db: path.join(dir, 'a.db') });
     expect(r.rows.map((x) => x.status)).toEqual(['scored', 'scored', 'scored']);

@@ -111,10 +111,15 @@ describe('LM benchmarks: arbiter score', () => {
     expect(row('broken').status).toBe('failed');
     expect(row('broken').error!.code).toBe('E_MODEL_FORMAT');
     expect(row('broken').error!.message).toContain('onnx/model.onnx');
-    expect(row('bigram-tarred').status).toBe('scored');
-    expect(row('bigram-tarred').splitScores).toEqual(row('bigram-fitted').splitScores);
+    // The .tar holds the folder's weights: in one run it is the folder's copy (same weights, other bytes).
+    expect(row('bigram-tarred').status).toBe('duplicate');
+    expect(row('bigram-tarred').error!.message).toContain('same weights');
     expect(row('bigram-tarred').submission).toBe(createHash('sha256').update(readFileSync(tar)).digest('hex'));
     expect(row('bigram-tarred').submission).not.toBe(row('bigram-fitted').submission);
+    // Scored on its own, the .tar gives exactly the folder's scores.
+    const alone = await score({ benchmark: small, submissions: [tar], workers: 1, db: path.join(root, 'tar-alone.sqlite') });
+    expect(alone.rows[0]!.status).toBe('scored');
+    expect(alone.rows[0]!.splitScores).toEqual(row('bigram-fitted').splitScores);
   }, 600_000);
 
   it('the receipt of an LM run re-scores (arbiter verify) to the same rows, from the blob-store copies', async () => {
