@@ -121,19 +121,26 @@ type Value = number | bigint | string;
 /** One row's values per schema column (a list column contributes `size` values). */
 type RowValues = Value[][];
 
-/** A growable typed column: the per-row bookkeeping of pass 1 costs 8 bytes a value, not a JS object. */
-class Grow<T extends Float64Array | BigInt64Array> {
+/**
+ * A growable typed column in fixed pages: the per-row bookkeeping of pass 1 costs its element
+ * size a row, never a JS object, and growing never copies (no doubling slack, no transient copy).
+ */
+class Pages<T extends Float64Array | BigInt64Array | Int32Array> {
   n = 0;
-  constructor(public a: T) {}
+  private pages: T[] = [];
+  constructor(private readonly make: (n: number) => T) {}
   push(v: T[number]): void {
-    if (this.n === this.a.length) {
-      const b = new (this.a.constructor as new (n: number) => T)(Math.max(1024, this.a.length * 2));
-      b.set(this.a as never);
-      this.a = b;
-    }
-    (this.a as unknown as Array<T[number]>)[this.n++] = v;
+    if ((this.n & PAGE_MASK) === 0) this.pages.push(this.make(PAGE));
+    (this.pages[this.pages.length - 1] as unknown as Array<T[number]>)[this.n & PAGE_MASK] = v;
+    this.n++;
+  }
+  get(i: number): T[number] {
+    return this.pages[i >>> PAGE_BITS]![i & PAGE_MASK]!;
   }
 }
+const PAGE_BITS = 16;
+const PAGE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE - 1;
 
 interface RowSource {
   /** pass 1: checks every row, calls `row` with its values (to keep the id), line and byte range */
@@ -320,12 +327,12 @@ export function packDataset(input: string, schema: PackSchemaData, out: string, 
   const source = ext === '.csv' ? csvSource(input, schema, readBytes) : ext === '.jsonl' || ext === '.ndjson' ? jsonlSource(input, schema, readBytes) : fail(`${input}: expected a .csv or .jsonl file, found "${ext || 'no extension'}"`);
   const idAt = schema.columns.findIndex((c) => c.name === schema.id);
   const idCol = schema.columns[idAt]!;
-  const lines = new Grow(new Float64Array(1024));
-  const starts = new Grow(new Float64Array(1024));
-  const ends = new Grow(new Float64Array(1024));
+  const lines = new Pages((n) => new Int32Array(n));
+  const starts = new Pages((n) => new Float64Array(n));
+  const ends = new Pages((n) => new Float64Array(n));
   const textIds: string[] = [];
-  const intIds = new Grow(new BigInt64Array(idCol.type === 'int64' ? 1024 : 0));
-  const numIds = new Grow(new Float64Array(idCol.type === 'int32' ? 1024 : 0));
+  const intIds = new Pages((n) => new BigInt64Array(n));
+  const numIds = new Pages((n) => new Float64Array(n));
   source.scan((v, line, start, end) => {
     const id = v[idAt]![0]!;
     if (typeof id === 'string') textIds.push(id); else if (typeof id === 'bigint') intIds.push(id); else numIds.push(id);
@@ -335,16 +342,16 @@ export function packDataset(input: string, schema: PackSchemaData, out: string, 
   if (rows === 0) fail(`${path.basename(input)}: expected at least one data row, found none`);
   if (idCol.size) fail(`schema: the id column "${schema.id}" must be a scalar`);
   if (idCol.type !== 'int64' && idCol.type !== 'int32' && idCol.type !== 'utf8') fail(`schema: the id column "${schema.id}" must be int32, int64 or utf8, found ${idCol.type}`);
-  const ids: ArrayLike<Value> = idCol.type === 'utf8' ? textIds : idCol.type === 'int64' ? intIds.a : numIds.a;
+  const id: (i: number) => Value = idCol.type === 'utf8' ? (i) => textIds[i]! : idCol.type === 'int64' ? (i) => intIds.get(i) : (i) => numIds.get(i);
   const order = Int32Array.from({ length: rows }, (_, i) => i);
   const cmp = idCol.type === 'utf8'
-    ? (a: number, b: number) => Buffer.compare(Buffer.from(ids[a] as string), Buffer.from(ids[b] as string))
-    : (a: number, b: number) => { const x = ids[a]!; const y = ids[b]!; return x < y ? -1 : x > y ? 1 : 0; };
+    ? (a: number, b: number) => Buffer.compare(Buffer.from(textIds[a]!), Buffer.from(textIds[b]!))
+    : (a: number, b: number) => { const x = id(a); const y = id(b); return x < y ? -1 : x > y ? 1 : 0; };
   order.sort(cmp);
   for (let i = 1; i < rows; i++) {
     if (cmp(order[i - 1]!, order[i]!) === 0) {
-      const [a, b] = [lines.a[order[i - 1]!]!, lines.a[order[i]!]!].sort((x, y) => x - y);
-      fail(`${path.basename(input)} line ${b}: duplicate id ${String(ids[order[i]!])} (also on line ${a})`, { line: b, firstLine: a });
+      const [a, b] = [lines.get(order[i - 1]!), lines.get(order[i]!)].sort((x, y) => x - y);
+      fail(`${path.basename(input)} line ${b}: duplicate id ${String(id(order[i]!))} (also on line ${a})`, { line: b, firstLine: a });
     }
   }
   let inOrder = true;
@@ -401,7 +408,7 @@ export function packDataset(input: string, schema: PackSchemaData, out: string, 
     if (inOrder) source.each(add);
     else {
       const fd = openSync(input, 'r');
-      try { for (let i = 0; i < rows; i++) { const r = order[i]!; add(source.at(fd, starts.a[r]!, ends.a[r]!, lines.a[r]!)); } } finally { closeSync(fd); }
+      try { for (let i = 0; i < rows; i++) { const r = order[i]!; add(source.at(fd, starts.get(r), ends.get(r), lines.get(r))); } } finally { closeSync(fd); }
     }
     if (inBatch > 0) flush();
     writer.finish();
