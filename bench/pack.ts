@@ -34,9 +34,10 @@ function writeCsv(file: string, targetBytes: number): number {
 }
 
 const CHILD = String.raw`
-import { packDataset, PackSchema } from './src/data/pack.ts';
 import { readFileSync } from 'node:fs';
-const [input, out, features] = process.argv.slice(2);
+import { pathToFileURL } from 'node:url';
+const [repo, input, out, features] = process.argv.slice(2);
+const { packDataset, PackSchema } = await import(pathToFileURL(repo + '/src/data/pack.ts').href);
 const schema = PackSchema.parse({ id: 'id', columns: [{ name: 'id', type: 'int64' }, { name: 'f', type: 'float32', size: Number(features) }, { name: 'label', type: 'int32', label: true }] });
 const c0 = process.cpuUsage();
 const t0 = performance.now();
@@ -53,10 +54,10 @@ export async function runPackBench(opts: { dir: string; repo: string; log: (line
   const rows = writeCsv(input, mb * 2 ** 20);
   const size = statSync(input).size;
   opts.log(`pack bench: ${(size / 2 ** 20).toFixed(0)} MiB CSV, ${rows.toLocaleString('en-US')} rows, ${FEATURES + 2} columns, ids scrambled (written in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-  const script = path.join(opts.repo, `.pack-bench-${process.pid}.mts`);
+  const script = path.join(opts.dir, 'pack-bench-child.mts');
   writeFileSync(script, CHILD);
   try {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script, input, path.join(opts.dir, 'pack-bench.arrow'), String(FEATURES)], { cwd: opts.repo, encoding: 'utf8', maxBuffer: 1 << 20 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script, opts.repo, input, path.join(opts.dir, 'pack-bench.arrow'), String(FEATURES)], { cwd: opts.repo, encoding: 'utf8', maxBuffer: 1 << 20 });
     if (r.status !== 0) { opts.log(`  pack failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`); return; }
     const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as { rows: number; bytes: number; wall: number; cpu: number; hwmKiB: number };
     opts.log(`  packed ${m.rows.toLocaleString('en-US')} rows into ${(m.bytes / 2 ** 20).toFixed(0)} MiB of Arrow in ${m.wall.toFixed(1)} s wall, ${m.cpu.toFixed(1)} s CPU: ${Math.round(m.rows / m.cpu).toLocaleString('en-US')} rows/s (CPU), ${(size / 2 ** 20 / m.cpu).toFixed(1)} MiB/s; peak RSS (VmHWM) ${(m.hwmKiB / 1024).toFixed(0)} MiB`);
