@@ -1,6 +1,6 @@
 // `npm run bench`: throughput of the engine against a raw onnxruntime loop, and of each
 // capability's hot path. Prints numbers; asserts nothing (targets are in the docs).
-// Sections (BENCH_ONLY=a,b): engine, metrics, lm, cli, isolation, stream.
+// Sections (BENCH_ONLY=a,b): engine, metrics, lm, cli, isolation, stream, pack (BENCH_PACK_MB, default 1024).
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { runLmBench } from './lm.ts';
 import { runCliBench } from './cli.ts';
 import { runIsolationBench } from './isolation.ts';
 import { runStreamBench } from './stream.ts';
+import { runPackBench } from './pack.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'arbiter-bench-'));
@@ -27,6 +28,7 @@ try {
   if (want('cli')) { log(''); await runCliBench({ log }); }
   if (want('isolation')) { log(''); await runIsolationBench({ log }); }
   if (want('stream')) { log(''); await runStreamBench({ dir, repo, log }); }
+  if (want('pack')) { log(''); await runPackBench({ dir, repo, log }); }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

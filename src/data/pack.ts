@@ -1,9 +1,11 @@
 // `arbiter dataset pack`: CSV or JSONL in, an Arrow IPC stream file out, checked against a
 // declared schema. Refuses ragged rows, type mismatches, NaN labels and duplicate ids, each
 // with its line number. Rows are sorted by id (the order the batch plan uses).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { parse as parseCsvStream } from 'csv-parse';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import {
@@ -11,7 +13,6 @@ import {
   vectorFromArray, type Data, type DataType,
 } from 'apache-arrow';
 import { ArbiterError } from '../errors.ts';
-import { sha256Hex } from '../benchmark/canonical.ts';
 
 export const PackColumn = z.strictObject({
   name: z.string().min(1),
@@ -88,8 +89,6 @@ function parseDecimal(text: string): number | undefined {
   return undefined;
 }
 
-interface Columns { values: Array<Array<number | bigint | string>>; lines: number[] }
-
 /** Lines in a text buffer (a final line without a newline counts). */
 function physicalLines(buf: Buffer): number {
   let n = 0;
@@ -108,69 +107,192 @@ export function csvRecordLines(buf: Buffer, records: unknown[], options: Record<
   return parsed.map((p) => p.info.lines);
 }
 
-function readCsv(file: string, schema: PackSchemaData): Columns {
-  let records: string[][];
-  let lineOf: number[];
-  try {
-    const buf = readFileSync(file);
-    const options = { relax_column_count: false, skip_empty_lines: true };
-    records = parseCsv(buf, options) as string[][];
-    lineOf = csvRecordLines(buf, records, options);
-  } catch (err) {
-    const e = err as Error & { lines?: number; code?: string };
-    const ragged = e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH';
-    fail(`${path.basename(file)}${e.lines ? ` line ${e.lines}` : ''}: ${ragged ? 'ragged row: ' : ''}${e.message}`, { file, line: e.lines });
+// Streaming: the input is read twice, in chunks, never whole. The first pass checks every value
+// and keeps only each row's id, line and byte range; the rows are then sorted by id, and the
+// second pass (a plain re-read when the input is already in id order, else one positioned read
+// per row) builds the Arrow batches one at a time and writes each as it fills. Memory is the ids
+// plus one batch, whatever the file size; the bytes are those of building every batch at once.
+const READ_BYTES = 1 << 22;
+
+/** Tuning that changes memory and speed, never the output. */
+export interface PackOptions { /** bytes read per chunk (default 4 MiB) */ readBytes?: number }
+
+type Value = number | bigint | string;
+/** One row's values per schema column (a list column contributes `size` values). */
+type RowValues = Value[][];
+
+/**
+ * A growable typed column in fixed pages: the per-row bookkeeping of pass 1 costs its element
+ * size a row, never a JS object, and growing never copies (no doubling slack, no transient copy).
+ */
+class Pages<T extends Float64Array | BigInt64Array | Int32Array> {
+  n = 0;
+  private pages: T[] = [];
+  constructor(private readonly make: (n: number) => T) {}
+  push(v: T[number]): void {
+    if ((this.n & PAGE_MASK) === 0) this.pages.push(this.make(PAGE));
+    (this.pages[this.pages.length - 1] as unknown as Array<T[number]>)[this.n & PAGE_MASK] = v;
+    this.n++;
   }
-  if (records.length === 0) fail(`${path.basename(file)}: expected a header row, found an empty file`);
-  const header = records[0]!;
-  const sources = schema.columns.map((c) => (c.size ? c.from ?? Array.from({ length: c.size }, (_, k) => `${c.name}_${k}`) : [c.name]));
-  schema.columns.forEach((c, i) => {
-    if (c.from && c.size !== undefined && c.from.length !== c.size) fail(`schema: column ${c.name} has size ${c.size} but ${c.from.length} source columns`);
-    for (const s of sources[i]!) if (!header.includes(s)) fail(`${path.basename(file)} line 1: expected a column "${s}" (for ${c.name}), the header has ${header.join(', ')}`);
-  });
-  const idx = sources.map((ss) => ss.map((s) => header.indexOf(s)));
-  const values = schema.columns.map(() => [] as Array<number | bigint | string>);
-  const lines: number[] = [];
-  for (let r = 1; r < records.length; r++) {
-    const rec = records[r]!;
-    schema.columns.forEach((c, i) => {
-      idx[i]!.forEach((ci, k) => {
-        values[i]!.push(parseValue(c.type, rec[ci], `${path.basename(file)} line ${lineOf[r]}, column ${header[ci]}`, c.label, c.allowNaN));
-        void k;
-      });
-    });
-    lines.push(lineOf[r]!);
+  get(i: number): T[number] {
+    return this.pages[i >>> PAGE_BITS]![i & PAGE_MASK]!;
   }
-  return { values, lines };
+}
+const PAGE_BITS = 16;
+const PAGE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE - 1;
+
+interface RowSource {
+  /** pass 1: checks every row, calls `row` with its values (to keep the id), line and byte range */
+  scan(row: (values: RowValues, line: number, start: number, end: number) => void): void;
+  /** pass 2, in file order */
+  each(row: (values: RowValues) => void): void;
+  /** one row by its byte range (for inputs not in id order) */
+  at(fd: number, start: number, end: number, line: number): RowValues;
 }
 
-function readJsonl(file: string, schema: PackSchemaData): Columns {
-  const text = readFileSync(file, 'utf8');
-  const values = schema.columns.map(() => [] as Array<number | bigint | string>);
-  const lines: number[] = [];
+interface CsvApi { parse(buf: Buffer | undefined, end: boolean, push: (r: unknown) => void, close: () => void): Error | undefined }
+
+/**
+ * csv-parse's own engine (the one behind its sync and stream APIs), driven synchronously over
+ * the file in chunks: `record` gets each record, the line it ends on, and its end byte offset.
+ */
+function eachCsvRecord(file: string, options: Record<string, unknown>, readBytes: number, record: (rec: string[], line: number, end: number) => void): void {
+  const api = (parseCsvStream({ ...options, info: true }) as unknown as { api: CsvApi }).api;
+  const push = (r: unknown) => { const x = r as { record: string[]; info: { lines: number; bytes: number } }; record(x.record, x.info.lines, x.info.bytes); };
+  const fd = openSync(file, 'r');
+  try {
+    for (let pos = 0; ;) {
+      const buf = Buffer.allocUnsafe(readBytes); // fresh: the parser keeps views of a chunk's tail
+      const n = readSync(fd, buf, 0, readBytes, pos);
+      if (n === 0) break;
+      pos += n;
+      const err = api.parse(buf.subarray(0, n), false, push, () => {});
+      if (err) throw err;
+    }
+    const err = api.parse(undefined, true, push, () => {});
+    if (err) throw err;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readRange(fd: number, start: number, end: number): Buffer {
+  const buf = Buffer.allocUnsafe(end - start);
+  let got = 0;
+  while (got < buf.length) {
+    const n = readSync(fd, buf, got, buf.length - got, start + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
+}
+
+function csvSource(file: string, schema: PackSchemaData, readBytes: number): RowSource {
+  const name = path.basename(file);
+  const options = { relax_column_count: false, skip_empty_lines: true };
+  let header: string[] | null = null;
+  let idx: number[][] = [];
+  let delimiter = '\n';
+  const values = (rec: string[], line: number): RowValues => schema.columns.map((c, i) =>
+    idx[i]!.map((ci) => parseValue(c.type, rec[ci], `${name} line ${line}, column ${header![ci]}`, c.label, c.allowNaN)));
+  const onHeader = (rec: string[]) => {
+    header = rec;
+    const sources = schema.columns.map((c) => (c.size ? c.from ?? Array.from({ length: c.size }, (_, k) => `${c.name}_${k}`) : [c.name]));
+    schema.columns.forEach((c, i) => {
+      if (c.from && c.size !== undefined && c.from.length !== c.size) fail(`schema: column ${c.name} has size ${c.size} but ${c.from.length} source columns`);
+      for (const s of sources[i]!) if (!rec.includes(s)) fail(`${name} line 1: expected a column "${s}" (for ${c.name}), the header has ${rec.join(', ')}`);
+    });
+    idx = sources.map((ss) => ss.map((s) => rec.indexOf(s)));
+  };
+  const guarded = (body: () => void) => {
+    try { body(); } catch (err) {
+      if (err instanceof ArbiterError) throw err;
+      const e = err as Error & { lines?: number; code?: string };
+      const ragged = e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH';
+      fail(`${name}${e.lines ? ` line ${e.lines}` : ''}: ${ragged ? 'ragged row: ' : ''}${e.message}`, { file, line: e.lines });
+    }
+  };
+  return {
+    scan(row) {
+      let prevEnd = 0;
+      guarded(() => eachCsvRecord(file, options, readBytes, (rec, line, end) => {
+        if (header === null) {
+          onHeader(rec);
+          // the record delimiter csv-parse settled on, for re-reading single records
+          const fd = openSync(file, 'r');
+          try { const tail = readRange(fd, Math.max(0, end - 2), end).toString('latin1'); delimiter = tail.endsWith('\r\n') ? '\r\n' : tail.endsWith('\r') ? '\r' : '\n'; } finally { closeSync(fd); }
+        } else row(values(rec, line), line, prevEnd, end);
+        prevEnd = end;
+      }));
+      if (header === null) fail(`${name}: expected a header row, found an empty file`);
+    },
+    each(row) {
+      let first = true;
+      guarded(() => eachCsvRecord(file, options, readBytes, (rec, line) => { if (first) first = false; else row(values(rec, line)); }));
+    },
+    at(fd, start, end, line) {
+      const recs = parseCsv(readRange(fd, start, end), { ...options, record_delimiter: delimiter }) as string[][];
+      return values(recs[0]!, line);
+    },
+  };
+}
+
+/** Each line of a file (split at \n, decoded as UTF-8) with its number and byte range. */
+function eachLine(file: string, readBytes: number, line: (text: string, lineNo: number, start: number, end: number) => void): void {
+  const fd = openSync(file, 'r');
+  try {
+    let carry: Buffer = Buffer.alloc(0);
+    let carryStart = 0;
+    let lineNo = 0;
+    for (let pos = 0; ;) {
+      const chunk = Buffer.allocUnsafe(readBytes);
+      const n = readSync(fd, chunk, 0, readBytes, pos);
+      if (n === 0) break;
+      const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      const base = carryStart;
+      let from = 0;
+      for (let at = buf.indexOf(10); at !== -1; at = buf.indexOf(10, from)) {
+        line(buf.toString('utf8', from, at), ++lineNo, base + from, base + at + 1);
+        from = at + 1;
+      }
+      carry = Buffer.from(buf.subarray(from));
+      carryStart = base + from;
+      pos += n;
+    }
+    // the text after the last newline is a line too (empty when the file ends with one)
+    line(carry.toString('utf8'), ++lineNo, carryStart, carryStart + carry.length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function jsonlSource(file: string, schema: PackSchemaData, readBytes: number): RowSource {
+  const name = path.basename(file);
   const known = new Set(schema.columns.map((c) => c.name));
-  text.split('\n').forEach((line, i) => {
-    const lineNo = i + 1;
-    if (line.trim() === '') return;
+  const values = (line: string, lineNo: number): RowValues | null => {
+    if (line.trim() === '') return null;
     let obj: unknown;
-    try { obj = JSON.parse(line); } catch (err) { fail(`${path.basename(file)} line ${lineNo}: not valid JSON: ${(err as Error).message}`, { line: lineNo }); }
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) fail(`${path.basename(file)} line ${lineNo}: expected a JSON object, found ${JSON.stringify(obj)?.slice(0, 40)}`);
+    try { obj = JSON.parse(line); } catch (err) { fail(`${name} line ${lineNo}: not valid JSON: ${(err as Error).message}`, { line: lineNo }); }
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) fail(`${name} line ${lineNo}: expected a JSON object, found ${JSON.stringify(obj)?.slice(0, 40)}`);
     const rec = obj as Record<string, unknown>;
-    for (const k of Object.keys(rec)) if (!known.has(k)) fail(`${path.basename(file)} line ${lineNo}: unexpected field "${k}"; the schema has ${[...known].join(', ')}`, { line: lineNo });
-    schema.columns.forEach((c, ci) => {
-      const where = `${path.basename(file)} line ${lineNo}, field ${c.name}`;
+    for (const k of Object.keys(rec)) if (!known.has(k)) fail(`${name} line ${lineNo}: unexpected field "${k}"; the schema has ${[...known].join(', ')}`, { line: lineNo });
+    return schema.columns.map((c) => {
+      const where = `${name} line ${lineNo}, field ${c.name}`;
       const v = rec[c.name] as Cell | Cell[];
       if (c.size) {
         if (!Array.isArray(v) || v.length !== c.size) fail(`${where}: expected a list of ${c.size} ${c.type} values, found ${Array.isArray(v) ? `a list of ${v.length}` : JSON.stringify(v)}`, { line: lineNo });
-        v.forEach((x, k) => values[ci]!.push(parseValue(c.type, x, `${where}[${k}]`, c.label, c.allowNaN)));
-      } else {
-        if (v === undefined) fail(`${where}: missing`, { line: lineNo });
-        values[ci]!.push(parseValue(c.type, v, where, c.label, c.allowNaN));
+        return v.map((x, k) => parseValue(c.type, x, `${where}[${k}]`, c.label, c.allowNaN));
       }
+      if (v === undefined) fail(`${where}: missing`, { line: lineNo });
+      return [parseValue(c.type, v, where, c.label, c.allowNaN)];
     });
-    lines.push(lineNo);
-  });
-  return { values, lines };
+  };
+  return {
+    scan(row) { eachLine(file, readBytes, (text, lineNo, start, end) => { const v = values(text, lineNo); if (v) row(v, lineNo, start, end); }); },
+    each(row) { eachLine(file, readBytes, (text, lineNo) => { const v = values(text, lineNo); if (v) row(v); }); },
+    at(fd, start, end, line) { return values(readRange(fd, start, end).toString('utf8').replace(/\n$/, ''), line)!; },
+  };
 }
 
 function arrowType(c: PackSchemaData['columns'][number]): DataType {
@@ -198,38 +320,105 @@ function columnData(c: PackSchemaData['columns'][number], vals: Array<number | b
   return w === 1 ? child : makeData({ type: arrowType(c) as FixedSizeList, length: n, nullCount: 0, child });
 }
 
-/** Pack `input` (.csv or .jsonl) into an Arrow IPC stream at `out`. */
-export function packDataset(input: string, schema: PackSchemaData, out: string): PackResult {
+/** Pack `input` (.csv or .jsonl) into an Arrow IPC stream at `out`, in bounded memory (see above). */
+export function packDataset(input: string, schema: PackSchemaData, out: string, opts: PackOptions = {}): PackResult {
+  const readBytes = Math.max(1, Math.floor(opts.readBytes ?? READ_BYTES));
   const ext = path.extname(input).toLowerCase();
-  const cols = ext === '.csv' ? readCsv(input, schema) : ext === '.jsonl' || ext === '.ndjson' ? readJsonl(input, schema) : fail(`${input}: expected a .csv or .jsonl file, found "${ext || 'no extension'}"`);
-  const rows = cols.lines.length;
-  if (rows === 0) fail(`${path.basename(input)}: expected at least one data row, found none`);
+  const source = ext === '.csv' ? csvSource(input, schema, readBytes) : ext === '.jsonl' || ext === '.ndjson' ? jsonlSource(input, schema, readBytes) : fail(`${input}: expected a .csv or .jsonl file, found "${ext || 'no extension'}"`);
   const idAt = schema.columns.findIndex((c) => c.name === schema.id);
   const idCol = schema.columns[idAt]!;
+  const lines = new Pages((n) => new Int32Array(n));
+  const starts = new Pages((n) => new Float64Array(n));
+  const ends = new Pages((n) => new Float64Array(n));
+  const textIds: string[] = [];
+  const intIds = new Pages((n) => new BigInt64Array(n));
+  const numIds = new Pages((n) => new Float64Array(n));
+  source.scan((v, line, start, end) => {
+    const id = v[idAt]![0]!;
+    if (typeof id === 'string') textIds.push(id); else if (typeof id === 'bigint') intIds.push(id); else numIds.push(id);
+    lines.push(line); starts.push(start); ends.push(end);
+  });
+  const rows = lines.n;
+  if (rows === 0) fail(`${path.basename(input)}: expected at least one data row, found none`);
   if (idCol.size) fail(`schema: the id column "${schema.id}" must be a scalar`);
   if (idCol.type !== 'int64' && idCol.type !== 'int32' && idCol.type !== 'utf8') fail(`schema: the id column "${schema.id}" must be int32, int64 or utf8, found ${idCol.type}`);
-  const ids = cols.values[idAt]!;
+  const id: (i: number) => Value = idCol.type === 'utf8' ? (i) => textIds[i]! : idCol.type === 'int64' ? (i) => intIds.get(i) : (i) => numIds.get(i);
   const order = Int32Array.from({ length: rows }, (_, i) => i);
   const cmp = idCol.type === 'utf8'
-    ? (a: number, b: number) => Buffer.compare(Buffer.from(ids[a] as string), Buffer.from(ids[b] as string))
-    : (a: number, b: number) => { const x = BigInt(ids[a] as bigint | number); const y = BigInt(ids[b] as bigint | number); return x < y ? -1 : x > y ? 1 : 0; };
+    ? (a: number, b: number) => Buffer.compare(Buffer.from(textIds[a]!), Buffer.from(textIds[b]!))
+    : (a: number, b: number) => { const x = id(a); const y = id(b); return x < y ? -1 : x > y ? 1 : 0; };
   order.sort(cmp);
   for (let i = 1; i < rows; i++) {
     if (cmp(order[i - 1]!, order[i]!) === 0) {
-      const [a, b] = [cols.lines[order[i - 1]!]!, cols.lines[order[i]!]!].sort((x, y) => x - y);
-      fail(`${path.basename(input)} line ${b}: duplicate id ${String(ids[order[i]!])} (also on line ${a})`, { line: b, firstLine: a });
+      const [a, b] = [lines.get(order[i - 1]!), lines.get(order[i]!)].sort((x, y) => x - y);
+      fail(`${path.basename(input)} line ${b}: duplicate id ${String(id(order[i]!))} (also on line ${a})`, { line: b, firstLine: a });
     }
   }
+  let inOrder = true;
+  for (let i = 0; i < rows && inOrder; i++) inOrder = order[i] === i;
+
   const arrowSchema = new Schema(schema.columns.map((c) => new Field(c.name, arrowType(c), false)));
   const writer = new RecordBatchStreamWriter();
-  for (let from = 0; from < rows; from += BATCH_ROWS) {
-    const to = Math.min(rows, from + BATCH_ROWS);
-    const children = schema.columns.map((c, i) => columnData(c, cols.values[i]!, order, from, to));
-    const data = makeData({ type: new Struct(arrowSchema.fields), length: to - from, nullCount: 0, children });
-    writer.write(new RecordBatch(arrowSchema, data));
+  const hash = createHash('sha256');
+  const tmp = `${out}.tmp-${process.pid}`;
+  const outFd = openSync(tmp, 'w');
+  let bytes = 0;
+  // The writer queues its output in memory; each batch's bytes are taken out and written at once.
+  const drain = () => {
+    const queued = (writer as unknown as { _sink: { _values: Uint8Array[] } })._sink._values;
+    for (const chunk of queued.splice(0)) { writeSync(outFd, chunk); hash.update(chunk); bytes += chunk.length; }
+  };
+  try {
+    // One batch at a time, numbers straight into typed arrays (boxed values would make the heap
+    // grow with the file). The Data is built as columnData builds it, so the bytes are the same.
+    const fresh = () => schema.columns.map((c) => {
+      if (c.type === 'utf8') return [] as string[];
+      const Ctor = { int32: Int32Array, int64: BigInt64Array, float32: Float32Array, float64: Float64Array }[c.type];
+      return new Ctor(BATCH_ROWS * (c.size ?? 1));
+    });
+    let batch = fresh();
+    let inBatch = 0;
+    const identity = Int32Array.from({ length: BATCH_ROWS }, (_, i) => i);
+    const flush = () => {
+      const children = schema.columns.map((c, i) => {
+        const col = batch[i]!;
+        if (Array.isArray(col)) return columnData(c, col, identity, 0, inBatch);
+        const w = c.size ?? 1;
+        const scalarType = { int32: new Int32(), int64: new Int64(), float32: new Float32(), float64: new Float64() }[c.type as 'int32'];
+        const child = makeData({ type: scalarType as never, length: inBatch * w, nullCount: 0, data: col.subarray(0, inBatch * w) as never });
+        return w === 1 ? child : makeData({ type: arrowType(c) as FixedSizeList, length: inBatch, nullCount: 0, child });
+      });
+      const data = makeData({ type: new Struct(arrowSchema.fields), length: inBatch, nullCount: 0, children });
+      writer.write(new RecordBatch(arrowSchema, data));
+      drain();
+      batch = fresh();
+      inBatch = 0;
+    };
+    const add = (v: RowValues) => {
+      for (let i = 0; i < v.length; i++) {
+        const col = batch[i]!;
+        const vals = v[i]!;
+        if (Array.isArray(col)) { for (const x of vals) col.push(x as string); continue; }
+        const at = inBatch * vals.length;
+        for (let k = 0; k < vals.length; k++) (col as unknown as Value[])[at + k] = vals[k]!;
+      }
+      if (++inBatch === BATCH_ROWS) flush();
+    };
+    textIds.length = 0; // only the positions are needed from here
+    if (inOrder) source.each(add);
+    else {
+      const fd = openSync(input, 'r');
+      try { for (let i = 0; i < rows; i++) { const r = order[i]!; add(source.at(fd, starts.get(r), ends.get(r), lines.get(r))); } } finally { closeSync(fd); }
+    }
+    if (inBatch > 0) flush();
+    writer.finish();
+    drain();
+  } catch (err) {
+    closeSync(outFd);
+    rmSync(tmp, { force: true });
+    throw err;
   }
-  writer.finish();
-  const bytes = writer.toUint8Array(true);
-  writeFileSync(out, bytes);
-  return { rows, sha256: sha256Hex(bytes), bytes: bytes.length, out };
+  closeSync(outFd);
+  renameSync(tmp, out);
+  return { rows, sha256: hash.digest('hex'), bytes, out };
 }

@@ -1,6 +1,9 @@
 // A one-line progress bar for long scoring jobs, drawn on stderr so stdout stays clean for
 // --json. It draws only on a TTY (a pipe or a CI log gets nothing at all), redraws at most
 // 10 times a second, shows rows/s and an ETA, and drops colour under NO_COLOR.
+// Before the first row is scored a job goes through phases (admission, hashing the hidden set,
+// the sanity run): they are shown by name with their own clock, and the rate and ETA count from
+// the start of the scoring phase only, so set-up time never inflates the first ETA.
 // It reads a clock, so it must never feed anything that is scored; it only displays.
 import { colorsFor, displayWidth, sanitizeTerminal, truncateToWidth } from './terminal.ts';
 
@@ -33,11 +36,20 @@ export interface Progress {
   tick(n?: number): void;
   /** changes the expected total (e.g. once a resumed job knows what is left) */
   setTotal(total: number): void;
+  /**
+   * enters a named phase and redraws at once: before 'scoring' the line shows the phase and its
+   * elapsed time; entering 'scoring' restarts the rate clock (rows/s and ETA count from here)
+   * and lets the next tick draw at once
+   */
+  phase(name: string): void;
   /** draws the final state and ends the line; later calls to any method do nothing */
   done(): void;
 }
 
-const NOOP: Progress = { tick() {}, setTotal() {}, done() {} };
+/** The phase whose start is the origin of the rate and the ETA. */
+export const SCORING_PHASE = 'scoring';
+
+const NOOP: Progress = { tick() {}, setTotal() {}, phase() {}, done() {} };
 
 /** m:ss below an hour, h:mm:ss above; '--:--' when unknown. */
 export function formatDuration(seconds: number): string {
@@ -62,6 +74,10 @@ export interface ProgressState {
   elapsedMs: number;
   finished: boolean;
   unit: string;
+  /** a set-up phase in progress (not scoring): shown by name with `elapsedMs`, no rate or ETA */
+  phase?: string;
+  /** time since the job started, shown when finished; default elapsedMs */
+  totalElapsedMs?: number;
 }
 
 /**
@@ -70,16 +86,19 @@ export interface ProgressState {
  * When finished, the ETA becomes the elapsed time. The bar shrinks, then disappears, on narrow terminals.
  */
 export function renderProgressLine(state: ProgressState, columns: number, color: (t: string) => string = (t) => t): string {
-  const known = state.total > 0;
+  const label = sanitizeTerminal(state.label);
+  const budget = Math.max(0, columns - 1);
   const secs = state.elapsedMs / 1000;
+  if (state.phase !== undefined && !state.finished) {
+    return truncateToWidth(`${label} · ${sanitizeTerminal(state.phase)} ${formatDuration(secs)}`, budget);
+  }
+  const known = state.total > 0;
   const rate = secs > 0 ? state.done / secs : Number.NaN;
   const frac = known ? Math.min(1, Math.max(0, state.done / state.total)) : 0;
   const pct = known ? `${String(Math.floor(frac * 100)).padStart(3)}%` : '';
   const count = known ? `${state.done}/${state.total}` : `${state.done}`;
-  const time = state.finished ? `in ${formatDuration(secs)}` : known ? `ETA ${formatDuration((state.total - state.done) / rate)}` : '';
+  const time = state.finished ? `in ${formatDuration((state.totalElapsedMs ?? state.elapsedMs) / 1000)}` : known ? `ETA ${formatDuration((state.total - state.done) / rate)}` : '';
   const tail = [pct, count, `${formatRate(rate)} ${state.unit}/s`, time].filter((p) => p !== '').join(' ');
-  const label = sanitizeTerminal(state.label);
-  const budget = Math.max(0, columns - 1);
   const room = budget - displayWidth(label) - tail.length - 4; // spaces and brackets around the bar
   if (known && room >= 10) {
     const width = Math.min(40, room);
@@ -106,11 +125,20 @@ export function createProgress(opts: ProgressOptions): Progress {
   let count = 0;
   let lastDraw = Number.NEGATIVE_INFINITY;
   let finished = false;
+  // Without phases (a caller that never calls phase()) the rate counts from creation.
+  let phase: string | undefined;
+  let phaseStart = start;
+  let rateStart = start;
 
   const draw = (final: boolean) => {
     const t = now();
+    const inSetUp = phase !== undefined && phase !== SCORING_PHASE;
     const line = renderProgressLine(
-      { label: opts.label, done: count, total, elapsedMs: t - start, finished: final, unit: opts.unit ?? 'rows' },
+      {
+        label: opts.label, done: count, total,
+        elapsedMs: inSetUp ? t - phaseStart : t - rateStart, totalElapsedMs: t - start,
+        finished: final, unit: opts.unit ?? 'rows', ...(inSetUp ? { phase } : {}),
+      },
       // A terminal that reports 0 columns (some CI ptys, a detached tmux) gets the default width, not a blank bar.
       stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80,
       colors.green,
@@ -129,6 +157,17 @@ export function createProgress(opts: ProgressOptions): Progress {
     setTotal(t: number) {
       if (finished) return;
       total = t;
+    },
+    phase(name: string) {
+      if (finished || name === phase) return;
+      phase = name;
+      phaseStart = now();
+      if (name !== SCORING_PHASE) draw(false);
+      else {
+        // The first report of the scoring phase (it carries the total) draws at once.
+        rateStart = phaseStart;
+        lastDraw = Number.NEGATIVE_INFINITY;
+      }
     },
     done() {
       if (finished) return;

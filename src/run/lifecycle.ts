@@ -106,6 +106,7 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   // Admission first: it needs no data, and its outcome says whether an inference pool is needed.
   let admission: Awaited<ReturnType<AnyTaskKind['admit']>>;
   try {
+    opts.onPhase?.('admission');
     admission = await kind.admit(b, store, subs, new Set(outcomes.keys()));
   } catch (err) {
     throw hold ? hold.end(err) : err;
@@ -120,6 +121,7 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   let fingerprint: Fingerprint;
   try {
     executor = kind.executor(b, todo, { isolation: opts.isolation ?? 'process', workers, hooks: opts.hooks });
+    opts.onPhase?.('hashing');
     data = await kind.prepare(b, { keyFile: opts.datasetKeyFile, signal: opts.signal });
     fingerprint = kind.fingerprint(b, data);
     if (resumed) {
@@ -141,6 +143,7 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
   try {
     try {
       // The sanity run (a few public rows, isolated) settles broken models before scoring.
+      opts.onPhase?.('sanity');
       const sane = await kind.sanity(b, todo, data);
       for (const [id, o] of sane.outcomes) newOutcomes.set(id, o);
       todo = sane.todo;
@@ -149,6 +152,7 @@ export async function scoreWithStore(b: LoadedBenchmark, store: Store, opts: Sco
         for (const [id, o] of newOutcomes) { store.recordOutcome(runId, id, o); outcomes.set(id, o); }
       })();
       const ctx = { b, data, store, runId, taskRows, executor, inflight: new Semaphore(Math.max(2, workers * 2)), hooks: opts.hooks };
+      opts.onPhase?.('scoring');
       await scoreInLanes(todo, workers, store, runId, outcomes, data.rows, opts.onProgress,
         (t, progressed) => kind.scoreOne(ctx, t, progressed, ctl), ctl);
     } finally {

@@ -7,6 +7,9 @@ import type { Isolation } from '../inference/executor.ts';
 
 export type { Outcome, ScoreResult, ScoreRow, ChunkRange, RunControl, RunHooks };
 
+/** The set-up phases of a run before its first scored row, then scoring itself (for progress display only). */
+export type ScorePhase = 'admission' | 'hashing' | 'sanity' | 'scoring';
+
 export interface ScoreProgress { done: number; total: number; submissionsDone: number; submissions: number }
 
 export interface ScoreOptions {
@@ -29,6 +32,8 @@ export interface ScoreOptions {
   /** cancel the run (SIGINT/SIGTERM): in-flight tasks settle, the run is marked cancelled and can be resumed; reject with E_CANCELLED */
   signal?: AbortSignal;
   onProgress?: (p: ScoreProgress) => void;
+  /** called as the run enters each phase (admission, hashing the hidden set, sanity run, scoring); display only */
+  onPhase?: (phase: ScorePhase) => void;
   /** test seams: delay a finished task before it is folded (to shuffle completion order); another worker module */
   hooks?: RunHooks;
 }

@@ -1,6 +1,6 @@
 // `dataset pack`: CSV/JSONL in, Arrow IPC stream out. Round trips through the arrow-stream
 // reader, sorting by id, byte-identical output, and every refusal with its line and column.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
@@ -384,5 +384,57 @@ describe('pack schema: from', () => {
       writeFileSync(good, 'columns:\n  - { name: id, type: int64 }\n  - { name: x, type: float32, size: 1, from: [a] }\n');
       expect(loadPackSchema(good).columns[1]!.from).toEqual(['a']);
     } finally { rmSync(d, { recursive: true, force: true }); }
+  });
+});
+
+describe('streaming (bounded memory)', () => {
+  const schema = PackSchema.parse({
+    id: 'id',
+    columns: [
+      { name: 'id', type: 'int64' },
+      { name: 'text', type: 'utf8' },
+      { name: 'x', type: 'float32', size: 2 },
+      { name: 'y', type: 'int32', label: true },
+    ],
+  });
+  const rand = mulberry32(18);
+  const rows = Array.from({ length: 300 }, (_, i) => ({
+    id: i * 7 - 500,
+    // quoted commas, quotes and newlines, and multi-byte text, so records and chunks do not line up
+    text: i % 5 === 0 ? `a "q", ${i}\nnext line é` : `t${i}€`,
+    x: [Math.fround(rand() * 10 - 5), Math.fround(rand())],
+    y: i % 3,
+  }));
+  const csvRow = (r: (typeof rows)[number]) => `${r.id},"${r.text.replaceAll('"', '""')}",${r.x[0]},${r.x[1]},${r.y}`;
+  const csvOf = (rs: typeof rows, eol: string) => `id,text,x_0,x_1,y${eol}` + rs.map((r, k) => (k % 17 === 3 ? eol : '') + csvRow(r)).join(eol) + eol;
+  const jsonlOf = (rs: typeof rows) => rs.map((r, k) => (k % 13 === 2 ? '\n' : '') + JSON.stringify(r)).join('\n') + '\n';
+  const shuffled = [...rows].sort(() => 0).map((r, i, a) => a[(i * 113) % a.length]!); // a fixed permutation (113 is prime to 300)
+
+  it('any chunk size, sorted or shuffled input, LF or CRLF, CSV or JSONL: the same bytes', () => {
+    const reference = readFileSync((() => { const f = write('ref.csv', csvOf(rows, '\n')); packDataset(f, schema, `${f}.arrow`); return `${f}.arrow`; })());
+    expect(new Set(shuffled.map((r) => r.id)).size).toBe(rows.length);
+    for (const readBytes of [1, 7, 64, 1000, 1 << 22]) {
+      const inputs = [write('s.csv', csvOf(rows, '\n')), write('u.csv', csvOf(shuffled, '\n')), write('u-crlf.csv', csvOf(shuffled, '\r\n')),
+        write('s.jsonl', jsonlOf(rows)), write('u.jsonl', jsonlOf(shuffled))];
+      for (const f of inputs) {
+        const res = packDataset(f, schema, `${f}.arrow`, { readBytes });
+        const bytes = readFileSync(`${f}.arrow`);
+        expect(res.sha256, `${path.basename(f)} read in chunks of ${readBytes}`).toBe(sha256Hex(reference));
+        expect(res.bytes).toBe(bytes.length);
+        expect(Buffer.compare(bytes, reference)).toBe(0);
+      }
+    }
+  });
+
+  it('errors name the same line whatever the chunk size; a refused pack leaves no output file', () => {
+    const bad = csvOf(shuffled, '\n').replace(/\n(-?\d+),"t(\d+)€",([^,\n]+),/, '\n$1,"t$2€",oops,');
+    const f = write('bad.csv', bad);
+    const messages = [1, 5, 1 << 22].map((readBytes) => {
+      try { packDataset(f, schema, `${f}.arrow`, { readBytes }); } catch (err) { return (err as Error).message; }
+      return 'accepted';
+    });
+    expect(messages[0]).toMatch(/line \d+, column x_0: expected float32 \(a number\), found "oops"/);
+    expect(new Set(messages).size).toBe(1);
+    expect(existsSync(`${f}.arrow`)).toBe(false);
   });
 });

@@ -117,6 +117,61 @@ describe('createProgress', () => {
   });
 });
 
+describe('createProgress phases', () => {
+  it('shows set-up phases by name with their own clock, then counts the rate and ETA from the scoring phase only', () => {
+    const s = new FakeTty(true, 100);
+    const c = clock();
+    const p = createProgress({ total: 0, label: 'job', stream: s, now: c.now, env: { NO_COLOR: '1' } });
+    p.phase('admission');
+    expect(lastFrame(s)).toBe('job · admission 0:00');
+    c.advance(3000);
+    p.phase('hashing');
+    expect(lastFrame(s)).toBe('job · hashing 0:00');
+    c.advance(20_000); // 20 s of hashing must not count against the rate
+    p.tick(0);
+    expect(lastFrame(s)).toBe('job · hashing 0:20');
+    p.phase('sanity');
+    c.advance(2000);
+    p.phase('scoring');
+    // the lanes' first report (total known, no row scored yet) draws at once, without rate or ETA
+    p.setTotal(100);
+    p.tick(0);
+    expect(lastFrame(s)).toBe('job [░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░]   0% 0/100 - rows/s ETA --:--');
+    c.advance(1000);
+    p.tick(10); // 10 rows in the first second of scoring: 10 rows/s, 90 left -> 9 s
+    expect(lastFrame(s)).toBe('job [████░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░]  10% 10/100 10.0 rows/s ETA 0:09');
+    c.advance(9000);
+    p.tick(90);
+    p.done();
+    // the rate is the scoring rate; the time is the whole job's (3 + 20 + 2 + 10 s)
+    expect(lastFrame(s)).toBe('job [████████████████████████████████████████] 100% 100/100 10.0 rows/s in 0:35\n');
+  });
+
+  it('redraws on every phase change, ignores a repeated phase and anything after done', () => {
+    const s = new FakeTty();
+    const c = clock();
+    const p = createProgress({ total: 5, label: 'job', stream: s, now: c.now, env: { NO_COLOR: '1' } });
+    p.phase('admission');
+    p.phase('admission');
+    p.phase('hashing');
+    expect(s.chunks.length).toBe(2);
+    p.phase('scoring'); // draws with its first tick, not before
+    expect(s.chunks.length).toBe(2);
+    p.tick(5);
+    expect(s.chunks.length).toBe(3);
+    p.done();
+    const n = s.chunks.length;
+    p.phase('hashing');
+    expect(s.chunks.length).toBe(n);
+  });
+
+  it('escapes control characters in a phase name and fits narrow terminals', () => {
+    expect(renderProgressLine({ label: 'job', done: 0, total: 0, elapsedMs: 0, finished: false, unit: 'rows', phase: 'x\x1b[2J' }, 80))
+      .toBe('job · x\\u001b[2J 0:00');
+    expect(renderProgressLine({ label: 'job', done: 0, total: 0, elapsedMs: 0, finished: false, unit: 'rows', phase: 'hashing' }, 8)).toBe('job · h');
+  });
+});
+
 describe('renderProgressLine', () => {
   const state = { label: 'a-long-benchmark-name', done: 5, total: 10, elapsedMs: 1000, finished: false, unit: 'rows' };
 

@@ -31,6 +31,7 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
       signal: cancel.signal,
       ...(testTaskDelay() ? { hooks: testTaskDelay() } : {}),
       onProgress: (p) => { progress?.setTotal(p.total); progress?.tick(p.done - ticked); ticked = p.done; },
+      onPhase: (phase) => progress?.phase(phase),
     });
     progress?.done();
     let released = false;
