@@ -1,5 +1,6 @@
 // `arbiter check` run in process (test/cli-in-process.ts: same output and exit code as a child):
-// the human output (inline snapshots), the --json shape, exit codes, and the main failures (bad file, contract, format, prediction ids, no sample).
+// the human output (inline snapshots), the --json shape, exit codes, and the main failures (bad
+// file, contract, format, prediction ids, no sample).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,6 @@
 // `arbiter dataset keygen | encrypt | commit | reveal | sample` run in process (test/cli-in-process.ts:
-// the same output and exit code as a child): exit codes, outputs, and that the key never appears on the command line or in any output.
+// the same output and exit code as a child): exit codes, outputs, and that the key never appears
+// on the command line or in any output.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { RecordBatchReader, tableToIPC, type RecordBatch } from 'apache-arrow';

@@ -1,5 +1,6 @@
 // `arbiter init` run in process (test/cli-in-process.ts: same output and exit code as a child):
-// the folder validates, scores and checks at once; the hidden set's sha256 in the spec is real; an existing folder or a bad id is refused.
+// the folder validates, scores and checks at once; the hidden set's sha256 in the spec is real; an
+// existing folder or a bad id is refused.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';

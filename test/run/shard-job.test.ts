@@ -4,7 +4,8 @@
 // `benchmark` are byte-identical to a plain `arbiter score --json`. Four configurations run every
 // shard and the merge through the command line (in process, test/cli-in-process.ts: the same output
 // and exit code as a child, without a tsx start each); the others call the same functions the CLI
-// calls (scoreShard, the part file's text, parsePart, mergeShards). Then the refusals: another spec, a missing or repeated shard, a bad file.
+// calls (scoreShard, the part file's text, parsePart, mergeShards). Then the refusals: another
+// spec, a missing or repeated shard, a bad file.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
