@@ -4,6 +4,7 @@
 // restored after. Calls are serialized (they swap process-wide state). Use a real child process
 // only where the process boundary is what a test is about (signals, kill -9, limits, the
 // installed build).
+import { format } from 'node:util';
 import { main } from '../src/cli/program.ts';
 
 export interface CliResult { code: number; stdout: string; stderr: string }
@@ -25,7 +26,13 @@ async function runOnce(args: string[], opts: { cwd?: string; env?: Record<string
     cb?.();
     return true;
   }) as typeof process.stdout.write;
-  const saved = { out: process.stdout.write, err: process.stderr.write, cwd: process.cwd(), exitCode: process.exitCode, env: {} as Record<string, string | undefined> };
+  // yargs prints --help through console.log, which vitest reroutes away from process.stdout:
+  // capture the console too, as a child's would land on its stdout and stderr.
+  const line = (sink: string[]) => (...a: unknown[]) => { sink.push(`${format(...a)}\n`); };
+  const saved = {
+    out: process.stdout.write, err: process.stderr.write, cwd: process.cwd(), exitCode: process.exitCode, env: {} as Record<string, string | undefined>,
+    log: console.log, info: console.info, warn: console.warn, error: console.error,
+  };
   const env = { NO_COLOR: '1', ...opts.env };
   for (const [k, v] of Object.entries(env)) {
     saved.env[k] = process.env[k];
@@ -33,6 +40,10 @@ async function runOnce(args: string[], opts: { cwd?: string; env?: Record<string
   }
   process.stdout.write = capture(out);
   process.stderr.write = capture(err);
+  console.log = line(out);
+  console.info = line(out);
+  console.warn = line(err);
+  console.error = line(err);
   process.exitCode = undefined;
   try {
     if (opts.cwd) process.chdir(opts.cwd);
@@ -41,6 +52,7 @@ async function runOnce(args: string[], opts: { cwd?: string; env?: Record<string
   } finally {
     process.stdout.write = saved.out;
     process.stderr.write = saved.err;
+    Object.assign(console, { log: saved.log, info: saved.info, warn: saved.warn, error: saved.error });
     process.exitCode = saved.exitCode;
     process.chdir(saved.cwd);
     for (const [k, v] of Object.entries(saved.env)) {

@@ -1,22 +1,21 @@
-// `arbiter check` as a child process: the human output (inline snapshots), the --json shape,
-// exit codes, and the main failures (bad file, contract, format, prediction ids, no sample).
-import { spawnSync } from 'node:child_process';
+// `arbiter check` run in process (test/cli-in-process.ts: same output and exit code as a child):
+// the human output (inline snapshots), the --json shape, exit codes, and the main failures (bad
+// file, contract, format, prediction ids, no sample).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { arbiterInProcess } from '../cli-in-process.ts';
 import { REPO, tempDir } from '../helpers.ts';
 
-const BIN = path.join(REPO, 'bin/arbiter.js');
 const SUBS = path.join(REPO, 'benchmarks/tabular-demo/submissions');
 
 function arbiter(args: string[], cwd = REPO) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return arbiterInProcess(args, { cwd });
 }
 
 describe('arbiter check', () => {
-  it('passes a good model and prints every rule and the sample metrics (snapshot)', () => {
-    const r = arbiter(['check', path.join(SUBS, 'alice.onnx'), '-b', 'tabular-demo']);
+  it('passes a good model and prints every rule and the sample metrics (snapshot)', async () => {
+    const r = await arbiter(['check', path.join(SUBS, 'alice.onnx'), '-b', 'tabular-demo']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`check alice.onnx against tabular-demo v1
   PASS  file          ONNX model, 38303 bytes, sha256 f1d045924b54
@@ -34,8 +33,8 @@ ok: this submission would be admitted and scored
 `);
   });
 
-  it('fails a contract violation with its code and skips the sample pass (snapshot, exit 3)', () => {
-    const r = arbiter(['check', path.join(SUBS, 'erin.onnx'), '-b', 'tabular-demo']);
+  it('fails a contract violation with its code and skips the sample pass (snapshot, exit 3)', async () => {
+    const r = await arbiter(['check', path.join(SUBS, 'erin.onnx'), '-b', 'tabular-demo']);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe(`check erin.onnx against tabular-demo v1
   PASS  file          ONNX model, 665 bytes, sha256 4064f99e14db
@@ -46,8 +45,8 @@ not admitted: fix the failing rule above, then run arbiter check again
 `);
   });
 
-  it('--json: one object with the documented shape; a bad ONNX file is E_MODEL_FORMAT', () => {
-    const r = arbiter(['check', path.join(SUBS, 'frank.onnx'), '-b', 'tabular-demo', '--json']);
+  it('--json: one object with the documented shape; a bad ONNX file is E_MODEL_FORMAT', async () => {
+    const r = await arbiter(['check', path.join(SUBS, 'frank.onnx'), '-b', 'tabular-demo', '--json']);
     expect(r.code).toBe(3);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -60,8 +59,8 @@ not admitted: fix the failing rule above, then run arbiter check again
     expect(Object.keys(o.submission).sort()).toEqual(['bytes', 'kind', 'path', 'sha256']);
   });
 
-  it('--json on a passing model carries the sample scores per split', () => {
-    const r = arbiter(['check', path.join(SUBS, 'bob.onnx'), '-b', 'tabular-demo', '--json']);
+  it('--json on a passing model carries the sample scores per split', async () => {
+    const r = await arbiter(['check', path.join(SUBS, 'bob.onnx'), '-b', 'tabular-demo', '--json']);
     expect(r.code).toBe(0);
     const o = JSON.parse(r.stdout);
     expect(o.ok).toBe(true);
@@ -71,15 +70,15 @@ not admitted: fix the failing rule above, then run arbiter check again
     expect(Object.keys(o.sampleScores.private).sort()).toEqual(['accuracy', 'log_loss', 'macro_f1']);
   });
 
-  it('a missing file fails the file rule (exit 3)', () => {
-    const r = arbiter(['check', 'no/such/model.onnx', '-b', 'tabular-demo']);
+  it('a missing file fails the file rule (exit 3)', async () => {
+    const r = await arbiter(['check', 'no/such/model.onnx', '-b', 'tabular-demo']);
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('FAIL  file');
     expect(r.stdout).toContain('E_SUBMISSION_NOT_FOUND');
   });
 
-  it('prediction files: the hidden-set file fails on the sample with a hint; a sample file passes', () => {
-    const hiddenFile = arbiter(['check', path.join(SUBS, 'grace.csv'), '-b', 'tabular-demo']);
+  it('prediction files: the hidden-set file fails on the sample with a hint; a sample file passes', async () => {
+    const hiddenFile = await arbiter(['check', path.join(SUBS, 'grace.csv'), '-b', 'tabular-demo']);
     expect(hiddenFile.code).toBe(3);
     expect(hiddenFile.stdout).toContain('FAIL  sample-score  E_PREDICTIONS');
     expect(hiddenFile.stdout).toContain('give one row per id of the public sample public-sample.arrow');
@@ -87,39 +86,39 @@ not admitted: fix the failing rule above, then run arbiter check again
     const ids = readFileSync(path.join(REPO, 'datasets/tabular-demo/public-sample.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
     const file = path.join(tempDir(), 'uniform.csv');
     writeFileSync(file, ['id,p0,p1,p2,p3', ...ids.map((id) => `${id},0.25,0.25,0.25,0.25`)].join('\n') + '\n');
-    const r = arbiter(['check', file, '-b', 'tabular-demo', '--json']);
+    const r = await arbiter(['check', file, '-b', 'tabular-demo', '--json']);
     expect(r.code).toBe(0);
     const o = JSON.parse(r.stdout);
     expect(o.submission.kind).toBe('predictions');
     expect(o.sampleScores.private.log_loss).toBeCloseTo(Math.log(4), 12);
   });
 
-  it('a benchmark without a public sample: the sample pass is skipped with a reason, exit 0', () => {
+  it('a benchmark without a public sample: the sample pass is skipped with a reason, exit 0', async () => {
     const dir = tempDir();
     const yaml = readFileSync(path.join(REPO, 'benchmarks/tabular-demo/benchmark.yaml'), 'utf8')
       .replace(/^ {2}publicSample: .*\n/m, '')
       .replace('../../datasets/tabular-demo/hidden.arrow', path.join(REPO, 'datasets/tabular-demo/hidden.arrow'));
     expect(yaml).not.toContain('publicSample');
     writeFileSync(path.join(dir, 'benchmark.yaml'), yaml);
-    const r = arbiter(['check', path.join(SUBS, 'alice.onnx'), '-b', path.join(dir, 'benchmark.yaml')]);
+    const r = await arbiter(['check', path.join(SUBS, 'alice.onnx'), '-b', path.join(dir, 'benchmark.yaml')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('SKIP  sample-score  the benchmark has no dataset.publicSample');
   });
 
-  it('never opens the hidden set: check passes with the hidden file deleted (score then fails)', () => {
+  it('never opens the hidden set: check passes with the hidden file deleted (score then fails)', async () => {
     const cwd = tempDir();
-    expect(arbiter(['init', 'nohidden'], cwd).code).toBe(0);
+    expect((await arbiter(['init', 'nohidden'], cwd)).code).toBe(0);
     rmSync(path.join(cwd, 'benchmarks/nohidden/data/hidden.arrow'));
-    const r = arbiter(['check', 'benchmarks/nohidden/submissions/baseline.onnx', '-b', 'nohidden', '--json'], cwd);
+    const r = await arbiter(['check', 'benchmarks/nohidden/submissions/baseline.onnx', '-b', 'nohidden', '--json'], cwd);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).ok).toBe(true);
-    const s = arbiter(['score', '-b', 'nohidden', '--db', path.join(cwd, 's.db'), '-w', '1', '--json'], cwd);
+    const s = await arbiter(['score', '-b', 'nohidden', '--db', path.join(cwd, 's.db'), '-w', '1', '--json'], cwd);
     expect(s.code).toBe(3);
     expect(JSON.parse(s.stdout).error.code).toBe('E_DATASET_INVALID');
   });
 
-  it('an unknown benchmark is a spec error as {"error": ...} under --json (exit 3)', () => {
-    const r = arbiter(['check', path.join(SUBS, 'alice.onnx'), '-b', 'no-such-benchmark', '--json']);
+  it('an unknown benchmark is a spec error as {"error": ...} under --json (exit 3)', async () => {
+    const r = await arbiter(['check', path.join(SUBS, 'alice.onnx'), '-b', 'no-such-benchmark', '--json']);
     expect(r.code).toBe(3);
     expect(JSON.parse(r.stdout).error.code).toBe('E_SPEC_NOT_FOUND');
   });

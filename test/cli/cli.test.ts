@@ -1,22 +1,22 @@
-import { spawnSync } from 'node:child_process';
+// The command line end to end, run in process (test/cli-in-process.ts gives the same stdout, stderr
+// and exit code as a child, without a tsx start per command). The first score keeps the default
+// isolated inference processes; later scores use worker threads (same bits by design).
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { arbiterInProcess } from '../cli-in-process.ts';
 import { REPO, tempDir } from '../helpers.ts';
 
-const BIN = path.join(REPO, 'bin/arbiter.js');
-
 function arbiter(args: string[], cwd = tempDir()) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return arbiterInProcess(args, { cwd });
 }
 
-describe('arbiter CLI (child process)', () => {
+describe('arbiter CLI (in process)', async () => {
   const dir = tempDir();
   const db = path.join(dir, 'cli.db');
 
-  it('score --json prints exactly one JSON object with the documented shape', () => {
-    const r = arbiter(['score', '--benchmark', 'tabular-demo', '--workers', '2', '--db', db, '--json'], dir);
+  it('score --json prints exactly one JSON object with the documented shape', async () => {
+    const r = await arbiter(['score', '--benchmark', 'tabular-demo', '--workers', '2', '--db', db, '--json'], dir);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -33,28 +33,28 @@ describe('arbiter CLI (child process)', () => {
     expect(out.rows.map((r: { reward: string }) => r.reward)).toEqual(['1000000', '0', '0', '0', '0', '0', '0', '0']);
   });
 
-  it('leaderboard reads the run back in every format', () => {
-    const table = arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db], dir);
+  it('leaderboard reads the run back in every format', async () => {
+    const table = await arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db], dir);
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^rank\s+participant\s+submission\s+status\s+log_loss\s+accuracy\s+macro_f1\s+reward\s+error$/);
     expect(table.stdout).toContain('E_MODEL_CONTRACT');
-    const csv = arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'csv'], dir);
+    const csv = await arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'csv'], dir);
     expect(csv.stdout.split('\r\n')[0]).toBe('rank,participant,submission,status,log_loss,accuracy,macro_f1,reward,error_code,error_message');
-    const md = arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'md'], dir);
+    const md = await arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'md'], dir);
     expect(md.stdout.split('\n')[1]).toMatch(/^\| ---: \| --- \|/);
-    const json = JSON.parse(arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'json'], dir).stdout);
+    const json = JSON.parse((await arbiter(['leaderboard', '-b', 'tabular-demo', '--db', db, '--format', 'json'], dir)).stdout);
     expect(json.rows).toHaveLength(8);
   });
 
-  it('keygen, score --sign, verify: a re-score on another worker count verifies; a tampered receipt fails', () => {
+  it('keygen, score --sign, verify: a re-score on another worker count verifies; a tampered receipt fails', async () => {
     const key = path.join(dir, 'v1.pem');
-    expect(arbiter(['keygen', '-o', key], dir).code).toBe(0);
+    expect((await arbiter(['keygen', '-o', key], dir)).code).toBe(0);
     const rdb = path.join(dir, 'signed.db');
     const receipt = path.join(dir, 'r1.json');
-    const s = arbiter(['score', '-b', 'tabular-demo', '--db', rdb, '--workers', '2', '--sign', key, '--validator', 'v1', '--receipt', receipt, '--json'], dir);
+    const s = await arbiter(['score', '-b', 'tabular-demo', '--db', rdb, '--workers', '2', '--sign', key, '--validator', 'v1', '--receipt', receipt, '--json', '--isolation', 'thread'], dir);
     expect(s.code).toBe(0);
     expect(s.stderr).toContain('receipt r1.json');
-    const ok = arbiter(['verify', receipt, '--key', path.join(dir, 'v1.pub.pem'), '--workers', '1', '--require-signature'], dir);
+    const ok = await arbiter(['verify', receipt, '--key', path.join(dir, 'v1.pub.pem'), '--workers', '1', '--require-signature'], dir);
     expect(ok.stdout).toContain('re-score: every score bit-identical');
     expect(ok.code).toBe(0);
     // flip one digit of one score in the body
@@ -62,23 +62,23 @@ describe('arbiter CLI (child process)', () => {
     const tampered = text.replace(/("log_loss":0\.\d{5})(\d)/, (_m, a: string, d: string) => `${a}${(Number(d) + 1) % 10}`);
     expect(tampered).not.toBe(text);
     writeFileSync(path.join(dir, 'r1-bad.json'), tampered);
-    const bad = arbiter(['verify', path.join(dir, 'r1-bad.json')], dir);
+    const bad = await arbiter(['verify', path.join(dir, 'r1-bad.json')], dir);
     expect(bad.code).toBe(4);
     expect(bad.stdout).toContain('E_RECEIPT_TAMPERED');
     // a second validator, then consensus over both receipts
     const key2 = path.join(dir, 'v2.pem');
-    arbiter(['keygen', '-o', key2], dir);
+    await arbiter(['keygen', '-o', key2], dir);
     const receipt2 = path.join(dir, 'r2.json');
-    expect(arbiter(['score', '-b', 'tabular-demo', '--db', path.join(dir, 'signed2.db'), '--workers', '1', '--sign', key2, '--validator', 'v2', '--receipt', receipt2], dir).code).toBe(0);
+    expect((await arbiter(['score', '-b', 'tabular-demo', '--db', path.join(dir, 'signed2.db'), '--workers', '1', '--sign', key2, '--validator', 'v2', '--receipt', receipt2, '--isolation', 'thread'], dir)).code).toBe(0);
     writeFileSync(path.join(dir, 'stakes.json'), JSON.stringify({ v1: '100', v2: '300' }));
-    const c = arbiter(['consensus', receipt, receipt2, '--stakes', path.join(dir, 'stakes.json'), '--json'], dir);
+    const c = await arbiter(['consensus', receipt, receipt2, '--stakes', path.join(dir, 'stakes.json'), '--json'], dir);
     expect(c.code).toBe(0);
     expect(c.stdout).toContain('alice');
   });
 
-  it('report writes a self-contained HTML page for a run', () => {
+  it('report writes a self-contained HTML page for a run', async () => {
     const out = path.join(dir, 'report.html');
-    const r = arbiter(['report', '1', '--html', out, '--db', db], dir);
+    const r = await arbiter(['report', '1', '--html', out, '--db', db], dir);
     expect(r.code).toBe(0);
     const html = readFileSync(out, 'utf8');
     expect(html).toMatch(/^<!DOCTYPE html>/i);
@@ -88,54 +88,54 @@ describe('arbiter CLI (child process)', () => {
     expect(html.replace(/xmlns="http:\/\/www.w3.org\/2000\/svg"/g, '')).not.toMatch(/https?:\/\//i);
   });
 
-  it('submit admits a good model, refuses a broken one with its code, and score picks registered ones up', () => {
+  it('submit admits a good model, refuses a broken one with its code, and score picks registered ones up', async () => {
     const sdb = path.join(dir, 'submit.db');
-    const ok = arbiter(['submit', path.join(REPO, 'benchmarks/tabular-demo/submissions/bob.onnx'), '-b', 'tabular-demo', '-p', 'zoe', '--db', sdb], dir);
+    const ok = await arbiter(['submit', path.join(REPO, 'benchmarks/tabular-demo/submissions/bob.onnx'), '-b', 'tabular-demo', '-p', 'zoe', '--db', sdb], dir);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/registered onnx submission [0-9a-f]{64} for zoe/);
-    const bad = arbiter(['submit', path.join(REPO, 'benchmarks/tabular-demo/submissions/erin.onnx'), '-b', 'tabular-demo', '--db', sdb], dir);
+    const bad = await arbiter(['submit', path.join(REPO, 'benchmarks/tabular-demo/submissions/erin.onnx'), '-b', 'tabular-demo', '--db', sdb], dir);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toContain('E_MODEL_CONTRACT');
-    const notOnnx = arbiter(['submit', path.join(REPO, 'benchmarks/tabular-demo/submissions/frank.onnx'), '-b', 'tabular-demo', '--db', sdb], dir);
+    const notOnnx = await arbiter(['submit', path.join(REPO, 'benchmarks/tabular-demo/submissions/frank.onnx'), '-b', 'tabular-demo', '--db', sdb], dir);
     expect(notOnnx.code).toBe(3);
     expect(notOnnx.stderr).toContain('E_MODEL_FORMAT');
-    const scored = JSON.parse(arbiter(['score', '-b', 'tabular-demo', '--db', sdb, '--json', '--workers', '1'], dir).stdout);
+    const scored = JSON.parse((await arbiter(['score', '-b', 'tabular-demo', '--db', sdb, '--json', '--workers', '1', '--isolation', 'thread'], dir)).stdout);
     expect(scored.rows.map((r: { participant: string }) => r.participant)).toContain('zoe');
   });
 
-  it('dataset pack writes an Arrow file and reports its sha256; bad input gives E_PACK_INPUT with the line', () => {
+  it('dataset pack writes an Arrow file and reports its sha256; bad input gives E_PACK_INPUT with the line', async () => {
     const csv = path.join(dir, 'd.csv');
     writeFileSync(csv, 'id,x,label\n2,0.5,1\n1,0.25,0\n');
     writeFileSync(path.join(dir, 's.yaml'), 'columns:\n  - { name: id, type: int64 }\n  - { name: x, type: float32 }\n  - { name: label, type: int32, label: true }\n');
-    const ok = arbiter(['dataset', 'pack', csv, '--schema', path.join(dir, 's.yaml'), '--out', path.join(dir, 'd.arrow'), '--json'], dir);
+    const ok = await arbiter(['dataset', 'pack', csv, '--schema', path.join(dir, 's.yaml'), '--out', path.join(dir, 'd.arrow'), '--json'], dir);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ rows: 2 });
     writeFileSync(csv, 'id,x,label\n1,0.5,1\n2,abc,0\n');
-    const bad = arbiter(['dataset', 'pack', csv, '--schema', path.join(dir, 's.yaml')], dir);
+    const bad = await arbiter(['dataset', 'pack', csv, '--schema', path.join(dir, 's.yaml')], dir);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/E_PACK_INPUT: d\.csv line 3, column x: expected float32/);
   });
 
-  it('spec schema prints a JSON Schema; spec validate checks a benchmark', () => {
-    const s = arbiter(['spec', 'schema'], dir);
+  it('spec schema prints a JSON Schema; spec validate checks a benchmark', async () => {
+    const s = await arbiter(['spec', 'schema'], dir);
     expect(s.code).toBe(0);
     const schema = JSON.parse(s.stdout);
     expect(schema.properties.model).toBeDefined();
-    const v = arbiter(['spec', 'validate', 'tabular-demo'], dir);
+    const v = await arbiter(['spec', 'validate', 'tabular-demo'], dir);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/valid \(tabular-demo v1, spec hash [0-9a-f]{64}\)/);
   });
 
-  it('exit codes: 2 for usage errors, 3 for bad input', () => {
-    const usage = arbiter(['score'], dir);
+  it('exit codes: 2 for usage errors, 3 for bad input', async () => {
+    const usage = await arbiter(['score'], dir);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('E_USAGE');
-    const unknown = arbiter(['frobnicate'], dir);
+    const unknown = await arbiter(['frobnicate'], dir);
     expect(unknown.code).toBe(2);
-    const missing = arbiter(['score', '-b', 'no-such-benchmark', '--db', db], dir);
+    const missing = await arbiter(['score', '-b', 'no-such-benchmark', '--db', db], dir);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain('E_SPEC_NOT_FOUND');
-    const help = arbiter(['score', '--help'], dir);
+    const help = await arbiter(['score', '--help'], dir);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Examples:');
   });

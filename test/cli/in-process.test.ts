@@ -24,6 +24,7 @@ describe('arbiterInProcess', () => {
     [['spec', 'validate', 'tabular-demo']],
     [['spec', 'validate', 'no-such-benchmark']],
     [['score', '--workers', '1']],
+    [['score', '--help']],
   ])('%j: same stdout, stderr and exit code as the executable', async (args) => {
     const cwd = tempDir();
     const a = await arbiterInProcess(args, { cwd });

@@ -1,16 +1,17 @@
 // The bundled multiple-choice and sequence-classification demos score end to end with their
 // generated (seeded) demo submissions, rank as documented in docs/language-models.md §7, and the
-// data files still match the spec's sha256 and their generator.
-import { execFile, spawn } from 'node:child_process';
+// data files still match the spec's sha256 and their generator. The kill -9 is a real process;
+// the resume after it runs the CLI in process (test/cli-in-process.ts).
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { score } from '../../src/run/index.ts';
 import { buildDemoSubmissions as buildChoice } from '../../benchmarks/choice-demo/submissions.ts';
 import { buildDemoSubmissions as buildSentiment } from '../../benchmarks/sentiment-demo/submissions.ts';
 import { animalQuestions, HIDDEN_SEED, reviews, toJsonl } from '../../datasets/lm-task-demos/generate.ts';
+import { arbiterInProcess } from '../cli-in-process.ts';
 import { REPO } from '../helpers.ts';
 import { tempDir } from '../tasks/lm/helpers.ts';
 
@@ -37,7 +38,9 @@ describe('bundled LM task demos', () => {
     const bin = path.join(REPO, 'bin/arbiter.js');
     const db = path.join(root, 'kill.sqlite');
     const args = ['score', '-b', 'choice-demo', '-s', path.join(root, 'choice'), '--json'];
-    const child = spawn(process.execPath, [bin, ...args, '--db', db, '--workers', '1'], { cwd: root, stdio: 'ignore' });
+    // 150 ms after each task (ARBITER_TEST_TASK_DELAY_MS, slower, never different): the 30 tasks take
+    // 4.5 s or more, so a poller starved by load still sees the run part-way, not finished.
+    const child = spawn(process.execPath, [bin, ...args, '--db', db, '--workers', '1'], { cwd: root, stdio: 'ignore', env: { ...process.env, ARBITER_TEST_TASK_DELAY_MS: '150' } });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     let journaled = 0;
     for (let i = 0; i < 2400 && journaled < 5 && child.exitCode === null; i++) {
@@ -52,13 +55,16 @@ describe('bundled LM task demos', () => {
     await exited;
     expect(journaled).toBeGreaterThanOrEqual(5);
     expect(journaled).toBeLessThan(30); // 3 submissions x 10 batches
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, ...args, '--db', db, '--resume', '1', '--workers', '2'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+    const resumed = await arbiterInProcess([...args, '--db', db, '--resume', '1', '--workers', '2'], { cwd: root });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const stdout = resumed.stdout;
     expect(JSON.stringify((JSON.parse(stdout) as { rows: unknown[] }).rows)).toBe(choiceRows);
   }, 300_000);
 
   it('sentiment-demo: naive-bayes > keywords > always-pos on macro_f1', async () => {
     const subs = await buildSentiment(path.join(root, 'sentiment'));
-    const r = await score({ benchmark: 'sentiment-demo', submissions: Object.values(subs), workers: 2, db: path.join(root, 'sentiment.sqlite') });
+    // Worker threads here (the same bits by design); choice-demo above keeps the default isolated processes.
+    const r = await score({ benchmark: 'sentiment-demo', submissions: Object.values(subs), workers: 2, db: path.join(root, 'sentiment.sqlite'), isolation: 'thread' });
     expect(r.rows.map((x) => [x.rank, x.participant, x.status])).toEqual([[1, 'naive-bayes', 'scored'], [2, 'keywords', 'scored'], [3, 'always-pos', 'scored']]);
     expect(r.rows.map((x) => x.scores.accuracy)).toEqual([23 / 30, 22 / 30, 14 / 30]);
   }, 300_000);

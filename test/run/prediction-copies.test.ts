@@ -1,8 +1,7 @@
 // Prediction-agreement copies and the earlier-submission margin through the real scoring job:
 // prediction files and ONNX models scored on the hidden test bench, fingerprints journaled in the
 // store (and kept by --resume), flags applied per admission.duplicates.policy, the margin per
-// admission.earlierAdvantage; once through the CLI as a child process.
-import { spawnSync } from 'node:child_process';
+// admission.earlierAdvantage; once through the CLI (in process, test/cli-in-process.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +9,8 @@ import { score, type ScoreRow } from '../../src/run/index.ts';
 import { Store } from '../../src/store/store.ts';
 import { goodModel } from '../models/admission/fixtures.ts';
 import { writeHiddenBench } from './fixtures/hidden-bench.ts';
-import { REPO, tempDir } from '../helpers.ts';
+import { arbiterInProcess } from '../cli-in-process.ts';
+import { tempDir } from '../helpers.ts';
 
 const ROWS = 120;
 // The bench's rows: ids 3i+2, label i % 3 (test/hostile/datasets.ts).
@@ -135,7 +135,7 @@ describe('prediction-agreement copies', () => {
 });
 
 describe('earlier-submission advantage (admission.earlierAdvantage)', () => {
-  it('keeps the earlier submission above a later one that wins by less than ε, through the CLI', () => {
+  it('keeps the earlier submission above a later one that wins by less than ε, through the CLI', async () => {
     const dir = tempDir();
     // Two prediction files: the later one slightly better (0.51 vs 0.50 on the right class).
     const first = (i: number) => around(label(i), 0.5);
@@ -147,14 +147,9 @@ describe('earlier-submission advantage (admission.earlierAdvantage)', () => {
       const d = path.join(dir, `eps-${eps}`);
       const bd = path.join(d, 'bench');
       mkdirSync(bd, { recursive: true });
-      const r0 = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
-        const { writeHiddenBench } = await import(${JSON.stringify(path.join(REPO, 'test/run/fixtures/hidden-bench.ts'))});
-        await writeHiddenBench(${JSON.stringify(bd)}, { rows: ${ROWS}, admission: '  earlierAdvantage: ${eps}' });
-      `], { cwd: REPO, encoding: 'utf8' });
-      expect(r0.status, r0.stderr).toBe(0);
-      const r = spawnSync(process.execPath, [path.join(REPO, 'bin/arbiter.js'), 'score', '-b', bd, '-s', path.join(dir, 'first.csv'), path.join(dir, 'later.csv'), '--db', path.join(d, 'a.db'), '--json', '--workers', '1'],
-        { cwd: d, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
-      expect(r.status, r.stderr).toBe(0);
+      await writeHiddenBench(bd, { rows: ROWS, admission: `  earlierAdvantage: ${eps}` });
+      const r = await arbiterInProcess(['score', '-b', bd, '-s', path.join(dir, 'first.csv'), path.join(dir, 'later.csv'), '--db', path.join(d, 'a.db'), '--json', '--workers', '1'], { cwd: d });
+      expect(r.code, r.stderr).toBe(0);
       const out = JSON.parse(r.stdout) as { rows: ScoreRow[] };
       ranks[String(eps)] = out.rows.map((x) => `${x.rank}:${x.participant}`);
     }

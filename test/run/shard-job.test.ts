@@ -2,18 +2,18 @@
 // the bundled tabular-demo benchmark: scored, failed, duplicate and prediction-file submissions).
 // Shard counts 1, 3 and 7 x workers 1 and 2 x both modes: every merged result's `rows` and
 // `benchmark` are byte-identical to a plain `arbiter score --json`. Four configurations run every
-// shard and the merge as real CLI child processes; the others call the same functions the CLI
-// calls (scoreShard, the part file's text, parsePart, mergeShards) in this process, which saves
-// ~40 process start-ups. Then the refusals: another spec, a missing or repeated shard, a bad file.
-import { spawn } from 'node:child_process';
+// shard and the merge through the command line (in process, test/cli-in-process.ts: the same output
+// and exit code as a child, without a tsx start each); the others call the same functions the CLI
+// calls (scoreShard, the part file's text, parsePart, mergeShards). Then the refusals: another
+// spec, a missing or repeated shard, a bad file.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { arbiterInProcess } from '../cli-in-process.ts';
 import { REPO, tempDir } from '../helpers.ts';
 import { scoreShard, mergeShards } from '../../src/run/shard-job.ts';
 import { parsePart, serializePart } from '../../src/run/shard.ts';
 
-const BIN = path.join(REPO, 'bin/arbiter.js');
 const SUBS = path.join(REPO, 'benchmarks/tabular-demo/submissions');
 const dir = tempDir('arbiter-shard-job-');
 const COMMON = ['-b', 'tabular-demo', '-s', SUBS];
@@ -21,15 +21,7 @@ const COMMON = ['-b', 'tabular-demo', '-s', SUBS];
 interface Run { code: number | null; stdout: string; stderr: string }
 
 function arbiter(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d; });
-    child.stderr.on('data', (d: Buffer) => { stderr += d; });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return arbiterInProcess(args, { cwd: dir, env });
 }
 
 /** The same shards scored in this process by the functions the CLI calls, each part through its file text. */
@@ -45,7 +37,7 @@ async function shardsInProcess(tag: string, count: number, workers: number, mode
   return texts;
 }
 
-/** Run the shards of one configuration, at most 3 processes at a time (2 cores); each shard has its own store, as on its own machine. */
+/** Run the shards of one configuration through the CLI; each shard has its own store, as on its own machine. */
 async function runShards(tag: string, count: number, workers: number, mode: 'submission' | 'rows', isolation: 'thread' | 'process', taskRows = 256): Promise<string[]> {
   const files = Array.from({ length: count }, (_, i) => path.join(dir, tag, `part-${i}.json`));
   for (let i = 0; i < count; i += 3) {

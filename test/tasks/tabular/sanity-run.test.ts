@@ -1,6 +1,7 @@
 // The sanity run inside `arbiter score` and `arbiter check`: real ONNX models built in code, real
-// onnxruntime in the probe's capped child process, real CLI child processes end to end.
-import { spawnSync } from 'node:child_process';
+// onnxruntime in the probe's capped child process, the CLI end to end (in process,
+// test/cli-in-process.ts: the same output and exit code as a child). The first test scores in worker
+// threads (the same bits by design), the others in the default isolated processes.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,14 +15,13 @@ import { buildModel, type NodeSpec } from '../../../src/models/onnx/builder.ts';
 import { goodModel, linearSpec } from '../../models/admission/fixtures.ts';
 import { writeHiddenBench } from '../../run/fixtures/hidden-bench.ts';
 import { SECRET } from '../../hostile/datasets.ts';
+import { arbiterInProcess } from '../../cli-in-process.ts';
 import { REPO, tempDir } from '../../helpers.ts';
 
-const BIN = path.join(REPO, 'bin/arbiter.js');
 const DEMO = path.join(REPO, 'benchmarks/tabular-demo');
 
 function arbiter(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 240_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return arbiterInProcess(args, { cwd });
 }
 
 /** The demo benchmark in `dir` (absolute data paths), with extra YAML appended. */
@@ -47,10 +47,10 @@ const CONSTANT = tail([{ op: 'Mul', inputs: ['logits', 'zero'], outputs: ['z'] }
 describe('sanity run in arbiter score', () => {
   it('scores the constant dave by default, and refuses him with rejectConstant while every other row stays bit-identical', async () => {
     const dir = tempDir();
-    const plain = await score({ benchmark: demoCopy(path.join(dir, 'a')), submissions: [path.join(DEMO, 'submissions')], workers: 1, db: path.join(dir, 'a.db') });
+    const plain = await score({ benchmark: demoCopy(path.join(dir, 'a')), submissions: [path.join(DEMO, 'submissions')], workers: 1, db: path.join(dir, 'a.db'), isolation: 'thread' });
     const strict = await score({
       benchmark: demoCopy(path.join(dir, 'b'), 'admission:\n  sanity: { rejectConstant: true }\n'),
-      submissions: [path.join(DEMO, 'submissions')], workers: 1, db: path.join(dir, 'b.db'),
+      submissions: [path.join(DEMO, 'submissions')], workers: 1, db: path.join(dir, 'b.db'), isolation: 'thread',
     });
     const by = (r: typeof plain) => Object.fromEntries(r.rows.map((row) => [row.participant, row]));
     expect(by(plain).dave!.status).toBe('scored');
@@ -89,7 +89,7 @@ describe('sanity run in arbiter score', () => {
     expect(JSON.stringify(r)).not.toContain(SECRET);
   }, 120_000);
 
-  it('end to end through the CLI: a NaN model fails with E_MODEL_OUTPUT before scoring, the job finishes (exit 0)', () => {
+  it('end to end through the CLI: a NaN model fails with E_MODEL_OUTPUT before scoring, the job finishes (exit 0)', async () => {
     const dir = tempDir();
     const bench = demoCopy(path.join(dir, 'bench'));
     // The demo contract: features[batch, 32] -> probabilities[batch, 4]; sqrt of a negative number.
@@ -100,7 +100,7 @@ describe('sanity run in arbiter score', () => {
       nodes: [{ op: 'MatMul', inputs: ['features', 'W'], outputs: ['z'] }, { op: 'Abs', inputs: ['z'], outputs: ['a'] }, { op: 'Neg', inputs: ['a'], outputs: ['n'] }, { op: 'Sqrt', inputs: ['n'], outputs: ['probabilities'] }],
     });
     writeFileSync(path.join(dir, 'nan.onnx'), nan);
-    const r = arbiter(['score', '-b', bench, '-s', path.join(dir, 'nan.onnx'), path.join(DEMO, 'submissions/alice.onnx'), '--workers', '1', '--db', path.join(dir, 'cli.db'), '--json'], dir);
+    const r = await arbiter(['score', '-b', bench, '-s', path.join(dir, 'nan.onnx'), path.join(DEMO, 'submissions/alice.onnx'), '--workers', '1', '--db', path.join(dir, 'cli.db'), '--json'], dir);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { rows: Array<{ participant: string; status: string; error: { code: string; message: string } | null }> };
     const nanRow = out.rows.find((x) => x.participant === 'nan')!;
@@ -109,17 +109,17 @@ describe('sanity run in arbiter score', () => {
     expect(out.rows.find((x) => x.participant === 'alice')!.status).toBe('scored');
   }, 240_000);
 
-  it('arbiter check refuses a constant model under rejectConstant in its admission rule (exit 3), and passes it by default', () => {
+  it('arbiter check refuses a constant model under rejectConstant in its admission rule (exit 3), and passes it by default', async () => {
     const dir = tempDir();
     const strict = demoCopy(path.join(dir, 'strict'), 'admission:\n  sanity: { rejectConstant: true }\n');
     const dave = path.join(DEMO, 'submissions/dave.onnx');
-    const r = arbiter(['check', dave, '-b', strict, '--json'], dir);
+    const r = await arbiter(['check', dave, '-b', strict, '--json'], dir);
     expect(r.code).toBe(3);
     const rep = JSON.parse(r.stdout) as { rules: Array<{ rule: string; status: string; error: { code: string } | null }> };
     expect(rep.rules.map((x) => [x.rule, x.status, x.error?.code ?? null])).toEqual([
       ['file', 'pass', null], ['admission', 'fail', 'E_MODEL_SANITY'], ['sample-score', 'skip', null],
     ]);
-    const ok = arbiter(['check', dave, '-b', demoCopy(path.join(dir, 'plain')), '--json'], dir);
+    const ok = await arbiter(['check', dave, '-b', demoCopy(path.join(dir, 'plain')), '--json'], dir);
     expect(ok.code, ok.stdout).toBe(0);
   }, 240_000);
 });
