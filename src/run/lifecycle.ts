@@ -7,7 +7,7 @@
 // (src/run/shard-job.ts) and `verify` (src/run/rescore.ts) reuse these steps.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ArbiterError } from '../errors.ts';
+import { ArbiterError, toErrorData } from '../errors.ts';
 import { loadBenchmark, type LoadedBenchmark } from '../benchmark/loader.ts';
 import { canonicalJson } from '../benchmark/canonical.ts';
 import { Store, DEFAULT_DB, type SubmissionRecord } from '../store/store.ts';
@@ -47,21 +47,37 @@ export async function liveSubmissions(live: LoadedBenchmark, store: Store): Prom
 }
 
 /** The submissions a new run scores, in registration order. */
-export async function selectSubmissions(b: LoadedBenchmark, store: Store, opts: Pick<ScoreOptions, 'submissions'>): Promise<SubmissionRecord[]> {
+export async function selectSubmissions(b: LoadedBenchmark, store: Store, opts: Pick<ScoreOptions, 'submissions' | 'onRefused'>): Promise<SubmissionRecord[]> {
   const kind = taskKindOf(b);
   const id = b.spec.id;
+  // One refused file (too large, not a regular file, a bad participant name) does not stop the
+  // run when the caller listens: the others are scored.
+  let firstRefusal: unknown = null;
+  const register = (f: SubmissionFile): SubmissionRecord | null => {
+    try {
+      return kind.register(store, b, f);
+    } catch (err) {
+      const e = toErrorData(err);
+      if (!opts.onRefused || e.code === 'E_STORE' || e.code === 'E_INTERNAL') throw err;
+      opts.onRefused(f, e);
+      firstRefusal ??= err;
+      return null;
+    }
+  };
   let subs: SubmissionRecord[];
   if (opts.submissions && opts.submissions.length > 0) {
     const seen = new Set<number>();
     const files = opts.submissions.flatMap((s) => (typeof s === 'string' ? kind.collect([s]) : [s]));
-    subs = files.map((f) => kind.register(store, b, f))
+    subs = files.map(register).filter((s): s is SubmissionRecord => s !== null)
       .filter((s) => (seen.has(s.id) ? false : (seen.add(s.id), true))).sort((x, y) => x.id - y.id);
   } else {
     await kind.ensureBundled(b);
     const own = path.join(b.dir, 'submissions');
-    if (existsSync(own)) for (const f of kind.collect([own])) kind.register(store, b, f);
+    if (existsSync(own)) for (const f of kind.collect([own])) register(f);
     subs = store.submissions(id);
   }
+  // Every file refused: the first refusal is the command's error.
+  if (subs.length === 0 && firstRefusal) throw firstRefusal;
   if (subs.length === 0) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `benchmark ${id}: no submissions to score (give --submissions, or register some with \`arbiter submit\`)`);
   return subs;
 }

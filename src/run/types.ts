@@ -3,6 +3,7 @@
 import type { Outcome, ScoreResult, ScoreRow } from '../results.ts';
 import type { ChunkRange, RunControl, RunHooks } from '../tasks/task-kind.ts';
 import type { SubmissionFile } from '../models/submission-file.ts';
+import type { ErrorData } from '../errors.ts';
 import type { Isolation } from '../inference/executor.ts';
 
 export type { Outcome, ScoreResult, ScoreRow, ChunkRange, RunControl, RunHooks };
@@ -34,6 +35,12 @@ export interface ScoreOptions {
   onProgress?: (p: ScoreProgress) => void;
   /** called as the run enters each phase (admission, hashing the hidden set, sanity run, scoring); display only */
   onPhase?: (phase: ScorePhase) => void;
+  /**
+   * A submission refused before it could be registered (too large from its size on disk, not a
+   * regular file, a participant name that does not print safely): with this callback the run goes
+   * on without it and the callback says why; without it the refusal is thrown.
+   */
+  onRefused?: (file: SubmissionFile, error: ErrorData) => void;
   /** test seams: delay a finished task before it is folded (to shuffle completion order); another worker module */
   hooks?: RunHooks;
 }

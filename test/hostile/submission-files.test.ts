@@ -38,6 +38,13 @@ describe('hostile submission files', () => {
     const store = Store.open(db);
     expect(store.submissions('hidden-test')).toEqual([]);
     store.close();
+    // Beside a good model, the huge file is refused and the run goes on: the good model is scored.
+    const good = path.join(dir, 'good.onnx');
+    writeFileSync(good, goodModel(1));
+    const both = await cliInProcess(['score', '-b', dir, '-s', huge, good, '--db', path.join(dir, 'both.db'), '--json', '--isolation', 'thread']);
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stderr).toContain('arbiter: refused huge (huge.onnx): E_MODEL_TOO_LARGE');
+    expect((JSON.parse(both.stdout) as { rows: Array<{ participant: string; status: string }> }).rows.map((r) => [r.participant, r.status])).toEqual([['good', 'scored']]);
   });
 
   it('FIFOs, sockets-like specials and symlinks are refused with E_SUBMISSION_NOT_FOUND, as paths and as folder entries, without blocking', async () => {

@@ -1,5 +1,6 @@
 // `arbiter score`: score submissions against a benchmark and print the leaderboard.
 import type { Argv } from 'yargs';
+import path from 'node:path';
 import { DEFAULT_DB } from '../../store/default-path.ts';
 import { defaultWorkerCount } from '../../inference/defaults.ts';
 import type { ScoreArgs } from './score-args.ts';
@@ -32,6 +33,7 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
       ...(testTaskDelay() ? { hooks: testTaskDelay() } : {}),
       onProgress: (p) => { progress?.setTotal(p.total); progress?.tick(p.done - ticked); ticked = p.done; },
       onPhase: (phase) => progress?.phase(phase),
+      onRefused: (f, e) => process.stderr.write(`arbiter: refused ${f.participant} (${path.basename(f.path)}): ${e.code}: ${e.message}\n`),
     });
     progress?.done();
     let released = false;
