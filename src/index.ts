@@ -1,5 +1,9 @@
 // The one public entry of arbiter. The CLI is a thin layer over these functions.
 export { score, scoreWithStore, type ScoreOptions, type ScoreResult, type ScoreRow, type ScoreProgress } from './run/index.ts';
+export { createQueuedRun, work, type WorkOptions, type WorkResult } from './run/work.ts';
+export { checkSubmission, type CheckReport } from './run/check.ts';
+export { taskKindOf } from './tasks/index.ts';
+export type { TaskKind, RunData, Admitted, ScoreContext, CheckSteps } from './tasks/task-kind.ts';
 export { loadBenchmark, parseBenchmark, resolveBenchmarkFile, type LoadedBenchmark } from './benchmark/loader.ts';
 export { BenchmarkSpec, benchmarkJsonSchema, type BenchmarkSpecData, type BenchmarkSpecInput } from './benchmark/schema.ts';
 export { canonicalJson, sha256Hex } from './benchmark/canonical.ts';
