@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseShard } from '../../src/run/shard.ts';
 
-const root = new URL('../../deploy', import.meta.url);
+const root = new URL('../../deploy/', import.meta.url);
 type Container = { args?: string[]; command?: string[]; image: string; env?: Array<{ name: string }> };
 type JobDoc = { kind: string; spec: { completionMode?: string; completions?: number; parallelism?: number; template: { spec: { containers: Container[]; restartPolicy: string } } } };
 
