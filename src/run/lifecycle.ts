@@ -20,7 +20,7 @@ import type { Fingerprint } from '../inference/fingerprint.ts';
 import { taskKindOf } from '../tasks/index.ts';
 import { finishScoredRun, openResumedRun } from './finish.ts';
 import { scoreInLanes, Semaphore } from './lanes.ts';
-import type { AnyTaskKind, Closeable, RunData } from '../tasks/task-kind.ts';
+import type { Admitted, AnyTaskKind, Closeable, RunData } from '../tasks/task-kind.ts';
 import type { Outcome, RunControl, ScoreOptions, ScoreResult } from './types.ts';
 
 export async function score(opts: ScoreOptions): Promise<ScoreResult> {
@@ -80,6 +80,26 @@ export async function selectSubmissions(b: LoadedBenchmark, store: Store, opts: 
   if (subs.length === 0 && firstRefusal) throw firstRefusal;
   if (subs.length === 0) throw new ArbiterError('E_SUBMISSION_NOT_FOUND', `benchmark ${id}: no submissions to score (give --submissions, or register some with \`arbiter submit\`)`);
   return subs;
+}
+
+/**
+ * Everything a run settles before scoring, over the whole submission list: selection, admission
+ * (byte and weight copies need all of it), the hidden set, the sanity run and the fingerprint.
+ * What `arbiter work --create` queues and what every shard scores; `scoreWithStore` runs the same
+ * steps interleaved with starting the inference layer.
+ */
+export async function settleBeforeScoring(
+  b: LoadedBenchmark, store: Store, opts: Pick<ScoreOptions, 'submissions' | 'taskRows' | 'datasetKeyFile' | 'onRefused'>,
+): Promise<{ subs: SubmissionRecord[]; taskRows: number; data: RunData; outcomes: Map<number, Outcome>; todo: Admitted[]; fingerprint: Fingerprint }> {
+  const kind: AnyTaskKind = taskKindOf(b);
+  store.upsertBenchmark(b.spec.id, b.spec.version, b.specHash, canonicalJson(b.spec));
+  const subs = await selectSubmissions(b, store, opts);
+  const taskRows = kind.taskRows(b, opts.taskRows);
+  const admitted = await kind.admit(b, store, subs, new Set());
+  const data: RunData = await kind.prepare(b, { keyFile: opts.datasetKeyFile });
+  const sane = await kind.sanity(b, admitted.todo, data);
+  const outcomes = new Map<number, Outcome>([...admitted.outcomes, ...sane.outcomes]);
+  return { subs, taskRows, data, outcomes, todo: sane.todo, fingerprint: kind.fingerprint(b, data) };
 }
 
 export function checkWorkers(workers: number): number {

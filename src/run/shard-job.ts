@@ -17,7 +17,7 @@ import type { Fingerprint } from '../inference/fingerprint.ts';
 import { configuredMetrics, initFold, mergeChunk, type ChunkStates } from '../fold/fold.ts';
 import { finalOutcome, type JournalStore } from '../fold/journaled-fold.ts';
 import { taskKindOf } from '../tasks/index.ts';
-import { checkWorkers, selectSubmissions } from './lifecycle.ts';
+import { checkWorkers, settleBeforeScoring } from './lifecycle.ts';
 import { finishScoredRun, rankedRows } from './finish.ts';
 import { Semaphore } from './lanes.ts';
 import type { Admitted, RunData } from '../tasks/task-kind.ts';
@@ -87,24 +87,15 @@ export async function scoreShard(opts: ShardScoreOptions): Promise<PartialResult
   const spec = b.spec;
   const store = Store.open(opts.db ?? DEFAULT_DB);
   try {
-    store.upsertBenchmark(spec.id, spec.version, b.specHash, canonicalJson(spec));
-    const subs = await selectSubmissions(b, store, opts);
-    const taskRows = kind.taskRows(b, opts.taskRows);
-
     // Admission over the whole list, in every shard: byte and weight copies need all of it, and
     // every part must carry the same roster (the merge checks that it does).
     // The sanity run (public rows only) belongs to admission: every shard runs it over every model.
-    const admitted = await kind.admit(b, store, subs, new Set());
-    const data: RunData = await kind.prepare(b, { keyFile: opts.datasetKeyFile });
-    const sane = await kind.sanity(b, admitted.todo, data);
-    const admission = new Map<number, Outcome>([...admitted.outcomes, ...sane.outcomes]);
-    const todo: Admitted[] = sane.todo;
+    const { subs, taskRows, data, outcomes: admission, todo, fingerprint } = await settleBeforeScoring(b, store, opts);
     const roster: RosterEntry[] = subs.map((s) => {
       const e = admission.get(s.id)?.error;
       return { participant: s.participant, submission: s.sha256, error: e ? { code: e.code, message: e.message } : null };
     });
 
-    const fingerprint = kind.fingerprint(b, data);
     const size = spec.batching.size;
     const plan: ShardPlan = {
       submissions: todo.map((t) => t.sub.sha256), batchCount: Math.ceil(data.rows / size), count: opts.shard.count,

@@ -19,7 +19,7 @@ import type { Fingerprint } from '../inference/fingerprint.ts';
 import { claimNext, completeClaim, enqueue, newHolderId, queueCounts, releaseClaim, renewClaim, type Claim, type QueueState } from '../store/lease.ts';
 import { leaseTtlMs, runResource } from './run-hold.ts';
 import { taskKindOf } from '../tasks/index.ts';
-import { checkWorkers, selectSubmissions } from './lifecycle.ts';
+import { checkWorkers, settleBeforeScoring } from './lifecycle.ts';
 import { finishScoredRun, openResumedRun } from './finish.ts';
 import { Semaphore } from './lanes.ts';
 import type { AnyTaskKind, Closeable, RunData } from '../tasks/task-kind.ts';
@@ -44,20 +44,11 @@ export interface QueuedRun { runId: number; queue: string; queued: number; settl
  */
 export async function createQueuedRun(opts: CreateQueuedRunOptions): Promise<QueuedRun> {
   const b = loadBenchmark(opts.benchmark, opts.benchmarksDir);
-  const kind = taskKindOf(b);
   const spec = b.spec;
   const store = Store.open(opts.db ?? DEFAULT_DB);
   try {
-    store.upsertBenchmark(spec.id, spec.version, b.specHash, canonicalJson(spec));
-    const subs = await selectSubmissions(b, store, opts);
-    const taskRows = kind.taskRows(b, opts.taskRows);
-    const admitted = await kind.admit(b, store, subs, new Set());
-    const data: RunData = await kind.prepare(b, { keyFile: opts.datasetKeyFile });
-    // The same sanity run `arbiter score` makes, once here, so a queued run settles the same models.
-    const sane = await kind.sanity(b, admitted.todo, data);
-    const outcomes = new Map<number, Outcome>([...admitted.outcomes, ...sane.outcomes]);
-    const todo: Array<{ sub: SubmissionRecord }> = sane.todo;
-    const fingerprint = kind.fingerprint(b, data);
+    // Admission and the same sanity run `arbiter score` makes, once here, so a queued run settles the same models.
+    const { subs, taskRows, data, outcomes, todo, fingerprint } = await settleBeforeScoring(b, store, opts);
     return store.db.transaction((): QueuedRun => {
       const runId = store.createRun({
         benchmarkId: spec.id, specHash: b.specHash, datasetSha256: data.sha256, fingerprintJson: canonicalJson(fingerprint),

@@ -16,7 +16,8 @@ import { PUBLIC, SPLITS } from '../../data/split.ts';
 import type { MetricBatch, MetricContext } from '../../../scoring/types.ts';
 import { admitLmFolder } from '../../models/hf/admission.ts';
 import { resolveModelFolder } from '../../models/hf/tar.ts';
-import { duplicateError, findCopies, PredictionFingerprint } from '../../models/admission/duplicates.ts';
+import { PredictionFingerprint } from '../../models/admission/duplicates.ts';
+import { dropWeightCopies, type WeightsRef } from '../weight-copies.ts';
 import { admissionRules } from '../../benchmark/admission-rules.ts';
 import { makeLmFingerprint } from '../../inference/fingerprint.ts';
 import { initFold, metricContext, type ChunkStates, type FoldState } from '../../fold/fold.ts';
@@ -110,7 +111,7 @@ export const lmKind: TaskKind<LmRunData, LmAdmitted, LmExecutor> = {
     const outcomes = new Map<number, Outcome>();
     const todo: LmAdmitted[] = [];
     const firstBySha = new Map<string, SubmissionRecord>();
-    const weights: Array<{ key: string; order: number; sha256: string; weightsHash: string }> = [];
+    const weights: WeightsRef[] = [];
     for (const [order, sub] of subs.entries()) {
       const original = firstBySha.get(sub.sha256);
       if (!original) firstBySha.set(sub.sha256, sub);
@@ -130,18 +131,7 @@ export const lmKind: TaskKind<LmRunData, LmAdmitted, LmExecutor> = {
       }
     }
     // The same weights in another folder (an edited config.json, renamed files): a copy of the earliest.
-    const flags = findCopies(weights, { weights: dup.weights });
-    if (flags.size === 0) return { outcomes, todo };
-    const byId = new Map(subs.map((s) => [String(s.id), s]));
-    const kept: LmAdmitted[] = [];
-    for (const t of todo) {
-      const flag = flags.get(String(t.sub.id));
-      if (!flag) { kept.push(t); continue; }
-      const of = byId.get(flag.of)!;
-      const err = duplicateError({ ...flag, of: `${of.sha256.slice(0, 12)} by ${of.participant}` });
-      outcomes.set(t.sub.id, { splitScores: null, error: { code: err.code, message: err.message } });
-    }
-    return { outcomes, todo: kept };
+    return { outcomes, todo: dropWeightCopies(subs, todo, weights, dup.weights, outcomes) };
   },
   async prepare(b, opts) {
     const plan = lmJobPlan(b, { keyFile: opts.keyFile });

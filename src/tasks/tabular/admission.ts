@@ -14,7 +14,7 @@ import type { LoadedBenchmark } from '../../benchmark/loader.ts';
 import { requireModel } from '../../benchmark/schema.ts';
 import { admitOnnxBytes } from '../../models/onnx/contract.ts';
 import { admitOnnx } from '../../models/admission/onnx.ts';
-import { duplicateError, findCopies } from '../../models/admission/duplicates.ts';
+import { dropWeightCopies, type WeightsRef } from '../weight-copies.ts';
 import { extractSubmission, isGzip, isTar, readSubmissionArchive } from '../../models/admission/archive.ts';
 import { externalRef, readSlice, resolveInside } from '../../models/admission/external.ts';
 import { isExternal, storedTensors } from '../../models/admission/tensors.ts';
@@ -48,7 +48,7 @@ export async function admitForRun(b: LoadedBenchmark, subs: readonly SubmissionR
   const outcomes = new Map<number, AdmissionOutcome>();
   const todo: AdmittedSubmission[] = [];
   const firstBySha = new Map<string, SubmissionRecord>();
-  const weights: Array<{ key: string; order: number; sha256: string; weightsHash: string }> = [];
+  const weights: WeightsRef[] = [];
   for (const [order, sub] of subs.entries()) {
     const original = firstBySha.get(sub.sha256);
     if (!original) firstBySha.set(sub.sha256, sub);
@@ -106,18 +106,7 @@ export async function admitForRun(b: LoadedBenchmark, subs: readonly SubmissionR
     todo.push({ sub: modelPath === sub.blobPath ? sub : { ...sub, blobPath: modelPath }, order });
   }
   // Same weights in another wrapper: a copy of the earliest admitted model that stores them.
-  const flags = findCopies(weights, { weights: rules.duplicates.weights });
-  if (flags.size === 0) return { outcomes, todo };
-  const byId = new Map(subs.map((s) => [String(s.id), s]));
-  const kept: AdmittedSubmission[] = [];
-  for (const t of todo) {
-    const flag = flags.get(String(t.sub.id));
-    if (!flag) { kept.push(t); continue; }
-    const of = byId.get(flag.of)!;
-    const err = duplicateError({ ...flag, of: `${of.sha256.slice(0, 12)} by ${of.participant}` });
-    outcomes.set(t.sub.id, { splitScores: null, error: { code: err.code, message: err.message } });
-  }
-  return { outcomes, todo: kept };
+  return { outcomes, todo: dropWeightCopies(subs, todo, weights, rules.duplicates.weights, outcomes) };
 }
 
 /**
