@@ -6,6 +6,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two test files at a time: vitest's default on 2 cores is one (cores - 1), and most files
+    // wait on child processes (isolated inference, the CLI) for much of their time.
+    maxWorkers: 2,
     // CLI tests spawn bin/arbiter.js: make it run the sources under test, never a dist/ build.
     env: { ARBITER_FROM_SOURCE: '1' },
   },
