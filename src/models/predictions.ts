@@ -102,7 +102,8 @@ export async function loadPredictions(file: string, b: LoadedBenchmark, needsPro
   checkFile(file, b);
   const namesIds = (b.spec as { dataset?: { inputsPublished?: boolean } }).dataset?.inputsPublished === true;
   if (file.endsWith('.csv')) {
-    const options = { relax_column_count: false, skip_empty_lines: true, trim: true, info: true, max_record_size: 1 << 20 };
+    // bom: spreadsheet programs save CSV with a UTF-8 byte-order mark, which would otherwise be part of the first header name
+    const options = { bom: true, relax_column_count: false, skip_empty_lines: true, trim: true, info: true, max_record_size: 1 << 20 };
     let layoutOf: { kind: PredictionKind; cols: string[]; idAt: number; at: number[] } | null = null;
     const values = new Floats();
     const lineOf: number[] = [];

@@ -72,6 +72,13 @@ describe('CSV prediction files', () => {
     expect(Array.from(t.values)).toEqual([3, 0, 1]);
   });
 
+  it('a UTF-8 byte-order mark (as spreadsheet programs save CSV) is not part of the first header', async () => {
+    const f = write('bom.csv', '\uFEFFid,prediction\n1,3\n2,0\n');
+    const t = await loadPredictions(f, DEMO, false);
+    expect([...t.index]).toEqual([['1', 0], ['2', 1]]);
+    expect(Array.from(t.values)).toEqual([3, 0]);
+  });
+
   it('class-only file when the metrics need probabilities', async () => {
     const e = await predError(write('classes.csv', 'id,prediction\n1,3\n'));
     expect(e.message).toMatch(/^\d+-classes\.csv: this benchmark's metrics need class probabilities: expected columns p0, p1, p2, p3, found only "prediction"$/);
