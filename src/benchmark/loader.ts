@@ -11,6 +11,7 @@ import { registry, suggestNames } from '../../scoring/index.ts';
 import { BenchmarkSpec, datasetFormatOf, isLmTaskType, type BenchmarkSpecData, type DatasetFormat } from './schema.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
+import { AdmissionRulesSchema } from '../models/admission/schema.ts';
 
 export interface LoadedBenchmark {
   spec: BenchmarkSpecData;
@@ -299,11 +300,35 @@ function checkTabularSpec(spec: BenchmarkSpecData, fail: Fail): void {
   }
 }
 
+/**
+ * The `admission` rules a language-model task honours: copies (`duplicates`) and the ranking margin
+ * (`earlierAdvantage`) work for every kind. The rest are rules about one ONNX file or a prediction
+ * file; a model folder's own rules live in `task` (maxModelBytes, maxParams, allowedOpsets, ...) and
+ * its first batch runs under `limits` in place of a sanity run. Such a rule set to anything but its
+ * default would be silently ignored, so it is refused (compared with the default, not by presence:
+ * a receipt's canonical spec carries every default).
+ */
+const LM_ADMISSION_KEYS = new Set(['duplicates', 'earlierAdvantage']);
+const LM_ADMISSION_INSTEAD: Record<string, string> = {
+  maxBytes: 'task.maxModelBytes', maxParams: 'task.maxParams', allowedOpsets: 'task.allowedOpsets',
+};
+function checkLmAdmission(spec: BenchmarkSpecData, fail: Fail): void {
+  if (spec.admission === undefined) return;
+  const defaults = AdmissionRulesSchema.parse({}) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(spec.admission)) {
+    if (LM_ADMISSION_KEYS.has(key) || value === undefined) continue;
+    if (canonicalJson(value) === canonicalJson(defaults[key] ?? null)) continue;
+    const instead = LM_ADMISSION_INSTEAD[key] ? ` (a model folder's limit is ${LM_ADMISSION_INSTEAD[key]})` : '';
+    fail(['admission', key], `no admission.${key} for a ${spec.task.type} task: it is a rule for ONNX files and prediction files; a ${spec.task.type} task takes admission.duplicates and admission.earlierAdvantage${instead}`, canonicalJson(value));
+  }
+}
+
 /** Language-model tasks: a JSONL dataset of the task's format, no ONNX contract, metrics the task can feed. */
 function checkLmSpec(spec: BenchmarkSpecData, fail: Fail): void {
   const want = FORMAT_OF_TASK[spec.task.type];
   if (datasetFormatOf(spec) !== want) fail(['dataset', 'format'], `"${want}" for a ${spec.task.type} task`, spec.dataset.format ? `"${spec.dataset.format}"` : 'nothing (absent means "arrow")');
   if (spec.model !== undefined) fail(['model'], `no model contract for a ${spec.task.type} task (submissions are transformers.js model folders; their rules live in task)`, 'a model contract');
+  checkLmAdmission(spec, fail);
   const task = spec.task;
   if (task.type !== 'chat-loss' && task.type !== 'multiple-choice' && task.type !== 'sequence-classification') return;
   const feeds = LM_TASK_INPUTS[task.type];

@@ -49,6 +49,19 @@ describe('LM specs', () => {
     expect(e.message).toMatch(/ model: expected no model contract for a chat-loss task/);
   });
 
+  it('ONNX-only admission rules on an LM spec are E_SPEC_INVALID naming the rule (never silently ignored); copies and the margin are taken', () => {
+    const sanity = specError(`${DEMO}admission:\n  sanity: { rejectConstant: true }\n`, DEMO_FILE);
+    expect(sanity.code).toBe('E_SPEC_INVALID');
+    expect(sanity.message).toMatch(/admission\.sanity: expected no admission\.sanity for a chat-loss task: it is a rule for ONNX files and prediction files/);
+    const size = specError(`${DEMO}admission:\n  maxBytes: 1000\n`, DEMO_FILE);
+    expect(size.message).toMatch(/admission\.maxBytes: .*a model folder's limit is task\.maxModelBytes\), found 1000/);
+    const ok = parseBenchmark(`${DEMO}admission:\n  duplicates: { predictionAgreement: 0.9, policy: exclude }\n  earlierAdvantage: 0.001\n`, DEMO_FILE);
+    expect(ok.spec.admission?.duplicates.policy).toBe('exclude');
+    // a receipt carries the canonical spec, every default filled in: it loads again
+    const again = parseBenchmark(canonicalJson(ok.spec), DEMO_FILE);
+    expect(again.specHash).toBe(ok.specHash);
+  });
+
   it('dataset.format must match the task, both ways', () => {
     const lm = specError(DEMO.replace('format: chat-jsonl', 'format: arrow'), DEMO_FILE);
     expect(lm.message).toMatch(/dataset\.format: expected "chat-jsonl" for a chat-loss task, found "arrow"/);
