@@ -74,6 +74,9 @@ function compareRow(e: ReceiptRow, f: ScoreRow, out: Difference[]): void {
   else if (e.error && f.error && !MEASURED.has(e.error.code) && e.error.message !== sanitizeMessage(f.error.message)) {
     out.push({ ...at, split: null, metric: 'message', expected: JSON.stringify(e.error.message), found: JSON.stringify(sanitizeMessage(f.error.message)) });
   }
+  const ed = e.duplicateOf ? `${e.duplicateOf.participant} ${e.duplicateOf.submission}` : 'null';
+  const fd = f.duplicateOf ? `${f.duplicateOf.participant} ${f.duplicateOf.submission}` : 'null';
+  if (ed !== fd) out.push({ ...at, split: null, metric: 'duplicateOf', expected: ed, found: fd });
   compareScoreMaps(e.scores, f.scores, { ...at, split: null }, out);
   const splits = [...new Set([...Object.keys(e.splitScores), ...Object.keys(f.splitScores)])].sort();
   for (const s of splits) compareScoreMaps(e.splitScores[s] ?? {}, f.splitScores[s] ?? {}, { ...at, split: s }, out);

@@ -328,11 +328,20 @@ export function combineReceipts(receipts: readonly Receipt[], stakes: Map<string
     });
   }
 
-  // Rank exactly as `arbiter score` does: the spec's primary, tie-break order and earlier-submission margin.
+  // Prediction copies (duplicates.policy rank-after) as the reference receipt flags them: each is
+  // placed directly after its original, as the run placed it.
+  const indexOfRow = new Map(rowsOut.map((r, i) => [`${r.submission}\u0000${r.participant}`, i]));
+  const rankAfter = new Map<number, number>();
+  rowsOut.forEach((r, i) => {
+    const dup = refRows.get(r.key)?.duplicateOf;
+    const orig = dup ? indexOfRow.get(`${dup.submission}\u0000${dup.participant}`) : undefined;
+    if (orig !== undefined && orig !== i) rankAfter.set(i, orig);
+  });
+  // Rank exactly as `arbiter score` does: the spec's primary, tie-break order, earlier-submission margin and copies.
   const ranked = rankWithAdvantage(
     rowsOut.map((r) => ({ seq: r.seq, status: r.status, scores: r.scores })),
     { primary, tieBreak: rule.tieBreak, higherIsBetter: rule.directions },
-    { epsilon: rule.epsilon },
+    { epsilon: rule.epsilon, rankAfter },
   );
   const ordered = ranked.map(({ index }) => rowsOut[index]!);
   const rankOf = new Map(ranked.map(({ index, rank }) => [rowsOut[index]!.key, rank]));

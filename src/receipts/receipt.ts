@@ -68,6 +68,8 @@ export interface ReceiptRow {
   splitScores: Record<string, Record<string, ReceiptNumber>>;
   error: { code: string; message: string } | null;
   reward: string | null;
+  /** a prediction copy ranked directly after its original (duplicates.policy rank-after); absent on every other row */
+  duplicateOf?: { submission: string; participant: string };
 }
 
 export interface ReceiptBody {
@@ -151,6 +153,8 @@ export function receiptRow(r: ScoreResult['rows'][number]): ReceiptRow {
     splitScores: Object.fromEntries(Object.keys(r.splitScores).sort().map((s) => [s, encodeScores(r.splitScores[s])])),
     error: r.error ? { code: r.error.code, message: sanitizeMessage(r.error.message) } : null,
     reward: r.reward ?? null,
+    // only on copies, so a receipt without any keeps the bytes (and hash) it always had
+    ...(r.duplicateOf ? { duplicateOf: { submission: r.duplicateOf.submission, participant: r.duplicateOf.participant } } : {}),
   };
 }
 
@@ -256,6 +260,7 @@ const ReceiptSchema = z
               splitScores: z.record(z.string(), Scores),
               error: z.object({ code: z.string(), message: z.string() }).strict().nullable(),
               reward: z.string().regex(/^[0-9]+$/).nullable(),
+              duplicateOf: z.object({ submission: z.string(), participant: z.string() }).strict().optional(),
             })
             .strict(),
         ),

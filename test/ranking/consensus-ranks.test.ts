@@ -38,7 +38,7 @@ const SCORES: Array<[string, { mse: number; mae: number } | null]> = [
 ];
 
 /** The engine's own ranking and reward allocation for SCORES registered in `order`, as a receipt. */
-function receiptOf(b: ReturnType<typeof spec>, order: string[], validator: string): Receipt {
+function receiptOf(b: ReturnType<typeof spec>, order: string[], validator: string, copies: ReadonlyMap<number, { of: number; agreement: number }> = new Map()): Receipt {
   const subs = order.map((p, i): SubmissionRecord => ({
     id: i + 1, benchmarkId: b.spec.id, participant: p, sha256: sha(`model-${p}`), kind: 'onnx', filename: `${p}.onnx`, blobPath: '', size: 1, submittedAt: '',
   }));
@@ -46,7 +46,7 @@ function receiptOf(b: ReturnType<typeof spec>, order: string[], validator: strin
     const v = SCORES.find(([p]) => p === s.participant)![1];
     return [s.id, v ? { splitScores: { private: v, public: v }, error: null } : { splitScores: null, error: { code: 'E_MODEL_FORMAT', message: 'not an ONNX model' } }];
   }));
-  const { rows } = rankedRows(b, subs, outcomes);
+  const { rows } = rankedRows(b, subs, outcomes, copies);
   const fp = { engine: '0.1.0', onnxruntime: '1.30.0', cpuFlags: '0', node: 'v20', platform: 'linux', arch: 'x64', cpu: 'cpu', specHash: b.specHash, datasetSha256: 'd'.repeat(64), batchSize: 16, graphOptimizationLevel: 'extended' };
   return buildReceipt({ benchmark: { id: b.spec.id, version: 1, specHash: b.specHash }, run: { id: 1, fingerprint: fp }, rows }, {
     primary: b.primary, higherIsBetter: false, rewards: b.spec.rewards, validator, spec: b.spec,
@@ -72,6 +72,18 @@ describe('consensus ranks as score', () => {
       expect(c.leaderboard.map((r) => r.score)).toEqual(receipt.body.rows.map((r) => r.scores.mse ?? null));
     });
   }
+
+  it('a prediction copy ranked after its original (rank-after): the receipt says so, and consensus places it there too', () => {
+    const b = spec(['ranking: { primary: mse, tieBreak: [mae, earliest] }', 'admission: { duplicates: { predictionAgreement: 0.9 } }']);
+    // carol (id 3, the best mse) is flagged as a copy of alice (id 1)
+    const receipt = receiptOf(b, ORDER, 'v1', new Map([[3, { of: 1, agreement: 0.99 }]]));
+    const carol = receipt.body.rows.find((r) => r.participant === 'carol')!;
+    expect(carol.duplicateOf).toEqual({ submission: sha('model-alice'), participant: 'alice' });
+    expect(receipt.body.rows.filter((r) => r.duplicateOf).length).toBe(1);
+    const c = combineReceipts([receipt], new Map([['v1', '10']]));
+    expect(view(c.leaderboard)).toEqual(view(receipt.body.rows));
+    expect(view(c.leaderboard).slice(0, 3).map((r) => r[0])).toEqual(['bob', 'alice', 'carol']);
+  });
 
   it('a tie on the primary is broken as the spec says, not shared', () => {
     // bob and alice tie on mse: mae puts bob above alice (rank 2 and 3, not both 2 splitting the pay)
