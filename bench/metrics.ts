@@ -1,6 +1,7 @@
-// Metric throughput: accuracy, macro-F1, ROC-AUC, log loss and MSE over `rows` rows fed in
+// Metric throughput: accuracy, macro-F1, ROC-AUC, log loss, MSE and MAE over `rows` rows fed in
 // engine-sized batches, against scikit-learn on the same data when python3-sklearn is present
-// (the data goes to Python through temporary binary files). Prints numbers; asserts nothing.
+// (the data goes to Python through temporary binary files). Both sides: best of 3 passes, CPU
+// seconds. Prints numbers; asserts nothing.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -28,13 +29,18 @@ t = np.fromfile(d + "/targets.f64", dtype=np.float64)
 q = np.fromfile(d + "/preds.f64", dtype=np.float64)
 out = {}
 def timed(name, fn):
-    c0 = time.process_time(); t0 = time.perf_counter(); v = fn()
-    out[name] = {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0, "value": float(v)}
+    best = None
+    for _ in range(3):  # best of 3, like the engine side
+        c0 = time.process_time(); t0 = time.perf_counter(); v = fn()
+        r = {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0, "value": float(v)}
+        if best is None or r["cpu"] < best["cpu"]: best = r
+    out[name] = best
 timed("accuracy", lambda: M.accuracy_score(y, p))
 timed("macro_f1", lambda: M.f1_score(y, p, average="macro"))
 timed("roc_auc", lambda: M.roc_auc_score(yb, sb))
 timed("log_loss", lambda: M.log_loss(y, P, labels=list(range(k))))
 timed("mse", lambda: M.mean_squared_error(t, q))
+timed("mae", lambda: M.mean_absolute_error(t, q))
 print(json.dumps(out))
 `;
 
@@ -95,6 +101,7 @@ function batchOf(name: string, d: Data, a: number, e: number): MetricBatch {
     case 'roc_auc':
       return { n, numClasses: 2, labels: d.blabels.subarray(a, e), probabilities: d.bprobs.subarray(2 * a, 2 * e) };
     case 'mse':
+    case 'mae':
       return { n, targets: d.targets.subarray(a, e), predictions: d.preds.subarray(a, e) };
     default:
       return { n, numClasses: K, labels: d.labels.subarray(a, e), predictedClasses: d.pred.subarray(a, e), probabilities: d.probs.subarray(a * K, e * K) };
@@ -140,7 +147,7 @@ export async function runMetricsBench(opts: { rows: number; log: (line: string) 
   // CPU seconds (process.cpuUsage / time.process_time) are the fair comparison on a shared
   // machine; wall seconds are shown too.
   log(`  ${'metric'.padEnd(10)} ${'cpu s'.padStart(8)} ${'wall s'.padStart(8)} ${'rows/s(cpu)'.padStart(13)} ${'state B'.padStart(8)} ${'skl cpu'.padStart(8)} ${'skl wall'.padStart(8)} ${'speedup'.padStart(8)}  |diff|`);
-  for (const name of ['accuracy', 'macro_f1', 'roc_auc', 'log_loss', 'mse']) {
+  for (const name of ['accuracy', 'macro_f1', 'roc_auc', 'log_loss', 'mse', 'mae']) {
     const m = registry.get(name);
     const o = m.optionsSchema.parse({});
     // JIT warm-up on a prefix (numpy's loops are precompiled C; a long-running engine is warm
@@ -149,15 +156,22 @@ export async function runMetricsBench(opts: { rows: number; log: (line: string) 
     for (let a = 0; a < Math.min(rows, WARMUP); a += BATCH) w = m.update(w, batchOf(name, data, a, Math.min(rows, a + BATCH)), o);
     m.finalize(w, o);
     w = null;
-    const start = performance.now();
-    const c0 = process.cpuUsage();
-    let s = m.init(o, { numClasses: name === 'roc_auc' ? 2 : K });
-    for (let a = 0; a < rows; a += BATCH) s = m.update(s, batchOf(name, data, a, Math.min(rows, a + BATCH)), o);
-    const stateBytes = name === 'roc_auc' ? -1 : JSON.stringify(s).length; // AUC keeps every score by design
-    const value = m.finalize(s, o).value;
-    const wall = (performance.now() - start) / 1000;
-    const cu = process.cpuUsage(c0);
-    const cpu = (cu.user + cu.system) / 1e6;
+    // Best of 3 timed passes (CPU seconds), each from a fresh state, as the sklearn side.
+    let cpu = Infinity;
+    let wall = Infinity;
+    let value = NaN;
+    let stateBytes = -1;
+    for (let pass = 0; pass < 3; pass++) {
+      const start = performance.now();
+      const c0 = process.cpuUsage();
+      let s = m.init(o, { numClasses: name === 'roc_auc' ? 2 : K });
+      for (let a = 0; a < rows; a += BATCH) s = m.update(s, batchOf(name, data, a, Math.min(rows, a + BATCH)), o);
+      if (pass === 0) stateBytes = name === 'roc_auc' ? -1 : JSON.stringify(s).length; // AUC keeps every score by design
+      value = m.finalize(s, o).value;
+      const cu = process.cpuUsage(c0);
+      wall = Math.min(wall, (performance.now() - start) / 1000);
+      cpu = Math.min(cpu, (cu.user + cu.system) / 1e6);
+    }
     const ref = sk?.[name];
     const cols = [
       name.padEnd(10),

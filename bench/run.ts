@@ -1,6 +1,7 @@
 // `npm run bench`: throughput of the engine against a raw onnxruntime loop, and of each
 // capability's hot path. Prints numbers; asserts nothing (targets are in the docs).
-// Sections (BENCH_ONLY=a,b): engine, metrics, lm, cli, isolation, stream, pack (BENCH_PACK_MB, default 1024).
+// Sections (BENCH_ONLY=a,b): engine, metrics, lm, cli, isolation, stream, pack (BENCH_PACK_MB, default 1024),
+// many (BENCH_MANY, default 1000,10000 prediction files).
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { runCliBench } from './cli.ts';
 import { runIsolationBench } from './isolation.ts';
 import { runStreamBench } from './stream.ts';
 import { runPackBench } from './pack.ts';
+import { runManyBench } from './many.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'arbiter-bench-'));
@@ -29,6 +31,7 @@ try {
   if (want('isolation')) { log(''); await runIsolationBench({ log }); }
   if (want('stream')) { log(''); await runStreamBench({ dir, repo, log }); }
   if (want('pack')) { log(''); await runPackBench({ dir, repo, log }); }
+  if (want('many')) { log(''); await runManyBench({ dir, repo, log }); }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

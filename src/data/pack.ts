@@ -13,6 +13,7 @@ import {
   vectorFromArray, type Data, type DataType,
 } from 'apache-arrow';
 import { ArbiterError } from '../errors.ts';
+import { orderByKeys, putInt64Keys, sameKey, type IdKeys } from './id-order.ts';
 
 export const PackColumn = z.strictObject({
   name: z.string().min(1),
@@ -136,6 +137,10 @@ class Pages<T extends Float64Array | BigInt64Array | Int32Array> {
   }
   get(i: number): T[number] {
     return this.pages[i >>> PAGE_BITS]![i & PAGE_MASK]!;
+  }
+  /** Each page with the index of its first element and its element count, in order. */
+  forEachPage(f: (page: T, at: number, n: number) => void): void {
+    this.pages.forEach((p, k) => f(p, k * PAGE, Math.min(PAGE, this.n - k * PAGE)));
   }
 }
 const PAGE_BITS = 16;
@@ -343,13 +348,23 @@ export function packDataset(input: string, schema: PackSchemaData, out: string, 
   if (idCol.size) fail(`schema: the id column "${schema.id}" must be a scalar`);
   if (idCol.type !== 'int64' && idCol.type !== 'int32' && idCol.type !== 'utf8') fail(`schema: the id column "${schema.id}" must be int32, int64 or utf8, found ${idCol.type}`);
   const id: (i: number) => Value = idCol.type === 'utf8' ? (i) => textIds[i]! : idCol.type === 'int64' ? (i) => intIds.get(i) : (i) => numIds.get(i);
-  const order = Int32Array.from({ length: rows }, (_, i) => i);
-  const cmp = idCol.type === 'utf8'
-    ? (a: number, b: number) => Buffer.compare(Buffer.from(textIds[a]!), Buffer.from(textIds[b]!))
-    : (a: number, b: number) => { const x = id(a); const y = id(b); return x < y ? -1 : x > y ? 1 : 0; };
-  order.sort(cmp);
+  let order: Int32Array;
+  let same: (a: number, b: number) => boolean;
+  if (idCol.type === 'utf8') {
+    order = Int32Array.from({ length: rows }, (_, i) => i);
+    const cmp = (a: number, b: number) => Buffer.compare(Buffer.from(textIds[a]!), Buffer.from(textIds[b]!));
+    order.sort(cmp);
+    same = (a, b) => cmp(a, b) === 0;
+  } else {
+    // Integer ids: a radix sort of typed key halves (src/data/id-order.ts), never a BigInt comparator.
+    const keys: IdKeys = { hi: new Uint32Array(rows), lo: new Uint32Array(rows) };
+    if (idCol.type === 'int64') intIds.forEachPage((page, at, n) => putInt64Keys(keys, at, new Uint32Array(page.buffer, page.byteOffset, 2 * n), n));
+    else for (let i = 0; i < rows; i++) keys.lo[i] = (numIds.get(i) ^ 0x80000000) >>> 0; // int32: hi stays 0
+    order = orderByKeys(keys, rows);
+    same = (a, b) => sameKey(keys, a, b);
+  }
   for (let i = 1; i < rows; i++) {
-    if (cmp(order[i - 1]!, order[i]!) === 0) {
+    if (same(order[i - 1]!, order[i]!)) {
       const [a, b] = [lines.get(order[i - 1]!), lines.get(order[i]!)].sort((x, y) => x - y);
       fail(`${path.basename(input)} line ${b}: duplicate id ${String(id(order[i]!))} (also on line ${a})`, { line: b, firstLine: a });
     }

@@ -99,6 +99,17 @@ describe('CSV prediction files', () => {
     expect(e.details).toMatchObject({ firstDuplicate: '1' });
   });
 
+  it('quotes, blank lines and CRLF load the table of the plain file; refusals after them still name the physical line', async () => {
+    // loadPredictions parses once without line tracking and re-parses with it only to word a refusal
+    const plain = await loadPredictions(write('plain.csv', 'id,p0,p1,p2,p3\n7,0.1,0.2,0.3,0.4\n8,0.4,0.3,0.2,0.1\n'), DEMO, true);
+    const fancy = await loadPredictions(write('fancy.csv', 'id,p0,p1,p2,p3\r\n\r\n"7",0.1,"0.2",0.3,0.4\r\n\r\n8,0.4,0.3,0.2,0.1\r\n'), DEMO, true);
+    expect([...fancy.index]).toEqual([...plain.index]);
+    expect(Array.from(fancy.values)).toEqual(Array.from(plain.values));
+    const dup = await predError(write('dup-late.csv', 'id,p0,p1,p2,p3\n\n"7",0.1,0.2,0.3,0.4\n\n\n7,0.4,0.3,0.2,0.1\n'));
+    expect(dup.message).toMatch(/: line 6: duplicate id "7" \(first seen on line 3\)$/);
+    expect((await predError(write('bad-late.csv', 'id,p0,p1,p2,p3\n\n7,0.1,0.2,0.3,0.4\n\n8,0.1,x,0.3,0.4\n'))).message).toMatch(/: line 5, column p1: expected a number, found "x"$/);
+  });
+
   it('non-numeric, empty, hex and infinite values name line and column', async () => {
     const head = 'id,p0,p1,p2,p3\n1,0.25,0.25,0.25,0.25\n';
     expect((await predError(write('abc.csv', `${head}2,0.1,abc,0.3,0.4\n`))).message).toMatch(/: line 3, column p1: expected a number, found "abc"$/);

@@ -23,11 +23,17 @@ import { ArbiterError } from '../../errors.ts';
 import { admissionContract, admissionRules } from '../../benchmark/admission-rules.ts';
 import { loadPredictions, type PredictionTable } from '../../models/predictions.ts';
 import type { SubmissionRecord } from '../../store/store.ts';
+import type { Outcome } from '../../results.ts';
 import { sanitizeMessage } from '../../messages.ts';
 
 export interface AdmissionOutcome { splitScores: null; error: ErrorData | { code: string; message: string } }
 
-/** For an archive, `sub.blobPath` is the unpacked model (a copy of the record: the store keeps the archive). */
+/**
+ * For an archive, `sub.blobPath` is the unpacked model (a copy of the record: the store keeps the
+ * archive). A prediction file (`sub.kind` 'predictions') is checked whole at admission and dropped;
+ * `predictions` is its table only while it is scored (withPredictions), so a run holds one table
+ * per submission being scored, not one per admitted file.
+ */
 export interface AdmittedSubmission { sub: SubmissionRecord; order: number; predictions?: PredictionTable }
 
 export interface RunAdmission {
@@ -59,7 +65,9 @@ export async function admitForRun(b: LoadedBenchmark, subs: readonly SubmissionR
     }
     if (sub.kind === 'predictions') {
       try {
-        todo.push({ sub, order, predictions: await loadPredictions(sub.blobPath, b, needsProbabilities) });
+        // every check of the file (format, values, duplicate ids); the table itself is not kept
+        await loadPredictions(sub.blobPath, b, needsProbabilities);
+        todo.push({ sub, order });
       } catch (err) {
         outcomes.set(sub.id, { splitScores: null, error: asSubmitted(toErrorData(err, 'E_PREDICTIONS'), sub) });
       }
@@ -128,6 +136,28 @@ function inlineExternalData(modelPath: string, out: string): string {
   }
   writeFileSync(out, encodeModel(model));
   return out;
+}
+
+/** Whether an admitted submission is a prediction file (no model, no inference, no sanity run). */
+export function isPredictionFile(t: AdmittedSubmission): boolean {
+  return t.sub.kind === 'predictions';
+}
+
+/**
+ * Runs `score` on `t` with its prediction file loaded (a model is passed as is). The table lives
+ * only until `score` settles. A file that no longer loads fails like it would have at admission.
+ */
+export async function withPredictions(
+  b: LoadedBenchmark, t: AdmittedSubmission, needsProbabilities: boolean, score: (t: AdmittedSubmission) => Promise<Outcome>,
+): Promise<Outcome> {
+  if (!isPredictionFile(t)) return score(t);
+  let predictions: PredictionTable;
+  try {
+    predictions = await loadPredictions(t.sub.blobPath, b, needsProbabilities);
+  } catch (err) {
+    return { splitScores: null, error: asSubmitted(toErrorData(err, 'E_PREDICTIONS'), t.sub) };
+  }
+  return score({ ...t, predictions });
 }
 
 export { admissionContract, admissionRules };

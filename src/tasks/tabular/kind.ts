@@ -5,7 +5,7 @@
 import type { LoadedBenchmark } from '../../benchmark/loader.ts';
 import { sha256FileSync } from '../../data/file-hash.ts';
 import { prepareDataset, type PreparedDataset } from '../../data/prepare.ts';
-import { admitForRun, type AdmittedSubmission } from './admission.ts';
+import { admitForRun, isPredictionFile, withPredictions, type AdmittedSubmission } from './admission.ts';
 import { sanityForRun } from './sanity-run.ts';
 import { metricsNeed } from '../../fold/fold.ts';
 import { createExecutor, type Executor } from '../../inference/executor.ts';
@@ -57,9 +57,11 @@ export const tabularKind: TaskKind<PreparedDataset, AdmittedSubmission, Executor
   sanity: (b, todo, data) => sanityForRun(b, todo, data),
   fingerprint: (b: LoadedBenchmark, data) => makeFingerprint(b.specHash, data.sha256, b.spec.batching.size),
   executor(b, todo, opts) {
-    if (!todo.some((t) => !t.predictions)) return null;
+    if (todo.every(isPredictionFile)) return null;
     const limits = { ...DEFAULT_LIMITS, ...b.spec.limits };
     return createExecutor(opts.isolation, opts.workers, limits, opts.hooks?.workerFile);
   },
-  scoreOne: (ctx, t, progressed, ctl, range) => scoreTabular(ctx, t, progressed, ctl, range),
+  // A prediction file is loaded when it is scored and dropped after (admission only checked it).
+  scoreOne: (ctx, t, progressed, ctl, range) =>
+    withPredictions(ctx.b, t, metricsNeed(ctx.b, 'probabilities'), (u) => scoreTabular(ctx, u, progressed, ctl, range)),
 };

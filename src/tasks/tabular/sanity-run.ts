@@ -16,7 +16,7 @@ import { PUBLIC } from '../../data/split.ts';
 import { OrtProbe, probeError, type ProbeFeeds, type ProbeTensor } from '../../models/admission/probe.ts';
 import { checkSanity, type SanityOutput } from '../../models/admission/sanity.ts';
 import { DEFAULT_LIMITS } from '../../inference/isolation/runner.ts';
-import { admissionContract, admissionRules, type AdmissionOutcome, type AdmittedSubmission } from './admission.ts';
+import { admissionContract, admissionRules, isPredictionFile, type AdmissionOutcome, type AdmittedSubmission } from './admission.ts';
 
 /** The public rows a sanity run feeds: input columns only, `rows` rows, row-major. */
 export interface SanityRows {
@@ -145,7 +145,7 @@ export async function sanityCheckModel(probe: OrtProbe, b: LoadedBenchmark, mode
 export async function sanityForRun(b: LoadedBenchmark, todo: readonly AdmittedSubmission[], data: PreparedDataset | null): Promise<{ outcomes: Map<number, AdmissionOutcome>; todo: AdmittedSubmission[] }> {
   const outcomes = new Map<number, AdmissionOutcome>();
   const rules = admissionRules(b);
-  const models = todo.filter((t) => !t.predictions);
+  const models = todo.filter((t) => !isPredictionFile(t));
   if (!rules.sanity.enabled || models.length === 0) return { outcomes, todo: [...todo] };
   const rows = await sanityRows(b, data, rules.sanity.rows);
   // No public row to probe (a benchmark whose rows are all private, without a public sample): a
