@@ -81,8 +81,13 @@ export function chunkStates(b: LoadedBenchmark, fold: FoldState, labels: ArrayLi
   let widthOf: Record<string, number>;
   if (task.type === 'classification') {
     const C = task.numClasses;
-    const lab = new Int32Array(rows);
-    for (let i = 0; i < rows; i++) lab[i] = Number(labels[i]!);
+    // Class ids decoded once per window arrive as Int32Array already (input-windows.ts).
+    let lab: Int32Array;
+    if (labels instanceof Int32Array) lab = labels;
+    else {
+      lab = new Int32Array(rows);
+      for (let i = 0; i < rows; i++) lab[i] = Number(labels[i]!);
+    }
     if (output.kind === 'classes') {
       const cls = new Int32Array(rows);
       for (let i = 0; i < rows; i++) cls[i] = output.data[i]!;
