@@ -38,8 +38,8 @@ export interface ExecutorOptions {
    * file system; without one, rows go to the children over IPC
    */
   memoryOnlyInputs?: boolean;
-  /** where inputs files go (a test seam); default /dev/shm, else the OS temp dir */
-  inputsDir?: string;
+  /** where inputs files go and whether that is memory (a test seam); default /dev/shm, else the OS temp dir */
+  inputsDir?: { dir: string; memory: boolean };
 }
 
 /** The worker-thread message for a job: the window's columns (shared memory, not copied) instead of the window. */
@@ -65,7 +65,7 @@ export function createExecutor(kind: Isolation, workers: number, limits: Isolati
   // window id -> its inputs file (null: none could be written, rows go over IPC)
   const files = new Map<number, string | null>();
   const fileOf = (w: InputWindow): string | null => {
-    if (!files.has(w.id)) files.set(w.id, writeInputsFile(w, { memoryOnly: opts.memoryOnlyInputs === true, ...(opts.inputsDir ? { dir: opts.inputsDir } : {}) }));
+    if (!files.has(w.id)) files.set(w.id, writeInputsFile(w, { memoryOnly: opts.memoryOnlyInputs === true, ...(opts.inputsDir ? { where: opts.inputsDir } : {}) }));
     return files.get(w.id)!;
   };
   return {

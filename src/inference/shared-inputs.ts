@@ -6,16 +6,18 @@
 // Only input columns go in a window: labels, ids and the split stay in the main process.
 // Outputs come back into reused slabs (OutputSlabs), which the main thread folds from.
 import { ArbiterError } from '../errors.ts';
-import type { InferenceInput } from './task.ts';
 
-const BYTES: Record<InferenceInput['dtype'], number> = { float32: 4, float64: 8, int32: 4, int64: 8 };
+/** The element types of model inputs (the ORT names). */
+export type InputDtype = 'float32' | 'float64' | 'int32' | 'int64';
 
-export function bytesPerValue(dtype: InferenceInput['dtype']): number {
+const BYTES: Record<InputDtype, number> = { float32: 4, float64: 8, int32: 4, int64: 8 };
+
+export function bytesPerValue(dtype: InputDtype): number {
   return BYTES[dtype];
 }
 
 /** A typed array of `n` values of `dtype` over a new SharedArrayBuffer (zeroed). */
-export function sharedArray(dtype: InferenceInput['dtype'], n: number): Float32Array | Float64Array | Int32Array | BigInt64Array {
+export function sharedArray(dtype: InputDtype, n: number): Float32Array | Float64Array | Int32Array | BigInt64Array {
   const sab = new SharedArrayBuffer(n * BYTES[dtype]);
   switch (dtype) {
     case 'float32': return new Float32Array(sab);
@@ -28,7 +30,7 @@ export function sharedArray(dtype: InferenceInput['dtype'], n: number): Float32A
 /** One input column of a window: `rows` x prod(rowShape) values, row-major, in shared memory. */
 export interface WindowColumn {
   name: string;
-  dtype: InferenceInput['dtype'];
+  dtype: InputDtype;
   rowShape: number[];
   data: Float32Array | Float64Array | Int32Array | BigInt64Array;
 }

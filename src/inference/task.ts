@@ -3,14 +3,14 @@
 // memory (never labels, ids or the split), plus the slab its outputs go into; the worker runs the
 // range in the benchmark's fixed batches.
 import type { ErrorData } from '../errors.ts';
-import type { InputWindow } from './shared-inputs.ts';
+import type { InputDtype, InputWindow } from './shared-inputs.ts';
 
 export type InputArray = Float32Array | Float64Array | Int32Array | BigInt64Array;
 
 export interface InferenceInput {
   /** ONNX input name */
   name: string;
-  dtype: 'float32' | 'float64' | 'int32' | 'int64';
+  dtype: InputDtype;
   /** the row's shape without the batch axis, e.g. [16] */
   rowShape: number[];
   /** the whole window's column: window rows x prod(rowShape) values, row-major, in a SharedArrayBuffer */

@@ -25,7 +25,7 @@ export function inputsDir(): { dir: string; memory: boolean } {
 
 const live = new Set<string>();
 let exitHook = false;
-let swept = false;
+const swept = new Set<string>();
 
 function removeQuietly(file: string): void {
   try { unlinkSync(file); } catch { /* already gone */ }
@@ -64,11 +64,11 @@ export function columnOffsets(w: InputWindow): number[] {
  * is no place for it (`memoryOnly` and no /dev/shm, or the file system is full): the caller then
  * sends rows over IPC.
  */
-export function writeInputsFile(w: InputWindow, opts: { memoryOnly: boolean; dir?: string }): string | null {
-  const where = opts.dir !== undefined ? { dir: opts.dir, memory: true } : inputsDir();
+export function writeInputsFile(w: InputWindow, opts: { memoryOnly: boolean; where?: { dir: string; memory: boolean } }): string | null {
+  const where = opts.where ?? inputsDir();
   if (!where.memory && opts.memoryOnly) return null;
-  if (!swept) {
-    swept = true;
+  if (!swept.has(where.dir)) {
+    swept.add(where.dir);
     sweepStale(where.dir);
   }
   if (!exitHook) {
