@@ -14,6 +14,17 @@ import { GRAPH_OPTIMIZATION_LEVEL } from '../src/inference/task.ts';
 
 const BATCH = 256;
 
+/** CPU seconds (user + system) of this process's main thread, from /proc (Linux); null elsewhere. */
+function mainThreadCpu(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
+}
+
 function writeArrow(file: string, rows: ReturnType<typeof makeRows>): string {
   const n = rows.labels.length;
   const featType = new FixedSizeList(FEATURES, new Field('item', new Float32(), false));
@@ -77,6 +88,9 @@ export async function runEngineBench(opts: { rows: number; dir: string; repo: st
   const modes = ['thread', 'process'] as const;
   const eng: Record<string, number[]> = {};
   const startup: Record<string, number[]> = {};
+  const mainCpu: Record<string, number[]> = {};
+  const steadyCpu: Record<string, number[]> = {};
+  const procCpu: Record<string, number[]> = {};
   const reps = Number(process.env.BENCH_REPS ?? 2);
   for (let rep = 0; rep < reps; rep++) {
     raw.push(await rawLoop(model, data.features, n));
@@ -87,10 +101,24 @@ export async function runEngineBench(opts: { rows: number; dir: string; repo: st
         const s0 = performance.now();
         let first: { t: number; done: number } | null = null;
         let last = 0;
+        // The main thread's CPU from the scoring phase's start (window decode included) to the last row.
+        let cpu0: number | null = null;
+        let cpu1: number | null = null;
+        let cpuFirst: number | null = null;
+        const proc0 = { v: process.cpuUsage() };
+        let proc1 = proc0.v;
         const r = await score({
           benchmark: benchDir, submissions: [model], workers, isolation, db: path.join(dir, `bench-${rep}-${isolation}-${workers}.db`),
-          onProgress: (p) => { if (p.done > 0 && !first) first = { t: performance.now(), done: p.done }; if (p.done === p.total) last = performance.now(); },
+          onPhase: (phase) => { if (phase === 'scoring') { cpu0 = mainThreadCpu(); proc0.v = process.cpuUsage(); } },
+          onProgress: (p) => {
+            if (p.done > 0 && !first) { first = { t: performance.now(), done: p.done }; cpuFirst = mainThreadCpu(); }
+            if (p.done === p.total) { last = performance.now(); cpu1 = mainThreadCpu(); proc1 = process.cpuUsage(proc0.v); }
+          },
         });
+        if (cpu0 !== null && cpu1 !== null) (mainCpu[`${isolation}/${workers}`] ??= []).push(((cpu1 as number) - cpu0) / n * 1e6);
+        // steady state: from the first folded chunk to the last (the window decode, once per run, excluded)
+        if (cpuFirst !== null && cpu1 !== null) (steadyCpu[`${isolation}/${workers}`] ??= []).push(((cpu1 as number) - (cpuFirst as number)) / (n - (first as unknown as { done: number }).done) * 1e6);
+        if (isolation === 'process') (procCpu[`${isolation}/${workers}`] ??= []).push((proc1.user + proc1.system) / n);
         if (r.rows[0]!.status !== 'scored' || !first) throw new Error(`bench model failed: ${JSON.stringify(r.rows[0]!.error)}`);
         const f = first as { t: number; done: number };
         (eng[`${isolation}/${workers}`] ??= []).push((last - f.t) / 1000 / ((n - f.done) / n));
@@ -104,8 +132,15 @@ export async function runEngineBench(opts: { rows: number; dir: string; repo: st
   for (const isolation of modes) {
     for (const w of [1, 2]) {
       const rate = n / best(eng[`${isolation}/${w}`]!);
-      log(`  engine, ${isolation === 'thread' ? 'worker threads' : 'isolated processes'}, ${w} worker${w > 1 ? 's' : ''}: ${Math.round(rate)} rows/s steady, ratio engine/raw ${(rate / rawRate).toFixed(2)}; start-up (pool, model load, first chunk) ${best(startup[`${isolation}/${w}`]!).toFixed(2)} s`);
+      const k = `${isolation}/${w}`;
+      const cpu = mainCpu[k] ? `; main thread ${best(steadyCpu[k] ?? [NaN]).toFixed(3)} µs CPU/row steady, ${best(mainCpu[k]).toFixed(3)} with the run's one decode of the inputs` : '';
+      const pcpu = procCpu[k] ? ` (engine process, all its threads: ${best(procCpu[k]).toFixed(3)} µs/row)` : '';
+      log(`  engine, ${isolation === 'thread' ? 'worker threads' : 'isolated processes'}, ${w} worker${w > 1 ? 's' : ''}: ${Math.round(rate)} rows/s steady, ratio engine/raw ${(rate / rawRate).toFixed(2)}; start-up (pool, model load, first chunk) ${best(startup[k]!).toFixed(2)} s${cpu}${pcpu}`);
     }
     log(`  scaling 2 workers / 1 worker (${isolation}): ${(best(eng[`${isolation}/1`]!) / best(eng[`${isolation}/2`]!)).toFixed(2)}x`);
   }
+  // Ratios of the best runs of each; the raw loop ran back to back with the engine in every rep.
+  const ratio = (isolation: string, w: number) => (n / best(eng[`${isolation}/${w}`]!)) / rawRate;
+  const scaling = (isolation: string) => best(eng[`${isolation}/1`]!) / best(eng[`${isolation}/2`]!);
+  log(`engine/raw: threads-1w=${ratio('thread', 1).toFixed(2)} processes-1w=${ratio('process', 1).toFixed(2)} threads-2w/1w=${scaling('thread').toFixed(2)} processes-2w/1w=${scaling('process').toFixed(2)}`);
 }

@@ -3,59 +3,131 @@
 // code takes down only its child. `thread`: piscina worker threads, faster to start, no hard
 // limits (onnxruntime cannot be stopped mid-run inside a thread). Both run the same sessions
 // with the same options and give the same bits.
+// Inputs reach workers without a copy per chunk (shared-inputs.ts): a job names a row range of an
+// input window. Threads read the window's shared memory in place; child processes read the
+// window's inputs file (shm-inputs.ts), which `share` writes once per window, or, when there is
+// no memory-backed place for it, get the rows over IPC as before. Outputs go into the job's slab.
 import { ArbiterError } from '../errors.ts';
 import { createPool } from './pool.ts';
 import { IsolatedPool } from './isolation/pool.ts';
-import type { IsolationLimits, WireFeeds } from './isolation/runner.ts';
-import { batchCount, batchInputs, ChunkOutputBuilder } from './batch.ts';
-import { GRAPH_OPTIMIZATION_LEVEL, type InferenceResult, type InferenceTask } from './task.ts';
+import type { FileFeeds, IsolationLimits, WireFeeds } from './isolation/runner.ts';
+import { columnOffsets, removeInputsFile, writeInputsFile } from './isolation/shm-inputs.ts';
+import { batchCount, batchRange, ChunkOutputBuilder, rowWidth } from './batch.ts';
+import { bytesPerValue, type InputWindow } from './shared-inputs.ts';
+import { GRAPH_OPTIMIZATION_LEVEL, type ChunkJob, type InferenceResult, type InferenceTask } from './task.ts';
 
 export type Isolation = 'process' | 'thread';
 
 export interface Executor {
   readonly kind: Isolation;
+  /** make a window's rows readable by the workers (idempotent); before the window's first job */
+  share(window: InputWindow): void;
+  /** every job of the window has settled: drop what share made for it */
+  unshare(window: InputWindow): void;
   /** never rejects for a submission's fault: failures come back as { ok: false, error } */
-  run(task: InferenceTask): Promise<InferenceResult>;
+  run(job: ChunkJob): Promise<InferenceResult>;
   /** call only once every run() has settled */
   close(): Promise<void>;
 }
 
-export function createExecutor(kind: Isolation, workers: number, limits: IsolationLimits, workerFile?: string): Executor {
+export interface ExecutorOptions {
+  /** a worker module in place of worker.ts (threads only; a test seam) */
+  workerFile?: string | undefined;
+  /**
+   * the rows are secret at rest (a decrypted set): an inputs file may only go to a memory-backed
+   * file system; without one, rows go to the children over IPC
+   */
+  memoryOnlyInputs?: boolean;
+  /** where inputs files go and whether that is memory (a test seam); default /dev/shm, else the OS temp dir */
+  inputsDir?: { dir: string; memory: boolean };
+}
+
+/** The worker-thread message for a job: the window's columns (shared memory, not copied) instead of the window. */
+export function threadTask(job: ChunkJob): InferenceTask {
+  const { window, ...rest } = job;
+  return { ...rest, inputs: window.columns.map((c) => ({ name: c.name, dtype: c.dtype, rowShape: c.rowShape, data: c.data })) };
+}
+
+export function createExecutor(kind: Isolation, workers: number, limits: IsolationLimits, opts: ExecutorOptions = {}): Executor {
   if (kind === 'thread') {
-    const pool = createPool(workers, workerFile);
+    const pool = createPool(workers, opts.workerFile);
     return {
       kind,
-      run: (task) => pool.run(task, { transferList: task.inputs.map((i) => i.data.buffer as ArrayBuffer) }) as Promise<InferenceResult>,
+      share: () => undefined,
+      unshare: () => undefined,
+      run: (job) => pool.run(threadTask(job)) as Promise<InferenceResult>,
       close: () => pool.destroy(),
     };
   }
   if (kind !== 'process') throw new ArbiterError('E_USAGE', `--isolation must be process or thread, found ${String(kind)}`);
-  if (workerFile) throw new ArbiterError('E_USAGE', 'a custom worker module needs --isolation thread');
+  if (opts.workerFile) throw new ArbiterError('E_USAGE', 'a custom worker module needs --isolation thread');
   const pool = new IsolatedPool({ size: workers, limits, graphOptimizationLevel: GRAPH_OPTIMIZATION_LEVEL, batchesPerMessage: 16 });
+  // window id -> its inputs file (null: none could be written, rows go over IPC)
+  const files = new Map<number, string | null>();
+  const fileOf = (w: InputWindow): string | null => {
+    if (!files.has(w.id)) files.set(w.id, writeInputsFile(w, { memoryOnly: opts.memoryOnlyInputs === true, ...(opts.inputsDir ? { where: opts.inputsDir } : {}) }));
+    return files.get(w.id)!;
+  };
   return {
     kind,
-    async run(task) {
-      const out = new ChunkOutputBuilder(task);
+    share: (w) => { w.file = fileOf(w); },
+    unshare(w) {
+      const f = files.get(w.id);
+      files.delete(w.id);
+      if (f) removeInputsFile(f);
+      w.file = null;
+    },
+    async run(job) {
+      const out = new ChunkOutputBuilder(job);
       let bad: ReturnType<ChunkOutputBuilder['add']> = null;
+      const w = job.window;
+      const file = fileOf(w);
+      const offsets = columnOffsets(w);
       const outcome = await pool.run({
-        submission: task.modelSha256,
-        model: task.modelPath,
-        batches: batchCount(task),
-        fetches: [task.output.name],
-        feeds: (i): WireFeeds => Object.fromEntries(batchInputs(task, i).map((b) => [b.name, { type: b.dtype, dims: b.dims, data: b.data }])),
+        submission: job.modelSha256,
+        model: job.modelPath,
+        batches: batchCount(job),
+        fetches: [job.output.name],
+        // Without an inputs file (today's path): the batch's rows, copied into the message.
+        feeds: (i): WireFeeds => {
+          const { start, rows, padTo } = batchRange(job, i);
+          return Object.fromEntries(w.columns.map((c) => {
+            const width = rowWidth(c.rowShape);
+            const from = (job.start + start) * width;
+            const data = new (c.data.constructor as new (n: number) => typeof c.data)(padTo * width);
+            data.set(c.data.subarray(from, from + rows * width) as never);
+            return [c.name, { type: c.dtype, dims: [padTo, ...c.rowShape], data }];
+          }));
+        },
+        ...(file ? {
+          fileFeeds: (i: number): FileFeeds => {
+            const { start, rows, padTo } = batchRange(job, i);
+            return {
+              file,
+              inputs: w.columns.map((c, k) => ({
+                name: c.name, type: c.dtype, rowShape: c.rowShape, rows, padTo,
+                offset: offsets[k]! + (job.start + start) * rowWidth(c.rowShape) * bytesPerValue(c.dtype),
+              })),
+            };
+          },
+        } : {}),
         onBatch: (i, outputs) => {
           if (bad) return;
-          const t = outputs[task.output.name];
+          const t = outputs[job.output.name];
           bad = t
             ? out.add(i, t.type, t.dims, t.data as Float32Array | Float64Array)
-            : { code: 'E_MODEL_CONTRACT', message: `expected an output named "${task.output.name}", the model gave ${Object.keys(outputs).join(', ') || 'none'}` };
+            : { code: 'E_MODEL_CONTRACT', message: `expected an output named "${job.output.name}", the model gave ${Object.keys(outputs).join(', ') || 'none'}` };
           if (bad) throw new ArbiterError(bad.code, bad.message, bad.details);
         },
       });
       if (bad) return { ok: false, error: bad };
       if (!outcome.ok) return { ok: false, error: outcome.error };
-      return { ok: true, output: out.result() };
+      return { ok: true, dtype: out.dtype() };
     },
-    close: () => pool.close(),
+    async close() {
+      await pool.close();
+      for (const f of files.values()) if (f) removeInputsFile(f);
+      files.clear();
+    },
   };
 }

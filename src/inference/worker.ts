@@ -1,11 +1,11 @@
-// Inference worker (piscina), the thread executor. Runs one chunk of rows through an ONNX model
-// in the fixed batches of the benchmark and returns the output rows. Sessions use one intra-op
+// Inference worker (piscina), the thread executor. Runs one chunk of rows (a row range of the
+// shared input window it is handed) through an ONNX model in the fixed batches of the benchmark
+// and writes the outputs into the chunk's shared output slab; only a small result goes back. Sessions use one intra-op
 // and one inter-op thread: parallelism comes from workers, never from threads inside a session.
 // Every failure comes back as data; nothing a model does may throw out of this function.
 import * as ort from 'onnxruntime-node';
-import { move, Piscina } from 'piscina';
 import { toErrorData } from '../errors.ts';
-import { batchCount, batchInputs, batchRange, ChunkOutputBuilder } from './batch.ts';
+import { batchCount, BatchFeeder, batchRange, ChunkOutputBuilder } from './batch.ts';
 import { GRAPH_OPTIMIZATION_LEVEL, HIDDEN_BATCH_FAILURE, type InferenceResult, type InferenceTask } from './task.ts';
 
 const SESSION_CACHE_SIZE = 4;
@@ -39,6 +39,8 @@ function session(task: InferenceTask): Promise<ort.InferenceSession> {
 // A worker holds up to two tasks (pool.ts); they run one after the other, never interleaved, so
 // the first one's result goes back while the second runs and the main thread can send the next.
 let queue: Promise<unknown> = Promise.resolve();
+// Batch input buffers, reused across batches and tasks (tasks run one at a time, above).
+const feeder = new BatchFeeder();
 
 export default function runInference(task: InferenceTask): Promise<InferenceResult> {
   const run = queue.then(() => runTask(task));
@@ -56,7 +58,7 @@ async function runTask(task: InferenceTask): Promise<InferenceResult> {
   const out = new ChunkOutputBuilder(task);
   for (let i = 0; i < batchCount(task); i++) {
     const feeds: Record<string, ort.Tensor> = {};
-    for (const b of batchInputs(task, i)) feeds[b.name] = new ort.Tensor(b.dtype, b.data as never, b.dims);
+    for (const b of feeder.inputs(task, i)) feeds[b.name] = new ort.Tensor(b.dtype, b.data as never, b.dims);
     let result: ort.InferenceSession.ReturnType;
     try {
       result = await s.run(feeds, [task.output.name]);
@@ -71,7 +73,6 @@ async function runTask(task: InferenceTask): Promise<InferenceResult> {
     const bad = out.add(i, t.type, t.dims, t.data as Float32Array | Float64Array);
     if (bad) return { ok: false, error: bad };
   }
-  const output = out.result();
-  // Transfer the output buffer instead of copying it back to the main thread.
-  return move({ [Piscina.transferableSymbol]: [output.buffer], [Piscina.valueSymbol]: { ok: true, output } } as never) as never;
+  // The outputs are in the shared slab already: nothing to transfer.
+  return { ok: true, dtype: out.dtype() };
 }

@@ -7,10 +7,10 @@
 // Its stdout is ignored and its stderr is read by the engine only to classify a death, never
 // quoted; the LM runner also silences the libraries' logging (they would print hidden inputs).
 import * as ort from 'onnxruntime-node';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { toErrorData, type ErrorData } from '../../errors.ts';
-import type { FromChild, ToChild, WireFeeds, WireTensor } from './protocol.ts';
+import type { FileFeeds, FileInput, FromChild, ToChild, WireFeeds, WireTensor } from './protocol.ts';
 import { sanitizeMessage } from '../../messages.ts';
 import { HIDDEN_BATCH_FAILURE } from '../task.ts';
 
@@ -125,12 +125,27 @@ async function handle(msg: ToChild): Promise<void> {
     send({ kind: 'error', id: msg.id, error: { code: 'E_INTERNAL', message: 'run before load in the inference child' } });
     return;
   }
-  const outputs: WireFeeds[] = [];
-  for (let j = 0; j < msg.feeds.length; j++) {
-    try {
+  const s = session;
+  const count = msg.feeds.length;
+  const feedsOf = msg.kind === 'run-file'
+    ? (j: number) => fileFeeds(msg.feeds[j]!)
+    : (j: number) => {
       const feeds: Record<string, ort.Tensor> = {};
       for (const [name, t] of Object.entries(msg.feeds[j]!)) feeds[name] = new ort.Tensor(t.type, t.data as never, t.dims);
-      const out = msg.fetches ? await session.run(feeds, msg.fetches) : await session.run(feeds);
+      return feeds;
+    };
+  const outputs: WireFeeds[] = [];
+  for (let j = 0; j < count; j++) {
+    let feeds: Record<string, ort.Tensor>;
+    try {
+      feeds = feedsOf(j);
+    } catch (err) {
+      // the engine's inputs file, not the model: say what was expected and found, no values
+      send({ kind: 'error', id: msg.id, error: { code: 'E_INTERNAL', message: `the inference process could not read its inputs: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500) } });
+      return;
+    }
+    try {
+      const out = msg.fetches ? await s.run(feeds, msg.fetches) : await s.run(feeds);
       const wire: WireFeeds = {};
       for (const name of Object.keys(out)) wire[name] = toWire(out[name]!);
       outputs.push(wire);
@@ -144,6 +159,57 @@ async function handle(msg: ToChild): Promise<void> {
     }
   }
   send({ kind: 'result', id: msg.id, outputs });
+}
+
+// The engine's inputs files, kept open (a few at a time: a run's windows come one after another),
+// and one read buffer per input and batch size, reused for every batch: a batch costs a read from
+// memory (tmpfs), no message bytes and no allocation.
+const MAX_OPEN_INPUT_FILES = 4;
+const inputFds = new Map<string, number>();
+const readBuffers = new Map<string, Buffer>();
+const VIEW: Record<FileInput['type'], new (b: ArrayBufferLike, o: number, n: number) => ort.Tensor['data']> = {
+  float32: Float32Array as never, float64: Float64Array as never, int32: Int32Array as never, int64: BigInt64Array as never,
+};
+const SIZE: Record<FileInput['type'], number> = { float32: 4, float64: 8, int32: 4, int64: 8 };
+
+function inputFd(file: string): number {
+  let fd = inputFds.get(file);
+  if (fd === undefined) {
+    fd = openSync(file, 'r');
+    inputFds.set(file, fd);
+    while (inputFds.size > MAX_OPEN_INPUT_FILES) {
+      const [oldest, ofd] = inputFds.entries().next().value as [string, number];
+      inputFds.delete(oldest);
+      closeSync(ofd);
+    }
+  }
+  return fd;
+}
+
+function fileFeeds(f: FileFeeds): Record<string, ort.Tensor> {
+  const fd = inputFd(f.file);
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const inp of f.inputs) {
+    const width = inp.rowShape.reduce((a, d) => a * d, 1);
+    const want = inp.rows * width * SIZE[inp.type];
+    const total = inp.padTo * width * SIZE[inp.type];
+    const key = `${inp.name}\0${inp.type}\0${total}`;
+    let buf = readBuffers.get(key);
+    if (!buf) {
+      buf = Buffer.alloc(total); // its own ArrayBuffer, offset 0: aligned for any element type
+      readBuffers.set(key, buf);
+    }
+    let got = 0;
+    while (got < want) {
+      const n = readSync(fd, buf, got, want - got, inp.offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got !== want) throw new Error(`expected ${want} bytes of input "${inp.name}" at offset ${inp.offset}, found ${got}`);
+    if (total > want) buf.fill(0, want);
+    feeds[inp.name] = new ort.Tensor(inp.type, new VIEW[inp.type](buf.buffer, buf.byteOffset, inp.padTo * width) as never, [inp.padTo, ...inp.rowShape]);
+  }
+  return feeds;
 }
 
 // Messages are handled strictly one after another: the engine never pipelines, but a queue

@@ -8,7 +8,7 @@
 // (LmSubmissionTask); the clock, affinity, reuse and replacement are the same for both.
 import { ArbiterError, toErrorData, type ErrorData } from '../../errors.ts';
 import { IsolatedSession, type IsolationLimits } from './runner.ts';
-import type { GraphOptimizationLevel, LmModelRef, ModelRef, WireFeeds } from './protocol.ts';
+import type { FileFeeds, GraphOptimizationLevel, LmModelRef, ModelRef, WireFeeds } from './protocol.ts';
 import type { LmRunTask, LmTaskResult } from '../../tasks/lm/run-task.ts';
 
 export interface IsolatedPoolOptions {
@@ -37,6 +37,8 @@ export interface SubmissionTask {
   batches: number;
   /** the inputs of the task's batch i (0-based), built when needed */
   feeds: (i: number) => WireFeeds | Promise<WireFeeds>;
+  /** instead of feeds: where the child reads batch i's rows (the engine's inputs file) */
+  fileFeeds?: (i: number) => FileFeeds;
   /** called with batch i's outputs, in batch order, before batch i + 1 is sent */
   onBatch: (i: number, outputs: WireFeeds) => void | Promise<void>;
   fetches?: string[];
@@ -169,7 +171,13 @@ export class IsolatedPool {
         return { ok: true };
       }
       const per = this.#opts.batchesPerMessage ?? 1;
+      const fromFile = task.fileFeeds;
       const send = async (i: number): Promise<WireFeeds[]> => {
+        if (fromFile) {
+          const files: FileFeeds[] = [];
+          for (let j = i; j < Math.min(task.batches, i + per); j++) files.push(fromFile(j));
+          return session.runFile(files, task.fetches);
+        }
         const group: WireFeeds[] = [];
         for (let j = i; j < Math.min(task.batches, i + per); j++) group.push(await task.feeds(j));
         return session.runMany(group, task.fetches);

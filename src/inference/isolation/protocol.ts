@@ -1,6 +1,7 @@
 // The messages between the engine and an inference child process (see child.ts, runner.ts).
 // They travel over Node's IPC channel with `serialization: 'advanced'` (structured clone), so
-// typed arrays cross as typed arrays with one copy each way and no JSON encoding.
+// typed arrays cross as typed arrays with one copy each way and no JSON encoding. Hidden rows
+// need not cross at all: a 'run-file' message names row ranges of a memory-backed inputs file.
 // A child hosts one of two runners, chosen by the load message: 'onnx' (one ORT session, batches
 // of tensors in and out) or 'lm' (a transformers.js model folder scored by src/tasks/lm).
 import type { ErrorData } from '../../errors.ts';
@@ -24,6 +25,24 @@ export interface WireTensor {
 
 export type WireFeeds = Record<string, WireTensor>;
 
+/** One input of a batch, read by the child from the engine's inputs file (isolation/shm-inputs.ts). */
+export interface FileInput {
+  name: string;
+  type: 'float32' | 'float64' | 'int32' | 'int64';
+  rowShape: number[];
+  /** byte offset of the batch's first row in the file */
+  offset: number;
+  /** rows read from the file; the model sees padTo rows (the rest are zeros) */
+  rows: number;
+  padTo: number;
+}
+
+/** A batch whose inputs the child reads from `file` instead of receiving them. */
+export interface FileFeeds {
+  file: string;
+  inputs: FileInput[];
+}
+
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
 /** A transformers.js model folder for the child's LM runner (the class transformers.js loads it as). */
@@ -46,6 +65,8 @@ export type ToChild =
   | { kind: 'load'; runner: 'lm'; folder: string; lmKind: LmModelRef['lmKind'] }
   /** one or more batches, run one after another (one ORT run each): fewer IPC round trips */
   | { kind: 'run'; id: number; feeds: WireFeeds[]; fetches?: string[] }
+  /** the same, with each batch's rows read from the engine's inputs file: the message holds no rows */
+  | { kind: 'run-file'; id: number; feeds: FileFeeds[]; fetches?: string[] }
   /** one LM batch (the folder is the one loaded) */
   | { kind: 'lm'; id: number; task: LmRunTask };
 

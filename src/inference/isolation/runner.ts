@@ -13,10 +13,10 @@ import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ArbiterError, type ErrorData } from '../../errors.ts';
-import { isLmModel, loadMessage, type FromChild, type GraphOptimizationLevel, type ModelRef, type ToChild, type WireFeeds } from './protocol.ts';
+import { isLmModel, loadMessage, type FileFeeds, type FromChild, type GraphOptimizationLevel, type ModelRef, type ToChild, type WireFeeds } from './protocol.ts';
 import type { LmRunTask, LmTaskResult } from '../../tasks/lm/run-task.ts';
 
-export type { WireFeeds, WireTensor, WireTensorData, WireTensorType, GraphOptimizationLevel, LmModelRef, ModelRef } from './protocol.ts';
+export type { FileFeeds, FileInput, WireFeeds, WireTensor, WireTensorData, WireTensorType, GraphOptimizationLevel, LmModelRef, ModelRef } from './protocol.ts';
 
 export interface IsolationLimits {
   /** wall clock for the whole submission, from the child being up (model load) to the last batch (ms) */
@@ -326,6 +326,15 @@ export class IsolatedSession {
   runMany(feeds: WireFeeds[], fetches?: string[]): Promise<WireFeeds[]> {
     if (feeds.length === 0 && !this.#failure && !this.#closed) return Promise.resolve([]);
     return this.#request((id) => (fetches ? { kind: 'run', id, feeds, fetches } : { kind: 'run', id, feeds }), feeds.length) as Promise<WireFeeds[]>;
+  }
+
+  /**
+   * Like runMany, but the child reads each batch's rows from the engine's inputs file
+   * (shm-inputs.ts): the message carries row ranges, not rows.
+   */
+  runFile(feeds: FileFeeds[], fetches?: string[]): Promise<WireFeeds[]> {
+    if (feeds.length === 0 && !this.#failure && !this.#closed) return Promise.resolve([]);
+    return this.#request((id) => (fetches ? { kind: 'run-file', id, feeds, fetches } : { kind: 'run-file', id, feeds }), feeds.length) as Promise<WireFeeds[]>;
   }
 
   /**

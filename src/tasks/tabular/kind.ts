@@ -59,7 +59,8 @@ export const tabularKind: TaskKind<PreparedDataset, AdmittedSubmission, Executor
   executor(b, todo, opts) {
     if (todo.every(isPredictionFile)) return null;
     const limits = { ...DEFAULT_LIMITS, ...b.spec.limits };
-    return createExecutor(opts.isolation, opts.workers, limits, opts.hooks?.workerFile);
+    // A decrypted set's rows never go to a disk: its inputs file only to a memory-backed one.
+    return createExecutor(opts.isolation, opts.workers, limits, { workerFile: opts.hooks?.workerFile, memoryOnlyInputs: b.spec.dataset.encrypted === true });
   },
   // A prediction file is loaded when it is scored and dropped after (admission only checked it).
   scoreOne: (ctx, t, progressed, ctl, range) =>
