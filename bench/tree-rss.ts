@@ -28,8 +28,8 @@ function rssKb(pid: number): number {
   } catch { return 0; }
 }
 
-/** Sum of VmRSS (kB) over `root` and its descendants, and how many processes that is. */
-export function treeRssKb(root: number): { kb: number; processes: number } {
+/** Sum of VmRSS (kB) over `root` and its descendants, how many processes that is, and each one's share. */
+export function treeRssKb(root: number): { kb: number; processes: number; each: string[] } {
   const ppid = parents();
   const tree = new Set([root]);
   let grew = true;
@@ -38,22 +38,30 @@ export function treeRssKb(root: number): { kb: number; processes: number } {
     for (const [pid, parent] of ppid) if (!tree.has(pid) && tree.has(parent)) { tree.add(pid); grew = true; }
   }
   let kb = 0;
-  for (const pid of tree) kb += rssKb(pid);
-  return { kb, processes: tree.size };
+  const each: string[] = [];
+  for (const pid of tree) {
+    const k = rssKb(pid);
+    kb += k;
+    let cmd = '';
+    try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).map((a) => a.split('/').pop()).join(' ').slice(0, 60); } catch { /* exited */ }
+    each.push(`${Math.round(k / 1024)} MB ${cmd}`);
+  }
+  return { kb, processes: tree.size, each };
 }
 
 /** Sample the tree of `pid` until `done` resolves; resolves to the peak. */
-export async function samplePeak(pid: number, done: Promise<unknown>, everyMs = 50): Promise<{ peakMb: number; processes: number }> {
+export async function samplePeak(pid: number, done: Promise<unknown>, everyMs = 50): Promise<{ peakMb: number; processes: number; each: string[] }> {
   let peak = 0;
   let processes = 0;
+  let each: string[] = [];
   let finished = false;
   void done.finally(() => { finished = true; });
   while (!finished) {
     const s = treeRssKb(pid);
-    if (s.kb > peak) { peak = s.kb; processes = s.processes; }
+    if (s.kb > peak) { peak = s.kb; processes = s.processes; each = s.each; }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  return { peakMb: peak / 1024, processes };
+  return { peakMb: peak / 1024, processes, each };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -63,8 +71,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const t0 = performance.now();
   const child = spawn(cmd[0]!, cmd.slice(1), { stdio: 'inherit' });
   const exit = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
-  const { peakMb, processes } = await samplePeak(child.pid!, exit);
+  const { peakMb, processes, each } = await samplePeak(child.pid!, exit);
   const code = await exit;
-  process.stderr.write(JSON.stringify({ peakTreeRssMb: Math.round(peakMb), processesAtPeak: processes, wallSeconds: Number(((performance.now() - t0) / 1000).toFixed(1)), exit: code }) + '\n');
+  process.stderr.write(JSON.stringify({ peakTreeRssMb: Math.round(peakMb), processesAtPeak: processes, atPeak: each, wallSeconds: Number(((performance.now() - t0) / 1000).toFixed(1)), exit: code }) + '\n');
   process.exit(code);
 }
