@@ -19,7 +19,7 @@ import { parseChatJsonl, type ChatExample } from '../src/data/lm-rows.ts';
 import { lmPoolOptions } from '../src/tasks/lm/pool.ts';
 import type { LmTaskMessage, LmTaskResult } from '../src/tasks/lm/worker.ts';
 import type { ChoiceExample } from '../src/tasks/lm/choice-score.ts';
-import { loadLm } from '../src/models/hf/load.ts';
+import { loadLm, lmSessionOptions } from '../src/models/hf/load.ts';
 import { prepareChatExample } from '../src/tasks/lm/chat-score.ts';
 import { ExactSum } from '../src/tasks/lm/exact-sum.ts';
 
@@ -91,9 +91,9 @@ async function childMain(phase: string, planFile: string): Promise<void> {
   let cpuSeconds: number;
   let bits: string;
   if (phase === 'plain') {
-    // the same scoring graph, the same padded batches and positions as the engine, nothing else
+    // the same scoring graph, session options, padded batches and positions as the engine, nothing else
     const file = scoringGraphFile(plan.folder);
-    const session = await ort.InferenceSession.create(file.path, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'extended', logSeverityLevel: 4 });
+    const session = await ort.InferenceSession.create(file.path, lmSessionOptions());
     const feeds = plan.batches.map(({ ids, scored }) => {
       const B = ids.length;
       const S = Math.max(1, ...ids.map((s) => s.length));

@@ -274,6 +274,7 @@ function checkTabularSpec(spec: BenchmarkSpecData, fail: Fail): void {
   const task = spec.task;
   if (task.type !== 'classification' && task.type !== 'regression') return;
   if (datasetFormatOf(spec) !== 'arrow') fail(['dataset', 'format'], `"arrow" for a ${task.type} task`, `"${spec.dataset.format}"`);
+  if (spec.batching.maxTokens !== undefined) fail(['batching', 'maxTokens'], `no token budget for a ${task.type} task (its batches are batching.size rows of fixed-size inputs)`, `${spec.batching.maxTokens}`);
   const model = spec.model;
   if (!model) return fail(['model'], `a model contract (inputs, outputs) for a ${task.type} task`, 'nothing (the field is missing)');
   const labelColumn = task.type === 'classification' ? task.labelColumn : task.targetColumn;
@@ -331,6 +332,9 @@ function checkLmSpec(spec: BenchmarkSpecData, fail: Fail): void {
   checkLmAdmission(spec, fail);
   const task = spec.task;
   if (task.type !== 'chat-loss' && task.type !== 'multiple-choice' && task.type !== 'sequence-classification') return;
+  // A pass must hold one sequence of the full context: a smaller budget could not bound memory.
+  const maxTokens = spec.batching.maxTokens;
+  if (maxTokens !== undefined && maxTokens < task.contextLength) fail(['batching', 'maxTokens'], `at least task.contextLength (${task.contextLength}): one sequence of the full context must fit in a pass`, `${maxTokens}`);
   const feeds = LM_TASK_INPUTS[task.type];
   spec.metrics.forEach((m, i) => {
     const missing = registry.get(m.name).inputs.filter((x) => !feeds.inputs.has(x));

@@ -80,6 +80,9 @@ export const Batching = z.strictObject({
   size: z.number().int().min(1).max(1 << 20).describe('rows per model run; part of the benchmark, never auto-sized'),
   last: z.enum(['partial', 'pad']).default('partial')
     .describe('partial: the last batch runs with fewer rows; pad: it is padded with zero rows whose outputs are dropped'),
+  // No default in the schema: a default would enter every parsed spec, and with it every spec hash.
+  maxTokens: z.number().int().min(1).max(1 << 30).optional()
+    .describe('language-model tasks: padded tokens (sequences x longest sequence) per forward pass; a batch of `size` rows runs in as many passes as the budget needs (absent: the whole batch in one pass). At least task.contextLength'),
 });
 
 export const MetricEntry = z.strictObject({

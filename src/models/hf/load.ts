@@ -50,6 +50,24 @@ export interface LoadedLm {
   vocab: number | null;
 }
 
+/**
+ * The session options of every LM session (the design's: 1 intra-op and 1 inter-op thread,
+ * sequential, a pinned optimisation level, no logging), plus `enableMemPattern: false`: a batch
+ * plan has a new [batch, seq] shape almost every batch, and the memory pattern onnxruntime plans
+ * (and keeps) per input shape then costs more than it saves: on the tiny Qwen-vocabulary bench
+ * model it halved the CPU time of the first pass over the batches and cut a worker's RSS by
+ * ~200 MB (docs/language-models.md §7). It only changes where buffers live, never a value. The
+ * CPU arena stays on: without it every batch allocates and frees its [n, vocab] buffers from the
+ * system, 2-3x slower.
+ */
+export function lmSessionOptions(opts: LoadLmOptions = {}): ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: opts.intraOpNumThreads ?? 1, interOpNumThreads: 1, executionMode: 'sequential',
+    graphOptimizationLevel: opts.graphOptimizationLevel ?? 'extended', logSeverityLevel: 4,
+    enableMemPattern: false,
+  };
+}
+
 const cache = new Map<string, Promise<LoadedLm>>();
 
 /** Load (once per worker and folder+options) a model folder. Errors carry E_MODEL_FORMAT / E_TOKENIZER codes. */
@@ -93,10 +111,7 @@ async function doLoad(folder: string, opts: LoadLmOptions): Promise<LoadedLm> {
   try { tok = await sharedTokenizer(folder); } catch (e) {
     throw new ArbiterError('E_MODEL_FORMAT', `tokenizer.json / tokenizer_config.json do not load: ${(e as Error).message}`, { file: 'tokenizer.json' });
   }
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: opts.intraOpNumThreads ?? 1, interOpNumThreads: 1, executionMode: 'sequential',
-    graphOptimizationLevel: opts.graphOptimizationLevel ?? 'extended', logSeverityLevel: 4,
-  };
+  const sessionOptions = lmSessionOptions(opts);
   let model: any = null;
   let scoring: { file: ScoringGraphFile; session: ort.InferenceSession } | null = null;
   let plain: Promise<ort.InferenceSession> | null = null;

@@ -1,7 +1,7 @@
 // Worker-side chat-loss scoring of one batch: render each conversation with the submission's
 // chat template, tokenize, truncate, run the batch (right-padded to its longest example, with
-// an attention mask) through the scoring graph, and sum the float64 NLL of the scored assistant
-// tokens per example.
+// an attention mask; in passes of at most batching.maxTokens padded tokens) through the scoring
+// graph, and sum the float64 NLL of the scored assistant tokens per example.
 import type { LoadedLm } from '../../models/hf/load.ts';
 import type { ChatExample } from '../../data/lm-rows.ts';
 import { scoredNlls } from './nll.ts';
@@ -13,6 +13,8 @@ export interface ChatScoreOptions {
   contextLength: number;
   truncation: 'left' | 'right';
   scoredTokens?: 'content' | 'content+eos';
+  /** padded tokens per forward pass (batching.maxTokens); absent: the whole batch in one pass */
+  maxTokens?: number;
 }
 
 /** Per example: NLL (nats) summed over its scored tokens, how many tokens, how many UTF-8 bytes. */
@@ -51,7 +53,7 @@ export async function scoreChatBatch(model: LoadedLm, examples: ChatExample[], o
   const n = examples.length;
   const res: ChatBatchScores = { nllSums: new Float64Array(n), tokenCounts: new Float64Array(n), byteCounts: new Float64Array(n) };
   if (n === 0) return res;
-  const { nll, tokens } = await scoredNlls(model, prepared.map((p) => p.ids), prepared.map((p) => p.scored));
+  const { nll, tokens } = await scoredNlls(model, prepared.map((p) => p.ids), prepared.map((p) => p.scored), opts.maxTokens);
   prepared.forEach((p, b) => {
     res.nllSums[b] = nll[b]!;
     res.tokenCounts[b] = tokens[b]!;

@@ -10,7 +10,12 @@ import { scoredNlls } from './nll.ts';
 import { pickChoices } from '../../../scoring/index.ts';
 
 export interface ChoiceExample { context: string; choices: string[] }
-export interface ChoiceScoreOptions { contextLength: number; delimiter: string }
+export interface ChoiceScoreOptions {
+  contextLength: number;
+  delimiter: string;
+  /** padded tokens per forward pass (batching.maxTokens); absent: every choice of the batch in one pass */
+  maxTokens?: number;
+}
 
 export interface ChoiceBatchScores {
   /** log-likelihood (nats, <= 0) of every choice, examples' choices one after another */
@@ -50,7 +55,7 @@ export async function scoreChoicesBatch(model: LoadedLm, examples: ChoiceExample
   });
   const logliks = new Float64Array(seqs.length);
   if (seqs.length > 0) {
-    const { nll } = await scoredNlls(model, seqs, masks);
+    const { nll } = await scoredNlls(model, seqs, masks, opts.maxTokens);
     nll.forEach((v, b) => { logliks[b] = -v; });
   }
   const choiceBytes = Float64Array.from(bytes);

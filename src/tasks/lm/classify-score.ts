@@ -1,10 +1,18 @@
 // Sequence classification, worker side: text in (tokenized with the tokenizer's own special
-// tokens), truncated to the context length, right-padded, logits [batch, numClasses] out;
+// tokens), truncated to the context length, right-padded (in passes of at most batching.maxTokens
+// padded tokens), logits [batch, numClasses] out;
 // float64 softmax probabilities and the argmax class (ties to the lowest index).
 import type { LoadedLm } from '../../models/hf/load.ts';
 import { ArbiterError } from '../../errors.ts';
+import { tokenBudgetPasses } from './token-budget.ts';
 
-export interface ClassifyOptions { contextLength: number; truncation: 'left' | 'right'; numClasses: number }
+export interface ClassifyOptions {
+  contextLength: number;
+  truncation: 'left' | 'right';
+  numClasses: number;
+  /** padded tokens per forward pass (batching.maxTokens); absent: the whole batch in one pass */
+  maxTokens?: number;
+}
 export interface ClassifyBatchResult {
   predictedClasses: Int32Array;
   /** n x numClasses, row-major, float64 softmax of the logits */
@@ -21,6 +29,14 @@ export async function classifyBatch(model: LoadedLm, texts: string[], opts: Clas
     if (ids.length <= opts.contextLength) return ids;
     return opts.truncation === 'right' ? ids.slice(0, opts.contextLength) : ids.slice(ids.length - opts.contextLength);
   });
+  // One forward pass per token-budget slice (token-budget.ts); a row's logits never depend on the cut.
+  for (const [a, b] of tokenBudgetPasses(seqs.map((q) => q.length), opts.maxTokens)) await classifyPass(model, seqs.slice(a, b), a, K, res);
+  return res;
+}
+
+/** One right-padded pass over `seqs`, written to rows [at, at + seqs.length) of `res`. */
+async function classifyPass(model: LoadedLm, seqs: number[][], at: number, K: number, res: ClassifyBatchResult): Promise<void> {
+  const n = seqs.length;
   const S = Math.max(1, ...seqs.map((s) => s.length));
   const ids = new BigInt64Array(n * S).fill(BigInt(model.padId));
   const mask = new BigInt64Array(n * S);
@@ -37,11 +53,10 @@ export async function classifyBatch(model: LoadedLm, texts: string[], opts: Clas
     let m = -Infinity;
     let arg = 0;
     for (let k = 0; k < K; k++) { const v = out.data[b * K + k]!; if (v > m) { m = v; arg = k; } }
-    if (!Number.isFinite(m)) throw new ArbiterError('E_MODEL_RUNTIME', `the classifier produced non-finite logits for row ${b}`);
+    if (!Number.isFinite(m)) throw new ArbiterError('E_MODEL_RUNTIME', `the classifier produced non-finite logits for row ${at + b}`);
     let s = 0;
     for (let k = 0; k < K; k++) s += Math.exp(out.data[b * K + k]! - m);
-    for (let k = 0; k < K; k++) res.probabilities[b * K + k] = Math.exp(out.data[b * K + k]! - m) / s;
-    res.predictedClasses[b] = arg;
+    for (let k = 0; k < K; k++) res.probabilities[(at + b) * K + k] = Math.exp(out.data[b * K + k]! - m) / s;
+    res.predictedClasses[at + b] = arg;
   }
-  return res;
 }

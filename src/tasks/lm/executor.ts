@@ -10,7 +10,8 @@ import { ArbiterError } from '../../errors.ts';
 import { IsolatedPool } from '../../inference/isolation/pool.ts';
 import type { IsolationLimits } from '../../inference/isolation/runner.ts';
 import { lmPoolOptions } from './pool.ts';
-import { lmKindOf, type LmRunTask, type LmTaskMessage, type LmTaskResult } from './run-task.ts';
+import type { LmRunTask, LmTaskMessage, LmTaskResult } from './run-task.ts';
+import { lmKindOf } from './model-kind.ts';
 import type { Isolation } from '../../inference/executor.ts';
 
 export interface LmExecutor {

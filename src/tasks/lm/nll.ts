@@ -5,6 +5,7 @@
 import { ArbiterError } from '../../errors.ts';
 import { ExactSum } from './exact-sum.ts';
 import type { LoadedLm } from '../../models/hf/load.ts';
+import { tokenBudgetPasses } from './token-budget.ts';
 
 /** -log softmax(row)[target], in float64 (row is one vocabulary row of float32 logits). */
 export function tokenNll(logits: Float32Array, offset: number, vocab: number, target: number): number {
@@ -37,10 +38,24 @@ export function exampleNll(logits: Float32Array, b: number, seq: number, vocab: 
 /**
  * Total NLL (nats) and scored-token count per sequence of one right-padded batch, computed by the
  * model's scoring graph (LoadedLm.tokenLogProbs): only the scored tokens' float64 log-probabilities
- * come back. Token j (j >= 1) of sequence b is predicted at flat position b * seq + j - 1. Equal to
+ * come back. With `maxTokens`, the sequences run in consecutive passes of at most that many padded
+ * tokens each (tokenBudgetPasses), else in one pass. Token j (j >= 1) of sequence b is predicted at flat position b * seq + j - 1. Equal to
  * exampleNll over the full logits up to the runtime's summation order inside each log-sum-exp.
  */
-export async function scoredNlls(model: LoadedLm, seqs: number[][], scored: Uint8Array[]): Promise<{ nll: Float64Array; tokens: Float64Array }> {
+export async function scoredNlls(model: LoadedLm, seqs: number[][], scored: Uint8Array[], maxTokens?: number): Promise<{ nll: Float64Array; tokens: Float64Array }> {
+  const nll = new Float64Array(seqs.length);
+  const tokens = new Float64Array(seqs.length);
+  // One forward pass per token-budget slice (token-budget.ts); a sequence's result never depends on the cut.
+  for (const [a, b] of tokenBudgetPasses(seqs.map((s) => s.length), maxTokens)) {
+    const part = await scoredNllsPass(model, seqs.slice(a, b), scored.slice(a, b));
+    nll.set(part.nll, a);
+    tokens.set(part.tokens, a);
+  }
+  return { nll, tokens };
+}
+
+/** scoredNlls over one right-padded forward pass. */
+async function scoredNllsPass(model: LoadedLm, seqs: number[][], scored: Uint8Array[]): Promise<{ nll: Float64Array; tokens: Float64Array }> {
   const B = seqs.length;
   const nll = new Float64Array(B);
   const tokens = new Float64Array(B);

@@ -33,9 +33,11 @@ function expectKind<K extends LmTaskOk['kind']>(res: LmTaskOk, kind: K): Extract
 /** The plan of a benchmark's LM task (reads and checks its hidden set). */
 export function lmJobPlan(b: LoadedBenchmark, opts: PrepareOptions = {}): LmJobPlan {
   const task = b.spec.task;
+  // The token budget of a forward pass (batching.maxTokens): the worker cuts each batch into passes.
+  const budget = b.spec.batching.maxTokens !== undefined ? { maxTokens: b.spec.batching.maxTokens } : {};
   if (task.type === 'chat-loss') {
     const data = prepareChatDataset(b, opts);
-    const options = { contextLength: task.contextLength, truncation: task.truncation, scoredTokens: task.scoredTokens };
+    const options = { contextLength: task.contextLength, truncation: task.truncation, scoredTokens: task.scoredTokens, ...budget };
     return {
       task, data,
       message: (folder, start, end) => ({ kind: 'chat-loss', folder, examples: data.examples.slice(start, end), options }),
@@ -46,7 +48,7 @@ export function lmJobPlan(b: LoadedBenchmark, opts: PrepareOptions = {}): LmJobP
     const data = prepareJsonlDataset(b, 'multiple-choice', choiceRowFromJson, opts);
     const labels = Int32Array.from(data.examples, (r) => r.label);
     const examples: ChoiceExample[] = data.examples.map((r) => r.example);
-    const options = { contextLength: task.contextLength, delimiter: task.delimiter };
+    const options = { contextLength: task.contextLength, delimiter: task.delimiter, ...budget };
     return {
       task, data,
       message: (folder, start, end) => ({ kind: 'multiple-choice', folder, examples: examples.slice(start, end), options }),
@@ -60,7 +62,7 @@ export function lmJobPlan(b: LoadedBenchmark, opts: PrepareOptions = {}): LmJobP
     const texts = data.examples.map((r) => r.text);
     if (task.modelKind === 'causal-lm') {
       const v = verbalizerSetup(task);
-      const options = { contextLength: task.contextLength, delimiter: v.delimiter };
+      const options = { contextLength: task.contextLength, delimiter: v.delimiter, ...budget };
       return {
         task, data,
         message: (folder, start, end) => ({
@@ -70,7 +72,7 @@ export function lmJobPlan(b: LoadedBenchmark, opts: PrepareOptions = {}): LmJobP
         metricBatch: (res, start, end) => classifyMetricBatch(verbalizerClassify(expectKind(res, 'multiple-choice').scores, K), labels.slice(start, end), K),
       };
     }
-    const options = { contextLength: task.contextLength, truncation: task.truncation, numClasses: K };
+    const options = { contextLength: task.contextLength, truncation: task.truncation, numClasses: K, ...budget };
     return {
       task, data,
       message: (folder, start, end) => ({ kind: 'sequence-classification', folder, texts: texts.slice(start, end), options }),

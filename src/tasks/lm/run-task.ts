@@ -8,6 +8,7 @@ import { env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { ArbiterError, toErrorData, type ErrorData } from '../../errors.ts';
 import { loadLm, clearLmCache, type LmKind } from '../../models/hf/load.ts';
+import { lmKindOf } from './model-kind.ts';
 import type { ChatExample } from '../../data/lm-rows.ts';
 import { scoreChatBatch, type ChatBatchScores, type ChatScoreOptions } from './chat-score.ts';
 import { scoreChoicesBatch, type ChoiceExample, type ChoiceBatchScores, type ChoiceScoreOptions } from './choice-score.ts';
@@ -28,10 +29,7 @@ type WithoutFolder<T> = T extends unknown ? Omit<T, 'folder'> : never;
 /** An LM batch for a runner that already holds its model folder. */
 export type LmRunTask = WithoutFolder<LmTaskMessage>;
 
-/** The model class transformers.js loads a task kind's folder as. */
-export function lmKindOf(kind: LmTaskMessage['kind']): LmKind {
-  return kind === 'sequence-classification' ? 'sequence-classification' : 'causal-lm';
-}
+export { lmKindOf };
 
 const loadOptions = (kind: LmKind) => ({ intraOpNumThreads: 1, kind });
 

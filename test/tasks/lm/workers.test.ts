@@ -1,6 +1,7 @@
 // Real piscina workers running the LM worker module: 1 worker and 2 workers give bit-identical
 // per-example NLL sums; a batch of mixed lengths (right-padded, with an attention mask that the
-// model reads) gives each example the same bits as scoring it alone.
+// model reads) gives each example the same bits as scoring it alone, and so does a batch cut into
+// passes by a token budget.
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import path from 'node:path';
 import { Piscina } from 'piscina';
@@ -63,6 +64,24 @@ describe('LM worker pool', () => {
     const alone = new Float64Array(examples.length);
     for (let i = 0; i < examples.length; i++) alone[i] = (await scoreChatBatch(model, [examples[i]!], opts)).nllSums[0]!;
     expect(bitsOf(together.nllSums)).toBe(bitsOf(alone));
+  }, 120_000);
+
+  it('a token budget (batching.maxTokens) cuts the batch into passes within it; every example keeps its bits', async () => {
+    const model = await loadLm(folder);
+    const whole = await scoreChatBatch(model, examples, opts);
+    const passes: number[][] = [];
+    const counting = { ...model, tokenLogProbs: (ids: BigInt64Array, mask: BigInt64Array, batch: number, seq: number, pos: BigInt64Array, tgt: BigInt64Array) => {
+      passes.push([batch, seq]);
+      return model.tokenLogProbs(ids, mask, batch, seq, pos, tgt);
+    } };
+    const budget = 64;
+    const cut = await scoreChatBatch(counting, examples, { ...opts, maxTokens: budget });
+    expect(passes.length).toBeGreaterThan(1);
+    expect(passes.reduce((n, [b]) => n + b!, 0)).toBe(examples.length);
+    for (const [b, s] of passes) if (b! > 1) expect(b! * s!).toBeLessThanOrEqual(budget);
+    expect(bitsOf(cut.nllSums)).toBe(bitsOf(whole.nllSums));
+    expect(bitsOf(cut.tokenCounts)).toBe(bitsOf(whole.tokenCounts));
+    expect(bitsOf(cut.byteCounts)).toBe(bitsOf(whole.byteCounts));
   }, 120_000);
 
   it('a bad submission comes back as error data, not a crash', async () => {
