@@ -3,7 +3,8 @@
 // model its config.json names (`_name_or_path`). Pure JS on the stored copy (nothing native runs a
 // model here); anything wrong with the bytes is a fact too (an error code), never a throw, so one
 // hostile blob cannot stop a listing. The store caches the result per content hash.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ArbiterError, toErrorData, type ErrorData } from '../errors.ts';
 import { decodeModel } from './onnx/proto.ts';
@@ -12,6 +13,8 @@ import { onnxWeightsHash } from './hf/weights.ts';
 import { countParams } from './hf/admission.ts';
 import { checkFolderFiles, readJsonFile, readOnnxFile } from './hf/folder.ts';
 import { MAX_BASE_MODEL_NAME_CHARS } from './submission-file.ts';
+import { extractSubmission, readSubmissionArchive } from './admission/archive.ts';
+import type { AdmissionRules } from './admission/schema.ts';
 
 /** Bump when what a fact means changes: cached facts of an older version are computed again. */
 export const MODEL_FACTS_VERSION = 1;
@@ -43,6 +46,24 @@ export function onnxFileFacts(file: string): ModelFacts {
     return { params, weightsHash: w === '' ? null : w, configBaseModel: null, error: null };
   } catch (err) {
     return failed(err);
+  }
+}
+
+/**
+ * Facts of a tabular submission archive (a .tar or .tar.gz of one .onnx and its external data):
+ * parsed under the benchmark's archive rules (the same limits admission applies, so a bomb stays
+ * a refused fact) and unpacked into a scratch folder removed afterwards.
+ */
+export function onnxArchiveFacts(file: string, rules: Pick<AdmissionRules, 'maxBytes' | 'maxExternalBytes' | 'archive'>): ModelFacts {
+  let scratch: string | null = null;
+  try {
+    const entries = readSubmissionArchive(readFileSync(file), rules);
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'arbiter-model-facts-'));
+    return onnxFileFacts(extractSubmission(entries, scratch));
+  } catch (err) {
+    return failed(err);
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 }
 

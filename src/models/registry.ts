@@ -7,11 +7,12 @@
 import { ArbiterError } from '../errors.ts';
 
 /**
- * What a model's bytes are: an ONNX file (tabular), a prediction file (no model), a
+ * What a model's bytes are: an ONNX file (tabular), a .tar / .tar.gz of one with its external
+ * data (tabular), a prediction file (no model), a
  * transformers.js model folder or a .tar of one (language models); a round model carries the kind
  * its federation recorded.
  */
-export type ModelKind = 'onnx' | 'predictions' | 'lm-folder' | 'lm-archive' | (string & {});
+export type ModelKind = 'onnx' | 'onnx-archive' | 'predictions' | 'lm-folder' | 'lm-archive' | (string & {});
 
 export type ModelScore =
   | { source: 'run'; benchmark: string; run: number; participant: string; split: string; metric: string; value: number }

@@ -4,20 +4,22 @@
 // content hash), its declared base model, and every score outputs may show (finished runs, minus
 // what a benchmark withholds until its release; rounds' global scores). The rules over the entries
 // (weight copies, hash prefixes, lineage) are pure: src/models/registry.ts.
-import { existsSync, lstatSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../store/store.ts';
 import {
   cacheModelFacts, cachedModelFacts, flRounds, modelHashesWithPrefix, registryScores, registrySubmissions, releasedBenchmarks,
   setSubmissionBaseModel, type FlRoundRow, type RegistrySubmissionRow,
 } from '../store/model-registry.ts';
-import { lmFolderFacts, MODEL_FACTS_VERSION, onnxFileFacts, PREDICTION_FACTS, type ModelFacts } from '../models/model-facts.ts';
+import { lmFolderFacts, MODEL_FACTS_VERSION, onnxArchiveFacts, onnxFileFacts, PREDICTION_FACTS, type ModelFacts } from '../models/model-facts.ts';
 import {
   findModel, lineageOf, markWeightCopies, resolveBaseModelHash, sortEntries,
   type LineageLink, type ModelEntry, type ModelKind, type ModelScore,
 } from '../models/registry.ts';
 import { checkBaseModelName } from '../models/submission-file.ts';
 import { resolveModelFolder } from '../models/hf/tar.ts';
+import { isGzip, isTar } from '../models/admission/archive.ts';
+import { AdmissionRulesSchema } from '../models/admission/schema.ts';
 import { lmSubmissionByteLimit } from '../tasks/lm/folder.ts';
 import type { LmTask } from '../benchmark/lm-task.ts';
 import { isFinalSetBenchmark, liveIdOf } from './final-set.ts';
@@ -47,21 +49,33 @@ function submissionKind(s: RegistrySubmissionRow): ModelKind {
   if (s.kind === 'predictions') return 'predictions';
   const type = parseTask(s.taskJson)?.type;
   const dir = isDirectory(s.blobPath) ?? path.extname(s.blobPath) === '';
-  if (typeof type === 'string') return LM_TASK_TYPES.has(type) ? (dir ? 'lm-folder' : 'lm-archive') : 'onnx';
+  if (typeof type === 'string') return LM_TASK_TYPES.has(type) ? (dir ? 'lm-folder' : 'lm-archive') : isArchive(s.blobPath) ? 'onnx-archive' : 'onnx';
   return dir ? 'lm-folder' : path.extname(s.blobPath).toLowerCase() === '.onnx' ? 'onnx' : 'lm-archive';
+}
+
+/** A tabular submission stored as a .tar or .tar.gz (an ONNX model with its external data), by its first bytes. */
+function isArchive(file: string): boolean {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(512);
+      const n = readSync(fd, head, 0, 512, 0);
+      return isGzip(head.subarray(0, n)) || isTar(head.subarray(0, n));
+    } finally { closeSync(fd); }
+  } catch { return false; }
 }
 
 interface Draft {
   entry: ModelEntry;
   /** where the store holds the bytes, and how to read them */
-  source: { kind: ModelKind; path: string; task: { type?: unknown } | null } | null;
+  source: { kind: ModelKind; path: string; task: { type?: unknown } | null; admissionJson: string | null } | null;
 }
 
 /** A round model's bytes in the blob store, when the store holds a copy: `<sha256>.onnx`, a `<sha256>` folder, or `<sha256>.tar`. */
 function roundModelBlob(store: Store, sha: string, kind: string): Draft['source'] {
   for (const [name, k] of [[`${sha}.onnx`, 'onnx'], [sha, 'lm-folder'], [`${sha}.tar`, 'lm-archive']] as const) {
     const p = path.join(store.blobDir, name);
-    if (existsSync(p) && (k === 'lm-folder') === (isDirectory(p) === true)) return { kind: kind === 'predictions' ? 'predictions' : k, path: p, task: null };
+    if (existsSync(p) && (k === 'lm-folder') === (isDirectory(p) === true)) return { kind: kind === 'predictions' ? 'predictions' : k, path: p, task: null, admissionJson: null };
   }
   return null;
 }
@@ -72,6 +86,7 @@ function readFacts(store: Store, src: NonNullable<Draft['source']>): ModelFacts 
   switch (src.kind) {
     case 'predictions': return PREDICTION_FACTS;
     case 'onnx': return onnxFileFacts(src.path);
+    case 'onnx-archive': return onnxArchiveFacts(src.path, admissionRulesOf(src.admissionJson));
     case 'lm-folder': return lmFolderFacts(src.path);
     case 'lm-archive': {
       // the archive is unpacked once beside the blobs (as scoring does); a read-only store cannot
@@ -85,6 +100,14 @@ function readFacts(store: Store, src: NonNullable<Draft['source']>): ModelFacts 
     }
     default: return null;
   }
+}
+
+/** The archive limits of a benchmark's stored `admission` section (its defaults when absent or unreadable). */
+function admissionRulesOf(json: string | null) {
+  let raw: unknown = {};
+  try { if (json !== null) raw = JSON.parse(json); } catch { /* the defaults */ }
+  const parsed = AdmissionRulesSchema.safeParse(raw);
+  return parsed.success ? parsed.data : AdmissionRulesSchema.parse({});
 }
 
 function roundScores(r: FlRoundRow): ModelScore[] {
@@ -122,7 +145,7 @@ export function modelRegistry(store: Store): ModelEntry[] {
     const kind = submissionKind(s);
     const d = draftOf(s.sha256, s.submittedAt, kind, s.size);
     d.entry.submissions.push({ id: s.id, benchmark: s.benchmarkId, participant: s.participant, filename: s.filename, submittedAt: s.submittedAt, baseModel: s.baseModel });
-    if (!d.source && existsSync(s.blobPath)) d.source = { kind, path: s.blobPath, task: parseTask(s.taskJson) };
+    if (!d.source && existsSync(s.blobPath)) d.source = { kind, path: s.blobPath, task: parseTask(s.taskJson), admissionJson: s.admissionJson };
   }
   const rounds = flRounds(db);
   for (const r of rounds) {

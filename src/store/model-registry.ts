@@ -19,6 +19,8 @@ export interface RegistrySubmissionRow {
   baseModel: string | null;
   /** the benchmark's task (the `task` object of its latest registered spec, as JSON text), null when the store has no spec for it */
   taskJson: string | null;
+  /** the `admission` object of that spec as JSON text, null when it has none */
+  admissionJson: string | null;
 }
 
 export interface RegistryScoreRow {
@@ -66,13 +68,16 @@ export function setSubmissionBaseModel(db: Database.Database, submissionId: numb
 export function registrySubmissions(db: Database.Database): RegistrySubmissionRow[] {
   const rows = db.prepare(`
     SELECT s.*, (SELECT CASE WHEN json_valid(b.spec_json) THEN json_extract(b.spec_json, '$.task') END
-                 FROM benchmarks b WHERE b.id = s.benchmark_id ORDER BY b.registered_at DESC, b.spec_hash LIMIT 1) AS task_json
+                 FROM benchmarks b WHERE b.id = s.benchmark_id ORDER BY b.registered_at DESC, b.spec_hash LIMIT 1) AS task_json,
+           (SELECT CASE WHEN json_valid(b.spec_json) THEN json_extract(b.spec_json, '$.admission') END
+                 FROM benchmarks b WHERE b.id = s.benchmark_id ORDER BY b.registered_at DESC, b.spec_hash LIMIT 1) AS admission_json
     FROM submissions s ORDER BY s.id`).all() as Array<Record<string, unknown>>;
   return rows.map((r) => ({
     id: Number(r.id), benchmarkId: String(r.benchmark_id), participant: String(r.participant), sha256: String(r.sha256),
     kind: r.kind as 'onnx' | 'predictions', filename: String(r.filename), blobPath: String(r.blob_path), size: Number(r.size),
     submittedAt: String(r.submitted_at), baseModel: r.base_model == null ? null : String(r.base_model),
     taskJson: typeof r.task_json === 'string' ? r.task_json : null,
+    admissionJson: typeof r.admission_json === 'string' ? r.admission_json : null,
   }));
 }
 
