@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   E_LEASE: { exit: 4, summary: 'The run is held by another live process (its lease has not expired), or this process lost its lease.' },
   E_CANCELLED: { exit: 130, summary: 'The run was stopped by SIGINT or SIGTERM and marked cancelled; `arbiter score --resume <run>` (or `arbiter work --run <run>`) continues it.' },
   E_TASK_UNSUPPORTED: { exit: 3, summary: 'The spec is valid but `arbiter score` cannot score its task type (every current task type is scored; kept for forward compatibility).' },
+  E_MODEL_UNKNOWN: { exit: 3, summary: 'No model in the store (submission or round model) has a hash starting with the given prefix.' },
+  E_MODEL_AMBIGUOUS: { exit: 3, summary: 'The hash prefix matches more than one model in the store: give more digits.' },
   E_INTERNAL: { exit: 1, summary: 'A bug in arbiter. Please report it with the command and its output.' },
 } as const satisfies Record<string, { exit: number; summary: string }>;
 

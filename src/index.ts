@@ -33,3 +33,7 @@ export { receiptForRun, defaultReceiptPath } from './receipts/for-run.ts';
 export { rescoreReceipt } from './run/rescore.ts';
 export { combineReceipts } from './receipts/consensus.ts';
 export { runConsensus } from './receipts/consensus/command.ts';
+export { modelRegistry, showModel, declareBaseModel } from './run/models.ts';
+export { findModel, lineageOf, markWeightCopies, type ModelEntry, type ModelKind, type ModelScore, type LineageLink, type BaseModel } from './models/registry.ts';
+export { formatModels, formatModelShow, type ModelsFormat } from './report/models.ts';
+export { insertFlFederation, insertFlRound, flRounds, type FlRoundRow } from './store/model-registry.ts';

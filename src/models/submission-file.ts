@@ -12,6 +12,16 @@ export interface SubmissionFile { path: string; participant: string }
 export const MAX_PARTICIPANT_CHARS = 64;
 
 
+/** Why `name` is not a printable name of 1 to `max` characters (control or format characters, edge spaces), or null when it is. */
+function unprintableName(name: string, max: number): string | null {
+  const chars = [...name];
+  const bad = chars.find((c) => /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(c));
+  return chars.length === 0 ? 'it is empty'
+    : chars.length > max ? `it has ${chars.length} characters`
+      : bad !== undefined ? `it contains the control or format character U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
+        : name.trim() !== name ? 'it starts or ends with a space' : null;
+}
+
 /**
  * The rule for participant names (from `--participant` or a file name): 1 to 64 characters, no
  * control or format characters (C0/C1 controls, DEL, bidirectional controls, zero-width
@@ -19,17 +29,26 @@ export const MAX_PARTICIPANT_CHARS = 64;
  * Outputs neutralise names anyway (stores written before this rule).
  */
 export function checkParticipant(name: string, source: string): void {
-  const chars = [...name];
-  const bad = chars.find((c) => /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(c));
-  const why = chars.length === 0 ? 'it is empty'
-    : chars.length > MAX_PARTICIPANT_CHARS ? `it has ${chars.length} characters`
-      : bad !== undefined ? `it contains the control or format character U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
-        : name.trim() !== name ? 'it starts or ends with a space' : null;
+  const why = unprintableName(name, MAX_PARTICIPANT_CHARS);
   if (why) {
     throw new ArbiterError('E_USAGE', `participant name for ${source}: expected 1 to ${MAX_PARTICIPANT_CHARS} printable characters without control or format characters, but ${why} (rename the file or pass --participant)`, { source });
   }
 }
 
+
+export const MAX_BASE_MODEL_NAME_CHARS = 200;
+
+/**
+ * The rule for a base-model name declared at submit (`--base-model`: a hub name such as
+ * Qwen/Qwen3-0.6B, or the hash of a model in the store): 1 to 200 characters, no control or format
+ * characters, no leading or trailing space. Refused with E_USAGE.
+ */
+export function checkBaseModelName(name: string): void {
+  const why = unprintableName(name, MAX_BASE_MODEL_NAME_CHARS);
+  if (why) {
+    throw new ArbiterError('E_USAGE', `--base-model: expected 1 to ${MAX_BASE_MODEL_NAME_CHARS} printable characters without control or format characters (a model name or the hash of a model in the store), but ${why}`);
+  }
+}
 
 /** The participant name a file stands for by default: its name without extension. */
 export function participantOf(file: string): string {

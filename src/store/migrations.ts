@@ -107,6 +107,26 @@ export const MIGRATIONS: Migration[] = [
     released_at TEXT NOT NULL
   );
   `,
+  // 6: issue 15. The model registry (src/store/model-registry.ts): a base model declared at
+  // submit, a cache of what reading a model's bytes tells (parameter count, weights hash, the base
+  // model its config names), computed once per content hash; and the federated rounds' tables, with
+  // the exact schema the federation code writes (IF NOT EXISTS: whichever branch's migration runs
+  // first creates them, the other's is a no-op).
+  `
+  ALTER TABLE submissions ADD COLUMN base_model TEXT;
+  CREATE TABLE IF NOT EXISTS model_facts (
+    sha256 TEXT PRIMARY KEY,
+    facts_version INTEGER NOT NULL,
+    params INTEGER,
+    weights_hash TEXT,
+    config_base_model TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    computed_at TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS fl_federations (id TEXT PRIMARY KEY, spec_json TEXT NOT NULL, spec_hash TEXT NOT NULL, created_at TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS fl_rounds (federation TEXT NOT NULL, round INTEGER NOT NULL, model_sha256 TEXT NOT NULL, model_kind TEXT NOT NULL, model_bytes INTEGER NOT NULL, parent_round INTEGER, global_scores_json TEXT NOT NULL, accepted INTEGER NOT NULL, votes_json TEXT NOT NULL, flagged_json TEXT NOT NULL, rewards_json TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (federation, round));
+  `,
 ];
 
 /** The CHECK on runs.status as migration 1 wrote it, and what v4 makes of it. */
