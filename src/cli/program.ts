@@ -18,9 +18,10 @@ import { consensusCommand, keygenCommand, verifyCommand } from './commands/recei
 import { workCommand } from './commands/work.ts';
 import { runsCommand } from './commands/runs.ts';
 import { benchmarksCommand } from './commands/benchmarks.ts';
+import { flCommand } from './commands/fl.ts';
 import { reportError, usageError } from './io.ts';
 
-const KNOWN_COMMANDS = ['score', 'check', 'submit', 'leaderboard', 'init', 'dataset', 'spec', 'report', 'release', 'keygen', 'verify', 'consensus', 'demo', 'merge', 'work', 'runs', 'benchmarks'];
+const KNOWN_COMMANDS = ['score', 'check', 'submit', 'leaderboard', 'init', 'dataset', 'spec', 'report', 'release', 'keygen', 'verify', 'consensus', 'demo', 'merge', 'work', 'runs', 'benchmarks', 'fl'];
 
 /** Every numeric option of the CLI counts something or names a run: a positive integer. */
 const POSITIVE_INTEGER_OPTIONS: Record<string, string[]> = { workers: ['w'], 'task-rows': [], 'max-attempts': [], rows: [], run: [], resume: [] };
@@ -70,7 +71,7 @@ export function missingArgumentMessage(msg: string, argv: readonly string[], com
 }
 
 export async function runCli(argv: string[]): Promise<void> {
-  const commands = [scoreCommand, checkCommand, submitCommand, leaderboardCommand, initCommand, datasetCommand, specCommand, reportCommand, releaseCommand, keygenCommand, verifyCommand, consensusCommand, demoCommand, mergeCommand, workCommand, runsCommand, benchmarksCommand];
+  const commands = [scoreCommand, checkCommand, submitCommand, leaderboardCommand, initCommand, datasetCommand, specCommand, reportCommand, releaseCommand, keygenCommand, verifyCommand, consensusCommand, demoCommand, mergeCommand, workCommand, runsCommand, benchmarksCommand, flCommand];
   const cli = yargs(argv)
     .scriptName('arbiter')
     .version(ENGINE_VERSION)
@@ -91,6 +92,7 @@ export async function runCli(argv: string[]): Promise<void> {
     .command(workCommand as never)
     .command(runsCommand as never)
     .command(benchmarksCommand as never)
+    .command(flCommand as never)
     .middleware((parsed) => checkPositiveIntegers(parsed as Record<string, unknown>, argv))
     .demandCommand(1, 'name a command (see arbiter --help)')
     .example('$0 init my-bench', 'scaffold a benchmark that validates at once')
