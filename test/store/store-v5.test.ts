@@ -14,10 +14,10 @@ function runWithMember(store: Store): { runId: number; subId: number } {
 }
 
 describe('store v5', () => {
-  it('is migration 5 of the list, and a fresh store is at that version', () => {
-    expect(MIGRATIONS.length).toBe(5);
+  it('is migration 5 of the list, and a fresh store is at the last version', () => {
+    expect(MIGRATIONS.length).toBeGreaterThanOrEqual(5);
     const s = Store.open(path.join(tempDir(), 'a.db'));
-    expect(s.schemaVersion()).toBe(5);
+    expect(s.schemaVersion()).toBe(MIGRATIONS.length);
     s.close();
   });
 
