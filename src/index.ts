@@ -33,3 +33,13 @@ export { receiptForRun, defaultReceiptPath } from './receipts/for-run.ts';
 export { rescoreReceipt } from './run/rescore.ts';
 export { combineReceipts } from './receipts/consensus.ts';
 export { runConsensus } from './receipts/consensus/command.ts';
+// Federated evaluation rounds (docs/federated.md)
+export { FederationSpec, federationJsonSchema, type FederationSpecData, type FederationSpecInput } from './federated/schema.ts';
+export { loadFederation, parseFederation, federationBenchmark, federationBenchmarkSpec, partyOfKey, type LoadedFederation, type LoadedParty } from './federated/spec.ts';
+export { evaluateRound, type EvaluateOptions } from './federated/evaluate.ts';
+export { signPartial, partialSignatureProblem, parsePartialText, serializePartial, partialHash, PARTIAL_FORMAT, type FederatedPartial } from './federated/partial.ts';
+export { decideRound, aggregateRound, type RoundResult, type RoundHistory, type Flag, type FlagReason, type AggregateOptions, type Decision } from './federated/aggregate.ts';
+export { roundsTable } from './federated/rounds.ts';
+export { formatRounds, roundsHtml, type RoundsTable, type RoundsRow, type RoundsFormat } from './report/rounds.ts';
+export { scaffoldFederation } from './federated/scaffold.ts';
+export { runFlDemo } from './federated/demo.ts';
