@@ -100,6 +100,32 @@ describe('arbiter fl: the round protocol', () => {
     expect(result.flagged).toEqual([expect.objectContaining({ party: 'bob', reason: 'missing' })]);
   }, 120_000);
 
+  it('determinism: the same partial, byte for byte, with 2 workers in isolated processes as with 1 in a thread', async () => {
+    const out = path.join(root, 'again-alice.json');
+    const r = await fl(['evaluate', '-f', dir, '-r', '1', '-m', path.join(root, 'round-1.onnx'), '-d', path.join(dir, 'data', 'alice.arrow'), '-k', path.join(dir, 'keys', 'alice.pem'), '-o', out, '--workers', '2', '--isolation', 'process'], root);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(round1.alice!, 'utf8'));
+  }, 60_000);
+
+  it('hostile files never stop an aggregation: not JSON, an unknown party, states no metric could produce', async () => {
+    writeFileSync(path.join(root, 'junk.json'), '\u0000{not json');
+    writeFileSync(path.join(root, 'mallory.json'), JSON.stringify({ ...JSON.parse(readFileSync(round1.bob!, 'utf8')), party: 'mallory' }));
+    // alice's own key signs a round-4 partial whose accuracy state counts more correct rows than rows
+    const { signPartial } = await import('../../src/federated/partial.ts');
+    const { loadPrivateKey } = await import('../../src/receipts/sign.ts');
+    const { signature: _s, ...body } = JSON.parse(readFileSync(round1.alice!, 'utf8'));
+    body.round = 4;
+    body.states.accuracy.correct = body.states.accuracy.total + 1;
+    writeFileSync(path.join(root, 'impossible.json'), JSON.stringify(signPartial(body, loadPrivateKey(path.join(dir, 'keys', 'alice.pem')))));
+    const dry = await aggregate([path.join(root, 'junk.json'), path.join(root, 'mallory.json'), path.join(root, 'impossible.json')], ['--dry-run', '--round', '4']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.result.rejected).toHaveLength(2);
+    expect(dry.result.global).toBeNull();
+    expect(dry.result.accepted).toBe(false);
+    expect(dry.result.flagged).toEqual(expect.arrayContaining([expect.objectContaining({ party: 'alice', reason: 'invalid-partial', message: expect.stringMatching(/correct <= total/) })]));
+    expect(dry.result.rejected.map((x: { message: string }) => x.message).join('\n')).toMatch(/not JSON[\s\S]*"mallory"/);
+  });
+
   it('fl rounds: the history in every format, and the HTML page with the score per round', async () => {
     const table = await fl(['rounds', 'fed', '--db', db], root);
     expect(table.code, table.stderr).toBe(0);
