@@ -62,6 +62,26 @@ export function exactMerge(a: ExactSumState, b: ExactSumState): ExactSumState {
   return a;
 }
 
+/**
+ * The canonical partials of a sum: the one expansion that depends on the exact value alone, never
+ * on the values added or their order. Greedy: the correctly rounded value, then the correctly
+ * rounded rest, until nothing is left (each rest is below half an ulp of the partial before it,
+ * so the partials do not overlap), returned in increasing magnitude. Shewchuk partials of a few
+ * values can be those values themselves; a sum that leaves its machine (a federated partial)
+ * goes out in this form, so it reveals its total and nothing of the terms.
+ */
+export function exactCanonical(state: ExactSumState): ExactSumState {
+  const rest = [...state];
+  const out: number[] = [];
+  for (;;) {
+    const v = exactValue(rest);
+    if (v === 0) break;
+    out.push(v);
+    exactAdd(rest, -v);
+  }
+  return out.reverse();
+}
+
 /** The correctly rounded value of the exact sum (bit-identical to Python's math.fsum). */
 export function exactValue(state: ExactSumState): number {
   return roundPartials(state, state.length);

@@ -9,6 +9,7 @@ export { MetricError, type MetricErrorCode } from './errors.ts';
 export {
   ExactAccumulator,
   exactAdd,
+  exactCanonical,
   exactMerge,
   exactSum,
   exactSumInit,
@@ -17,7 +18,7 @@ export {
   type ExactSumState,
 } from './exact-sum.ts';
 export { parseMetricOptions, type ParsedOptions } from './define.ts';
-export { validateState } from './validate-state.ts';
+export { validateState, isExactSumKey } from './validate-state.ts';
 export { builtinMetrics } from './metrics/index.ts';
 export { pickChoices } from './metrics/multiple-choice.ts';
 

@@ -91,6 +91,13 @@ export interface Metric<S = unknown, O = unknown> {
    * a description of what is wrong, or null. States from another machine (shard parts) pass both.
    */
   validateState?(state: S, options: O, ctx: MetricContext): string | null;
+  /**
+   * The state keeps every row's values (merge concatenates them: ranks need all rows), so a state
+   * that leaves its machine reveals the rows' predictions and labels. A federation refuses such a
+   * metric unless its spec opts in (src/federated, docs/federated.md). Absent: the state holds
+   * counts and exact sums only.
+   */
+  readonly stateRevealsRows?: boolean;
 }
 
 export type AnyMetric = Metric<any, any>;

@@ -14,6 +14,14 @@ const COUNTERS = new Set(['k', 'n', 'correct', 'total', 'hits', 'examples', 'tok
 /** Exact sums of non-negative terms (losses, squared errors, per-row scores, NLLs, residual squares). */
 const NON_NEGATIVE_SUMS = new Set(['sum', 'nll', 'res', 'sxx', 'syy']);
 
+/** Fields of a state (a growing list at init) that hold an exact sum's partials. */
+const EXACT_SUM_KEYS = new Set([...NON_NEGATIVE_SUMS, 'sx', 'sy', 'sxy']);
+
+/** Whether the state field `key` (an empty list in init's state) holds an exact sum (scoring/exact-sum.ts). */
+export function isExactSumKey(key: string): boolean {
+  return EXACT_SUM_KEYS.has(key);
+}
+
 type Json = unknown;
 const isObj = (v: Json): v is Record<string, Json> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const kindOf = (v: Json) => (Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
@@ -31,7 +39,7 @@ function shape(init: Json, state: Json, at: string, key: string): string | null 
     if (!Array.isArray(state)) return `${at}: expected an array, found ${kindOf(state)}`;
     if (init.length === 0) {
       // a growing list: exact-sum partials, or per-row values (finite numbers), or nested lists
-      if (NON_NEGATIVE_SUMS.has(key) || ['sx', 'sy', 'sxy'].includes(key)) {
+      if (EXACT_SUM_KEYS.has(key)) {
         if (!isExactSumState(state)) return `${at}: expected an exact sum (finite non-zero partials), found ${JSON.stringify(state).slice(0, 60)}`;
         if (NON_NEGATIVE_SUMS.has(key) && exactValue(state) < 0) return `${at}: expected a sum of non-negative terms (>= 0), found ${exactValue(state)}`;
         return null;

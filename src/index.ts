@@ -37,3 +37,13 @@ export { modelRegistry, showModel, declareBaseModel } from './run/models.ts';
 export { findModel, lineageOf, markWeightCopies, type ModelEntry, type ModelKind, type ModelScore, type LineageLink, type BaseModel } from './models/registry.ts';
 export { formatModels, formatModelShow, type ModelsFormat } from './report/models.ts';
 export { insertFlFederation, insertFlRound, flRounds, type FlRoundRow } from './store/model-registry.ts';
+// Federated evaluation rounds (docs/federated.md)
+export { FederationSpec, federationJsonSchema, type FederationSpecData, type FederationSpecInput } from './federated/schema.ts';
+export { loadFederation, parseFederation, federationBenchmark, federationBenchmarkSpec, partyOfKey, type LoadedFederation, type LoadedParty } from './federated/spec.ts';
+export { evaluateRound, type EvaluateOptions } from './federated/evaluate.ts';
+export { signPartial, partialSignatureProblem, parsePartialText, serializePartial, partialHash, PARTIAL_FORMAT, type FederatedPartial } from './federated/partial.ts';
+export { decideRound, aggregateRound, type RoundResult, type RoundHistory, type Flag, type FlagReason, type AggregateOptions, type Decision } from './federated/aggregate.ts';
+export { roundsTable } from './federated/rounds.ts';
+export { formatRounds, roundsHtml, type RoundsTable, type RoundsRow, type RoundsFormat } from './report/rounds.ts';
+export { scaffoldFederation } from './federated/scaffold.ts';
+export { runFlDemo } from './federated/demo.ts';

@@ -10,6 +10,7 @@ import { REPO } from './helpers.ts';
 
 const RANK: Record<string, number> = {
   cli: 100, 'index.ts': 100,
+  federated: 95,
   run: 90,
   tasks: 80,
   receipts: 70, report: 70,

@@ -102,6 +102,8 @@ function rankedMetric(name: string, description: string, score: (pos: Float64Arr
     inputs: ['labels', 'probabilities'],
     description,
     optionsSchema: options,
+    // every row's score, by its label's class: the state is the rows
+    stateRevealsRows: true,
     init: (_o, ctx) => init(name, classCount(name, ctx)),
     checkLabels(labels) {
       const counts = labels.classCounts;

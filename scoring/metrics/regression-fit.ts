@@ -257,6 +257,8 @@ export const spearman = defineMetric<SpearmanState, CorrOptions>({
   checkLabels: (labels, o) => constantTargets('spearman', labels, o),
   description: 'Spearman rank correlation (Pearson on average ranks) between predictions and targets.',
   optionsSchema: corrOptions,
+  // every (prediction, target) pair: the state is the rows
+  stateRevealsRows: true,
   init: () => ({ x: [], y: [] }),
   update(s, b) {
     const { n, t, p } = pairs('spearman', b);

@@ -19,9 +19,10 @@ import { workCommand } from './commands/work.ts';
 import { runsCommand } from './commands/runs.ts';
 import { benchmarksCommand } from './commands/benchmarks.ts';
 import { modelsCommand } from './commands/models.ts';
+import { flCommand } from './commands/fl.ts';
 import { reportError, usageError } from './io.ts';
 
-const KNOWN_COMMANDS = ['score', 'check', 'submit', 'leaderboard', 'init', 'dataset', 'spec', 'report', 'release', 'keygen', 'verify', 'consensus', 'demo', 'merge', 'work', 'runs', 'benchmarks', 'models'];
+const KNOWN_COMMANDS = ['score', 'check', 'submit', 'leaderboard', 'init', 'dataset', 'spec', 'report', 'release', 'keygen', 'verify', 'consensus', 'demo', 'merge', 'work', 'runs', 'benchmarks', 'models', 'fl'];
 
 /** Every numeric option of the CLI counts something or names a run: a positive integer. */
 const POSITIVE_INTEGER_OPTIONS: Record<string, string[]> = { workers: ['w'], 'task-rows': [], 'max-attempts': [], rows: [], run: [], resume: [] };
@@ -71,7 +72,7 @@ export function missingArgumentMessage(msg: string, argv: readonly string[], com
 }
 
 export async function runCli(argv: string[]): Promise<void> {
-  const commands = [scoreCommand, checkCommand, submitCommand, leaderboardCommand, initCommand, datasetCommand, specCommand, reportCommand, releaseCommand, keygenCommand, verifyCommand, consensusCommand, demoCommand, mergeCommand, workCommand, runsCommand, benchmarksCommand, modelsCommand];
+  const commands = [scoreCommand, checkCommand, submitCommand, leaderboardCommand, initCommand, datasetCommand, specCommand, reportCommand, releaseCommand, keygenCommand, verifyCommand, consensusCommand, demoCommand, mergeCommand, workCommand, runsCommand, benchmarksCommand, modelsCommand, flCommand];
   const cli = yargs(argv)
     .scriptName('arbiter')
     .version(ENGINE_VERSION)
@@ -93,6 +94,7 @@ export async function runCli(argv: string[]): Promise<void> {
     .command(runsCommand as never)
     .command(benchmarksCommand as never)
     .command(modelsCommand as never)
+    .command(flCommand as never)
     .middleware((parsed) => checkPositiveIntegers(parsed as Record<string, unknown>, argv))
     .demandCommand(1, 'name a command (see arbiter --help)')
     .example('$0 init my-bench', 'scaffold a benchmark that validates at once')

@@ -6,7 +6,7 @@
 import { ArbiterError } from '../errors.ts';
 import { registry, type LabelSummary } from '../../scoring/index.ts';
 import type { BenchmarkSpecData } from '../benchmark/schema.ts';
-import { PUBLIC, SPLITS, type SplitName } from './split.ts';
+import { declaredEmptySplit, PUBLIC, SPLITS, type SplitName } from './split.ts';
 
 /** Streams (split, label) pairs into a per-split LabelSummary. */
 export class LabelTally {
@@ -38,6 +38,8 @@ export class LabelTally {
 /** Throw E_DATASET_INVALID naming split and metric when a metric's label precondition fails. */
 export function assertLabelPreconditions(spec: BenchmarkSpecData, tally: LabelTally, file: string): void {
   for (const split of SPLITS) {
+    // a single-split benchmark (publicFraction 0 or 1) scores nothing on its empty split
+    if (split === declaredEmptySplit(spec.split.publicFraction)) continue;
     const summary = tally.summary(split);
     spec.metrics.forEach((m, i) => {
       const metric = registry.get(m.name);

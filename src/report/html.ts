@@ -250,7 +250,7 @@ function summarySection(input: HtmlReportInput): string {
   );
 }
 
-const CSS = `
+export const REPORT_CSS = `
 :root{--fg:#1f2328;--muted:#59636e;--bg:#fff;--panel:#f6f8fa;--line:#d1d9e0;--accent:#0969da;--good:#1a7f37;--bad:#cf222e;--warn:#9a6700;--heat:#0969da;color-scheme:light dark}
 @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--panel:#151b23;--line:#3d444d;--accent:#4493f8;--good:#3fb950;--bad:#f85149;--warn:#d29922;--heat:#4493f8}}
 *{box-sizing:border-box}
@@ -319,7 +319,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     `<meta name="generator" content="${e(input.generatedBy)}">`,
     `<title>${e(title)}</title>`,
     '<link rel="icon" href="data:,">',
-    `<style>${CSS}</style>`,
+    `<style>${REPORT_CSS}</style>`,
     '</head>',
     '<body>',
     `<header><h1>${e(title)}</h1><p class="sub">Benchmark <code>${e(input.benchmark.id)}</code> v${e(String(input.benchmark.version))} · ${e(runLine(input))} · ranked by <code>${e(input.primaryMetric)}</code></p></header>`,

@@ -31,6 +31,8 @@ export interface ShardScoreOptions extends Omit<ScoreOptions, 'resume' | 'set'> 
   shard: ShardSelector;
   /** default: chooseShardMode(admitted submissions, shard count) */
   mode?: ShardMode;
+  /** a benchmark built in memory instead of loading `benchmark` (a federation's view of a party's local set: src/federated) */
+  loaded?: LoadedBenchmark;
 }
 
 /** The chunk states a shard collects: an in-memory journal, read back into the part. */
@@ -76,7 +78,7 @@ function positionalStates(b: LoadedBenchmark, states: SplitStates, where: string
  * file). Nothing is written to the store's runs: the store only registers the submissions.
  */
 export async function scoreShard(opts: ShardScoreOptions): Promise<PartialResult> {
-  const b = loadBenchmark(opts.benchmark, opts.benchmarksDir);
+  const b = opts.loaded ?? loadBenchmark(opts.benchmark, opts.benchmarksDir);
   const kind = taskKindOf(b);
   // Copy detection compares every submission's predictions on every row, which no shard sees:
   // a merge could not flag the copies one run would, so such a benchmark is scored on one machine.

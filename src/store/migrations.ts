@@ -107,7 +107,43 @@ export const MIGRATIONS: Migration[] = [
     released_at TEXT NOT NULL
   );
   `,
-  // 6: issue 15. The model registry (src/store/model-registry.ts): a base model declared at
+  // 6: issue 15. Federated evaluation rounds (src/store/fl.ts): a federation's spec, every
+  // aggregated round (its model, global scores, decision, votes, flags, rewards, and the last
+  // accepted round before it: the model lineage `arbiter models` reads), and every verified
+  // partial (a replayed one is the same bytes again). IF NOT EXISTS: safe in any merge order.
+  `
+  CREATE TABLE IF NOT EXISTS fl_federations (
+    id TEXT PRIMARY KEY,
+    spec_json TEXT NOT NULL,
+    spec_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS fl_rounds (
+    federation TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    model_sha256 TEXT NOT NULL,
+    model_kind TEXT NOT NULL,
+    model_bytes INTEGER NOT NULL,
+    parent_round INTEGER,
+    global_scores_json TEXT NOT NULL,
+    accepted INTEGER NOT NULL,
+    votes_json TEXT NOT NULL,
+    flagged_json TEXT NOT NULL,
+    rewards_json TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (federation, round)
+  );
+  CREATE TABLE IF NOT EXISTS fl_partials (
+    federation TEXT,
+    round INTEGER,
+    party TEXT,
+    sha256 TEXT,
+    body_json TEXT,
+    PRIMARY KEY (federation, round, party)
+  );
+  CREATE INDEX IF NOT EXISTS fl_partials_by_sha ON fl_partials (sha256);
+  `,
+  // 7: issue 15. The model registry (src/store/model-registry.ts): a base model declared at
   // submit, a cache of what reading a model's bytes tells (parameter count, weights hash, the base
   // model its config names), computed once per content hash; and the federated rounds' tables, with
   // the exact schema the federation code writes (IF NOT EXISTS: whichever branch's migration runs

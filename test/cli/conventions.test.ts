@@ -33,6 +33,7 @@ function oneJson(stdout: string): Record<string, unknown> {
 const COMMANDS = [
   ['score'], ['check'], ['submit'], ['leaderboard'], ['init'], ['dataset'], ['dataset', 'pack'], ['spec'], ['spec', 'schema'],
   ['spec', 'validate'], ['report'], ['keygen'], ['verify'], ['consensus'], ['demo'], ['benchmarks'],
+  ['fl'], ['fl', 'init'], ['fl', 'evaluate'], ['fl', 'aggregate'], ['fl', 'rounds'], ['fl', 'demo'],
 ];
 
 describe('CLI conventions', () => {
@@ -61,8 +62,8 @@ describe('CLI conventions', () => {
       const r = await arbiter([...c, '--help'], cwd);
       expect(r.code, c.join(' ')).toBe(0);
       expect(r.stdout, c.join(' ')).toContain('Examples:');
-      // groups (dataset, spec) only list their actions; every action takes --json
-      if (c.length > 1 || !['dataset', 'spec'].includes(c[0]!)) expect(r.stdout, c.join(' ')).toContain('--json');
+      // groups (dataset, spec, fl) only list their actions; every action takes --json
+      if (c.length > 1 || !['dataset', 'spec', 'fl'].includes(c[0]!)) expect(r.stdout, c.join(' ')).toContain('--json');
     }
   });
 

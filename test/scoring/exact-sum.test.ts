@@ -206,3 +206,19 @@ describe('exact sum', () => {
     expect(() => acc.addDifferences(a, b, true)).toThrow(/at index 5000/);
   });
 });
+
+describe('exactCanonical', () => {
+  it('depends on the exact total only: any order and grouping of the same terms gives the same partials, and the same value', async () => {
+    const { exactCanonical, exactAdd, exactSumInit, exactValue, isExactSumState } = await import('../../scoring/exact-sum.ts');
+    const terms = [1e16, 1, -1e16, 3.5e-20, 0.1, 0.2, 7e300, -7e300, 2 ** -1070];
+    const sumOf = (xs: number[]) => xs.reduce((s, x) => exactAdd(s, x), exactSumInit());
+    const a = exactCanonical(sumOf(terms));
+    const b = exactCanonical(sumOf([...terms].reverse()));
+    expect(b).toEqual(a);
+    expect(isExactSumState(a)).toBe(true);
+    expect(exactValue(a)).toBe(exactValue(sumOf(terms)));
+    // three terms far apart in magnitude stay three Shewchuk partials; canonical ones are their total's expansion
+    expect(exactCanonical(sumOf([0.1]))).toEqual([0.1]);
+    expect(exactCanonical([])).toEqual([]);
+  });
+});

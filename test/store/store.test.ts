@@ -53,7 +53,7 @@ describe('opening and migrations', () => {
     expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(s.blobDir).toBe(path.join(path.dirname(file), 'blobs'));
     s.close();
-    expect(tables(file)).toEqual(['benchmarks', 'fl_federations', 'fl_rounds', 'journal', 'leases', 'model_facts', 'outcomes', 'prediction_fingerprints', 'queue_items', 'releases', 'run_entries', 'run_members', 'runs', 'scores', 'submissions']);
+    expect(tables(file)).toEqual(['benchmarks', 'fl_federations', 'fl_partials', 'fl_rounds', 'journal', 'leases', 'model_facts', 'outcomes', 'prediction_fingerprints', 'queue_items', 'releases', 'run_entries', 'run_members', 'runs', 'scores', 'submissions']);
   });
 
   it('reopening is idempotent and keeps the data', () => {
