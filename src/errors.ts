@@ -50,6 +50,9 @@ export const ERROR_CODES = {
   E_SHARD_MISMATCH: { exit: 3, summary: 'Partial results to merge differ in spec, dataset, shard count or fingerprint, or a shard is missing or repeated.' },
   E_LEASE: { exit: 4, summary: 'The run is held by another live process (its lease has not expired), or this process lost its lease.' },
   E_CANCELLED: { exit: 130, summary: 'The run was stopped by SIGINT or SIGTERM and marked cancelled; `arbiter score --resume <run>` (or `arbiter work --run <run>`) continues it.' },
+  E_FL_NOT_MASKABLE: { exit: 3, summary: "Secure aggregation was asked for a metric whose state is not a sum of integer counts and exact sums (roc_auc, average_precision, spearman keep rows)." },
+  E_FL_MASK_INPUT: { exit: 3, summary: 'Secure aggregation got bad input: a malformed party name, round, X25519 key or peer list, a vector of the wrong length or range, a malformed metric state.' },
+  E_FL_MASK_SUM: { exit: 4, summary: 'An unmasked sum is not a sum of honest parties\' states (a wrong key, a missing party or dropout correction, or a modified masked vector).' },
   E_TASK_UNSUPPORTED: { exit: 3, summary: 'The spec is valid but `arbiter score` cannot score its task type (every current task type is scored; kept for forward compatibility).' },
   E_INTERNAL: { exit: 1, summary: 'A bug in arbiter. Please report it with the command and its output.' },
 } as const satisfies Record<string, { exit: number; summary: string }>;

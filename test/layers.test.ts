@@ -1,4 +1,4 @@
-// The layers point one way (docs/architecture.md): cli -> run -> tasks -> receipts / report ->
+// The layers point one way (docs/architecture.md): cli -> federated -> run -> tasks -> receipts / report ->
 // inference / fold -> store -> demo -> benchmark / data / models / ranking -> leaves (results, errors,
 // version, paths) -> scoring, which imports nothing from src/. No module imports the CLI, no
 // import cycle, and the inference workers' code never reaches the store, the run, the CLI or the
@@ -10,6 +10,7 @@ import { REPO } from './helpers.ts';
 
 const RANK: Record<string, number> = {
   cli: 100, 'index.ts': 100,
+  federated: 95,
   run: 90,
   tasks: 80,
   receipts: 70, report: 70,
