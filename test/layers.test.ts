@@ -1,4 +1,4 @@
-// The layers point one way (docs/architecture.md): cli -> run -> tasks -> receipts / report ->
+// The layers point one way (docs/architecture.md): cli -> federated -> run -> tasks -> receipts / report ->
 // inference / fold -> store -> demo -> benchmark / data / models / ranking -> leaves (results, errors,
 // version, paths) -> scoring, which imports nothing from src/. No module imports the CLI, no
 // import cycle, and the inference workers' code never reaches the store, the run, the CLI or the
