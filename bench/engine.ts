@@ -11,6 +11,7 @@ import { prepareDataset } from '../src/data/prepare.ts';
 import { loadBenchmark } from '../src/benchmark/loader.ts';
 import { sha256Hex } from '../src/benchmark/canonical.ts';
 import { GRAPH_OPTIMIZATION_LEVEL } from '../src/inference/task.ts';
+import { cpuBetween, cpuSnapshot, type CpuSnapshot, type CpuSplit } from './cpu-accounting.ts';
 
 const BATCH = 256;
 
@@ -48,11 +49,15 @@ function writeArrow(file: string, rows: ReturnType<typeof makeRows>): string {
   return sha256Hex(bytes);
 }
 
+/** CPU µs per row of each raw loop (the whole process: the loop is all it does) */
+const rawCpuPerRow: number[] = [];
+
 async function rawLoop(modelPath: string, features: Float32Array, n: number): Promise<number> {
   const session = await ort.InferenceSession.create(modelPath, {
     intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: GRAPH_OPTIMIZATION_LEVEL,
   });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let guard = 0;
   for (let s = 0; s < n; s += BATCH) {
     const rows = Math.min(BATCH, n - s);
@@ -60,6 +65,8 @@ async function rawLoop(modelPath: string, features: Float32Array, n: number): Pr
     guard += (out.probabilities!.data as Float32Array)[0]!;
   }
   const secs = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  rawCpuPerRow.push((c.user + c.system) / n);
   await session.release();
   if (!Number.isFinite(guard)) throw new Error('raw loop produced non-finite output');
   return secs;
@@ -91,6 +98,8 @@ export async function runEngineBench(opts: { rows: number; dir: string; repo: st
   const mainCpu: Record<string, number[]> = {};
   const steadyCpu: Record<string, number[]> = {};
   const procCpu: Record<string, number[]> = {};
+  // steady-state CPU split, µs per steady row
+  const split: Record<string, CpuSplit[]> = {};
   const reps = Number(process.env.BENCH_REPS ?? 2);
   for (let rep = 0; rep < reps; rep++) {
     raw.push(await rawLoop(model, data.features, n));
@@ -106,13 +115,23 @@ export async function runEngineBench(opts: { rows: number; dir: string; repo: st
         let cpu1: number | null = null;
         let cpuFirst: number | null = null;
         const proc0 = { v: process.cpuUsage() };
+        const runStart = cpuSnapshot();
+        let steady0: CpuSnapshot | null = null;
         let proc1 = proc0.v;
         const r = await score({
           benchmark: benchDir, submissions: [model], workers, isolation, db: path.join(dir, `bench-${rep}-${isolation}-${workers}.db`),
           onPhase: (phase) => { if (phase === 'scoring') { cpu0 = mainThreadCpu(); proc0.v = process.cpuUsage(); } },
           onProgress: (p) => {
-            if (p.done > 0 && !first) { first = { t: performance.now(), done: p.done }; cpuFirst = mainThreadCpu(); }
-            if (p.done === p.total) { last = performance.now(); cpu1 = mainThreadCpu(); proc1 = process.cpuUsage(proc0.v); }
+            if (p.done > 0 && !first) { steady0 = cpuSnapshot(); first = { t: performance.now(), done: p.done }; cpuFirst = mainThreadCpu(); }
+            if (p.done === p.total) {
+              const steady1 = cpuSnapshot();
+              if (runStart && steady0 && steady1) {
+                const c = cpuBetween(steady0, steady1, runStart);
+                const steadyRows = n - (first as unknown as { done: number }).done;
+                const per = (v: number) => v / steadyRows * 1e6;
+                (split[`${isolation}/${workers}`] ??= []).push({ main: per(c.main), newThreads: per(c.newThreads), oldThreads: per(c.oldThreads), children: per(c.children) });
+              }
+              last = performance.now(); cpu1 = mainThreadCpu(); proc1 = process.cpuUsage(proc0.v); }
           },
         });
         if (cpu0 !== null && cpu1 !== null) (mainCpu[`${isolation}/${workers}`] ??= []).push(((cpu1 as number) - cpu0) / n * 1e6);
@@ -128,7 +147,7 @@ export async function runEngineBench(opts: { rows: number; dir: string; repo: st
   }
   const best = (a: number[]) => Math.min(...a);
   const rawRate = n / best(raw);
-  log(`  raw onnxruntime loop (1 thread, same session options): ${Math.round(rawRate)} rows/s`);
+  log(`  raw onnxruntime loop (1 thread, same session options): ${Math.round(rawRate)} rows/s, ${best(rawCpuPerRow).toFixed(3)} µs CPU/row`);
   for (const isolation of modes) {
     for (const w of [1, 2]) {
       const rate = n / best(eng[`${isolation}/${w}`]!);
@@ -136,6 +155,12 @@ export async function runEngineBench(opts: { rows: number; dir: string; repo: st
       const cpu = mainCpu[k] ? `; main thread ${best(steadyCpu[k] ?? [NaN]).toFixed(3)} µs CPU/row steady, ${best(mainCpu[k]).toFixed(3)} with the run's one decode of the inputs` : '';
       const pcpu = procCpu[k] ? ` (engine process, all its threads: ${best(procCpu[k]).toFixed(3)} µs/row)` : '';
       log(`  engine, ${isolation === 'thread' ? 'worker threads' : 'isolated processes'}, ${w} worker${w > 1 ? 's' : ''}: ${Math.round(rate)} rows/s steady, ratio engine/raw ${(rate / rawRate).toFixed(2)}; start-up (pool, model load, first chunk) ${best(startup[k]!).toFixed(2)} s${cpu}${pcpu}`);
+      const sp = split[k];
+      if (sp) {
+        const m = (f: keyof CpuSplit) => Math.min(...sp.map((x) => x[f])).toFixed(3);
+        const workersAt = isolation === 'thread' ? `worker threads ${m('newThreads')}` : `child processes ${m('children')}, engine threads it started ${m('newThreads')}`;
+        log(`    steady CPU µs/row (best of reps): main thread ${m('main')}, ${workersAt}, runtime threads (V8 collector and compiler, libuv) ${m('oldThreads')}`);
+      }
     }
     log(`  scaling 2 workers / 1 worker (${isolation}): ${(best(eng[`${isolation}/1`]!) / best(eng[`${isolation}/2`]!)).toFixed(2)}x`);
   }
