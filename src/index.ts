@@ -36,7 +36,7 @@ export { runConsensus } from './receipts/consensus/command.ts';
 export { modelRegistry, showModel, declareBaseModel } from './run/models.ts';
 export { findModel, lineageOf, markWeightCopies, type ModelEntry, type ModelKind, type ModelScore, type LineageLink, type BaseModel } from './models/registry.ts';
 export { formatModels, formatModelShow, type ModelsFormat } from './report/models.ts';
-export { insertFlFederation, insertFlRound, flRounds, type FlRoundRow } from './store/model-registry.ts';
+export { ensureFlFederation, insertFlRound, allFlRounds, type FlRoundRecord } from './store/fl.ts';
 // Federated evaluation rounds (docs/federated.md)
 export { FederationSpec, federationJsonSchema, type FederationSpecData, type FederationSpecInput } from './federated/schema.ts';
 export { loadFederation, parseFederation, federationBenchmark, federationBenchmarkSpec, partyOfKey, type LoadedFederation, type LoadedParty } from './federated/spec.ts';

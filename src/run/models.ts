@@ -7,9 +7,10 @@
 import { closeSync, existsSync, lstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../store/store.ts';
+import { allFlRounds, type FlRoundRecord } from '../store/fl.ts';
 import {
-  cacheModelFacts, cachedModelFacts, flRounds, modelHashesWithPrefix, registryScores, registrySubmissions, releasedBenchmarks,
-  setSubmissionBaseModel, type FlRoundRow, type RegistrySubmissionRow,
+  cacheModelFacts, cachedModelFacts, modelHashesWithPrefix, registryScores, registrySubmissions, releasedBenchmarks,
+  setSubmissionBaseModel, type RegistrySubmissionRow,
 } from '../store/model-registry.ts';
 import { lmFolderFacts, MODEL_FACTS_VERSION, onnxArchiveFacts, onnxFileFacts, PREDICTION_FACTS, type ModelFacts } from '../models/model-facts.ts';
 import {
@@ -110,7 +111,7 @@ function admissionRulesOf(json: string | null) {
   return parsed.success ? parsed.data : AdmissionRulesSchema.parse({});
 }
 
-function roundScores(r: FlRoundRow): ModelScore[] {
+function roundScores(r: FlRoundRecord): ModelScore[] {
   let parsed: unknown;
   try { parsed = JSON.parse(r.globalScoresJson); } catch { return []; }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return [];
@@ -147,7 +148,7 @@ export function modelRegistry(store: Store): ModelEntry[] {
     d.entry.submissions.push({ id: s.id, benchmark: s.benchmarkId, participant: s.participant, filename: s.filename, submittedAt: s.submittedAt, baseModel: s.baseModel });
     if (!d.source && existsSync(s.blobPath)) d.source = { kind, path: s.blobPath, task: parseTask(s.taskJson), admissionJson: s.admissionJson };
   }
-  const rounds = flRounds(db);
+  const rounds = allFlRounds(db);
   for (const r of rounds) {
     const d = draftOf(r.modelSha256, r.createdAt, r.modelKind, r.modelBytes);
     d.entry.rounds.push({ federation: r.federation, round: r.round, parentRound: r.parentRound, accepted: r.accepted, createdAt: r.createdAt });

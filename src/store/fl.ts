@@ -55,6 +55,11 @@ export function flRounds(db: Database.Database, federation: string): FlRoundReco
   return (db.prepare(`SELECT * FROM fl_rounds WHERE federation = ? ORDER BY round`).all(federation) as RoundRow[]).map(fromRow);
 }
 
+/** Every stored round of every federation, by federation and round number (the model registry's view). */
+export function allFlRounds(db: Database.Database): FlRoundRecord[] {
+  return (db.prepare(`SELECT * FROM fl_rounds ORDER BY federation, round`).all() as RoundRow[]).map(fromRow);
+}
+
 /** Every federation with stored rounds, by id. */
 export function flFederationIds(db: Database.Database): string[] {
   return db.prepare(`SELECT id FROM fl_federations ORDER BY id`).pluck().all() as string[];
@@ -72,8 +77,8 @@ export function flPartialBySha(db: Database.Database, sha256: string): { federat
   return db.prepare(`SELECT federation, round, party FROM fl_partials WHERE sha256 = ? LIMIT 1`).get(sha256) as { federation: string; round: number; party: string } | undefined;
 }
 
-/** Store an aggregated round and its verified partials (the caller wraps it in a transaction with its checks). */
-export function insertFlRound(db: Database.Database, r: Omit<FlRoundRecord, 'createdAt'>, partials: readonly FlPartialRecord[]): void {
+/** Store an aggregated round and its verified partials (the caller wraps it in a transaction with its checks). A round is written once. */
+export function insertFlRound(db: Database.Database, r: Omit<FlRoundRecord, 'createdAt'>, partials: readonly FlPartialRecord[] = []): void {
   db.prepare(`INSERT INTO fl_rounds (federation, round, model_sha256, model_kind, model_bytes, parent_round, global_scores_json, accepted, votes_json, flagged_json, rewards_json, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
     .run(r.federation, r.round, r.modelSha256, r.modelKind, r.modelBytes, r.parentRound, r.globalScoresJson, r.accepted ? 1 : 0, r.votesJson, r.flaggedJson, r.rewardsJson, new Date().toISOString());

@@ -35,21 +35,6 @@ export interface RegistryScoreRow {
   publicLive: boolean;
 }
 
-export interface FlRoundRow {
-  federation: string;
-  round: number;
-  modelSha256: string;
-  modelKind: string;
-  modelBytes: number;
-  parentRound: number | null;
-  globalScoresJson: string;
-  accepted: boolean;
-  votesJson: string;
-  flaggedJson: string;
-  rewardsJson: string;
-  createdAt: string;
-}
-
 export interface CachedFacts {
   sha256: string;
   factsVersion: number;
@@ -100,30 +85,6 @@ export function registryScores(db: Database.Database): RegistryScoreRow[] {
 /** Benchmarks (live ids) whose withheld results have been released (`arbiter release`). */
 export function releasedBenchmarks(db: Database.Database): Set<string> {
   return new Set((db.prepare(`SELECT benchmark_id FROM releases`).pluck().all() as string[]));
-}
-
-/** Every federated round, by federation and round number. */
-export function flRounds(db: Database.Database): FlRoundRow[] {
-  const rows = db.prepare(`SELECT * FROM fl_rounds ORDER BY federation, round`).all() as Array<Record<string, unknown>>;
-  return rows.map((r) => ({
-    federation: String(r.federation), round: Number(r.round), modelSha256: String(r.model_sha256), modelKind: String(r.model_kind),
-    modelBytes: Number(r.model_bytes), parentRound: r.parent_round == null ? null : Number(r.parent_round),
-    globalScoresJson: String(r.global_scores_json), accepted: Number(r.accepted) === 1, votesJson: String(r.votes_json),
-    flaggedJson: String(r.flagged_json), rewardsJson: String(r.rewards_json), createdAt: String(r.created_at),
-  }));
-}
-
-/** Record a federation (its spec as canonical JSON and that JSON's hash); idempotent per id. */
-export function insertFlFederation(db: Database.Database, f: { id: string; specJson: string; specHash: string; createdAt?: string }): void {
-  db.prepare(`INSERT OR IGNORE INTO fl_federations (id, spec_json, spec_hash, created_at) VALUES (?, ?, ?, ?)`)
-    .run(f.id, f.specJson, f.specHash, f.createdAt ?? new Date().toISOString());
-}
-
-/** Record one aggregated round (the federation code's write; tests set up rounds through it). A round is written once. */
-export function insertFlRound(db: Database.Database, r: Omit<FlRoundRow, 'createdAt'> & { createdAt?: string }): void {
-  db.prepare(`INSERT INTO fl_rounds (federation, round, model_sha256, model_kind, model_bytes, parent_round, global_scores_json, accepted, votes_json, flagged_json, rewards_json, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-    .run(r.federation, r.round, r.modelSha256, r.modelKind, r.modelBytes, r.parentRound, r.globalScoresJson, r.accepted ? 1 : 0, r.votesJson, r.flaggedJson, r.rewardsJson, r.createdAt ?? new Date().toISOString());
 }
 
 /** The cached facts of every model read so far, by content hash. */

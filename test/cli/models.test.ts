@@ -16,7 +16,7 @@ import { admitOnnx } from '../../src/models/admission/onnx.ts';
 import { loadBenchmark } from '../../src/benchmark/loader.ts';
 import { admissionContract, admissionRules } from '../../src/benchmark/admission-rules.ts';
 import { Store } from '../../src/store/store.ts';
-import { insertFlFederation, insertFlRound } from '../../src/store/model-registry.ts';
+import { ensureFlFederation, insertFlRound } from '../../src/store/fl.ts';
 import { buildDemoSubmissions } from '../../src/demo/sentiment-demo.ts';
 import type { LineageLink, ModelEntry } from '../../src/models/registry.ts';
 import { folderFiles } from '../../src/tasks/lm/submissions.ts';
@@ -87,7 +87,7 @@ beforeAll(async () => {
   const store = Store.open(db);
   try {
     writeFileSync(path.join(store.blobDir, `${hashes.r4}.onnx`), roundModel);
-    insertFlFederation(store.db, { id: 'hospitals', specJson: '{}', specHash: sha('{}') });
+    ensureFlFederation(store.db, 'hospitals', sha('{}'), '{}');
     const round = (n: number, model: string, parent: number | null, accepted: boolean, score: number, federation = 'hospitals') => insertFlRound(store.db, {
       federation, round: n, modelSha256: model, modelKind: 'onnx', modelBytes: 100 + n, parentRound: parent,
       globalScoresJson: JSON.stringify({ accuracy: score }), accepted, votesJson: '{}', flaggedJson: '[]', rewardsJson: '{}',
