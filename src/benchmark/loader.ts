@@ -79,7 +79,8 @@ export function loadBenchmark(idOrPath: string, benchmarksDir?: string): LoadedB
   return parseBenchmark(readFileSync(file, 'utf8'), file);
 }
 
-function pathString(p: ReadonlyArray<PropertyKey>): string {
+/** A zod issue path as users write it: `a.b[2].c`. */
+export function pathString(p: ReadonlyArray<PropertyKey>): string {
   let s = '';
   for (const k of p) s += typeof k === 'number' ? `[${k}]` : s ? `.${String(k)}` : String(k);
   return s || '(top level)';
@@ -109,7 +110,8 @@ function keyLocated(doc: Document, lc: LineCounter, file: string, p: ReadonlyArr
   return located(doc, lc, file, p);
 }
 
-function foundAt(value: unknown, p: ReadonlyArray<PropertyKey>): string {
+/** What a parsed document holds at a path, short enough for an error message. */
+export function foundAt(value: unknown, p: ReadonlyArray<PropertyKey>): string {
   let cur: unknown = value;
   for (const k of p) {
     if (cur === null || typeof cur !== 'object') return 'nothing';

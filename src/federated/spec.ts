@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ArbiterError, toErrorData } from '../errors.ts';
 import { canonicalJson, sha256Hex } from '../benchmark/canonical.ts';
-import { parseBenchmark, type LoadedBenchmark } from '../benchmark/loader.ts';
+import { foundAt, parseBenchmark, pathString, type LoadedBenchmark } from '../benchmark/loader.ts';
 import { registry } from '../../scoring/index.ts';
 import { keyIdOf } from '../receipts/sign.ts';
 import { cmp, ONE, parseDecimal, ZERO, type Rational } from '../ranking/rewards/rational.ts';
@@ -58,23 +58,6 @@ export function resolveFederationFile(p: string): string {
 export function loadFederation(p: string): LoadedFederation {
   const file = resolveFederationFile(p);
   return parseFederation(readFileSync(file, 'utf8'), file);
-}
-
-function pathString(p: ReadonlyArray<PropertyKey>): string {
-  let s = '';
-  for (const k of p) s += typeof k === 'number' ? `[${k}]` : s ? `.${String(k)}` : String(k);
-  return s || '(top level)';
-}
-
-function foundAt(value: unknown, p: ReadonlyArray<PropertyKey>): string {
-  let cur: unknown = value;
-  for (const k of p) {
-    if (cur === null || typeof cur !== 'object') return 'nothing';
-    cur = (cur as Record<PropertyKey, unknown>)[k];
-  }
-  if (cur === undefined) return 'nothing (the field is missing)';
-  const json = JSON.stringify(cur);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
 }
 
 /** Parse and validate federation spec text (YAML or JSON); `file` names it in messages. */
