@@ -37,8 +37,8 @@ const ABSENT = '(absent)';
 export const MEASURED_ERROR_CODES: ReadonlySet<string> = new Set(['E_TIMEOUT', 'E_MEMORY_LIMIT', 'E_WORKER_CRASH']);
 const MEASURED = MEASURED_ERROR_CODES;
 
-function rowKeys<T extends { submission: string; participant: string }>(rows: readonly T[]): Map<string, T> {
-  // Duplicate submissions share a hash; number repeated (submission, participant) pairs in order.
+/** Row key -> row, numbering repeated (submission, participant) pairs in order (duplicate submissions share a hash). */
+export function keyedRows<T extends { submission: string; participant: string }>(rows: readonly T[]): Map<string, T> {
   const seen = new Map<string, number>();
   const out = new Map<string, T>();
   for (const r of rows) {
@@ -103,8 +103,8 @@ export function compareScores(receipt: Receipt, rescored: ScoreResult): Differen
       found: rescored.run.fingerprint.datasetSha256,
     });
   }
-  const expected = rowKeys(body.rows);
-  const found = rowKeys(rescored.rows);
+  const expected = keyedRows(body.rows);
+  const found = keyedRows(rescored.rows);
   for (const [key, e] of expected) {
     const f = found.get(key);
     if (!f) {

@@ -10,6 +10,7 @@ import { ArbiterError, type ErrorCode } from '../errors.ts';
 import { canonicalize, sha256Hex } from '../benchmark/canonical.ts';
 import { type Receipt, type ReceiptNumber, decodeScore, encodeScore, hashBody } from '../receipts/receipt.ts';
 import { verifyReceiptSignature } from '../receipts/sign.ts';
+import { keyedRows } from './compare.ts';
 import { parseBenchmarkJson, resolvedTieBreak } from '../benchmark/loader.ts';
 import { rankWithAdvantage } from '../ranking/advantage.ts';
 import { type StakedScore, trimmedMean, weightedMedian } from './consensus/aggregate.ts';
@@ -115,23 +116,6 @@ interface Candidate {
 }
 
 const cmpStr = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-function rowKey(submission: string, participant: string, n: number): string {
-  return `${submission}\u0000${participant}\u0000${n}`;
-}
-
-/** Row key -> row, numbering repeated (submission, participant) pairs in order (duplicates share a hash). */
-function keyedRows<T extends { submission: string; participant: string }>(rows: readonly T[]): Map<string, T> {
-  const seen = new Map<string, number>();
-  const out = new Map<string, T>();
-  for (const r of rows) {
-    const base = `${r.submission}\u0000${r.participant}`;
-    const n = seen.get(base) ?? 0;
-    seen.set(base, n + 1);
-    out.set(rowKey(r.submission, r.participant, n), r);
-  }
-  return out;
-}
 
 /**
  * The submission set as a hash: (submission, participant, stake) pairs, not their order, so two
