@@ -48,7 +48,7 @@ export const ERROR_CODES = {
   E_SHARD_INVALID: { exit: 2, summary: 'A shard selector (`--shard i/N`, JOB_COMPLETION_INDEX) is malformed or out of range.' },
   E_SHARD_PART: { exit: 3, summary: 'A partial-result file is unreadable, not a partial result, or from an unknown format version.' },
   E_SHARD_MISMATCH: { exit: 3, summary: 'Partial results to merge differ in spec, dataset, shard count or fingerprint, or a shard is missing or repeated.' },
-  E_FL_SPEC: { exit: 3, summary: 'federation.yaml is not valid YAML, does not match the federation schema, or names a party twice or a key that is not Ed25519.' },
+  E_FL_SPEC: { exit: 3, summary: 'federation.yaml is not valid YAML, does not match the federation schema, or names a party twice or a key that is not Ed25519; with secureAggregation, a party without an X25519 agreementKey, fewer than 2 parties, or rewards by rows.' },
   E_FL_ROW_METRIC: { exit: 3, summary: 'A federation names a metric whose state keeps every row (roc_auc, average_precision, spearman) without allowRowRevealingMetrics: true.' },
   E_FL_PARTY: { exit: 3, summary: 'The key given is not the signing key of any party of the federation.' },
   E_FL_PARTIAL: { exit: 3, summary: 'A federated partial is unreadable, not a partial, of an unknown format, or its signature or content does not hold.' },
