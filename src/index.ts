@@ -44,6 +44,7 @@ export { evaluateRound, type EvaluateOptions, type Evaluation } from './federate
 export { signPartial, partialSignatureProblem, parsePartialText, serializePartial, partialHash, PARTIAL_FORMAT, type FederatedPartial } from './federated/partial.ts';
 export { decideRound, aggregateRound, type RoundResult, type RoundHistory, type Flag, type FlagReason, type AggregateOptions, type Decision } from './federated/aggregate.ts';
 export { roundsTable } from './federated/rounds.ts';
+export { maskStates, unmaskStates, buildCorrection, verifyCorrection, serializeCorrection, loadMaskKey, CORRECTION_FORMAT, ROWS_KEY, type DropoutCorrection } from './federated/secure-round.ts';
 export { formatRounds, roundsHtml, type RoundsTable, type RoundsRow, type RoundsFormat } from './report/rounds.ts';
 export { scaffoldFederation } from './federated/scaffold.ts';
 export { runFlDemo } from './federated/demo.ts';

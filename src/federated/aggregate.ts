@@ -15,7 +15,7 @@ import { add, cmp, mul, toFixed, ZERO, type Rational } from '../ranking/rewards/
 import { federationMetricsView, type LoadedFederation } from './spec.ts';
 import { parsePartialText, partialHash, partialSignatureProblem, requirePartial, type FederatedPartial } from './partial.ts';
 import { mergeStates, statesProblem } from './states.ts';
-import { maskedKeys, unmaskStates, verifyCorrection } from './secure-round.ts';
+import { maskedKeys, unmaskStates, vectorLengths, verifyCorrection } from './secure-round.ts';
 import { expectedVote, improves } from './vote.ts';
 import { roundRewards } from './rewards.ts';
 
@@ -186,10 +186,13 @@ export function decideRound(fed: LoadedFederation, inputs: readonly PartialInput
     throw new ArbiterError('E_FL_MASK_MIXED', `round ${round}: federation ${fed.spec.id} ${secure ? 'uses secure aggregation (secureAggregation: true): expected masked partials only (fl evaluate --mask-key)' : 'does not use secure aggregation: expected plain partials only'}, found masked partials from ${list(true)} and plain ones from ${list(false)}; leave out ${wrongKind.map((s) => s.source).join(', ')} and have ${wrongKind.length === 1 ? 'its party' : 'their parties'} evaluate again ${secure ? 'with' : 'without'} --mask-key`, { masked: list(true), plain: list(false) });
   }
   const wantKeys = (secure ? maskedKeys(fed) : []).slice().sort().join(',');
+  const lengths = secure ? vectorLengths(view) : {};
   const valid: Array<{ p: FederatedPartial; sha: string; scores: Record<string, number> | null }> = [];
   for (const s of secure ? ordered : []) {
     const keys = Object.keys(s.p.maskedStates!).sort().join(',');
+    const wrongLength = Object.entries(s.p.maskedStates!).find(([k, v]) => v.length !== lengths[k]);
     if (keys !== wantKeys) flag(s.p.party, 'invalid-partial', `${s.source}: expected masked vectors for {${wantKeys}}, found {${keys}}`);
+    else if (wrongLength) flag(s.p.party, 'invalid-partial', `${s.source}: its masked vector for ${wrongLength[0]}: expected ${lengths[wrongLength[0]]} entries (the federation's metric layout), found ${wrongLength[1].length}`);
     // its states never reach the coordinator alone: checked only as part of the sum (step 9)
     else valid.push({ p: s.p, sha: s.sha, scores: null });
   }

@@ -78,7 +78,7 @@ export function maskStates(fed: LoadedFederation, round: number, self: string, k
 }
 
 /** The length of every masked vector of this federation (from each metric's init state). */
-function vectorLengths(view: LoadedBenchmark): Record<string, number> {
+export function vectorLengths(view: LoadedBenchmark): Record<string, number> {
   const ctx = metricContext(view);
   const out: Record<string, number> = {};
   for (const m of configuredMetrics(view)) out[m.key] = encodeState(m.metric.name, m.metric.init(m.options, ctx)).length;

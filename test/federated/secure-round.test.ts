@@ -35,7 +35,8 @@ async function evaluate(dir: string, party: string, round: number, extra: string
 async function aggregate(dir: string, args: string[], db = path.join(root, `${path.basename(dir)}.db`)) {
   const r = await fl(['aggregate', '-f', dir, '--db', db, '--json', ...args], root);
   const body = r.stdout ? JSON.parse(r.stdout) : null;
-  return { code: r.code, stderr: r.stderr, result: r.code === 0 ? body : null, error: r.code === 0 ? null : body?.error as { code: string; message: string } };
+  // error is read only after checking the code: typed as present
+  return { code: r.code, stderr: r.stderr, result: r.code === 0 ? body : null, error: (r.code === 0 ? null : body?.error) as { code: string; message: string } };
 }
 
 function expectBitIdentical(a: Record<string, number>, b: Record<string, number>): void {
