@@ -54,7 +54,7 @@ export function loadMaskKey(file: string, fed: LoadedFederation, party: LoadedPa
   } catch {
     throw new ArbiterError('E_FL_MASK_INPUT', `--mask-key ${file}: expected your party's X25519 private key (PEM), found text that is not a private key`, { path: file });
   }
-  if (key.asymmetricKeyType !== 'x25519') throw new ArbiterError('E_FL_MASK_INPUT', `--mask-key ${file}: expected an X25519 private key, found a ${key.asymmetricKeyType} key`, { path: file });
+  if (key.asymmetricKeyType !== 'x25519') throw new ArbiterError('E_FL_MASK_INPUT', `--mask-key ${file}: expected an X25519 private key, found a key of type ${key.asymmetricKeyType}`, { path: file });
   const mine = createPublicKey(key).export({ type: 'spki', format: 'der' });
   const listed = agreementKeyOf(fed, party).export({ type: 'spki', format: 'der' });
   if (!mine.equals(listed)) throw new ArbiterError('E_FL_MASK_INPUT', `--mask-key ${file}: expected the private half of party ${party.name}'s agreementKey in the federation, found another X25519 key`, { path: file });

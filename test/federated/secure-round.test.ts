@@ -150,6 +150,10 @@ describe('arbiter fl with secure aggregation', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`${p} · round 2 · correction for dropped bob`);
     }
+    // the same correction, byte for byte, when written again
+    const twice = path.join(root, 'corr-alice-again.json');
+    expect((await fl(['correct', '-f', sec, '-r', '2', '--dropped', 'bob', '-k', key('alice'), '--mask-key', xkey('alice'), '-o', twice], root)).code).toBe(0);
+    expect(readFileSync(twice, 'utf8')).toBe(readFileSync(corr.alice!, 'utf8'));
     const c = JSON.parse(readFileSync(corr.alice!, 'utf8'));
     expect(c).toMatchObject({ format: 'arbiter-fl-correction/1', round: 2, party: 'alice', dropped: ['bob'] });
     expect(Object.keys(c.corrections).sort()).toEqual(['#rows', 'accuracy', 'log_loss', 'macro_f1']);
@@ -207,6 +211,14 @@ describe('arbiter fl with secure aggregation', () => {
     const resigned = await aggregate(sec, ['--dry-run', others[0]!, path.join(root, 'resigned.json'), others[1]!], fresh);
     expect(resigned.code).toBe(4);
     expect(resigned.error.code).toBe('E_FL_MASK_SUM');
+    // a vector of the wrong length, signed by its party: the party's partial is refused, so it counts as dropped
+    const short = JSON.parse(readFileSync(round1.bob!.masked, 'utf8'));
+    const { signature: _u, ...sb } = short;
+    sb.maskedStates.macro_f1 = sb.maskedStates.macro_f1.slice(1);
+    writeFileSync(path.join(root, 'short.json'), JSON.stringify(signPartial(sb, loadPrivateKey(key('bob')))));
+    const cut = await aggregate(sec, ['--dry-run', others[0]!, path.join(root, 'short.json'), others[1]!], fresh);
+    expect(cut.error.code).toBe('E_FL_DROPOUT');
+    expect(cut.error.message).toMatch(/bob: invalid-partial/);
     // a plain partial of the masked federation (re-signed by its party): mixing is refused
     const p = JSON.parse(readFileSync(round1.bob!.plain, 'utf8'));
     const { signature: _t, ...pb } = p;
@@ -225,7 +237,7 @@ describe('arbiter fl with secure aggregation', () => {
     const missing = await fl([...base, '--mask-key', path.join(root, 'nope.pem')], root);
     expect(missing.stderr).toMatch(/E_FL_MASK_INPUT: --mask-key .*nope.pem: expected your party's X25519 private key \(PEM\), found no readable file/);
     const ed = await fl([...base, '--mask-key', key('alice')], root);
-    expect(ed.stderr).toMatch(/E_FL_MASK_INPUT: .*expected an X25519 private key, found a ed25519 key/);
+    expect(ed.stderr).toMatch(/E_FL_MASK_INPUT: .*expected an X25519 private key, found a key of type ed25519/);
     const other = await fl([...base, '--mask-key', xkey('bob')], root);
     expect(other.stderr).toMatch(/E_FL_MASK_INPUT: .*expected the private half of party alice's agreementKey/);
     writeFileSync(path.join(root, 'junk.pem'), 'not a key\n');
