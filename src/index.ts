@@ -40,10 +40,11 @@ export { ensureFlFederation, insertFlRound, allFlRounds, type FlRoundRecord } fr
 // Federated evaluation rounds (docs/federated.md)
 export { FederationSpec, federationJsonSchema, type FederationSpecData, type FederationSpecInput } from './federated/schema.ts';
 export { loadFederation, parseFederation, federationBenchmark, federationBenchmarkSpec, partyOfKey, type LoadedFederation, type LoadedParty } from './federated/spec.ts';
-export { evaluateRound, type EvaluateOptions } from './federated/evaluate.ts';
+export { evaluateRound, type EvaluateOptions, type Evaluation } from './federated/evaluate.ts';
 export { signPartial, partialSignatureProblem, parsePartialText, serializePartial, partialHash, PARTIAL_FORMAT, type FederatedPartial } from './federated/partial.ts';
 export { decideRound, aggregateRound, type RoundResult, type RoundHistory, type Flag, type FlagReason, type AggregateOptions, type Decision } from './federated/aggregate.ts';
 export { roundsTable } from './federated/rounds.ts';
+export { maskStates, unmaskStates, buildCorrection, verifyCorrection, serializeCorrection, loadMaskKey, CORRECTION_FORMAT, ROWS_KEY, type DropoutCorrection } from './federated/secure-round.ts';
 export { formatRounds, roundsHtml, type RoundsTable, type RoundsRow, type RoundsFormat } from './report/rounds.ts';
 export { scaffoldFederation } from './federated/scaffold.ts';
 export { runFlDemo } from './federated/demo.ts';

@@ -15,6 +15,7 @@ import { add, cmp, mul, toFixed, ZERO, type Rational } from '../ranking/rewards/
 import { federationMetricsView, type LoadedFederation } from './spec.ts';
 import { parsePartialText, partialHash, partialSignatureProblem, requirePartial, type FederatedPartial } from './partial.ts';
 import { mergeStates, statesProblem } from './states.ts';
+import { maskedKeys, unmaskStates, vectorLengths, verifyCorrection } from './secure-round.ts';
 import { expectedVote, improves } from './vote.ts';
 import { roundRewards } from './rewards.ts';
 
@@ -24,11 +25,13 @@ export interface Flag { party: string; reason: FlagReason; message: string }
 /** A party whose partial was valid: its rows, its scores from its own states, its vote and whether it counted. */
 export interface PartyRound {
   party: string;
-  rows: number;
-  scores: Record<string, number>;
+  /** its row count; null in a masked round (the count travels masked) */
+  rows: number | null;
+  /** its scores from its own states; null in a masked round (the coordinator never sees them) */
+  scores: Record<string, number> | null;
   vote: 'accept' | 'reject';
-  /** the vote the rule gives its scores and baseline */
-  expectedVote: 'accept' | 'reject';
+  /** the vote the rule gives its scores and baseline; null in a masked round (no scores to check it against) */
+  expectedVote: 'accept' | 'reject' | null;
   baseline: { round: number; localScore: number } | null;
   /** the vote counted (the party is not flagged) */
   counted: boolean;
@@ -55,6 +58,13 @@ export interface RoundResult {
   rejected: Array<{ source: string; message: string }>;
   rewards: Record<string, string>;
   fingerprint: Record<string, string | number> | null;
+  /**
+   * Whether each vote was checked against the party's own scores: with secure aggregation it
+   * cannot be (the coordinator never sees a party's states or scores), and the note says so.
+   */
+  voteCheck: { performed: boolean; note: string };
+  /** secure aggregation: whose masked vectors were summed, who dropped, who sent corrections; null in a plain round */
+  secureAggregation: { summed: string[]; dropped: string[]; corrections: string[] } | null;
 }
 
 export interface PartialInput { source: string; text: string }
@@ -79,10 +89,10 @@ export interface DecideOptions {
   modelSha256?: string;
   tolerate?: readonly Tolerable[];
   /**
-   * Secure aggregation's seam: sums the parties' masked vectors and unmasks the total
-   * (src/federated/secure-aggregation.ts). Without it, masked partials are refused.
+   * Secure aggregation: the surviving parties' dropout corrections (`arbiter fl correct`) when
+   * some party sent no valid masked partial; without them such a round fails with E_FL_DROPOUT.
    */
-  unmask?: (masked: ReadonlyArray<{ party: string; maskedStates: Record<string, string[]> }>, dropped: readonly string[]) => Record<string, unknown>;
+  corrections?: readonly PartialInput[];
 }
 
 const frac = (r: Rational) => toFixed(r, 6);
@@ -166,18 +176,32 @@ export function decideRound(fed: LoadedFederation, inputs: readonly PartialInput
     }
   }
 
-  // 5. Masked partials: the sum is unmasked by secure aggregation, never a party's own states.
-  if (ordered.some((s) => s.p.masked)) {
-    if (!opts.unmask) throw new ArbiterError('E_FL_PARTIAL', `round ${round}: masked partials (secure aggregation) need the secure-aggregation module, which this build does not have`);
-    throw new ArbiterError('E_FL_PARTIAL', `round ${round}: masked partials are summed and unmasked as a whole; per-party checks of masked votes are not wired yet`);
+  // 5. Secure aggregation: a federation with it takes masked partials only, one without it plain
+  // ones only; a round never mixes them (a plain partial in a masked federation would reveal its
+  // party's states, a masked one in a plain federation cannot be merged).
+  const secure = fed.spec.secureAggregation === true;
+  const wrongKind = ordered.filter((s) => s.p.masked !== secure);
+  if (wrongKind.length > 0) {
+    const list = (masked: boolean) => ordered.filter((s) => s.p.masked === masked).map((s) => s.p.party).join(', ') || '(none)';
+    throw new ArbiterError('E_FL_MASK_MIXED', `round ${round}: federation ${fed.spec.id} ${secure ? 'uses secure aggregation (secureAggregation: true): expected masked partials only (fl evaluate --mask-key)' : 'does not use secure aggregation: expected plain partials only'}, found masked partials from ${list(true)} and plain ones from ${list(false)}; leave out ${wrongKind.map((s) => s.source).join(', ')} and have ${wrongKind.length === 1 ? 'its party' : 'their parties'} evaluate again ${secure ? 'with' : 'without'} --mask-key`, { masked: list(true), plain: list(false) });
+  }
+  const wantKeys = (secure ? maskedKeys(fed) : []).slice().sort().join(',');
+  const lengths = secure ? vectorLengths(view) : {};
+  const valid: Array<{ p: FederatedPartial; sha: string; scores: Record<string, number> | null }> = [];
+  for (const s of secure ? ordered : []) {
+    const keys = Object.keys(s.p.maskedStates!).sort().join(',');
+    const wrongLength = Object.entries(s.p.maskedStates!).find(([k, v]) => v.length !== lengths[k]);
+    if (keys !== wantKeys) flag(s.p.party, 'invalid-partial', `${s.source}: expected masked vectors for {${wantKeys}}, found {${keys}}`);
+    else if (wrongLength) flag(s.p.party, 'invalid-partial', `${s.source}: its masked vector for ${wrongLength[0]}: expected ${lengths[wrongLength[0]]} entries (the federation's metric layout), found ${wrongLength[1].length}`);
+    // its states never reach the coordinator alone: checked only as part of the sum (step 9)
+    else valid.push({ p: s.p, sha: s.sha, scores: null });
   }
 
   // 6. States a metric could have produced; each party's scores from its own states.
-  const valid: Array<{ p: FederatedPartial; sha: string; scores: Record<string, number> }> = [];
-  for (const s of ordered) {
+  for (const s of secure ? [] : ordered) {
     const problem = statesProblem(view, s.p.states!);
     if (problem) { flag(s.p.party, 'invalid-partial', `${s.source}: ${problem}`); continue; }
-    const own = finalOutcome(mergeStates(view, [{ states: s.p.states!, rows: s.p.rows }]), s.p.rows);
+    const own = finalOutcome(mergeStates(view, [{ states: s.p.states!, rows: s.p.rows! }]), s.p.rows!);
     if (!own.splitScores) { flag(s.p.party, 'invalid-partial', `${s.source}: its states do not finalize (${own.error?.message ?? 'no scores'})`); continue; }
     valid.push({ p: s.p, sha: s.sha, scores: own.splitScores.private! });
   }
@@ -186,25 +210,31 @@ export function decideRound(fed: LoadedFederation, inputs: readonly PartialInput
   const parties: PartyRound[] = [];
   for (const v of valid) {
     const { p } = v;
-    const local = v.scores[fed.primary]!;
+    const scores = v.scores;
+    if (scores === null) {
+      // Masked: the vote counts as cast; no own score to hold it against (voteCheck says so).
+      parties.push({ party: p.party, rows: null, scores: null, vote: p.vote.decision, expectedVote: null, baseline: null, counted: true });
+      continue;
+    }
+    const local = scores[fed.primary]!;
     const base = history.baselines.get(p.party);
     let expectedBase: { round: number; localScore: number } | null = null;
     if (base) {
-      const own = finalOutcome(mergeStates(view, [{ states: base.states!, rows: base.rows }]), base.rows);
+      const own = finalOutcome(mergeStates(view, [{ states: base.states!, rows: base.rows! }]), base.rows!);
       expectedBase = { round: base.round, localScore: own.splitScores!.private![fed.primary]! };
     }
     const want = expectedVote(local, expectedBase?.localScore ?? null, fed.higherIsBetter, fed.minImprovement);
     let bad: Flag | null = null;
-    const lied = Object.keys(v.scores).find((k) => !Object.is(p.localScores[k], v.scores[k]));
-    if (lied !== undefined || Object.keys(p.localScores).length !== Object.keys(v.scores).length || p.vote.metric !== fed.primary || !Object.is(p.vote.localScore, local)) {
-      bad = { party: p.party, reason: 'inconsistent-scores', message: `party ${p.party} reports local scores its own states do not give${lied !== undefined ? ` (${lied}: reported ${p.localScores[lied]}, states give ${v.scores[lied]})` : ''}` };
+    const lied = Object.keys(scores).find((k) => !Object.is(p.localScores[k], scores[k]));
+    if (lied !== undefined || Object.keys(p.localScores).length !== Object.keys(scores).length || p.vote.metric !== fed.primary || !Object.is(p.vote.localScore, local)) {
+      bad = { party: p.party, reason: 'inconsistent-scores', message: `party ${p.party} reports local scores its own states do not give${lied !== undefined ? ` (${lied}: reported ${p.localScores[lied]}, states give ${scores[lied]})` : ''}` };
     } else if (JSON.stringify(p.vote.baseline) !== JSON.stringify(expectedBase)) {
       bad = { party: p.party, reason: 'inconsistent-scores', message: `party ${p.party} compared with baseline ${JSON.stringify(p.vote.baseline)}, expected its own score of the last accepted round ${JSON.stringify(expectedBase)}` };
     } else if (p.vote.decision !== want) {
       bad = { party: p.party, reason: 'vote-contradicts-scores', message: `party ${p.party} voted ${p.vote.decision}, but its own ${fed.primary} ${local} ${want === 'accept' ? 'improves on' : 'does not improve on'} its baseline ${expectedBase ? expectedBase.localScore : '(none)'} by the rule (δ ${frac(fed.minImprovement)})` };
     }
     if (bad) flagged.push(bad);
-    parties.push({ party: p.party, rows: p.rows, scores: v.scores, vote: p.vote.decision, expectedVote: want, baseline: p.vote.baseline, counted: bad === null });
+    parties.push({ party: p.party, rows: p.rows, scores, vote: p.vote.decision, expectedVote: want, baseline: p.vote.baseline, counted: bad === null });
   }
   parties.sort((a, b) => (a.party < b.party ? -1 : 1));
 
@@ -219,9 +249,45 @@ export function decideRound(fed: LoadedFederation, inputs: readonly PartialInput
   // 9. The global score: every valid partial's states, merged exactly.
   const validSorted = [...valid].sort((a, b) => (a.p.party < b.p.party ? -1 : 1));
   let global: RoundResult['global'] = null;
-  if (validSorted.length > 0) {
-    const rows = validSorted.reduce((n, v) => n + v.p.rows, 0);
-    const out = finalOutcome(mergeStates(view, validSorted.map((v) => ({ states: v.p.states!, rows: v.p.rows }))), rows);
+  let secureAggregation: RoundResult['secureAggregation'] = null;
+  if (secure) {
+    // Every party's masks cancel only in the sum over every party: a missing or refused one
+    // leaves its pair masks in the survivors' vectors until every survivor's correction is off.
+    const summed = validSorted.map((v) => v.p.party);
+    const dropped = fed.parties.map((p) => p.name).filter((n) => !summed.includes(n));
+    const given = (opts.corrections ?? []).map((c) => verifyCorrection(fed, round, dropped, c.text, c.source));
+    if (given.length > 0 && dropped.length === 0) {
+      throw new ArbiterError('E_FL_CORRECTION', `round ${round}: every party sent a valid masked partial, so no correction applies; found corrections from ${given.map((c) => c.party).join(', ')}: aggregate without them`);
+    }
+    const corrections = new Map<string, (typeof given)[number]>();
+    for (const c of given) {
+      const seen = corrections.get(c.party);
+      if (seen && canonicalJson(seen) !== canonicalJson(c)) throw new ArbiterError('E_FL_CORRECTION', `round ${round}: party ${c.party} sent two different corrections; expected one per survivor`);
+      corrections.set(c.party, c);
+    }
+    if (dropped.length > 0) {
+      const why = dropped.map((n) => `${n}: ${flagged.find((f) => f.party === n)?.reason ?? 'missing'}`).join('; ');
+      if (summed.length < 2) {
+        throw new ArbiterError('E_FL_DROPOUT', `round ${round}: secure aggregation needs valid masked partials from at least 2 parties, found ${summed.length === 0 ? 'none' : `only ${summed[0]}'s`} (${why}); the sum of one party is its own states, so the round cannot be recovered: run it again`, { dropped, round });
+      }
+      const missing = summed.filter((n) => !corrections.has(n));
+      if (missing.length > 0) {
+        const list = dropped.join(',');
+        throw new ArbiterError('E_FL_DROPOUT', `round ${round}: secure aggregation needs a valid masked partial from every party, and ${dropped.join(', ')} sent none (${why}); the survivors' pair masks with ${dropped.length === 1 ? 'it' : 'them'} do not cancel. Expected a dropout correction from every survivor (${summed.join(', ')}), found ${corrections.size === 0 ? 'none' : `only ${[...corrections.keys()].join(', ')}'s`}, missing ${missing.join(', ')}. To recover the survivors' sum, each of ${missing.join(', ')} runs: arbiter fl correct -f <federation> -r ${round} --dropped ${list} -k <its key.pem> --mask-key <its x25519.pem> -o <party>-correction.json; then: arbiter fl aggregate -f <federation> <the survivors' partials> --correction <every correction>. From then on never use a masked partial of ${dropped.join(', ')} for round ${round} (with the corrections it would reveal its states); or run the round again with every party`, { dropped, missing, round });
+      }
+    }
+    if (summed.length > 0) {
+      const merged = unmaskStates(view, validSorted.map((v) => ({ party: v.p.party, maskedStates: v.p.maskedStates! })), summed.filter((n) => corrections.has(n)).map((n) => corrections.get(n)!));
+      const problem = statesProblem(view, merged.states);
+      if (problem) throw new ArbiterError('E_FL_MASK_SUM', `round ${round}: the unmasked sum is not a state the metrics can produce (${problem})`);
+      const out = finalOutcome(mergeStates(view, [{ states: merged.states, rows: merged.rows }]), merged.rows);
+      if (!out.splitScores) throw new ArbiterError('E_FL_MASK_SUM', `round ${round}: the unmasked sum does not finalize: ${out.error?.message}`);
+      global = { rows: merged.rows, scores: out.splitScores.private! };
+    }
+    secureAggregation = { summed, dropped, corrections: summed.filter((n) => corrections.has(n)) };
+  } else if (validSorted.length > 0) {
+    const rows = validSorted.reduce((n, v) => n + v.p.rows!, 0);
+    const out = finalOutcome(mergeStates(view, validSorted.map((v) => ({ states: v.p.states!, rows: v.p.rows! }))), rows);
     if (!out.splitScores) throw new ArbiterError('E_FL_PARTIAL', `round ${round}: the merged states do not finalize: ${out.error?.message}`);
     global = { rows, scores: out.splitScores.private! };
   }
@@ -261,6 +327,10 @@ export function decideRound(fed: LoadedFederation, inputs: readonly PartialInput
     rejected,
     rewards,
     fingerprint: first?.fingerprint ?? null,
+    voteCheck: secure
+      ? { performed: false, note: 'not possible: with secure aggregation the coordinator sees no party\'s states or scores, so votes count as cast and no party can be flagged for a vote its scores contradict (docs/federated-secure-aggregation.md)' }
+      : { performed: true, note: 'each vote checked against the party\'s own states and its stored baseline' },
+    secureAggregation,
   };
   return { result, valid: validSorted.map((v) => v.p) };
 }

@@ -60,7 +60,7 @@ export async function runFlDemo(o: FlDemoOptions): Promise<{ table: RoundsTable;
     const files: string[] = [];
     const thisRound = new Map<string, FederatedPartial>();
     for (const p of FL_PARTIES) {
-      const partial = await evaluateRound({
+      const { partial } = await evaluateRound({
         federation: fed, round: r, model: models[r - 1]!, data: data.get(p)!, key: demoPartyKey(p).privateKey,
         ...(ownPartials.has(p) ? { previous: ownPartials.get(p)! } : {}),
         ...(p === FL_DEMO_LIAR.party && r === FL_DEMO_LIAR.round ? { vote: 'reject' as const } : {}),

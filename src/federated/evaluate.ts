@@ -18,6 +18,7 @@ import { taskKindOf } from '../tasks/index.ts';
 import { federationBenchmark, partyOfKey, type LoadedFederation } from './spec.ts';
 import { PARTIAL_FORMAT, partialSignatureProblem, signPartial, type FederatedPartial } from './partial.ts';
 import { shareableStates } from './states.ts';
+import { maskStates } from './secure-round.ts';
 import { expectedVote } from './vote.ts';
 
 export interface EvaluateOptions {
@@ -33,6 +34,16 @@ export interface EvaluateOptions {
   previous?: FederatedPartial;
   /** vote this way whatever the scores say (the coordinator flags a vote its scores contradict) */
   vote?: 'accept' | 'reject';
+  /**
+   * The party's X25519 private key: with secureAggregation the partial carries its states masked
+   * (secure-round.ts) and no score of the party; required then, refused otherwise.
+   */
+  maskKey?: KeyObject;
+  /**
+   * Masked rounds: the party's own primary score of the last accepted round (printed by that
+   * round's evaluate; a masked partial does not carry it), the baseline its vote compares with.
+   */
+  baselineScore?: { round: number; localScore: number };
   workers?: number;
   isolation?: Isolation;
   datasetKeyFile?: string;
@@ -60,16 +71,27 @@ function baselineOf(o: EvaluateOptions, party: string): { round: number; localSc
   if (prev.round >= o.round) throw new ArbiterError('E_FL_PARTIAL', `${where}: expected a partial of an earlier round than ${o.round}, found round ${prev.round}`);
   const problem = partialSignatureProblem(prev, fed.parties.find((p) => p.name === party)!.publicKey);
   if (problem) throw new ArbiterError('E_FL_PARTIAL', `${where}: ${problem}`);
+  if (prev.masked) throw new ArbiterError('E_FL_PARTIAL', `${where}: a masked partial carries no score of its party; give --baseline-score <your ${fed.primary} of round ${prev.round}, as its fl evaluate printed it> instead`);
   const s = prev.localScores[fed.primary];
   if (s === undefined) throw new ArbiterError('E_FL_PARTIAL', `${where}: expected a local ${fed.primary} score, found none`);
   return { round: prev.round, localScore: s };
 }
 
-export async function evaluateRound(o: EvaluateOptions): Promise<FederatedPartial> {
+/** The signed partial, and the party's own local scores (kept by the party: a masked partial does not carry them). */
+export interface Evaluation { partial: FederatedPartial; localScores: Record<string, number>; rows: number }
+
+export async function evaluateRound(o: EvaluateOptions): Promise<Evaluation> {
   const fed = o.federation;
   if (!Number.isInteger(o.round) || o.round < 1) throw new ArbiterError('E_USAGE', `--round: expected a round number 1, 2, ..., found ${o.round}`);
   const party = partyOfKey(fed, o.key);
-  const baseline = baselineOf(o, party.name);
+  const secure = fed.spec.secureAggregation === true;
+  if (secure && !o.maskKey) throw new ArbiterError('E_FL_MASK_INPUT', `federation ${fed.spec.id} uses secure aggregation: expected --mask-key <your X25519 private key>, found none`);
+  if (!secure && o.maskKey) throw new ArbiterError('E_USAGE', `--mask-key: federation ${fed.spec.id} does not use secure aggregation (secureAggregation: true in its spec), so partials are not masked`);
+  if (o.baselineScore && o.previous) throw new ArbiterError('E_USAGE', 'give --previous or --baseline-score, not both');
+  if (o.baselineScore && !(Number.isInteger(o.baselineScore.round) && o.baselineScore.round >= 1 && o.baselineScore.round < o.round && Number.isFinite(o.baselineScore.localScore))) {
+    throw new ArbiterError('E_USAGE', `--baseline-score: expected a finite score of an earlier round than ${o.round}, found ${JSON.stringify(o.baselineScore)}`);
+  }
+  const baseline = o.baselineScore ?? baselineOf(o, party.name);
   const data = path.resolve(o.data);
   let sha256: string;
   try {
@@ -113,20 +135,23 @@ export async function evaluateRound(o: EvaluateOptions): Promise<FederatedPartia
     const localScore = localScores[fed.primary]!;
     const decision = o.vote ?? expectedVote(localScore, baseline?.localScore ?? null, fed.higherIsBetter, fed.minImprovement);
     const { specHash: _s, datasetSha256: _d, ...fingerprint } = part.fingerprint as Record<string, string | number>;
-    return signPartial({
+    const states = shareableStates(b, fold);
+    // Masked: the states as pairwise-masked vectors, and no score of the party anywhere in the
+    // file (its vote still counts; the coordinator cannot check it against scores it never sees).
+    const shared = o.maskKey
+      ? { masked: true, rows: null, maskedStates: maskStates(fed, o.round, party.name, o.maskKey, states, part.rows), localScores: {}, vote: { decision, metric: fed.primary, localScore: null, baseline: null } }
+      : { masked: false, rows: part.rows, states, localScores, vote: { decision, metric: fed.primary, localScore, baseline } };
+    const signed = signPartial({
       format: PARTIAL_FORMAT,
       federation: { id: fed.spec.id, specHash: fed.specHash },
       round: o.round,
       party: party.name,
       model: { sha256: entry.submission, kind: kind.name === 'tabular' ? 'onnx' : 'model-folder', bytes: bytesOf(files[0]!.path) },
-      rows: part.rows,
       fingerprint,
       dataSha256: sha256,
-      masked: false,
-      states: shareableStates(b, fold),
-      localScores,
-      vote: { decision, metric: fed.primary, localScore, baseline },
+      ...shared,
     }, o.key);
+    return { partial: signed, localScores, rows: part.rows };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

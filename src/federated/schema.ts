@@ -51,6 +51,8 @@ export const FederationSpec = z.strictObject({
   metrics: z.array(MetricEntry).min(1),
   allowRowRevealingMetrics: z.boolean().default(false)
     .describe('allow metrics whose state keeps every row (roc_auc, average_precision, spearman): their partials then carry every party\'s rows'),
+  secureAggregation: z.boolean().optional()
+    .describe('default false (absent, so that specs without it keep their hash); parties send their metric states masked by pairwise X25519 masks (docs/federated-secure-aggregation.md): the coordinator learns only the sum; every party needs an agreementKey and every metric must be maskable'),
   limits: Limits.optional(),
   admission: AdmissionRulesSchema.optional(),
   acceptance: AcceptanceSchema.default({ minImprovement: 0, quorum: 0.5, majority: 0.5 }),

@@ -10,6 +10,7 @@ import { ArbiterError, toErrorData } from '../errors.ts';
 import { canonicalJson, sha256Hex } from '../benchmark/canonical.ts';
 import { foundAt, parseBenchmark, pathString, type LoadedBenchmark } from '../benchmark/loader.ts';
 import { registry } from '../../scoring/index.ts';
+import { isMaskable, maskableMetrics } from './secure-state-codec.ts';
 import { keyIdOf } from '../receipts/sign.ts';
 import { cmp, ONE, parseDecimal, ZERO, type Rational } from '../ranking/rewards/rational.ts';
 import { FederationSpec, type FederationSpecData } from './schema.ts';
@@ -95,6 +96,17 @@ function loadedFrom(spec: FederationSpecData, file: string): LoadedFederation {
   const fail = (p: string, expected: string, found: string): never => { throw specError(where, `${p}: expected ${expected}, found ${found}`, { file, path: p }); };
 
   const metricKeys = spec.metrics.map((m) => m.key ?? m.name);
+  // Secure aggregation: only states whose merge is a sum can be masked (secure-state-codec.ts);
+  // checked first, since a row-keeping metric cannot be masked whatever allowRowRevealingMetrics says.
+  if (spec.secureAggregation) {
+    spec.metrics.forEach((m, i) => {
+      if (registry.has(m.name) && !isMaskable(m.name)) {
+        throw new ArbiterError('E_FL_NOT_MASKABLE', `${where}: metrics[${i}] ${m.name}: secureAggregation: true needs metrics whose state is a sum of counts and exact sums; expected one of ${maskableMetrics().join(', ')}, found ${m.name}`, { file, metric: m.name });
+      }
+    });
+    if (spec.parties.length < 2) fail('parties', 'at least 2 parties (secureAggregation: true hides each party in the sum of the others; 3 or more, since with 2 each learns the other\'s states from the sum)', `${spec.parties.length}`);
+    if (spec.rewards?.scheme === 'rows') fail('rewards.scheme', 'stake or equal (secureAggregation: true keeps every party\'s row count masked, so rewards cannot follow rows)', '"rows"');
+  }
   // Row-revealing metrics: their state is the rows themselves, which must not leave a party unasked.
   spec.metrics.forEach((m, i) => {
     if (!registry.has(m.name)) return; // the benchmark view's check names it with suggestions
@@ -148,6 +160,7 @@ function loadedFrom(spec: FederationSpecData, file: string): LoadedFederation {
     }
     const stake = parseDecimal(p.stake);
     if (cmp(stake, ZERO) <= 0) fail(`parties[${i}].stake`, 'a stake above 0', String(p.stake));
+    if (spec.secureAggregation && agreementKey === null) fail(`parties[${i}].agreementKey`, 'an X25519 public key in PEM (secureAggregation: true masks every partial with pairwise keys)', 'none');
     return { name: p.name, publicKey, keyId, agreementKey, stake };
   });
 

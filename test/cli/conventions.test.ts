@@ -33,7 +33,7 @@ function oneJson(stdout: string): Record<string, unknown> {
 const COMMANDS = [
   ['score'], ['check'], ['submit'], ['leaderboard'], ['init'], ['dataset'], ['dataset', 'pack'], ['spec'], ['spec', 'schema'],
   ['spec', 'validate'], ['report'], ['keygen'], ['verify'], ['consensus'], ['demo'], ['benchmarks'],
-  ['fl'], ['fl', 'init'], ['fl', 'evaluate'], ['fl', 'aggregate'], ['fl', 'rounds'], ['fl', 'demo'],
+  ['fl'], ['fl', 'init'], ['fl', 'evaluate'], ['fl', 'correct'], ['fl', 'aggregate'], ['fl', 'rounds'], ['fl', 'demo'],
 ];
 
 describe('CLI conventions', () => {
