@@ -7,7 +7,7 @@
 import { env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { ArbiterError, toErrorData, type ErrorData } from '../../errors.ts';
-import { loadLm, clearLmCache, type LmKind } from '../../models/hf/load.ts';
+import { loadLm, unloadLmModels, type LmKind } from '../../models/hf/load.ts';
 import { lmKindOf } from './model-kind.ts';
 import type { ChatExample } from '../../data/lm-rows.ts';
 import { scoreChatBatch, type ChatBatchScores, type ChatScoreOptions } from './chat-score.ts';
@@ -42,8 +42,8 @@ export async function loadLmRunner(folder: string, kind: LmKind): Promise<void> 
 }
 
 /** Forget loaded models (a warm child switching to the next submission's folder). */
-export function unloadLmRunner(): void {
-  clearLmCache();
+export async function unloadLmRunner(): Promise<void> {
+  await unloadLmModels();
 }
 
 /** Score one batch; user-caused failures come back as `{ ok: false, error }` data, never as a throw. */
