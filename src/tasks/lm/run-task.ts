@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { ArbiterError, toErrorData, type ErrorData } from '../../errors.ts';
 import { loadLm, unloadLmModels, type LmKind } from '../../models/hf/load.ts';
 import { lmKindOf } from './model-kind.ts';
+import { collectGarbage } from '../../inference/heap.ts';
 import type { ChatExample } from '../../data/lm-rows.ts';
 import { scoreChatBatch, type ChatBatchScores, type ChatScoreOptions } from './chat-score.ts';
 import { scoreChoicesBatch, type ChoiceExample, type ChoiceBatchScores, type ChoiceScoreOptions } from './choice-score.ts';
@@ -39,6 +40,8 @@ const loadOptions = (kind: LmKind) => ({ intraOpNumThreads: 1, kind });
  */
 export async function loadLmRunner(folder: string, kind: LmKind): Promise<void> {
   await loadLm(folder, loadOptions(kind));
+  // the tokenizer's parse and the graph's decode leave ~100 MB of garbage behind (src/inference/heap.ts)
+  collectGarbage();
 }
 
 /** Forget loaded models (a warm child switching to the next submission's folder). */
