@@ -98,6 +98,7 @@ export function prepareJsonlDataset<T>(b: LoadedBenchmark, kind: string, parse: 
   let labels: Grow<Int32Array> | null = null;
   const digests = new Grow((n) => new Uint8Array(n));
   let block = createHash('sha256');
+  const lenPrefix = Buffer.alloc(4);
   const rowIdAt = (i: number): string => {
     const bytes = src.read(offsets.get(i), lengths.get(i));
     return jsonlRowId(JSON.parse(bytes.toString('utf8')), lines.get(i), idField, file);
@@ -146,9 +147,8 @@ export function prepareJsonlDataset<T>(b: LoadedBenchmark, kind: string, parse: 
       return;
     }
     n++;
-    const len = Buffer.allocUnsafe(4);
-    len.writeUInt32LE(bytes.length);
-    block.update(len).update(bytes);
+    lenPrefix.writeUInt32LE(bytes.length);
+    block.update(lenPrefix).update(bytes);
     if (n % blockRows === 0) { for (const x of block.digest()) digests.push(x); block = createHash('sha256'); }
     if (firstError) return; // the row loop had stopped: only ids and hashes are still checked
     try {
@@ -187,11 +187,29 @@ export function prepareJsonlDataset<T>(b: LoadedBenchmark, kind: string, parse: 
   assertBothSplits(file, rows, publicRows, rule);
   if (tally) assertLabelPreconditions(b.spec, tally, file);
 
-  const rowOffsets = offsets.done();
-  const rowLengths = lengths.done();
-  const rowLines = lines.done();
-  const blockDigests = digests.done();
-  const finalLabels = labels ? (labels as Grow<Int32Array>).done() : null;
+  // built in a function of its own: the closures it returns must not keep this scope's read-time
+  // state alive (the id table, the growable arrays at their doubled capacity)
+  return streamedSet({
+    file, sha256, rows, publicRows, src, kind, parse, idField, blockRows,
+    splitMask: masks.done(), labels: labels ? (labels as Grow<Int32Array>).done() : null,
+    offsets: offsets.done(), lengths: lengths.done(), lines: lines.done(), digests: digests.done(),
+  });
+}
+
+interface StreamedSetParts<T> {
+  file: string; sha256: string; rows: number; publicRows: number; src: ByteSource; kind: string;
+  parse: (row: unknown, line: number) => T; idField: string; blockRows: number;
+  splitMask: Uint8Array; labels: Int32Array | null;
+  offsets: Float64Array; lengths: Uint32Array; lines: Uint32Array; digests: Uint8Array;
+}
+
+/** The prepared set over its per-row arrays: rows are read back by block and checked against the block's sha256. */
+function streamedSet<T>(p: StreamedSetParts<T>): PreparedJsonlDataset<T> {
+  const { file, sha256, rows, src, kind, parse, idField, blockRows } = p;
+  const rowOffsets = p.offsets;
+  const rowLengths = p.lengths;
+  const rowLines = p.lines;
+  const blockDigests = p.digests;
   /** the raw parsed JSON of rows [start, end), every block they touch read in one go and checked */
   const rawRows = (start: number, end: number): Array<{ row: unknown; line: number }> => {
     if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= rows)) {
@@ -222,7 +240,7 @@ export function prepareJsonlDataset<T>(b: LoadedBenchmark, kind: string, parse: 
     return out;
   };
   return {
-    file, sha256, rows, splitMask: masks.done(), publicRows, labels: finalLabels,
+    file, sha256, rows, splitMask: p.splitMask, publicRows: p.publicRows, labels: p.labels,
     read: (start, end) => rawRows(start, end).map((r) => parse(r.row, r.line)),
     ids: (start, end) => rawRows(start, end).map((r) => jsonlRowId(r.row, r.line, idField, file)),
   };

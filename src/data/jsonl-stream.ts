@@ -2,7 +2,7 @@
 // bounded chunks, never whole, and cut into the rows jsonl.ts defines (same lines, same canonical
 // bytes, same BOM rule); a row is located later by its byte offset and length, so what persists
 // per row is a few numbers in typed arrays, not its text. Also: an exact set of row ids in
-// typed arrays (a 53-bit hash per id, confirmed by re-reading the earlier row on a hash match),
+// typed arrays (a 32-bit hash per id, confirmed by re-reading the earlier row on a hash match),
 // and growable typed arrays.
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -12,12 +12,21 @@ import { ArbiterError } from '../errors.ts';
 export interface ByteSource {
   /** bytes [pos, pos + len) (fewer at the end of the data) */
   read(pos: number, len: number): Buffer;
+  /** a sequential reader from the start: each call fills `into[at, at + len)` with the next bytes and returns how many (0 at the end) */
+  reader(): { next(into: Buffer, at: number, len: number): number; close(): void };
   /** a short name for messages (the file path) */
   name: string;
 }
 
 export function bufferSource(bytes: Buffer, name: string): ByteSource {
-  return { name, read: (pos, len) => bytes.subarray(pos, Math.min(bytes.length, pos + len)) };
+  return {
+    name,
+    read: (pos, len) => bytes.subarray(pos, Math.min(bytes.length, pos + len)),
+    reader() {
+      let pos = 0;
+      return { next: (into, at, len) => { const n = bytes.copy(into, at, pos, Math.min(bytes.length, pos + len)); pos += n; return n; }, close: () => {} };
+    },
+  };
 }
 
 /** A file read by position: each read opens, reads and closes (a run holds no descriptor between batches). */
@@ -36,6 +45,10 @@ export function fileSource(file: string): ByteSource {
         }
         return got === len ? out : out.subarray(0, got);
       } finally { closeSync(fd); }
+    },
+    reader() {
+      const fd = openSync(file, 'r');
+      return { next: (into, at, len) => readSync(fd, into, at, len, null), close: () => closeSync(fd) };
     },
   };
 }
@@ -66,9 +79,12 @@ const isJsonSpace = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x
 export function scanJsonl(src: ByteSource, chunkBytes: number, onRow: (bytes: Buffer, line: number, offset: number) => void, signal?: AbortSignal): string {
   if (!Number.isInteger(chunkBytes) || chunkBytes < 4) throw new ArbiterError('E_INTERNAL', `JSONL chunk size must be an integer >= 4, found ${chunkBytes}`);
   const h = createHash('sha256');
-  let pos = 0; // data offset of the next read
-  let carry: Buffer | null = null; // the unfinished line at the end of the previous chunk
-  let carryAt = 0; // data offset of carry[0]
+  // One working buffer for the whole scan: the unfinished line of the previous read, then the next
+  // read right after it. It grows only for a line longer than itself, so reading allocates nothing
+  // per chunk (a new buffer per read left ~100 MB of dead buffers behind on a 40 MB set).
+  let work = Buffer.allocUnsafe(2 * chunkBytes);
+  let kept = 0; // bytes of the unfinished line at work[0, kept)
+  let keptAt = 0; // data offset of work[0]
   let line = 1;
   let first = true;
   const emit = (data: Buffer, base: number, s: number, e: number) => {
@@ -79,35 +95,42 @@ export function scanJsonl(src: ByteSource, chunkBytes: number, onRow: (bytes: Bu
     if (b > a) onRow(data.subarray(a, b), line, base + a);
     line++;
   };
-  for (;;) {
-    if (signal?.aborted) throw new ArbiterError('E_CANCELLED', `stopped while reading dataset ${src.name}`, { file: src.name });
-    const chunk = src.read(pos, chunkBytes);
-    const eof = chunk.length === 0;
-    if (!eof) { h.update(chunk); pos += chunk.length; }
-    let data: Buffer;
-    let base: number;
-    if (carry) { data = eof ? carry : Buffer.concat([carry, chunk]); base = carryAt; } else { data = chunk; base = pos - chunk.length; }
-    let s = 0;
-    if (first && !eof) {
-      first = false;
-      // a byte order mark before the first line is not part of any row (the first read holds >= 3 bytes when the data does)
-      if (data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) s = 3;
-    }
-    if (eof) {
-      // the last line: after the final newline, possibly empty (jsonlRows counts it too)
-      emit(data, base, s, data.length);
-      return h.digest('hex');
-    }
+  const reader = src.reader();
+  try {
     for (;;) {
-      const e = data.indexOf(0x0a, s);
-      if (e < 0) break;
-      emit(data, base, s, e);
-      s = e + 1;
+      if (signal?.aborted) throw new ArbiterError('E_CANCELLED', `stopped while reading dataset ${src.name}`, { file: src.name });
+      if (work.length - kept < chunkBytes) {
+        const bigger = Buffer.allocUnsafe(Math.max(2 * work.length, kept + chunkBytes));
+        work.copy(bigger, 0, 0, kept);
+        work = bigger;
+      }
+      const n = reader.next(work, kept, chunkBytes);
+      if (n > 0) h.update(work.subarray(kept, kept + n));
+      const end = kept + n;
+      let s = 0;
+      if (first && n > 0) {
+        first = false;
+        // a byte order mark before the first line is not part of any row (the first read holds >= 3 bytes when the data does)
+        if (end >= 3 && work[0] === 0xef && work[1] === 0xbb && work[2] === 0xbf) s = 3;
+      }
+      if (n === 0) {
+        // the last line: after the final newline, possibly empty (jsonlRows counts it too)
+        emit(work.subarray(0, end), keptAt, s, end);
+        return h.digest('hex');
+      }
+      const data = work.subarray(0, end);
+      for (;;) {
+        const e = data.indexOf(0x0a, s);
+        if (e < 0) break;
+        emit(data, keptAt, s, e);
+        s = e + 1;
+      }
+      // move the unfinished line to the front
+      work.copy(work, 0, s, end);
+      keptAt += s;
+      kept = end - s;
     }
-    // keep the unfinished line (a copy: a file source's chunk is not reused, a buffer source's is a view we must not outlive)
-    carry = s < data.length ? Buffer.from(data.subarray(s)) : Buffer.alloc(0);
-    carryAt = base + s;
-  }
+  } finally { reader.close(); }
 }
 
 /** A typed array that doubles as it grows; `done()` trims it to its length. */
@@ -126,8 +149,8 @@ export class Grow<A extends Float64Array | Uint32Array | Int32Array | Uint8Array
   done(): A { return this.arr.slice(0, this.length) as A; }
 }
 
-/** A 53-bit hash of a string (cyrb53): only a bucket; equality is always confirmed on the real ids. */
-function hash53(s: string): number {
+/** A 32-bit hash of a string (cyrb53's mix, low word): only a bucket; equality is always confirmed on the real ids. */
+function hash32(s: string): number {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < s.length; i++) {
@@ -137,26 +160,26 @@ function hash53(s: string): number {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  return (h1 ^ h2) >>> 0;
 }
 
 /**
- * The set of row ids seen so far, exact, in about 24 bytes per row at most (open addressing over
- * a Float64Array of id hashes and an Int32Array of row indexes, load at most 1/2): no id string is
+ * The set of row ids seen so far, exact, in 8 bytes per slot (open addressing over a Uint32Array
+ * of id hashes and an Int32Array of row indexes, load at most 3/4, so 11-21 bytes a row): no id string is
  * kept. `add` returns the index of an earlier row with the same id, or -1; a hash match is
  * confirmed with `idOf(earlier row)` (the caller re-reads that row), so a hash collision never
  * reports a duplicate.
  */
 export class IdSet {
-  private hashes = new Float64Array(2048);
+  private hashes = new Uint32Array(2048);
   private rows = new Int32Array(2048); // row index + 1; 0 = empty
   private size = 0;
   constructor(private idOf: (row: number) => string) {}
   add(id: string, row: number): number {
-    if ((this.size + 1) * 2 > this.rows.length) this.rehash();
-    const h = hash53(id);
+    if ((this.size + 1) * 4 > this.rows.length * 3) this.rehash();
+    const h = hash32(id);
     const mask = this.rows.length - 1;
-    let i = h % this.rows.length;
+    let i = h & mask;
     for (;;) {
       const r = this.rows[i]!;
       if (r === 0) break;
@@ -171,12 +194,12 @@ export class IdSet {
   private rehash(): void {
     const oh = this.hashes;
     const or = this.rows;
-    this.hashes = new Float64Array(or.length * 2);
+    this.hashes = new Uint32Array(or.length * 2);
     this.rows = new Int32Array(or.length * 2);
     const mask = this.rows.length - 1;
     for (let k = 0; k < or.length; k++) {
       if (or[k] === 0) continue;
-      let i = oh[k]! % this.rows.length;
+      let i = oh[k]! & mask;
       while (this.rows[i] !== 0) i = (i + 1) & mask;
       this.hashes[i] = oh[k]!;
       this.rows[i] = or[k]!;
