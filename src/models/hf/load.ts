@@ -92,6 +92,9 @@ export function clearLmCache(): void { cache.clear(); tokenizers.clear(); }
 // submissions otherwise held the old sessions' arenas beside the new one.
 const sessions = new Set<ort.InferenceSession>();
 
+/** Counters of this worker's loads (tests: a tokenizer is parsed once however many submissions share it). */
+export const lmLoadStats = { tokenizerParses: 0 };
+
 /**
  * A warm worker moving to the next submission: drop the cached models and release their sessions
  * now. Tokenizers stay (the most recent one only, see sharedTokenizer): submissions of a benchmark
@@ -116,6 +119,7 @@ function sharedTokenizer(folder: string): Promise<any> {
   if (!p) {
     // one parsed tokenizer per worker: a submission with other tokenizer files replaces it
     tokenizers.clear();
+    lmLoadStats.tokenizerParses++;
     p = AutoTokenizer.from_pretrained(folder);
     tokenizers.set(key, p);
     p.catch(() => tokenizers.delete(key));
