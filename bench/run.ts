@@ -1,7 +1,8 @@
 // `npm run bench`: throughput of the engine against a raw onnxruntime loop, and of each
 // capability's hot path. Prints numbers; asserts nothing (targets are in the docs).
 // Sections (BENCH_ONLY=a,b): engine, metrics, lm, cli, isolation, stream, pack (BENCH_PACK_MB, default 1024),
-// many (BENCH_MANY, default 1000,10000 prediction files).
+// many (BENCH_MANY, default 1000,10000 prediction files); lmstream (10k and 100k streamed
+// conversations, BENCH_LMSTREAM_ROWS; only when named, it takes minutes).
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ import { runIsolationBench } from './isolation.ts';
 import { runStreamBench } from './stream.ts';
 import { runPackBench } from './pack.ts';
 import { runManyBench } from './many.ts';
+import { runLmStreamBench } from './lmstream.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'arbiter-bench-'));
@@ -27,6 +29,7 @@ try {
   if (want('engine')) await runEngineBench({ rows, dir, repo, log });
   if (want('metrics')) { log(''); await runMetricsBench({ rows: Number(process.env.BENCH_METRIC_ROWS ?? 10_000_000), log }); }
   if (want('lm')) { log(''); await runLmBench({ log }); }
+  if (only?.includes('lmstream')) { log(''); await runLmStreamBench({ log }); }
   if (want('cli')) { log(''); await runCliBench({ log }); }
   if (want('isolation')) { log(''); await runIsolationBench({ log }); }
   if (want('stream')) { log(''); await runStreamBench({ dir, repo, log }); }

@@ -328,20 +328,37 @@ export const JSONL_SCHEMA_HASH = sha256(Buffer.from(`arbiter-jsonl-v${COMMITMENT
 export function commitJsonl(data: Uint8Array, opts: CommitOptions & { name?: string } = {}): Commitment {
   const name = opts.name ?? 'dataset';
   const idName = opts.idColumn ?? 'id';
-  const tree = new StreamingTree();
+  const c = new JsonlCommitter(opts.onLeaf);
   const lineOf = new Map<string, number>();
   for (const row of jsonlRows(data)) {
     const id = jsonlRowId(parseJsonlRow(row, `dataset ${name}:`), row.line, idName, name);
     const prev = lineOf.get(id);
     if (prev !== undefined) throw new ArbiterError('E_DATASET_INVALID', `dataset ${name}: line ${row.line} repeats the row id of line ${prev}: ids must be unique`, { line: row.line });
     lineOf.set(id, row.line);
-    const leaf = leafHash(row.bytes);
-    opts.onLeaf?.(tree.count, leaf);
-    tree.push(leaf);
+    c.push(row.bytes);
   }
-  if (tree.count === 0) throw new ArbiterError('E_DATASET_INVALID', `dataset ${name}: expected at least one JSONL row, found none`);
-  const treeRoot = tree.root();
-  return { root: finalRoot(JSONL_SCHEMA_HASH, tree.count, treeRoot), version: COMMITMENT_VERSION, schemaHash: JSONL_SCHEMA_HASH, treeRoot: treeRoot.toString('hex'), rowCount: tree.count };
+  return c.finish(name);
+}
+
+/**
+ * The Merkle commitment of a JSONL set fed one row at a time (canonical row bytes, file order),
+ * in O(log n) memory: what commitJsonl computes, for readers that stream the file
+ * (src/data/chat-dataset.ts). The caller checks JSON and ids.
+ */
+export class JsonlCommitter {
+  private tree = new StreamingTree();
+  constructor(private onLeaf?: (index: number, leaf: Buffer) => void) {}
+  get count(): number { return this.tree.count; }
+  push(rowBytes: Uint8Array): void {
+    const leaf = leafHash(rowBytes);
+    this.onLeaf?.(this.tree.count, leaf);
+    this.tree.push(leaf);
+  }
+  finish(name: string): Commitment {
+    if (this.tree.count === 0) throw new ArbiterError('E_DATASET_INVALID', `dataset ${name}: expected at least one JSONL row, found none`);
+    const treeRoot = this.tree.root();
+    return { root: finalRoot(JSONL_SCHEMA_HASH, this.tree.count, treeRoot), version: COMMITMENT_VERSION, schemaHash: JSONL_SCHEMA_HASH, treeRoot: treeRoot.toString('hex'), rowCount: this.tree.count };
+  }
 }
 
 /** Commit a JSONL set and build inclusion proofs for the rows at the given positions (0-based, file order). */

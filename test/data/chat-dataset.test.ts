@@ -31,9 +31,9 @@ describe('prepareChatDataset', () => {
     const b = bench('ids', rows.join('\n') + '\n');
     const d = prepareChatDataset(b);
     expect(d.rows).toBe(12);
-    expect(d.ids.slice(0, 6)).toEqual(['row-0', '2', '3', 'row-3', '6', '7']);
-    expect(d.examples[1]!.messages[1]!.content).toBe('answer 1');
-    d.ids.forEach((id, i) => expect(d.splitMask[i]).toBe(splitOf(b.splitKey, id, 0.5)));
+    expect(d.ids(0, 6)).toEqual(['row-0', '2', '3', 'row-3', '6', '7']);
+    expect(d.read(1, 2)[0]!.messages[1]!.content).toBe('answer 1');
+    d.ids(0, d.rows).forEach((id, i) => expect(d.splitMask[i]).toBe(splitOf(b.splitKey, id, 0.5)));
     expect(d.publicRows).toBe(Array.from(d.splitMask).filter((x) => x === 1).length);
   });
 

@@ -55,7 +55,7 @@ async function releaseModels(): Promise<void> {
     await old.release();
   }
   if (lm) {
-    lm.runner.unloadLmRunner();
+    await lm.runner.unloadLmRunner();
     lm = null;
   }
 }

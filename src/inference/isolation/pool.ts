@@ -20,6 +20,8 @@ export interface IsolatedPoolOptions {
   rssPollMs?: number;
   /** how each child's RLIMIT_AS is set (IsolatedSessionOptions.addressSpaceLimit); default 'auto' */
   addressSpaceLimit?: 'auto' | 'prlimit' | 'ulimit' | 'none';
+  /** extra V8 flags for every child (IsolatedSessionOptions.nodeFlags) */
+  nodeFlags?: string[];
   /**
    * batches sent to a child per IPC message (default 1): with small spec batches, several per
    * message save round trips; each batch is still its own ORT run and onBatch call, in order
@@ -156,6 +158,7 @@ export class IsolatedPool {
           graphOptimizationLevel: this.#opts.graphOptimizationLevel,
           rssPollMs: this.#opts.rssPollMs,
           addressSpaceLimit: this.#opts.addressSpaceLimit,
+          nodeFlags: this.#opts.nodeFlags,
         });
       }
       slot.loaded = id;

@@ -52,6 +52,8 @@ export interface IsolatedSessionOptions {
    * none), or one of them forced ('none' leaves only RSS polling). Default 'auto'.
    */
   addressSpaceLimit?: 'auto' | 'prlimit' | 'ulimit' | 'none';
+  /** extra V8 flags for the child (memory tuning only: flags that change no value, e.g. --max-semi-space-size) */
+  nodeFlags?: string[];
 }
 
 /** How the limits were enforced on this machine, for the run's record and the docs. */
@@ -190,7 +192,8 @@ export class IsolatedSession {
     const limits = opts.limits;
     validateLimits(limits);
     const t0 = performance.now();
-    const { entry, execArgv } = childCommand();
+    const { entry, execArgv: baseArgv } = childCommand();
+    const execArgv = [...baseArgv, ...(opts.nodeFlags ?? [])];
     const asBytes = (limits.memoryLimitMb + (limits.addressSpaceHeadroomMb ?? DEFAULT_LIMITS.addressSpaceHeadroomMb)) * MiB;
     const { prlimit, sh, setpriv } = launcher();
     // The kernel kills the child when the engine dies (see child.ts), via setpriv (util-linux).

@@ -83,11 +83,32 @@ export function loadLm(folder: string, opts: LoadLmOptions = {}): Promise<Loaded
   return p;
 }
 
-/** Drop cached models (tests; a long-lived worker switching benchmarks). */
+/** Drop cached models and tokenizers (tests; a long-lived worker switching benchmarks). */
 export function clearLmCache(): void { cache.clear(); tokenizers.clear(); }
 
-// Submissions of one benchmark usually share a tokenizer (Qwen's parses to a few hundred MB): one
-// instance per worker for identical tokenizer.json + tokenizer_config.json bytes. A tokenizer is
+// Every onnxruntime session a cached model holds, so that unloading frees its native memory (the
+// weights and the CPU arena with its largest [scored tokens, vocab] buffers) at once instead of
+// whenever V8 finalizes the JS object: a warm child moving through three Qwen-vocabulary demo
+// submissions otherwise held the old sessions' arenas beside the new one.
+const sessions = new Set<ort.InferenceSession>();
+
+/** Counters of this worker's loads (tests: a tokenizer is parsed once however many submissions share it). */
+export const lmLoadStats = { tokenizerParses: 0 };
+
+/**
+ * A warm worker moving to the next submission: drop the cached models and release their sessions
+ * now. Tokenizers stay (the most recent one only, see sharedTokenizer): submissions of a benchmark
+ * usually share theirs, and re-parsing Qwen's costs ~100 MB of short-lived heap per switch.
+ */
+export async function unloadLmModels(): Promise<void> {
+  cache.clear();
+  const open = [...sessions];
+  sessions.clear();
+  for (const s of open) await s.release().catch(() => { /* already released */ });
+}
+
+// Submissions of one benchmark usually share a tokenizer (Qwen's parses to ~100 MB of heap): one
+// instance per worker for identical tokenizer.json + tokenizer_config.json bytes, kept across submissions. A tokenizer is
 // stateless for encode / decode / apply_chat_template, so sharing it cannot change a result.
 const tokenizers = new Map<string, Promise<any>>();
 function sharedTokenizer(folder: string): Promise<any> {
@@ -96,6 +117,9 @@ function sharedTokenizer(folder: string): Promise<any> {
   const key = h.digest('hex');
   let p = tokenizers.get(key);
   if (!p) {
+    // one parsed tokenizer per worker: a submission with other tokenizer files replaces it
+    tokenizers.clear();
+    lmLoadStats.tokenizerParses++;
     p = AutoTokenizer.from_pretrained(folder);
     tokenizers.set(key, p);
     p.catch(() => tokenizers.delete(key));
@@ -127,6 +151,7 @@ async function doLoad(folder: string, opts: LoadLmOptions): Promise<LoadedLm> {
     } catch (e) {
       throw new ArbiterError('E_MODEL_FORMAT', `onnxruntime could not load the causal LM's scoring graph: ${(e as Error).message}`, { file: 'onnx/model.onnx' });
     }
+    sessions.add(session);
     scoring = { file, session };
   } else {
     const loadOpts: Record<string, unknown> = { dtype: 'fp32', device: 'cpu', session_options: { ...sessionOptions, logSeverityLevel: 3 } };
@@ -159,7 +184,7 @@ async function doLoad(folder: string, opts: LoadLmOptions): Promise<LoadedLm> {
     async forward(ids, mask, batch, seq) {
       if (kind === 'causal-lm') {
         // the submitted graph as is (full logits): the reference path of tests and profiling, not of scoring
-        plain ??= ort.InferenceSession.create(path.join(folder, 'onnx', 'model.onnx'), sessionOptions);
+        plain ??= ort.InferenceSession.create(path.join(folder, 'onnx', 'model.onnx'), sessionOptions).then((s) => { sessions.add(s); return s; });
         const s = await plain;
         const out = await s.run(feedsOf(scoring!.file, ids, mask, batch, seq), ['logits']);
         const logits = out.logits!;

@@ -3,6 +3,9 @@
 // LM given as a table "previous word -> logits of the next word", and a bag-of-words classifier
 // given as "word -> one vote per class". Folders load offline with transformers.js.
 import { bagOfWordsClassifierOnnx, bigramTableLm, tinyLmOnnx, writeLmFolder, type TinyLmWeights } from './tiny-lm.ts';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 
 export const WORD_SPECIALS = ['<|im_start|>', '<|im_end|>', '<unk>'] as const;
 
@@ -106,4 +109,63 @@ export function countedWordLm(vocab: Record<string, number>, sentences: readonly
     for (const w of words) total += (row.get(w) ?? 0) + opts.smoothing;
     return Object.fromEntries(words.map((w) => [w, Math.log(((row.get(w) ?? 0) + opts.smoothing) / total)]));
   });
+}
+
+/** Words of the generated word-level chat sets (wordChatBenchmark). */
+export const WORD_CHAT_WORDS = ['user', 'assistant', 'system', 'the', 'a', 'cat', 'dog', 'sat', 'ran', 'on', 'mat', 'far', 'fast', 'slow', 'hello', 'how', 'are', 'you', 'fine', 'thanks', 'be', 'terse', '.', '?'];
+/** A ChatML-like template whose pieces a WordLevel tokenizer splits at spaces. */
+export const WORD_CHAT_TEMPLATE = "{% for message in messages %}<|im_start|>{{ message['role'] }} {{ message['content'] }} <|im_end|> {% endfor %}";
+
+/**
+ * A generated chat-loss benchmark for tests and the streaming bench: `rows` short conversations
+ * (seeded; ids `c0`, `c1`, ...; a system turn in every third) in `dir/chat.jsonl`, a spec over it
+ * (context 24 tokens, left truncation, `batching.size` = `batchSize`) at `dir/benchmark.yaml`, and
+ * `models` word-level submissions under `dir/subs` (a bigram and a unigram fitted on the first
+ * 2,000 answers, then a uniform model) with the template. Deterministic in its arguments.
+ */
+export function wordChatBenchmark(dir: string, opts: { rows: number; batchSize?: number; models?: number; seed?: number }): { spec: string; subs: string; jsonl: string; bytes: number } {
+  mkdirSync(dir, { recursive: true });
+  let s = opts.seed ?? 7;
+  const rnd = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+  const content = WORD_CHAT_WORDS.slice(3);
+  const sentence = (n: number) => Array.from({ length: n }, () => content[Math.floor(rnd() * content.length)]!).join(' ');
+  const jsonl = path.join(dir, 'chat.jsonl');
+  const fit: string[] = [];
+  const h = createHash('sha256');
+  let bytes = 0;
+  const fd = openSync(jsonl, 'w');
+  try {
+    let buf: string[] = [];
+    const flush = () => { const b = Buffer.from(buf.join('')); writeSync(fd, b); h.update(b); bytes += b.length; buf = []; };
+    for (let i = 0; i < opts.rows; i++) {
+      const u = sentence(1 + Math.floor(rnd() * 6));
+      const a = sentence(1 + Math.floor(rnd() * (i % 5 === 0 ? 24 : 8)));
+      if (fit.length < 2000) fit.push(a);
+      const messages = [...(i % 3 === 0 ? [{ role: 'system', content: 'be terse .' }] : []), { role: 'user', content: u }, { role: 'assistant', content: a }];
+      buf.push(JSON.stringify({ id: `c${i}`, messages }) + '\n');
+      if (buf.length === 4096) flush();
+    }
+    flush();
+  } finally { closeSync(fd); }
+  const vocab = wordVocab(WORD_CHAT_WORDS);
+  const subs = path.join(dir, 'subs');
+  const uniform = Object.fromEntries(content.map((w) => [w, -Math.log(content.length)]));
+  const makers: Array<[string, () => TinyLmWeights]> = [
+    ['bigram', () => countedWordLm(vocab, fit, { order: 2, smoothing: 0.5 })],
+    ['unigram', () => countedWordLm(vocab, fit, { order: 1, smoothing: 1 })],
+    ['uniform', () => wordTableLm(vocab, () => uniform)],
+  ];
+  for (const [name, make] of makers.slice(0, opts.models ?? 3)) {
+    const f = writeWordLmFolder(path.join(subs, name), vocab, make());
+    const cfg = JSON.parse(readFileSync(path.join(f, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(path.join(f, 'tokenizer_config.json'), JSON.stringify({ ...cfg, chat_template: WORD_CHAT_TEMPLATE }));
+  }
+  const spec = path.join(dir, 'benchmark.yaml');
+  writeFileSync(spec, [
+    'id: word-chat', 'version: 1', 'task:', '  type: chat-loss', '  contextLength: 24', '  truncation: left', '  maxParams: 100000',
+    'dataset:', `  path: ${jsonl}`, '  format: chat-jsonl', `  sha256: ${h.digest('hex')}`,
+    'batching:', `  size: ${opts.batchSize ?? 4}`, 'metrics:', '  - name: bits_per_byte', '  - name: nll_per_token',
+    'split:', '  key: word-chat-split-key', '  publicFraction: 0.3', '',
+  ].join('\n'));
+  return { spec, subs, jsonl, bytes };
 }

@@ -34,6 +34,7 @@ import { admissionRulesOf, type LmTask } from '../../benchmark/lm-task.ts';
 import { pickRows } from './metric-batch.ts';
 import type { LmTaskMessage, LmTaskResult } from './worker.ts';
 import { lmJobPlan, type LmJobPlan } from './plans.ts';
+import { collectGarbage } from '../../inference/heap.ts';
 import { lmFolderFor, lmFolderOf, lmSubmissionByteLimit, lmTaskOf } from './folder.ts';
 
 export { lmFolderFor, lmFolderOf, lmSubmissionByteLimit, lmTaskOf };
@@ -130,6 +131,8 @@ export const lmKind: TaskKind<LmRunData, LmAdmitted, LmExecutor> = {
         if (!settled.has(sub.id)) outcomes.set(sub.id, { splitScores: null, error: toErrorData(err, 'E_MODEL_FORMAT') });
       }
     }
+    // Admission parsed every tokenizer.json for its hash: give that heap back before workers start (src/inference/heap.ts).
+    collectGarbage();
     // The same weights in another folder (an edited config.json, renamed files): a copy of the earliest.
     return { outcomes, todo: dropWeightCopies(subs, todo, weights, dup.weights, outcomes) };
   },

@@ -17,8 +17,8 @@ export type LmTaskOk = Extract<LmTaskResult, { ok: true }>;
 
 export interface LmJobPlan {
   task: LmTask;
-  /** the hidden set without its parsed rows: commitment, ids, split mask */
-  data: Omit<PreparedJsonlDataset<unknown>, 'examples'>;
+  /** the hidden set: commitment, split mask, and its rows read again per batch (streamed, never held whole) */
+  data: PreparedJsonlDataset<unknown>;
   /** the worker message for rows [start, end) of the file */
   message(folder: string, start: number, end: number): LmTaskMessage;
   /** the metric batch of rows [start, end) from the worker's answer */
@@ -40,26 +40,25 @@ export function lmJobPlan(b: LoadedBenchmark, opts: PrepareOptions = {}): LmJobP
     const options = { contextLength: task.contextLength, truncation: task.truncation, scoredTokens: task.scoredTokens, ...budget };
     return {
       task, data,
-      message: (folder, start, end) => ({ kind: 'chat-loss', folder, examples: data.examples.slice(start, end), options }),
+      message: (folder, start, end) => ({ kind: 'chat-loss', folder, examples: data.read(start, end), options }),
       metricBatch: (res) => chatMetricBatch(expectKind(res, 'chat-loss').scores),
     };
   }
   if (task.type === 'multiple-choice') {
     const data = prepareJsonlDataset(b, 'multiple-choice', choiceRowFromJson, opts);
-    const labels = Int32Array.from(data.examples, (r) => r.label);
-    const examples: ChoiceExample[] = data.examples.map((r) => r.example);
+    const labels = data.labels!;
     const options = { contextLength: task.contextLength, delimiter: task.delimiter, ...budget };
     return {
       task, data,
-      message: (folder, start, end) => ({ kind: 'multiple-choice', folder, examples: examples.slice(start, end), options }),
+      message: (folder, start, end) => ({ kind: 'multiple-choice', folder, examples: data.read(start, end).map((r): ChoiceExample => r.example), options }),
       metricBatch: (res, start, end) => choiceMetricBatch(expectKind(res, 'multiple-choice').scores, labels.slice(start, end)),
     };
   }
   if (task.type === 'sequence-classification') {
     const K = task.numClasses;
     const data = prepareJsonlDataset(b, 'classification', (row, line) => textRowFromJson(row, line, K, task.labels), opts);
-    const labels = Int32Array.from(data.examples, (r) => r.label);
-    const texts = data.examples.map((r) => r.text);
+    const labels = data.labels!;
+    const texts = (start: number, end: number) => data.read(start, end).map((r) => r.text);
     if (task.modelKind === 'causal-lm') {
       const v = verbalizerSetup(task);
       const options = { contextLength: task.contextLength, delimiter: v.delimiter, ...budget };
@@ -67,7 +66,7 @@ export function lmJobPlan(b: LoadedBenchmark, opts: PrepareOptions = {}): LmJobP
         task, data,
         message: (folder, start, end) => ({
           kind: 'multiple-choice', folder, options,
-          examples: texts.slice(start, end).map((t) => ({ context: promptFor(v.prompt, t), choices: v.verbalizers })),
+          examples: texts(start, end).map((t) => ({ context: promptFor(v.prompt, t), choices: v.verbalizers })),
         }),
         metricBatch: (res, start, end) => classifyMetricBatch(verbalizerClassify(expectKind(res, 'multiple-choice').scores, K), labels.slice(start, end), K),
       };
@@ -75,7 +74,7 @@ export function lmJobPlan(b: LoadedBenchmark, opts: PrepareOptions = {}): LmJobP
     const options = { contextLength: task.contextLength, truncation: task.truncation, numClasses: K, ...budget };
     return {
       task, data,
-      message: (folder, start, end) => ({ kind: 'sequence-classification', folder, texts: texts.slice(start, end), options }),
+      message: (folder, start, end) => ({ kind: 'sequence-classification', folder, texts: texts(start, end), options }),
       metricBatch: (res, start, end) => classifyMetricBatch(expectKind(res, 'sequence-classification').scores, labels.slice(start, end), K),
     };
   }

@@ -7,8 +7,9 @@
 import { env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { ArbiterError, toErrorData, type ErrorData } from '../../errors.ts';
-import { loadLm, clearLmCache, type LmKind } from '../../models/hf/load.ts';
+import { loadLm, unloadLmModels, type LmKind } from '../../models/hf/load.ts';
 import { lmKindOf } from './model-kind.ts';
+import { collectGarbage } from '../../inference/heap.ts';
 import type { ChatExample } from '../../data/lm-rows.ts';
 import { scoreChatBatch, type ChatBatchScores, type ChatScoreOptions } from './chat-score.ts';
 import { scoreChoicesBatch, type ChoiceExample, type ChoiceBatchScores, type ChoiceScoreOptions } from './choice-score.ts';
@@ -38,12 +39,18 @@ const loadOptions = (kind: LmKind) => ({ intraOpNumThreads: 1, kind });
  * quoted in full). The runner then scores with the cached model.
  */
 export async function loadLmRunner(folder: string, kind: LmKind): Promise<void> {
-  await loadLm(folder, loadOptions(kind));
+  const model = await loadLm(folder, loadOptions(kind));
+  // the tokenizer's parse and the graph's decode leave ~100 MB of garbage behind (src/inference/heap.ts)
+  collected.add(model);
+  collectGarbage();
 }
 
+/** Models whose load was followed by a full GC (once per load). */
+const collected = new WeakSet<object>();
+
 /** Forget loaded models (a warm child switching to the next submission's folder). */
-export function unloadLmRunner(): void {
-  clearLmCache();
+export async function unloadLmRunner(): Promise<void> {
+  await unloadLmModels();
 }
 
 /** Score one batch; user-caused failures come back as `{ ok: false, error }` data, never as a throw. */
@@ -51,6 +58,8 @@ export async function runLmTask(t: LmTaskMessage): Promise<LmTaskResult> {
   let model;
   try {
     model = await loadLm(t.folder, loadOptions(lmKindOf(t.kind)));
+    // a worker thread loads on its first batch (a child process already did, in loadLmRunner)
+    if (!collected.has(model)) { collected.add(model); collectGarbage(); }
   } catch (e) {
     // model load failures are already coded (E_MODEL_FORMAT, E_TOKENIZER); no hidden row was involved
     return { ok: false, error: toErrorData(e, 'E_MODEL_FORMAT') };
