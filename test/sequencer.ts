@@ -5,26 +5,32 @@
 // every other file follows in vitest's own order (cached durations when there are any).
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-/** Relative cost of the slowest files (seconds in one full run; only the order matters). */
+/** Relative cost of the slowest files (seconds in one full run on a shared 2-core machine; only the order matters). */
 export const HEAVY: Record<string, number> = {
-  'test/run/lm-job.test.ts': 400,
-  'test/bin/installed-cli.test.ts': 350,
-  'test/run/shard-job.test.ts': 250,
-  'test/run/lifecycle-kinds.test.ts': 215,
-  'test/run/work.test.ts': 135,
-  'test/inference/isolation/lm-limits.test.ts': 125,
-  'test/store/lease.test.ts': 100,
-  'test/run/token-budget.test.ts': 95,
-  'test/run/resume.test.ts': 90,
-  'test/receipts/forgeries.test.ts': 90,
-  'test/inference/isolation/runner.test.ts': 83,
-  'test/models/hf/scoring-graph.test.ts': 73,
-  'test/run/run-hold.test.ts': 65,
-  'test/hostile/fuzz.test.ts': 62,
-  'test/run/lm-tasks.test.ts': 61,
-  'test/federated/exactness.test.ts': 52,
-  'test/tasks/lm/workers.test.ts': 48,
-  'test/run/shard-contract.test.ts': 45,
+  'test/run/lm-job.test.ts': 150,
+  'test/bin/installed-cli.test.ts': 150,
+  'test/run/lifecycle-kinds.test.ts': 105,
+  'test/inference/isolation/lm-limits.test.ts': 70,
+  'test/run/token-budget.test.ts': 61,
+  'test/run/resume.test.ts': 58,
+  'test/run/shard-job.test.ts': 56,
+  'test/run/work.test.ts': 55,
+  'test/inference/isolation/runner.test.ts': 47,
+  'test/run/run-hold.test.ts': 43,
+  'test/run/shard-contract.test.ts': 40,
+  'test/federated/exactness.test.ts': 40,
+  'test/hostile/fuzz.test.ts': 40,
+  'test/run/lm-tasks.test.ts': 37,
+  'test/run/lm-task-demos.test.ts': 36,
+  'test/tasks/lm/workers.test.ts': 36,
+  'test/store/lease.test.ts': 32,
+  'test/inference/isolation/lm-hidden-logs.test.ts': 28,
+  'test/models/hf/scoring-graph.test.ts': 28,
+  'test/run/score-job.test.ts': 27,
+  'test/bin/installed-fl-demo.test.ts': 27,
+  'test/receipts/forgeries.test.ts': 26,
+  'test/inference/limits.test.ts': 25,
+  'test/tasks/tabular/sanity-run.test.ts': 23,
 };
 
 export default class HeavyFirstSequencer extends BaseSequencer {

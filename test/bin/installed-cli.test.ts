@@ -158,7 +158,7 @@ describe('the installed CLI (compiled build, no tsx) scores every bundled benchm
   }, 1_500_000);
 
   // One run lifecycle for every task kind, through the installed CLI: the same rows from 1 worker,
-  // from two `arbiter work` processes draining one run, and from 3 shards merged, as the 2-worker
+  // from two `arbiter work` processes draining one run, and from 3 shards (worker threads) merged, as the 2-worker
   // `score -b` of the benchmark's own test above (in the same copy, its demo models built there).
   it.each(['tabular-demo', 'sentiment-demo', 'choice-demo'])('%s: score with 1 worker, work with 2 processes, 3 shards + merge: the rows of a 2-worker score', async (id) => {
     expect(scored.has(id), `${id}'s own test ran first`).toBe(true);
@@ -177,7 +177,8 @@ describe('the installed CLI (compiled build, no tsx) scores every bundled benchm
     const finished = drained.map((t) => JSON.parse(t) as { finishedHere: boolean; result: Out | null }).filter((w) => w.finishedHere);
     expect(finished.length).toBe(1);
     expect(JSON.stringify(finished[0]!.result!.rows)).toBe(JSON.stringify(reference.rows));
-    for (const i of [0, 1, 2]) await arbiter(['score', '-b', id, '--workers', '1', '--shard', `${i}/3`, '--shard-mode', 'rows', '--part-out', `part${i}.json`, '--db', `shard${i}.db`]);
+    // the shards in worker threads: the compiled build's thread workers (dist/, no tsx) give the same bits
+    for (const i of [0, 1, 2]) await arbiter(['score', '-b', id, '--workers', '1', '--isolation', 'thread', '--shard', `${i}/3`, '--shard-mode', 'rows', '--part-out', `part${i}.json`, '--db', `shard${i}.db`]);
     expect(rowsOf(await arbiter(['merge', 'part2.json', 'part0.json', 'part1.json', '--json']))).toBe(JSON.stringify(reference.rows));
     expect(freshBuild(pkg)).toBe(true);
   }, 900_000);

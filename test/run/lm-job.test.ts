@@ -64,13 +64,13 @@ describe('LM benchmarks: arbiter score', () => {
   }, 180_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('CLI: ranks bigram-fitted < unigram-fitted < random by bits_per_byte; --workers 1 and 2 give byte-identical rows', async () => {
-    const rowsOf = async (workers: number) => {
-      const { stdout } = await cliInProcess(root, ['score', '-b', spec, '-s', path.join(root, 'subs'), '--workers', String(workers), '--db', path.join(root, `w${workers}.sqlite`), '--json']);
+  it('CLI: ranks bigram-fitted < unigram-fitted < random by bits_per_byte; --workers 1 (processes) and 2 (threads) give byte-identical rows', async () => {
+    const rowsOf = async (workers: number, isolation: string) => {
+      const { stdout } = await cliInProcess(root, ['score', '-b', spec, '-s', path.join(root, 'subs'), '--workers', String(workers), '--isolation', isolation, '--db', path.join(root, `w${workers}.sqlite`), '--json']);
       return JSON.parse(stdout) as ScoreResult;
     };
-    const one = await rowsOf(1);
-    const two = await rowsOf(2);
+    const one = await rowsOf(1, 'process');
+    const two = await rowsOf(2, 'thread');
     expect(one.rows.map((r) => [r.rank, r.participant, r.status])).toEqual([[1, 'bigram-fitted', 'scored'], [2, 'unigram-fitted', 'scored'], [3, 'random', 'scored']]);
     expect(bpb(one, 'bigram-fitted')).toBeLessThan(bpb(one, 'unigram-fitted'));
     expect(bpb(one, 'unigram-fitted')).toBeLessThan(bpb(one, 'random'));
@@ -106,7 +106,7 @@ describe('LM benchmarks: arbiter score', () => {
     await exited;
     expect(journaled).toBeGreaterThanOrEqual(4);
     expect(journaled).toBeLessThan(12); // 3 submissions x 4 batches: the run was cut short
-    const { stdout } = await cliInProcess(root, ['score', '-b', spec, '--resume', '1', '--db', db, '--workers', '2', '--json']);
+    const { stdout } = await cliInProcess(root, ['score', '-b', spec, '--resume', '1', '--db', db, '--workers', '2', '--isolation', 'thread', '--json']);
     const resumed = JSON.parse(stdout) as ScoreResult;
     expect(JSON.stringify(resumed.rows)).toBe(JSON.stringify(uninterrupted!.rows));
   }, 900_000);
@@ -119,7 +119,7 @@ describe('LM benchmarks: arbiter score', () => {
     const tar = path.join(root, 'bigram-tarred.tar');
     writeFileSync(tar, tarBytes(folderFiles(folder).map((f) => ({ name: f, data: readFileSync(path.join(folder, f)) }))));
     const small = subsetBenchmark(path.join(root, 'bench8'), 8);
-    const r = await score({ benchmark: small, submissions: [folder, broken, tar], workers: 2, db: path.join(root, 'tar.sqlite') });
+    const r = await score({ benchmark: small, submissions: [folder, broken, tar], workers: 2, isolation: 'thread', db: path.join(root, 'tar.sqlite') });
     const row = (who: string) => r.rows.find((x) => x.participant === who)!;
     expect(row('broken').status).toBe('failed');
     expect(row('broken').error!.code).toBe('E_MODEL_FORMAT');
@@ -130,7 +130,7 @@ describe('LM benchmarks: arbiter score', () => {
     expect(row('bigram-tarred').submission).toBe(createHash('sha256').update(readFileSync(tar)).digest('hex'));
     expect(row('bigram-tarred').submission).not.toBe(row('bigram-fitted').submission);
     // Scored on its own, the .tar gives exactly the folder's scores.
-    const alone = await score({ benchmark: small, submissions: [tar], workers: 1, db: path.join(root, 'tar-alone.sqlite') });
+    const alone = await score({ benchmark: small, submissions: [tar], workers: 1, isolation: 'thread', db: path.join(root, 'tar-alone.sqlite') });
     expect(alone.rows[0]!.status).toBe('scored');
     expect(alone.rows[0]!.splitScores).toEqual(row('bigram-fitted').splitScores);
   }, 600_000);
@@ -138,7 +138,7 @@ describe('LM benchmarks: arbiter score', () => {
   it('the receipt of an LM run re-scores (arbiter verify) to the same rows, from the blob-store copies', async () => {
     const small = subsetBenchmark(path.join(root, 'receipt'), 8);
     const db = path.join(root, 'receipt.sqlite');
-    const r = await score({ benchmark: small, submissions: [subs['unigram-fitted']!, subs['random']!], workers: 2, db });
+    const r = await score({ benchmark: small, submissions: [subs['unigram-fitted']!, subs['random']!], workers: 2, isolation: 'thread', db });
     const store = Store.open(db);
     let receipt;
     try { receipt = receiptForRun(r, loadBenchmark(small), store, { cwd: root }); } finally { store.close(); }
