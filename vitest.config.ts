@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import HeavyFirstSequencer from './test/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -9,6 +10,8 @@ export default defineConfig({
     // Two test files at a time: vitest's default on 2 cores is one (cores - 1), and most files
     // wait on child processes (isolated inference, the CLI) for much of their time.
     maxWorkers: 2,
+    // The slowest files start first (test/sequencer.ts), so neither slot idles at the end.
+    sequence: { sequencer: HeavyFirstSequencer },
     // CLI tests spawn bin/arbiter.js: make it run the sources under test, never a dist/ build.
     env: { ARBITER_FROM_SOURCE: '1' },
   },

@@ -101,6 +101,8 @@ describe('the installed CLI (compiled build, no tsx) scores every bundled benchm
   }, 300_000);
   afterAll(() => { for (const c of copies) rmSync(c, { recursive: true, force: true }); });
   const copy = (id: string, edit?: (pkg: string) => void) => { const c = installedCopy(id, edit); copies.push(c); return c; };
+  /** Each benchmark's copy and its 2-worker `score -b` output, from its own test below: the lifecycle tests reuse both. */
+  const scored = new Map<string, { pkg: string; out: Out }>();
 
   it('the guard bites: the same copy run from its sources (through tsx) fails', async () => {
     const pkg = copy('tabular-demo');
@@ -113,12 +115,14 @@ describe('the installed CLI (compiled build, no tsx) scores every bundled benchm
   it('tabular-demo (what `npm start` runs): alice wins; the broken and non-ONNX files fail with their codes; heidi is alice\'s duplicate', async () => {
     const pkg = copy('tabular-demo');
     const { out } = await scoreInstalled(pkg, 'tabular-demo');
+    scored.set('tabular-demo', { pkg, out });
     expect(out.rows.map((r) => [r.participant, r.status, r.error?.code ?? null])).toEqual(TABULAR);
   }, 300_000);
 
   it('choice-demo: builds its demo models from dist/ (same bytes as before), bigram-fitted > unigram-fitted > uniform on acc_norm', async () => {
     const pkg = copy('choice-demo');
     const { out, stderr } = await scoreInstalled(pkg, 'choice-demo');
+    scored.set('choice-demo', { pkg, out });
     expect(stderr).toContain('choice-demo: building the demo submissions bigram-fitted, unigram-fitted, uniform');
     expect(ranking(out)).toEqual([[1, 'bigram-fitted', 'scored'], [2, 'unigram-fitted', 'scored'], [3, 'uniform', 'scored']]);
     expect(out.rows.map((x) => x.scores)).toEqual([{ acc_norm: 1, acc: 1 }, { acc_norm: 0.375, acc: 7 / 24 }, { acc_norm: 0.25, acc: 7 / 24 }]);
@@ -128,6 +132,7 @@ describe('the installed CLI (compiled build, no tsx) scores every bundled benchm
   it('sentiment-demo: builds its demo models from dist/ (same bytes as before), naive-bayes > keywords > always-pos', async () => {
     const pkg = copy('sentiment-demo');
     const { out, stderr } = await scoreInstalled(pkg, 'sentiment-demo');
+    scored.set('sentiment-demo', { pkg, out });
     expect(stderr).toContain('sentiment-demo: building the demo submissions naive-bayes, keywords, always-pos');
     expect(ranking(out)).toEqual([[1, 'naive-bayes', 'scored'], [2, 'keywords', 'scored'], [3, 'always-pos', 'scored']]);
     expect(out.rows.map((x) => x.scores.accuracy)).toEqual([23 / 30, 22 / 30, 14 / 30]);
@@ -153,10 +158,12 @@ describe('the installed CLI (compiled build, no tsx) scores every bundled benchm
   }, 1_500_000);
 
   // One run lifecycle for every task kind, through the installed CLI: the same rows from 1 worker,
-  // from two `arbiter work` processes draining one run, and from 3 shards merged.
+  // from two `arbiter work` processes draining one run, and from 3 shards (worker threads) merged, as the 2-worker
+  // `score -b` of the benchmark's own test above (in the same copy, its demo models built there).
   it.each(['tabular-demo', 'sentiment-demo', 'choice-demo'])('%s: score with 1 worker, work with 2 processes, 3 shards + merge: the rows of a 2-worker score', async (id) => {
-    const pkg = copy(id);
-    const { out: reference } = await scoreInstalled(pkg, id);
+    expect(scored.has(id), `${id}'s own test ran first`).toBe(true);
+    const { pkg, out: reference } = scored.get(id)!;
+    expect(freshBuild(pkg)).toBe(true);
     const cwd = tempDir('arbiter-user-');
     const arbiter = async (args: string[]) => {
       const r = await run(process.execPath, [path.join(pkg, 'bin/arbiter.js'), ...args], { cwd, env: userEnv(), encoding: 'utf8', timeout: 600_000, maxBuffer: 1 << 24 });
@@ -170,7 +177,8 @@ describe('the installed CLI (compiled build, no tsx) scores every bundled benchm
     const finished = drained.map((t) => JSON.parse(t) as { finishedHere: boolean; result: Out | null }).filter((w) => w.finishedHere);
     expect(finished.length).toBe(1);
     expect(JSON.stringify(finished[0]!.result!.rows)).toBe(JSON.stringify(reference.rows));
-    for (const i of [0, 1, 2]) await arbiter(['score', '-b', id, '--workers', '1', '--shard', `${i}/3`, '--shard-mode', 'rows', '--part-out', `part${i}.json`, '--db', `shard${i}.db`]);
+    // the shards in worker threads: the compiled build's thread workers (dist/, no tsx) give the same bits
+    for (const i of [0, 1, 2]) await arbiter(['score', '-b', id, '--workers', '1', '--isolation', 'thread', '--shard', `${i}/3`, '--shard-mode', 'rows', '--part-out', `part${i}.json`, '--db', `shard${i}.db`]);
     expect(rowsOf(await arbiter(['merge', 'part2.json', 'part0.json', 'part1.json', '--json']))).toBe(JSON.stringify(reference.rows));
     expect(freshBuild(pkg)).toBe(true);
   }, 900_000);

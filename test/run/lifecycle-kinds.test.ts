@@ -36,7 +36,8 @@ describe.each(['tabular-demo', 'sentiment-demo', 'choice-demo'])('%s through the
   it('arbiter work: two drainers on one store give the rows of one arbiter score, each submission scored once', async () => {
     const db = path.join(dir, 'work.db');
     const queued = await createQueuedRun({ benchmark: id, db });
-    const [a, b] = await Promise.all([work({ benchmark: id, db, run: queued.runId, workers: 1 }), work({ benchmark: id, db, run: queued.runId, workers: 1 })]);
+    // worker threads here: the 2-worker score above already runs the default isolated processes
+    const [a, b] = await Promise.all([work({ benchmark: id, db, run: queued.runId, workers: 1, isolation: 'thread' }), work({ benchmark: id, db, run: queued.runId, workers: 1, isolation: 'thread' })]);
     const result = a.result ?? b.result;
     expect(result).not.toBeNull();
     expect(rowsOf(result!)).toBe(rowsOf(reference));

@@ -1,6 +1,7 @@
-// Language-model benchmarks end to end with real models, real piscina workers and the real CLI in
-// a child process: the qwen-chat-demo submissions (generated, seeded) on a 24-conversation slice
-// of the hidden set in a temp benchmark, plus the full bundled demo once.
+// Language-model benchmarks end to end with real models, real piscina workers and the real CLI:
+// the qwen-chat-demo submissions (generated, seeded) on a 16-conversation slice of the hidden set
+// in a temp benchmark, plus the full bundled demo once (ARBITER_FULL_LM_DEMO=1). The CLI runs in
+// this process (test/cli-in-process.ts) except where the process is the point: the kill -9.
 import { execFile, spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
@@ -15,6 +16,7 @@ import { receiptForRun } from '../../src/receipts/for-run.ts';
 import { loadBenchmark } from '../../src/benchmark/loader.ts';
 import { Store } from '../../src/store/store.ts';
 import { folderFiles, folderSha256 } from '../../src/tasks/lm/submissions.ts';
+import { arbiterInProcess } from '../cli-in-process.ts';
 import { REPO, tempDir } from '../helpers.ts';
 import { tarBytes } from '../models/tar-writer.ts';
 
@@ -36,8 +38,16 @@ function subsetBenchmark(dir: string, rows: number, edit: (yaml: string) => stri
   return path.join(dir, 'benchmark.yaml');
 }
 
+/** The CLI as a child (the full-demo run below); the same command line in this process where no process boundary is tested. */
 async function cli(cwd: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
   return run(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 900_000, maxBuffer: 1 << 24 });
+}
+
+/** `arbiter <args>` in this process: its stdout, or a rejection carrying the exit code and stderr, as a child's. */
+async function cliInProcess(cwd: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const r = await arbiterInProcess(args, { cwd });
+  if (r.code !== 0) throw Object.assign(new Error(`arbiter ${args[0]} exited ${r.code}: ${r.stderr}`), r);
+  return r;
 }
 
 const bpb = (r: ScoreResult, who: string) => r.rows.find((x) => x.participant === who)!.scores.bits_per_byte!;
@@ -50,17 +60,17 @@ describe('LM benchmarks: arbiter score', () => {
   beforeAll(async () => {
     root = tempDir('arbiter-lmjob-');
     subs = await buildDemoSubmissions(path.join(root, 'subs'));
-    spec = subsetBenchmark(path.join(root, 'bench'), 24);
+    spec = subsetBenchmark(path.join(root, 'bench'), 16);
   }, 180_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('CLI: ranks bigram-fitted < unigram-fitted < random by bits_per_byte; --workers 1 and 2 give byte-identical rows', async () => {
-    const rowsOf = async (workers: number) => {
-      const { stdout } = await cli(root, ['score', '-b', spec, '-s', path.join(root, 'subs'), '--workers', String(workers), '--db', path.join(root, `w${workers}.sqlite`), '--json']);
+  it('CLI: ranks bigram-fitted < unigram-fitted < random by bits_per_byte; --workers 1 (processes) and 2 (threads) give byte-identical rows', async () => {
+    const rowsOf = async (workers: number, isolation: string) => {
+      const { stdout } = await cliInProcess(root, ['score', '-b', spec, '-s', path.join(root, 'subs'), '--workers', String(workers), '--isolation', isolation, '--db', path.join(root, `w${workers}.sqlite`), '--json']);
       return JSON.parse(stdout) as ScoreResult;
     };
-    const one = await rowsOf(1);
-    const two = await rowsOf(2);
+    const one = await rowsOf(1, 'process');
+    const two = await rowsOf(2, 'thread');
     expect(one.rows.map((r) => [r.rank, r.participant, r.status])).toEqual([[1, 'bigram-fitted', 'scored'], [2, 'unigram-fitted', 'scored'], [3, 'random', 'scored']]);
     expect(bpb(one, 'bigram-fitted')).toBeLessThan(bpb(one, 'unigram-fitted'));
     expect(bpb(one, 'unigram-fitted')).toBeLessThan(bpb(one, 'random'));
@@ -77,12 +87,15 @@ describe('LM benchmarks: arbiter score', () => {
   it('kill -9 in the middle of a run, then --resume: the same rows, byte for byte', async () => {
     expect(uninterrupted).toBeDefined();
     const db = path.join(root, 'resume.sqlite');
-    const child = spawn(process.execPath, [BIN, 'score', '-b', spec, '-s', path.join(root, 'subs'), '--workers', '1', '--db', db, '--json'], { cwd: root, stdio: 'ignore' });
+    // 150 ms after each task (ARBITER_TEST_TASK_DELAY_MS, slower, never different): a poller
+    // starved by load still sees the run part-way, not finished.
+    const child = spawn(process.execPath, [BIN, 'score', '-b', spec, '-s', path.join(root, 'subs'), '--workers', '1', '--db', db, '--json'],
+      { cwd: root, stdio: 'ignore', env: { ...process.env, ARBITER_TEST_TASK_DELAY_MS: '150' } });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     // wait until some (not all) batches are journaled, then kill without warning
     let journaled = 0;
-    for (let i = 0; i < 1200 && journaled < 4; i++) {
-      await new Promise((r) => setTimeout(r, 250));
+    for (let i = 0; i < 12000 && journaled < 4 && child.exitCode === null; i++) {
+      await new Promise((r) => setTimeout(r, 25));
       if (!existsSync(db)) continue;
       try {
         const conn = new Database(db, { readonly: true, fileMustExist: true });
@@ -92,8 +105,8 @@ describe('LM benchmarks: arbiter score', () => {
     child.kill('SIGKILL');
     await exited;
     expect(journaled).toBeGreaterThanOrEqual(4);
-    expect(journaled).toBeLessThan(18); // 3 submissions x 6 batches: the run was cut short
-    const { stdout } = await cli(root, ['score', '-b', spec, '--resume', '1', '--db', db, '--workers', '2', '--json']);
+    expect(journaled).toBeLessThan(12); // 3 submissions x 4 batches: the run was cut short
+    const { stdout } = await cliInProcess(root, ['score', '-b', spec, '--resume', '1', '--db', db, '--workers', '2', '--isolation', 'thread', '--json']);
     const resumed = JSON.parse(stdout) as ScoreResult;
     expect(JSON.stringify(resumed.rows)).toBe(JSON.stringify(uninterrupted!.rows));
   }, 900_000);
@@ -106,7 +119,7 @@ describe('LM benchmarks: arbiter score', () => {
     const tar = path.join(root, 'bigram-tarred.tar');
     writeFileSync(tar, tarBytes(folderFiles(folder).map((f) => ({ name: f, data: readFileSync(path.join(folder, f)) }))));
     const small = subsetBenchmark(path.join(root, 'bench8'), 8);
-    const r = await score({ benchmark: small, submissions: [folder, broken, tar], workers: 2, db: path.join(root, 'tar.sqlite') });
+    const r = await score({ benchmark: small, submissions: [folder, broken, tar], workers: 2, isolation: 'thread', db: path.join(root, 'tar.sqlite') });
     const row = (who: string) => r.rows.find((x) => x.participant === who)!;
     expect(row('broken').status).toBe('failed');
     expect(row('broken').error!.code).toBe('E_MODEL_FORMAT');
@@ -117,7 +130,7 @@ describe('LM benchmarks: arbiter score', () => {
     expect(row('bigram-tarred').submission).toBe(createHash('sha256').update(readFileSync(tar)).digest('hex'));
     expect(row('bigram-tarred').submission).not.toBe(row('bigram-fitted').submission);
     // Scored on its own, the .tar gives exactly the folder's scores.
-    const alone = await score({ benchmark: small, submissions: [tar], workers: 1, db: path.join(root, 'tar-alone.sqlite') });
+    const alone = await score({ benchmark: small, submissions: [tar], workers: 1, isolation: 'thread', db: path.join(root, 'tar-alone.sqlite') });
     expect(alone.rows[0]!.status).toBe('scored');
     expect(alone.rows[0]!.splitScores).toEqual(row('bigram-fitted').splitScores);
   }, 600_000);
@@ -125,7 +138,7 @@ describe('LM benchmarks: arbiter score', () => {
   it('the receipt of an LM run re-scores (arbiter verify) to the same rows, from the blob-store copies', async () => {
     const small = subsetBenchmark(path.join(root, 'receipt'), 8);
     const db = path.join(root, 'receipt.sqlite');
-    const r = await score({ benchmark: small, submissions: [subs['unigram-fitted']!, subs['random']!], workers: 2, db });
+    const r = await score({ benchmark: small, submissions: [subs['unigram-fitted']!, subs['random']!], workers: 2, isolation: 'thread', db });
     const store = Store.open(db);
     let receipt;
     try { receipt = receiptForRun(r, loadBenchmark(small), store, { cwd: root }); } finally { store.close(); }
@@ -141,12 +154,12 @@ describe('LM benchmarks: arbiter score', () => {
     const noModel = path.join(root, 'no-model');
     cpSync(subs['random']!, noModel, { recursive: true });
     rmSync(path.join(noModel, 'onnx', 'model.onnx'));
-    const refused = await cli(root, ['submit', noModel, '-b', small, '--db', db]).then(() => null, (e: { code: number; stderr: string }) => e);
+    const refused = await cliInProcess(root, ['submit', noModel, '-b', small, '--db', db]).then(() => null, (e: { code: number; stderr: string }) => e);
     expect(refused?.code).toBe(3);
     expect(refused?.stderr).toMatch(/E_MODEL_FORMAT: model folder is missing onnx\/model\.onnx/);
-    const { stdout } = await cli(root, ['submit', subs['bigram-fitted']!, '-b', small, '-p', 'alice', '--db', db, '--json']);
+    const { stdout } = await cliInProcess(root, ['submit', subs['bigram-fitted']!, '-b', small, '-p', 'alice', '--db', db, '--json']);
     expect(JSON.parse(stdout)).toMatchObject({ participant: 'alice', submission: folderSha256(subs['bigram-fitted']!) });
-    const scored = JSON.parse((await cli(root, ['score', '-b', small, '--db', db, '--workers', '1', '--json'])).stdout) as ScoreResult;
+    const scored = JSON.parse((await cliInProcess(root, ['score', '-b', small, '--db', db, '--workers', '1', '--json'])).stdout) as ScoreResult;
     expect(scored.rows.map((r) => [r.participant, r.status, r.rank])).toEqual([['alice', 'scored', 1]]);
   }, 300_000);
 
@@ -178,7 +191,7 @@ describe('LM benchmarks: arbiter score', () => {
 });
 
 // The full demo scores 3 models x 300 conversations against a 151,669-token vocabulary: 2-8
-// minutes on 2 cores. CI runs the same code path on a 24-row subset above; set
+// minutes on 2 cores. CI runs the same code path on a 16-row subset above; set
 // ARBITER_FULL_LM_DEMO=1 to run the whole bundled benchmark too.
 const FULL_DEMO = process.env.ARBITER_FULL_LM_DEMO === '1';
 if (!FULL_DEMO) console.log('[qwen-chat-demo full run skipped] set ARBITER_FULL_LM_DEMO=1 to score the whole bundled benchmark');

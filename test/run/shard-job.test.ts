@@ -1,7 +1,8 @@
 // Sharding end to end: `arbiter score --shard i/N --part-out` and `arbiter merge` (real ONNX models,
 // the bundled tabular-demo benchmark: scored, failed, duplicate and prediction-file submissions).
-// Shard counts 1, 3 and 7 x workers 1 and 2 x both modes: every merged result's `rows` and
-// `benchmark` are byte-identical to a plain `arbiter score --json`. Four configurations run every
+// Shard counts 1, 3 and 7 x workers 1 and 2 x both modes x both isolations (a pairwise cover:
+// each pair of those settings that matters occurs once or more): every merged result's `rows` and `benchmark` are byte-identical to a plain
+// `arbiter score --json`. Four configurations run every
 // shard and the merge through the command line (in process, test/cli-in-process.ts: the same output
 // and exit code as a child, without a tsx start each); the others call the same functions the CLI
 // calls (scoreShard, the part file's text, parsePart, mergeShards). Then the refusals: another
@@ -68,15 +69,19 @@ beforeAll(async () => {
 });
 
 describe('arbiter score --shard + arbiter merge', () => {
-  const matrix: Array<[number, number, 'submission' | 'rows', 'thread' | 'process', 'cli' | 'in-process']> = [];
-  for (const count of [1, 3, 7]) for (const workers of [1, 2]) for (const mode of ['submission', 'rows'] as const) {
-    // Process isolation (the default) for a subset; worker threads for the rest (same scores, faster start).
-    const isolation = (count === 3 && workers === 2) || (count === 1 && workers === 1 && mode === 'submission') ? 'process' : 'thread';
-    // Through the real CLI: one per shard count and isolation, and the parts the refusal tests reuse.
-    const via = (count === 1 && workers === 1 && mode === 'submission') || (count === 3 && workers === 2 && mode === 'rows')
-      || (count === 3 && workers === 1 && mode === 'rows') || (count === 7 && workers === 1 && mode === 'rows') ? 'cli' : 'in-process';
-    matrix.push([count, workers, mode, isolation, via]);
-  }
+  // Shard counts 1, 3, 7 x workers 1, 2 x both modes, as a pairwise cover (6 runs, not 12): every
+  // pair of a shard count, a worker count and a mode occurs in some configuration, and so does
+  // every pair of an isolation with a worker count and with a mode.
+  // Process isolation (the default) for some; worker threads for the rest (same scores, faster
+  // start). Through the real CLI: one per shard count, and the parts the refusal tests reuse.
+  const matrix: Array<[number, number, 'submission' | 'rows', 'thread' | 'process', 'cli' | 'in-process']> = [
+    [1, 1, 'submission', 'process', 'cli'],
+    [1, 2, 'rows', 'process', 'in-process'],
+    [3, 1, 'rows', 'thread', 'cli'],
+    [3, 2, 'submission', 'process', 'cli'],
+    [7, 1, 'rows', 'thread', 'cli'],
+    [7, 2, 'submission', 'thread', 'in-process'],
+  ];
   for (const [count, workers, mode, isolation, via] of matrix) {
     // One configuration also uses another task size (3 batches per task) than the reference run:
     // metric merges are exact, so the chunking cannot change a bit either.

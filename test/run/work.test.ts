@@ -2,23 +2,25 @@
 // ONNX models of the bundled tabular-demo, inference in worker threads). Every submission is
 // scored exactly once, the run is ranked once, and the rows are byte-identical to one plain
 // `arbiter score`; a worker killed with SIGKILL mid-submission is taken over and its journal continued.
-import { spawnSync } from 'node:child_process';
+// The draining workers are real processes (they are the point); the reference run, `--create`, and
+// the commands around them run the CLI in this process (test/cli-in-process.ts).
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO, tempDir } from '../helpers.ts';
+import { arbiterInProcess, type CliResult } from '../cli-in-process.ts';
+import { tempDir } from '../helpers.ts';
 import { arbiter } from './arbiter-process.fixture.ts';
 
-const BIN = path.join(REPO, 'bin/arbiter.js');
 /** rows per task: tabular-demo's batch size (256), the smallest task; 12 chunks per submission */
 const TASK_ROWS = 256;
 const CHUNKS = Math.ceil(3000 / TASK_ROWS);
 /** ms each inference task waits before it is folded: long enough that the workers overlap (speed only, never results) */
 const DELAY = { ARBITER_TEST_TASK_DELAY_MS: '60' };
 
-function runSync(args: string[]): string {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`arbiter ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+/** `arbiter <args>` in this process; its stdout, or an error when it exits non-zero. */
+async function cli(args: string[]): Promise<string> {
+  const r = await arbiterInProcess(args);
+  if (r.code !== 0) throw new Error(`arbiter ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return r.stdout;
 }
 
@@ -30,12 +32,12 @@ function query<T>(db: string, sql: string, ...params: unknown[]): T[] {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let reference: string;
-beforeAll(() => {
-  reference = JSON.stringify(JSON.parse(runSync(['score', '-b', 'tabular-demo', '--isolation', 'thread', '--workers', '2', '--json', '--db', path.join(tempDir(), 'ref.db')])).rows);
+beforeAll(async () => {
+  reference = JSON.stringify(JSON.parse(await cli(['score', '-b', 'tabular-demo', '--isolation', 'thread', '--workers', '2', '--json', '--db', path.join(tempDir(), 'ref.db')])).rows);
 }, 120_000);
 
-function create(db: string): { run: { id: number }; queued: number; submissions: number; settled: number } {
-  return JSON.parse(runSync(['work', 'tabular-demo', '--create', '--task-rows', String(TASK_ROWS), '--db', db, '--json']));
+async function create(db: string): Promise<{ run: { id: number }; queued: number; submissions: number; settled: number }> {
+  return JSON.parse(await cli(['work', 'tabular-demo', '--create', '--task-rows', String(TASK_ROWS), '--db', db, '--json']));
 }
 
 const WORK = (db: string, run: number) => ['work', 'tabular-demo', '--run', String(run), '--db', db, '--workers', '1', '--isolation', 'thread', '--json'];
@@ -68,7 +70,7 @@ describe('arbiter work', () => {
   for (const n of [2, 3]) {
     it(`${n} processes drain one run: each submission scored once, ranked once, rows identical to arbiter score`, async () => {
       const db = path.join(tempDir(), 'work.db');
-      const made = create(db);
+      const made = await create(db);
       expect(made).toMatchObject({ run: { id: 1 }, submissions: 8, queued: 5, settled: 3 });
       const outs = await Promise.all(Array.from({ length: n }, () => arbiter(WORK(db, 1), DELAY).done));
       const results = outs.map((o) => {
@@ -93,7 +95,7 @@ describe('arbiter work', () => {
 
   it('a worker killed with SIGKILL mid-submission: its claim is taken over at once, the journal continued, rows identical', async () => {
     const db = path.join(tempDir(), 'kill.db');
-    const made = create(db);
+    const made = await create(db);
     const workers = [arbiter(WORK(db, 1), DELAY), arbiter(WORK(db, 1), DELAY)];
     // a claimed submission with 3 chunks journaled: kill its holder (the pid is part of the holder id)
     let victim: { item: string; holder: string } | undefined;
@@ -124,7 +126,7 @@ describe('arbiter work', () => {
 
   it('SIGTERM: the worker gives its claim back and exits 130, the run is cancelled; a new worker finishes it with identical rows', async () => {
     const db = path.join(tempDir(), 'term.db');
-    const made = create(db);
+    const made = await create(db);
     const w = arbiter(WORK(db, 1), DELAY);
     for (let i = 0; i < 6000; i++) {
       if (query<{ n: number }>(db, `SELECT COUNT(*) AS n FROM journal WHERE run_id = 1`)[0]!.n >= 2) break;
@@ -134,7 +136,7 @@ describe('arbiter work', () => {
     const out = await w.done;
     expect(out.code, out.stderr).toBe(130);
     expect(JSON.parse(out.stdout).error.code).toBe('E_CANCELLED');
-    const runs = JSON.parse(runSync(['runs', '--db', db, '--json'])).runs;
+    const runs = JSON.parse(await cli(['runs', '--db', db, '--json'])).runs;
     expect(runs[0]).toMatchObject({ id: 1, status: 'cancelled', reason: 'cancelled: SIGTERM received', mode: 'work', resume: `arbiter work tabular-demo --run 1 --db ${db}` });
     expect(runs[0].queue.claimed).toBe(0);
     // the released claim does not count as an attempt
@@ -142,13 +144,13 @@ describe('arbiter work', () => {
     expect(items.some((i) => i.state === 'queued')).toBe(true);
     for (const i of items) expect([i.state, i.attempts]).toEqual(i.state === 'queued' ? ['queued', 0] : ['done', 1]);
     // a queued run is continued by arbiter work, not by score --resume; no queued run: nothing to join
-    const viaScore = spawnSync(process.execPath, [BIN, 'score', '-b', 'tabular-demo', '--resume', '1', '--db', db, '--json'], { encoding: 'utf8' });
-    expect(viaScore.status).toBe(3);
+    const viaScore: CliResult = await arbiterInProcess(['score', '-b', 'tabular-demo', '--resume', '1', '--db', db, '--json']);
+    expect(viaScore.code).toBe(3);
     expect(JSON.parse(viaScore.stdout).error).toMatchObject({ code: 'E_RESUME', message: expect.stringContaining('arbiter work --run 1') });
-    const none = spawnSync(process.execPath, [BIN, 'work', 'tabular-demo', '--db', path.join(tempDir(), 'empty.db'), '--json'], { encoding: 'utf8' });
-    expect(none.status).toBe(3);
+    const none = await arbiterInProcess(['work', 'tabular-demo', '--db', path.join(tempDir(), 'empty.db'), '--json']);
+    expect(none.code).toBe(3);
     expect(JSON.parse(none.stdout).error).toMatchObject({ code: 'E_RESUME', message: expect.stringContaining('--create') });
-    const again = await arbiter(['work', 'tabular-demo', '--queue', 'run:1', '--db', db, '--workers', '2', '--isolation', 'thread', '--json']).done;
+    const again = await arbiterInProcess(['work', 'tabular-demo', '--queue', 'run:1', '--db', db, '--workers', '2', '--isolation', 'thread', '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.stringify((JSON.parse(again.stdout) as WorkJson).result!.rows)).toBe(reference);
     expectScoredOnce(db, 1, made.queued, made.submissions, null);
