@@ -62,8 +62,8 @@ describe('arbiter init --from', () => {
     const seq = path.join(root, 'reviews.jsonl');
     writeFileSync(seq, ['good film', 'bad film', 'great plot', 'awful plot'].map((t, i) => JSON.stringify({ id: `r${i}`, text: t, label: i % 2 ? 'neg' : 'pos' })).join('\n') + '\n');
     const chat = path.join(root, 'chat.jsonl');
-    // enough conversations for both splits (publicFraction 0.3), which spec validate checks
-    writeFileSync(chat, Array.from({ length: 12 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `hi ${i}` }, { role: 'assistant', content: `hello ${i}` }] })).join('\n') + '\n');
+    // enough conversations for both splits (publicFraction 0.3, a random key): 12 missed the public split 1.4% of runs (0.7^12), 48 miss it 4e-8 of runs
+    writeFileSync(chat, Array.from({ length: 48 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `hi ${i}` }, { role: 'assistant', content: `hello ${i}` }] })).join('\n') + '\n');
     for (const [id, task, file] of [['sc', 'sequence-classification', seq], ['cl', 'chat-loss', chat]] as const) {
       const r = await arbiter(['init', id, '--dir', root, '--task', task, '--from', file]);
       expect(r.status, r.stderr).toBe(0);
