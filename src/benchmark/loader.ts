@@ -63,10 +63,18 @@ export function resolveBenchmarkFile(idOrPath: string, benchmarksDir?: string): 
   else {
     const isPath = idOrPath.includes('/') || idOrPath.startsWith('.') || path.isAbsolute(idOrPath);
     if (isPath) add(path.resolve(idOrPath, 'benchmark.yaml'));
-    for (const dir of benchmarkDirs(benchmarksDir)) add(path.join(dir, idOrPath, 'benchmark.yaml'));
+    // an absolute path names one place; only an id or a relative path is looked up under the benchmark folders
+    if (!path.isAbsolute(idOrPath)) for (const dir of benchmarkDirs(benchmarksDir)) add(path.join(dir, idOrPath, 'benchmark.yaml'));
     if (!isPath) add(path.resolve(idOrPath, 'benchmark.yaml'));
   }
   for (const c of candidates) if (existsSync(c) && statSync(c).isFile()) return c;
+  // A federation's folder (fl-demo sits among the bundled benchmarks) has no hidden set to score.
+  const federation = candidates.map((c) => path.join(path.dirname(c), 'federation.yaml')).find((f) => existsSync(f) && statSync(f).isFile());
+  if (federation) {
+    throw new ArbiterError('E_SPEC_NOT_FOUND', `"${idOrPath}" is a federation (${federation}), not a benchmark: expected a benchmark.yaml with a hidden set to score, found a federation.yaml, whose data stay with its parties. Run \`arbiter fl demo\` for the bundled one, or \`arbiter fl evaluate\` on a party's own set (docs/federated.md)`, {
+      benchmark: idOrPath, federation, tried: candidates,
+    });
+  }
   const suggestions = suggestNames(idOrPath, benchmarkIdsIn(benchmarkDirs(benchmarksDir)));
   const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.map((n) => `"${n}"`).join(' or ')}? (\`arbiter benchmarks\` lists them)` : ' (`arbiter benchmarks` lists the known ones)';
   throw new ArbiterError('E_SPEC_NOT_FOUND', `no benchmark "${idOrPath}": expected one of ${candidates.join(', ')} to exist.${hint}`, {

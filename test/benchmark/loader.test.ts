@@ -373,6 +373,31 @@ describe('resolveBenchmarkFile', () => {
     }
     expect(() => resolveBenchmarkFile(path.join(tmp, 'missing.yaml'))).toThrow(/no benchmark/);
   });
+
+  it('an absolute folder is looked for there only, not joined under the benchmark folders', () => {
+    const abs = path.join(tmp, 'elsewhere');
+    try {
+      resolveBenchmarkFile(`${abs}/`, path.join(tmp, 'benchmarks'));
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ArbiterError).details).toMatchObject({ tried: [path.join(abs, 'benchmark.yaml')] });
+    }
+  });
+
+  it('a federation folder (the bundled fl-demo) says what it is and what to run instead', () => {
+    for (const arg of ['fl-demo', path.join(BUNDLED_BENCHMARKS_DIR, 'fl-demo') + '/']) {
+      try {
+        resolveBenchmarkFile(arg, path.join(tmp, 'benchmarks'));
+        expect.unreachable();
+      } catch (err) {
+        const e = err as ArbiterError;
+        expect(e.code).toBe('E_SPEC_NOT_FOUND');
+        expect(e.message).toContain('is a federation');
+        expect(e.message).toContain('arbiter fl demo');
+        expect((e.details as { federation: string }).federation).toBe(path.join(BUNDLED_BENCHMARKS_DIR, 'fl-demo', 'federation.yaml'));
+      }
+    }
+  });
 });
 
 // Found by test/hostile/fuzz.test.ts: yaml's toJS threw a bare ReferenceError for these, which

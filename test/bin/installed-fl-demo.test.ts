@@ -52,5 +52,14 @@ describe('the installed CLI runs the federated demo', () => {
     // the rounds README.md shows: the same model hashes (the demo is seeded)
     const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
     for (const r of rows) expect(readme).toContain(`${r[0]}  ${r[1]}`);
+    // `score -b fl-demo` (it sits among the bundled benchmarks) says it is a federation and what to run, by id and by path
+    for (const arg of ['fl-demo', `${path.join(pkg, 'benchmarks', 'fl-demo')}/`]) {
+      const failed = await run(process.execPath, [path.join(pkg, 'bin/arbiter.js'), 'score', '-b', arg], { cwd, env: userEnv(), encoding: 'utf8' })
+        .then(() => null, (err: { code: number; stderr: string }) => err);
+      expect(failed?.code).toBe(3);
+      expect(failed?.stderr).toContain('E_SPEC_NOT_FOUND');
+      expect(failed?.stderr).toContain('is a federation');
+      expect(failed?.stderr).toContain('arbiter fl demo');
+    }
   }, 600_000);
 });
