@@ -99,7 +99,7 @@ export const flCommand = {
         try {
           const round = roundOf(argv.round)!;
           const { readFileSync } = await import('node:fs');
-          const { loadFederation } = await import('../../federated/spec.ts');
+          const { loadFederation, partyOfKey } = await import('../../federated/spec.ts');
           const { loadPrivateKey } = await import('../../receipts/sign.ts');
           const { requirePartial, serializePartial } = await import('../../federated/partial.ts');
           const { evaluateRound } = await import('../../federated/evaluate.ts');
@@ -117,13 +117,12 @@ export const flCommand = {
           let maskKey;
           if (argv.maskKey !== undefined) {
             const { loadMaskKey } = await import('../../federated/secure-round.ts');
-            const { partyOfKey } = await import('../../federated/spec.ts');
             maskKey = loadMaskKey(argv.maskKey as string, fed, partyOfKey(fed, key));
           }
           let baselineScore;
           if (argv.baselineScore !== undefined) {
             const m = /^([0-9]+):(.+)$/.exec(String(argv.baselineScore));
-            if (!m || !Number.isFinite(Number(m[2]))) throw new (await import('../../errors.ts')).ArbiterError('E_USAGE', `--baseline-score: expected <round>:<score> such as 1:0.4132, found ${String(argv.baselineScore)}`);
+            if (!m || !Number.isFinite(Number(m[2]))) throw usageError(`--baseline-score: expected <round>:<score> such as 1:0.4132, found ${String(argv.baselineScore)}`);
             baselineScore = { round: Number(m[1]), localScore: Number(m[2]) };
           }
           const { partial: p, localScores, rows } = await evaluateRound({

@@ -12,6 +12,7 @@ import type { OnnxModel, OnnxTensor } from '../onnx/proto.ts';
 import { checkFolderFiles, readJsonFile, readOnnxFile } from './folder.ts';
 import { tokenizerHash } from './tokenizer-hash.ts';
 import { lmWeightsHash } from './weights.ts';
+import { sha256Hex } from '../../benchmark/canonical.ts';
 import type { LmAdmissionRules } from '../../benchmark/lm-task.ts';
 
 export interface LmAdmissionReport {
@@ -72,7 +73,7 @@ export function countParams(model: OnnxModel): number {
 const tokenizerHashes = new Map<string, string>();
 function tokenizerHashOfFile(file: string): string {
   const bytes = readFileSync(file);
-  const key = createHash('sha256').update(bytes).digest('hex');
+  const key = sha256Hex(bytes);
   const known = tokenizerHashes.get(key);
   if (known !== undefined) return known;
   let tokJson: unknown;

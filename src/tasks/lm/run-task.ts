@@ -39,14 +39,22 @@ const loadOptions = (kind: LmKind) => ({ intraOpNumThreads: 1, kind });
  * quoted in full). The runner then scores with the cached model.
  */
 export async function loadLmRunner(folder: string, kind: LmKind): Promise<void> {
-  const model = await loadLm(folder, loadOptions(kind));
-  // the tokenizer's parse and the graph's decode leave ~100 MB of garbage behind (src/inference/heap.ts)
-  collected.add(model);
-  collectGarbage();
+  await loadCollected(folder, kind);
 }
 
 /** Models whose load was followed by a full GC (once per load). */
 const collected = new WeakSet<object>();
+
+/**
+ * The cached model, loaded if need be, with one full GC after its load: the tokenizer's parse and
+ * the graph's decode leave ~100 MB of garbage behind (src/inference/heap.ts). A child process loads
+ * in loadLmRunner, a worker thread on its first batch.
+ */
+async function loadCollected(folder: string, kind: LmKind) {
+  const model = await loadLm(folder, loadOptions(kind));
+  if (!collected.has(model)) { collected.add(model); collectGarbage(); }
+  return model;
+}
 
 /** Forget loaded models (a warm child switching to the next submission's folder). */
 export async function unloadLmRunner(): Promise<void> {
@@ -57,9 +65,7 @@ export async function unloadLmRunner(): Promise<void> {
 export async function runLmTask(t: LmTaskMessage): Promise<LmTaskResult> {
   let model;
   try {
-    model = await loadLm(t.folder, loadOptions(lmKindOf(t.kind)));
-    // a worker thread loads on its first batch (a child process already did, in loadLmRunner)
-    if (!collected.has(model)) { collected.add(model); collectGarbage(); }
+    model = await loadCollected(t.folder, lmKindOf(t.kind));
   } catch (e) {
     // model load failures are already coded (E_MODEL_FORMAT, E_TOKENIZER); no hidden row was involved
     return { ok: false, error: toErrorData(e, 'E_MODEL_FORMAT') };
