@@ -49,7 +49,8 @@ describe('arbiter init --from', () => {
     const root = tempDir();
     const f = path.join(root, 'q.jsonl');
     const animals = [['cat', 'purrs'], ['dog', 'barks'], ['cow', 'moos'], ['owl', 'hoots']];
-    writeFileSync(f, Array.from({ length: 12 }, (_, i) => JSON.stringify({ id: `q${i}`, context: `the ${animals[i % 4]![0]}`, choices: animals.map((a) => a[1]), label: i % 4 })).join('\n') + '\n');
+    // 48 questions: 12 missed the public split 0.7^12 = 1.4% of runs under init's random split key
+    writeFileSync(f, Array.from({ length: 48 }, (_, i) => JSON.stringify({ id: `q${i}`, context: `the ${animals[i % 4]![0]}`, choices: animals.map((a) => a[1]), label: i % 4 })).join('\n') + '\n');
     const r = await arbiter(['init', 'mc', '--dir', root, '--task', 'multiple-choice', '--from', f, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const made = JSON.parse(r.stdout) as { dir: string; datasetSha256: string };
@@ -60,7 +61,9 @@ describe('arbiter init --from', () => {
   it('sequence-classification and chat-loss from JSONL files validate', async () => {
     const root = tempDir();
     const seq = path.join(root, 'reviews.jsonl');
-    writeFileSync(seq, ['good film', 'bad film', 'great plot', 'awful plot'].map((t, i) => JSON.stringify({ id: `r${i}`, text: t, label: i % 2 ? 'neg' : 'pos' })).join('\n') + '\n');
+    // 48 rows for both splits under init's random split key (4 rows missed the public split 0.7^4 = 24% of runs)
+    const texts = ['good film', 'bad film', 'great plot', 'awful plot'];
+    writeFileSync(seq, Array.from({ length: 48 }, (_, i) => JSON.stringify({ id: `r${i}`, text: `${texts[i % 4]} ${i}`, label: i % 2 ? 'neg' : 'pos' })).join('\n') + '\n');
     const chat = path.join(root, 'chat.jsonl');
     // enough conversations for both splits (publicFraction 0.3, a random key): 12 missed the public split 1.4% of runs (0.7^12), 48 miss it 4e-8 of runs
     writeFileSync(chat, Array.from({ length: 48 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `hi ${i}` }, { role: 'assistant', content: `hello ${i}` }] })).join('\n') + '\n');
