@@ -27,7 +27,7 @@ const localSet = (p: string) => path.join(sec, 'data', `${p}.arrow`);
 async function evaluate(dir: string, party: string, round: number, extra: string[] = []) {
   const out = path.join(root, `${path.basename(dir)}-r${round}-${party}.json`);
   const mask = dir === sec ? ['--mask-key', xkey(party)] : [];
-  const r = await fl(['evaluate', '-f', dir, '-r', String(round), '-m', model(round), '-d', localSet(party), '-k', key(party), '-o', out, '--isolation', 'thread', '--json', ...mask, ...extra], root);
+  const r = await fl(['evaluate', '-f', dir, '-r', String(round), '-m', model(round), '-d', localSet(party), '-k', key(party), '-o', out, '--isolation', 'process', '--json', ...mask, ...extra], root);
   expect(r.code, r.stderr).toBe(0);
   return { file: out, printed: JSON.parse(r.stdout) as { rows: number; localScores: Record<string, number>; vote: { decision: string } } };
 }
@@ -230,7 +230,7 @@ describe('arbiter fl with secure aggregation', () => {
   }, 60_000);
 
   it('agreement keys: a missing, unreadable, wrong-type or other party\'s --mask-key is E_FL_MASK_INPUT; a spec party without agreementKey is E_FL_SPEC', async () => {
-    const base = ['evaluate', '-f', sec, '-r', '1', '-m', model(1), '-d', localSet('alice'), '-k', key('alice'), '-o', path.join(root, 'k.json'), '--isolation', 'thread'];
+    const base = ['evaluate', '-f', sec, '-r', '1', '-m', model(1), '-d', localSet('alice'), '-k', key('alice'), '-o', path.join(root, 'k.json'), '--isolation', 'process'];
     const none = await fl(base, root);
     expect(none.code).toBe(3);
     expect(none.stderr).toMatch(/E_FL_MASK_INPUT: .*uses secure aggregation: expected --mask-key/);
@@ -267,7 +267,7 @@ describe('arbiter fl with secure aggregation', () => {
     const d = path.join(root, 'auc');
     mkdirSync(d, { recursive: true });
     writeFileSync(path.join(d, 'federation.yaml'), stringify({ ...spec, metrics: [{ name: 'accuracy' }, { name: 'roc_auc' }], acceptance: { ...spec.acceptance, primary: 'accuracy' }, allowRowRevealingMetrics: true }));
-    const r = await fl(['evaluate', '-f', d, '-r', '1', '-m', model(1), '-d', localSet('alice'), '-k', key('alice'), '--mask-key', xkey('alice'), '-o', path.join(root, 'auc.json'), '--isolation', 'thread'], root);
+    const r = await fl(['evaluate', '-f', d, '-r', '1', '-m', model(1), '-d', localSet('alice'), '-k', key('alice'), '--mask-key', xkey('alice'), '-o', path.join(root, 'auc.json'), '--isolation', 'process'], root);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/E_FL_NOT_MASKABLE: federation.yaml: metrics\[1\] roc_auc: secureAggregation: true needs metrics whose state is a sum/);
     const a = await fl(['aggregate', '-f', d, round1.alice!.masked, '--db', path.join(root, 'auc.db')], root);
