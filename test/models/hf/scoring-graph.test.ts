@@ -7,10 +7,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { buildModel } from '../../../src/models/onnx/builder.ts';
-import { decodeModel } from '../../../src/models/onnx/proto.ts';
+import * as ort from 'onnxruntime-node';
+import { decodeModel, encodeModel } from '../../../src/models/onnx/proto.ts';
 import { admitLmFolder } from '../../../src/models/hf/admission.ts';
-import { clearLmCache, loadLm, type LoadedLm } from '../../../src/models/hf/load.ts';
-import { scoringGraphOf, LOGPROBS_OUTPUT } from '../../../src/models/hf/scoring-graph.ts';
+import { clearLmCache, loadLm, lmSessionOptions, type LoadedLm } from '../../../src/models/hf/load.ts';
+import { scoringGraphOf, LOGPROBS_OUTPUT, POSITIONS_INPUT, TARGETS_INPUT } from '../../../src/models/hf/scoring-graph.ts';
 import { qwenShapedLmOnnx, randomLm, tinyLmOnnx, writeLmFolder } from '../../../src/models/hf/tiny-lm.ts';
 import { forwardPadded, prepareChatExample } from '../../../src/tasks/lm/chat-score.ts';
 import { exampleNll, scoredNlls } from '../../../src/tasks/lm/nll.ts';
@@ -51,8 +52,11 @@ describe('scoring graph', () => {
     const g = scoringGraphOf(decodeModel(tinyLmOnnx(randomLm(8, 1, 4, 3, 1, 0.5)))).graph!;
     const ops = (g.node ?? []).map((n) => n.name);
     expect(g.output!.map((o) => o.name)).toEqual([LOGPROBS_OUTPUT]);
-    // the tail Gather(tok_class, axis 2) -> Add(bias) is copied after the row selection (MatMul stays before it)
-    expect(ops.filter((n) => n!.startsWith('arbiter_score_tail')).length).toBe(2);
+    // the tail MatMul(unembed) -> Gather(tok_class, axis 2) -> Add(bias) is copied after the row
+    // selection (the Gather as Transpose, Gather along axis 0, Transpose)
+    expect(ops.filter((n) => n!.startsWith('arbiter_score_tail'))).toEqual([
+      'arbiter_score_tail0_MatMul', 'arbiter_score_tail1_t_in', 'arbiter_score_tail1_Gather', 'arbiter_score_tail1_t_out', 'arbiter_score_tail2_Add',
+    ]);
     expect((g.node ?? []).some((n) => (n.output ?? []).includes('logits'))).toBe(false);
   });
 
@@ -96,6 +100,63 @@ describe('scoring graph', () => {
     const seqs = [[0, 3, 6, 7, 1, 6, 6], [0, 4, 7], [2, 2, 6, 6, 6, 7]];
     const scored = seqs.map((s) => Uint8Array.from(s, (_, j) => (j > 1 ? 1 : 0)));
     expectAgree((await scoredNlls(m, seqs, scored)).nll, await referenceNlls(m, seqs, scored));
+  });
+
+  describe('rows selected before the LM head are the full logits, bit for bit', () => {
+    // the float32 rows the scoring graph feeds to its float64 cast, against the submitted graph's full
+    // logits at the same positions: moving the selection before the head must not change one bit
+    // (onnxruntime's fusions or a kernel picked by row count would show here first)
+    async function selectedRowsEqualLogits(onnx: Uint8Array, V: number): Promise<void> {
+      const dir = tempDir();
+      const folder = wordFolder(dir, onnx);
+      const g = scoringGraphOf(decodeModel(onnx));
+      const cast = g.graph!.node!.find((n) => n.name === 'arbiter_score_cast')!;
+      g.graph!.output!.push({ name: cast.input![0]!, type: { tensorType: { elemType: 1 } } });
+      const session = await ort.InferenceSession.create(encodeModel(g), lmSessionOptions());
+      const plain = await ort.InferenceSession.create(path.join(folder, 'onnx', 'model.onnx'), lmSessionOptions());
+      const [B, S] = [3, 7];
+      const ids = BigInt64Array.from({ length: B * S }, (_, i) => BigInt((i * 5 + 3) % V));
+      const mask = BigInt64Array.from({ length: B * S }, (_, i) => (i % S < S - (i < S ? 0 : 2) ? 1n : 0n));
+      const positions = [0, 4, 5, 8, 9, 13, 15, 20];
+      const feeds = { input_ids: new ort.Tensor('int64', ids, [B, S]), attention_mask: new ort.Tensor('int64', mask, [B, S]) };
+      const full = (await plain.run(feeds)).logits!.data as Float32Array;
+      const out = await session.run({
+        ...feeds,
+        [POSITIONS_INPUT]: new ort.Tensor('int64', BigInt64Array.from(positions, BigInt), [positions.length]),
+        [TARGETS_INPUT]: new ort.Tensor('int64', BigInt64Array.from(positions, (p) => BigInt(p % V)), [positions.length, 1]),
+      });
+      const rows = out[cast.input![0]!]!.data as Float32Array;
+      const want = Float32Array.from(positions.flatMap((p) => Array.from(full.subarray(p * V, (p + 1) * V))));
+      expect(rows.length).toBe(want.length);
+      expect(Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength).equals(Buffer.from(want.buffer))).toBe(true);
+    }
+    it('tiny LM: head MatMul, vocabulary Gather, bias', async () => {
+      await selectedRowsEqualLogits(tinyLmOnnx(randomLm(5000, 4, 64, 16, 1, 0.5)), 5000);
+      expect(scoringGraphOf(decodeModel(tinyLmOnnx(randomLm(8, 4, 4, 3, 1, 0.5)))).graph!.node!.some((n) => n.name === 'arbiter_score_tail0_MatMul')).toBe(true);
+    });
+    it('Qwen3-shaped decoder: the head after a fused RMSNorm', async () => {
+      await selectedRowsEqualLogits(qwenShapedLmOnnx({ vocab: 3000, hidden: 64, layers: 2, heads: 2, intermediate: 128, seed: 9 }), 3000);
+    });
+    it('tied weights: Transpose(embedding) as the head, plus a bias', async () => {
+      const [V, H] = [4000, 24];
+      const E = Float32Array.from({ length: V * H }, (_, i) => Math.sin(i * 0.37));
+      const bias = Float32Array.from({ length: V }, (_, i) => Math.cos(i * 0.11));
+      const onnx = buildModel({
+        inputs: [{ name: 'input_ids', dtype: 'int64', shape: ['batch', 'seq'] }, { name: 'attention_mask', dtype: 'int64', shape: ['batch', 'seq'] }],
+        outputs: [{ name: 'logits', dtype: 'float32', shape: ['batch', 'seq', V] }],
+        initializers: [{ name: 'E', dtype: 'float32', dims: [V, H], data: E }, { name: 'bias', dtype: 'float32', dims: [V], data: bias }],
+        nodes: [
+          { op: 'Gather', inputs: ['E', 'input_ids'], outputs: ['h'], attrs: { axis: 0 } },
+          { op: 'Tanh', inputs: ['h'], outputs: ['t'] },
+          { op: 'Transpose', inputs: ['E'], outputs: ['Et'], attrs: { perm: [1, 0] } },
+          { op: 'MatMul', inputs: ['t', 'Et'], outputs: ['z'] },
+          { op: 'Add', inputs: ['z', 'bias'], outputs: ['logits'] },
+        ],
+        opset: 17,
+      });
+      expect(scoringGraphOf(decodeModel(onnx)).graph!.node!.map((n) => n.name).filter((n) => n!.startsWith('arbiter_score_tail'))).toEqual(['arbiter_score_tail0_MatMul', 'arbiter_score_tail1_Add']);
+      await selectedRowsEqualLogits(onnx, V);
+    });
   });
 
   it('same batch composition gives the same bits, whatever ran before', async () => {
