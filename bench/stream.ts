@@ -85,8 +85,18 @@ export async function runStreamBench(opts: { dir: string; repo: string; log: (li
     const t0 = performance.now();
     let peakKb = 0;
     let hwmKb = 0;
+    // BENCH_STREAM_TRACE=1: the engine's resident size over time (max per second), to tell the set-up
+    // phases' peak (hashing, split, id checks) from the scoring phase's
+    const trace: number[] = [];
     const poll = setInterval(() => {
       peakKb = Math.max(peakKb, treeRssKb(child.pid!));
+      if (process.env.BENCH_STREAM_TRACE) {
+        try {
+          const kb = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
+          const sec = Math.floor((performance.now() - t0) / 1000);
+          trace[sec] = Math.max(trace[sec] ?? 0, kb);
+        } catch { /* exited */ }
+      }
       try { hwmKb = Math.max(hwmKb, Number(/^VmHWM:\s+(\d+)/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0)); } catch { /* exited */ }
     }, 50);
     let out = '';
@@ -99,6 +109,7 @@ export async function runStreamBench(opts: { dir: string; repo: string; log: (li
     if (code !== 0) throw new Error(`stream bench score (${isolation}) exited ${code}: ${out.slice(0, 500)} ${err.slice(-500)}`);
     const r = { seconds, engineHwmKb: hwmKb, status: (JSON.parse(out) as { rows: Array<{ status: string }> }).rows[0]!.status };
     const modelMb = statSync(model).size / 2 ** 20;
+    if (trace.length) log(`  engine RSS by second (MiB): ${Array.from(trace, (kb, i) => `${i}:${Math.round((kb ?? 0) / 1024)}`).join(' ')}`);
     log(`  arbiter score (${build}), ${isolation === 'thread' ? 'worker thread' : 'isolated process'}, 1 worker: ${r.status} in ${r.seconds.toFixed(1)} s end to end (${Math.round(rows / r.seconds)} rows/s incl. dataset checks and split); peak RSS engine ${(r.engineHwmKb / 1024).toFixed(0)} MiB, engine + inference processes ${(peakKb / 1024).toFixed(0)} MiB; model ${modelMb.toFixed(2)} MiB; target <= 300 MiB + model`);
   }
 }

@@ -63,12 +63,38 @@ export async function* tabularWindows(b: LoadedBenchmark, data: PreparedDataset,
   yield* decodeWindows(b, data, windowRows(b, data, taskRows, budget ?? WINDOW_BYTES), false);
 }
 
+/**
+ * Shared memory of windows that are done (every chunk settled, unshared), taken again by the next
+ * window of the same size. Without it each 16 MiB window waited for the collector: on a 1 GiB set
+ * the engine's resident size rose in a sawtooth to 360 MiB with 3-4 dead windows alive
+ * (BENCH_ONLY=stream BENCH_STREAM_TRACE=1). A window's buffers are given back only after all of its
+ * tasks have settled, so no task still reads them.
+ */
+const recycled: SharedArrayBuffer[] = [];
+const MAX_RECYCLED = 8;
+
+function windowArray(kind: Exclude<ColumnRequest['kind'], 'utf8'>, n: number): ColumnArray {
+  const bytes = n * bytesPerValue(kind);
+  const i = recycled.findIndex((sab) => sab.byteLength === bytes);
+  if (i < 0) return sharedArray(kind, n);
+  const [sab] = recycled.splice(i, 1);
+  return kind === 'float32' ? new Float32Array(sab!) : kind === 'float64' ? new Float64Array(sab!) : kind === 'int32' ? new Int32Array(sab!) : new BigInt64Array(sab!);
+}
+
+/** Give a finished window's shared memory back for the next window (never the whole-set window). */
+export function recycleWindow(w: TabularWindow): void {
+  if (w.wholeSet) return;
+  for (const c of w.inputs.columns) {
+    if (c.data.buffer instanceof SharedArrayBuffer && recycled.length < MAX_RECYCLED) recycled.push(c.data.buffer);
+  }
+}
+
 async function* decodeWindows(b: LoadedBenchmark, data: PreparedDataset, rows: number, wholeSet: boolean): AsyncGenerator<TabularWindow> {
   const inputs = requireModel(b.spec).model.inputs;
   const shared = new Set(data.inputColumns.map((c) => c.name));
   const requests: ColumnRequest[] = [...data.inputColumns, data.labelColumn];
   const allocate = (r: ColumnRequest, n: number): ColumnArray => {
-    if (shared.has(r.name) && r.kind !== 'utf8') return sharedArray(r.kind, n);
+    if (shared.has(r.name) && r.kind !== 'utf8') return wholeSet ? sharedArray(r.kind, n) : windowArray(r.kind, n);
     return r.kind === 'float64' ? new Float64Array(n) : r.kind === 'int64' ? new BigInt64Array(n) : r.kind === 'int32' ? new Int32Array(n) : r.kind === 'float32' ? new Float32Array(n) : new Array<string>(n);
   };
   for await (const chunk of readChunks(data.source, requests, rows, 'dataset', { allocate, totalRows: data.rows })) {

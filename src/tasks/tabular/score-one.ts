@@ -16,7 +16,7 @@ import { JournaledFold } from '../../fold/journaled-fold.ts';
 import { fingerprintJournal } from './fingerprint-journal.ts';
 import type { ChunkJob } from '../../inference/task.ts';
 import { OutputSlabs, slabView } from '../../inference/shared-inputs.ts';
-import { tabularWindows } from './input-windows.ts';
+import { recycleWindow, tabularWindows } from './input-windows.ts';
 import type { ChunkStates } from '../../fold/fold.ts';
 import { Store } from '../../store/store.ts';
 import type { ScoreContext } from '../task-kind.ts';
@@ -112,7 +112,7 @@ export async function scoreTabular(
         tasks.push(task);
       }
       // A window read for this submission alone is dropped once its chunks have settled.
-      if (!w.wholeSet) void Promise.allSettled(windowTasks).then(() => pool!.unshare(w.inputs));
+      if (!w.wholeSet) void Promise.allSettled(windowTasks).then(() => { pool!.unshare(w.inputs); recycleWindow(w); });
     }
   };
 
