@@ -8,7 +8,7 @@
 //   is killed as soon as it exceeds the limit (E_MEMORY_LIMIT), which catches slow growth too.
 // Whatever the child does, the engine process only ever sees a settled promise.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, readFileSync, readSync } from 'node:fs';
+import { accessSync, closeSync, constants, ftruncateSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -410,6 +410,14 @@ export class IsolatedSession {
       if (!made) return null;
       slot = { ...made, owner: id };
       this.#outSlots[k] = slot;
+    } else {
+      // emptied before each group: a child that writes less than it says is caught by a short
+      // read, never answered with an earlier group's bytes
+      try {
+        ftruncateSync(slot.fd, 0);
+      } catch {
+        return null;
+      }
     }
     slot.owner = id;
     this.#outOf.set(id, slot);

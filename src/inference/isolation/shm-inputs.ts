@@ -112,7 +112,8 @@ export function createOutputsFile(dir: string): { file: string; fd: number } | n
   prepareDir(dir);
   const file = path.join(dir, `${OUT_PREFIX}${process.pid}-${nextOutputsFile++}-${randomBytes(6).toString('hex')}`);
   try {
-    const fd = openSync(file, constants.O_RDONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    // read and write: the engine reads, and empties the file before each group (runner.ts)
+    const fd = openSync(file, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     live.add(file);
     return { file, fd };
   } catch {

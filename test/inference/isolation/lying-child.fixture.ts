@@ -8,6 +8,7 @@ const lie = process.env.ARBITER_TEST_LIE ?? 'none';
 const send = (m: FromChild): void => void process.send?.(m);
 process.on('disconnect', () => process.exit(0));
 
+let groups = 0;
 process.on('message', (msg: ToChild) => {
   if (msg.kind === 'load') {
     send({ kind: 'loaded', inputNames: ['features'], outputNames: ['probabilities'], vmSizeKb: 0, rssKb: 0 });
@@ -24,7 +25,16 @@ process.on('message', (msg: ToChild) => {
       at += writeSync(fd, new Uint8Array(v.buffer), 0, v.byteLength, at);
     }
   };
+  groups++;
   switch (lie) {
+    case 'stale': // honest for two groups (both outputs files hold outputs), then writes nothing
+      if (groups > 2) {
+        send({ kind: 'result-file', id: msg.id, outputs: metas });
+        return;
+      }
+      write();
+      send({ kind: 'result-file', id: msg.id, outputs: metas });
+      return;
     case 'short': // says it wrote every batch, wrote nothing
       send({ kind: 'result-file', id: msg.id, outputs: metas });
       return;

@@ -1,7 +1,7 @@
 // Outputs of an isolated child come back through an outputs file the engine made (0600, beside the
 // inputs file) instead of over IPC: the bits are those of a worker thread, the files are gone when
 // the executor closes or the child dies, and a child that lies about what it wrote (short file,
-// a symlink in place of the file, fewer batches, huge dims, junk metadata, a '__proto__' name,
+// a symlink in place of the file, nothing written over an earlier group's outputs, fewer batches, huge dims, junk metadata, a '__proto__' name,
 // IPC answers shorter than their dims) fails the submission with a code: the engine never reads
 // past what it computed from the contract and never folds a batch it did not get.
 import { spawnSync } from 'node:child_process';
@@ -96,7 +96,7 @@ describe('outputs files of isolated children', () => {
   }, 180_000);
 
   const lies: Array<[string, string | null]> = [
-    ['none', null], ['short', 'E_WORKER_CRASH'], ['symlink', 'E_WORKER_CRASH'], ['few', 'E_WORKER_CRASH'],
+    ['none', null], ['short', 'E_WORKER_CRASH'], ['stale', 'E_WORKER_CRASH'], ['symlink', 'E_WORKER_CRASH'], ['few', 'E_WORKER_CRASH'],
     ['huge-dims', 'E_MODEL_CONTRACT'], ['junk', 'E_WORKER_CRASH'], ['proto', 'E_MODEL_CONTRACT'], ['twice', 'E_WORKER_CRASH'],
     ['ipc-short', 'E_MODEL_CONTRACT'], ['ipc-few', 'E_WORKER_CRASH'], ['nan', null],
   ];
@@ -109,6 +109,8 @@ describe('outputs files of isolated children', () => {
         const ex = createExecutor('process', 1, limits, { inputsDir: { dir, memory: true }, childEntry: LIAR });
         try {
           const w = window();
+          // 'stale' lies from its third group on: the second job's groups
+          if (lie === 'stale') expect((await runJob(ex, w)).r, 'stale, first job').toMatchObject({ ok: true });
           const { r, out, slab } = await runJob(ex, w);
           if (code === null) {
             expect(r, lie).toMatchObject({ ok: true, dtype: 'float32' });
