@@ -69,12 +69,56 @@ export function checkBatchOutput(task: Pick<InferenceTask, 'output'>, padTo: num
 export class ChunkOutputBuilder {
   private view: OutputArray | undefined;
   private readonly width: number;
+  /** batches written so far (the executor checks that every batch of the chunk was) */
+  added = 0;
   constructor(private readonly task: Pick<InferenceTask, 'rows' | 'batchSize' | 'padLast' | 'output' | 'out'>) {
     this.width = rowWidth(task.output.rowShape);
   }
 
   /** Keep batch i's output; returns an error when it does not fit. */
   add(i: number, type: string, dims: readonly number[], data: Float32Array | Float64Array): ErrorData | null {
+    const at = this.place(i, type, dims);
+    if ('code' in at) return at;
+    // the data must hold what its dims say (an answer from another process is checked, not trusted)
+    if (!(data instanceof (at.view instanceof Float32Array ? Float32Array : Float64Array)) || data.length !== at.padTo * this.width) {
+      return { code: 'E_MODEL_CONTRACT', message: `output "${this.task.output.name}" of a batch of ${at.padTo} rows must hold ${at.padTo * this.width} ${type} values, found ${ArrayBuffer.isView(data) ? (data as Float32Array).length : 'none'}` };
+    }
+    at.view.set(data.subarray(0, at.rows * this.width) as never, at.start * this.width);
+    this.added++;
+    return null;
+  }
+
+  /**
+   * Keep the outputs of batches i, i + 1, ... (a group), each given by its type and dims and
+   * functions that copy its bytes into the slab (an outputs file: isolation/runner.ts
+   * FileTensor). Every batch's dims and type are checked against the contract before anything is
+   * read, and the bytes read are the batches' real rows, worked out here. When `backToBack` (each
+   * batch's output is the only one in the file, so they follow each other) and no batch but the
+   * last is padded, the group's rows are one run in the file and in the slab: one read.
+   */
+  addGroupFrom(i: number, outputs: ReadonlyArray<{ type: string; dims: readonly number[]; readInto(dst: Uint8Array): void; readSpan(dst: Uint8Array): void }>, backToBack: boolean): ErrorData | null {
+    const places: Array<{ view: OutputArray; start: number; rows: number; padTo: number }> = [];
+    for (let j = 0; j < outputs.length; j++) {
+      const at = this.place(i + j, outputs[j]!.type, outputs[j]!.dims);
+      if ('code' in at) return at;
+      places.push(at);
+    }
+    if (places.length === 0) return null;
+    const view = places[0]!.view;
+    const size = view.BYTES_PER_ELEMENT;
+    const bytesAt = (p: { start: number; rows: number }): Uint8Array => new Uint8Array(view.buffer, view.byteOffset + p.start * this.width * size, p.rows * this.width * size);
+    if (backToBack && places.every((p, j) => j === places.length - 1 || p.rows === p.padTo)) {
+      const rows = places.reduce((a, p) => a + p.rows, 0);
+      outputs[0]!.readSpan(bytesAt({ start: places[0]!.start, rows }));
+    } else {
+      for (let j = 0; j < places.length; j++) outputs[j]!.readInto(bytesAt(places[j]!));
+    }
+    this.added += places.length;
+    return null;
+  }
+
+  /** Where batch i goes once its dims and type are checked; or the error. */
+  private place(i: number, type: string, dims: readonly number[]): ErrorData | { view: OutputArray; start: number; rows: number; padTo: number } {
     const { start, rows, padTo } = batchRange(this.task, i);
     const bad = checkBatchOutput(this.task, padTo, type, dims);
     if (bad) return bad;
@@ -85,8 +129,7 @@ export class ChunkOutputBuilder {
     } else if ((type === 'float32') !== (this.view instanceof Float32Array)) {
       return { code: 'E_MODEL_CONTRACT', message: `output "${this.task.output.name}" changed dtype between batches` };
     }
-    this.view.set(data.subarray(0, rows * this.width) as never, start * this.width);
-    return null;
+    return { view: this.view, start, rows, padTo };
   }
 
   /** The type the outputs were written in (float32 when the chunk had no batch). */

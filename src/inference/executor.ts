@@ -6,11 +6,15 @@
 // Inputs reach workers without a copy per chunk (shared-inputs.ts): a job names a row range of an
 // input window. Threads read the window's shared memory in place; child processes read the
 // window's inputs file (shm-inputs.ts), which `share` writes once per window, or, when there is
-// no memory-backed place for it, get the rows over IPC as before. Outputs go into the job's slab.
+// no memory-backed place for it, get the rows over IPC as before. Outputs go into the job's slab:
+// a thread writes them there; a child that reads an inputs file writes them into its outputs file
+// beside it, which the engine checks (dims and type against the contract) and reads into the slab
+// (isolation/runner.ts FileTensor); without an inputs file they come back over IPC.
+import path from 'node:path';
 import { ArbiterError } from '../errors.ts';
 import { createPool } from './pool.ts';
 import { IsolatedPool } from './isolation/pool.ts';
-import type { FileFeeds, IsolationLimits, WireFeeds } from './isolation/runner.ts';
+import type { FileBatchOutputs, FileFeeds, FileTensor, IsolationLimits, WireFeeds } from './isolation/runner.ts';
 import { columnOffsets, removeInputsFile, writeInputsFile } from './isolation/shm-inputs.ts';
 import { batchCount, batchRange, ChunkOutputBuilder, rowWidth } from './batch.ts';
 import { bytesPerValue, type InputWindow } from './shared-inputs.ts';
@@ -40,6 +44,8 @@ export interface ExecutorOptions {
   memoryOnlyInputs?: boolean;
   /** where inputs files go and whether that is memory (a test seam); default /dev/shm, else the OS temp dir */
   inputsDir?: { dir: string; memory: boolean };
+  /** a child module in place of isolation/child.ts (processes only; a test seam) */
+  childEntry?: string;
 }
 
 /** The worker-thread message for a job: the window's columns (shared memory, not copied) instead of the window. */
@@ -61,7 +67,7 @@ export function createExecutor(kind: Isolation, workers: number, limits: Isolati
   }
   if (kind !== 'process') throw new ArbiterError('E_USAGE', `--isolation must be process or thread, found ${String(kind)}`);
   if (opts.workerFile) throw new ArbiterError('E_USAGE', 'a custom worker module needs --isolation thread');
-  const pool = new IsolatedPool({ size: workers, limits, graphOptimizationLevel: GRAPH_OPTIMIZATION_LEVEL, batchesPerMessage: 16 });
+  const pool = new IsolatedPool({ size: workers, limits, graphOptimizationLevel: GRAPH_OPTIMIZATION_LEVEL, batchesPerMessage: 16, ...(opts.childEntry ? { childEntry: opts.childEntry } : {}) });
   // window id -> its inputs file (null: none could be written, rows go over IPC)
   const files = new Map<number, string | null>();
   const fileOf = (w: InputWindow): string | null => {
@@ -119,7 +125,32 @@ export function createExecutor(kind: Isolation, workers: number, limits: Isolati
             : { code: 'E_MODEL_CONTRACT', message: `expected an output named "${job.output.name}", the model gave ${Object.keys(outputs).join(', ') || 'none'}` };
           if (bad) throw new ArbiterError(bad.code, bad.message, bad.details);
         },
+        ...(file ? {
+          // outputs files go where the inputs file is (so only where a decrypted set's rows may go)
+          fileOutputs: {
+            dir: path.dirname(file),
+            onGroup: (i: number, outputs: FileBatchOutputs[]): void => {
+              if (bad) return;
+              const tensors: FileTensor[] = [];
+              for (const o of outputs) {
+                const t = o[job.output.name];
+                if (!t) {
+                  bad = { code: 'E_MODEL_CONTRACT', message: `expected an output named "${job.output.name}", the model gave ${Object.keys(o).join(', ') || 'none'}` };
+                  break;
+                }
+                tensors.push(t);
+              }
+              // one read for the group when its batches' outputs lie back to back in the file (one output each)
+              bad ??= out.addGroupFrom(i, tensors, outputs.every((o) => Object.keys(o).length === 1));
+              if (bad) throw new ArbiterError(bad.code, bad.message, bad.details);
+            },
+          },
+        } : {}),
       });
+      // every batch of the chunk must have been written: a child that answered fewer leaves rows unscored
+      if (!bad && outcome.ok && out.added !== batchCount(job)) {
+        bad = { code: 'E_WORKER_CRASH', message: `the inference process answered ${out.added} of the chunk's ${batchCount(job)} batches` };
+      }
       if (bad) return { ok: false, error: bad };
       if (!outcome.ok) return { ok: false, error: outcome.error };
       return { ok: true, dtype: out.dtype() };

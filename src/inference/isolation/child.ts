@@ -7,10 +7,10 @@
 // Its stdout is ignored and its stderr is read by the engine only to classify a death, never
 // quoted; the LM runner also silences the libraries' logging (they would print hidden inputs).
 import * as ort from 'onnxruntime-node';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { toErrorData, type ErrorData } from '../../errors.ts';
-import type { FileFeeds, FileInput, FromChild, ToChild, WireFeeds, WireTensor } from './protocol.ts';
+import type { FileFeeds, FileInput, FromChild, OutputMeta, ToChild, WireFeeds, WireTensor } from './protocol.ts';
 import { sanitizeMessage } from '../../messages.ts';
 import { HIDDEN_BATCH_FAILURE } from '../task.ts';
 
@@ -134,7 +134,19 @@ async function handle(msg: ToChild): Promise<void> {
       for (const [name, t] of Object.entries(msg.feeds[j]!)) feeds[name] = new ort.Tensor(t.type, t.data as never, t.dims);
       return feeds;
     };
+  // With `out`, outputs go into the engine's outputs file (only their metas come back over IPC);
+  // else they travel in the answer, as structured clones.
+  let outFd: number | null = null;
+  if (msg.kind === 'run-file' && msg.out) {
+    try {
+      outFd = fileFd(msg.out.file, 'r+');
+    } catch {
+      outFd = null; // the outputs file cannot be opened: the outputs go over IPC
+    }
+  }
+  let at = 0; // where the next output's bytes go in the outputs file (and in outBuf)
   const outputs: WireFeeds[] = [];
+  const metas: OutputMeta[][] = [];
   for (let j = 0; j < count; j++) {
     let feeds: Record<string, ort.Tensor>;
     try {
@@ -144,11 +156,9 @@ async function handle(msg: ToChild): Promise<void> {
       send({ kind: 'error', id: msg.id, error: { code: 'E_INTERNAL', message: `the inference process could not read its inputs: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500) } });
       return;
     }
+    let out: ort.InferenceSession.ReturnType;
     try {
-      const out = msg.fetches ? await s.run(feeds, msg.fetches) : await s.run(feeds);
-      const wire: WireFeeds = {};
-      for (const name of Object.keys(out)) wire[name] = toWire(out[name]!);
-      outputs.push(wire);
+      out = msg.fetches ? await s.run(feeds, msg.fetches) : await s.run(feeds);
     } catch (err) {
       // onnxruntime's message can quote values of the batch (a Gather's out-of-range index is a
       // hidden feature value): only its class (memory or not) leaves this process.
@@ -157,29 +167,93 @@ async function handle(msg: ToChild): Promise<void> {
       send({ kind: 'error', id: msg.id, error: { ...error, details: { batchInGroup: j } } });
       return;
     }
+    if (outFd === null) {
+      const wire: WireFeeds = {};
+      for (const name of Object.keys(out)) wire[name] = toWire(out[name]!);
+      outputs.push(wire);
+      continue;
+    }
+    const batch: OutputMeta[] = [];
+    for (const name of Object.keys(out)) {
+      const t = out[name]!;
+      const data = t.data;
+      if (!ArrayBuffer.isView(data) || !Object.hasOwn(WIRE_VIEW, t.type)) {
+        send({ kind: 'error', id: msg.id, error: { code: 'E_MODEL_CONTRACT', message: `output "${name}" must be a tensor of numbers (float, int or bool), found ${t.type}`, details: { batchInGroup: j } } });
+        return;
+      }
+      // gathered in a reused buffer and written once per group: one write instead of one per batch
+      outBuf = ensureCapacity(outBuf, at + data.byteLength);
+      outBuf.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
+      at += data.byteLength;
+      batch.push({ name, type: t.type as OutputMeta['type'], dims: [...t.dims] });
+    }
+    metas.push(batch);
   }
-  send({ kind: 'result', id: msg.id, outputs });
+  if (outFd !== null) {
+    try {
+      for (let done = 0; done < at;) done += writeSync(outFd, outBuf, done, at - done, done);
+    } catch {
+      // the outputs file cannot take them (tmpfs full): the engine's place, not the model's, so
+      // they go over IPC as they did before outputs files
+      send({ kind: 'result', id: msg.id, outputs: wireFrom(metas, outBuf) });
+      return;
+    }
+  }
+  send(outFd === null ? { kind: 'result', id: msg.id, outputs } : { kind: 'result-file', id: msg.id, outputs: metas });
 }
 
-// The engine's inputs files, kept open (a few at a time: a run's windows come one after another),
-// and one read buffer per input and batch size, reused for every batch: a batch costs a read from
-// memory (tmpfs), no message bytes and no allocation.
-const MAX_OPEN_INPUT_FILES = 4;
-const inputFds = new Map<string, number>();
-const readBuffers = new Map<string, Buffer>();
+const WIRE_VIEW: Partial<Record<OutputMeta['type'], new (b: ArrayBuffer) => WireTensor['data']>> = {
+  float32: Float32Array, float64: Float64Array, int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array,
+  int32: Int32Array, uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array, bool: Uint8Array,
+};
+
+/** The outputs gathered in `buf` (laid out as for the outputs file) as IPC tensors. */
+function wireFrom(metas: OutputMeta[][], buf: Buffer): WireFeeds[] {
+  let at = 0;
+  return metas.map((batch) => {
+    const wire: WireFeeds = {};
+    for (const m of batch) {
+      const View = WIRE_VIEW[m.type]!;
+      const n = m.dims.reduce((a, d) => a * d, 1) * (View as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+      const copy = new ArrayBuffer(n);
+      new Uint8Array(copy).set(buf.subarray(at, at + n));
+      at += n;
+      wire[m.name] = { type: m.type, dims: m.dims, data: new View(copy) };
+    }
+    return wire;
+  });
+}
+
+// A group's outputs, gathered before they go into the outputs file (reused; grows to the largest group).
+let outBuf: Buffer = Buffer.alloc(0);
+function ensureCapacity(b: Buffer, n: number): Buffer {
+  if (n <= b.length) return b;
+  const bigger = Buffer.alloc(Math.max(n, b.length * 2));
+  bigger.set(b);
+  return bigger;
+}
+
+// The engine's inputs and outputs files, kept open (a few at a time: a run's windows come one
+// after another, and a child has two outputs files), and one read buffer and tensor per input and
+// batch size, reused for every batch: a batch costs a read from memory (tmpfs), no message bytes
+// and no allocation.
+const MAX_OPEN_FILES = 6;
+const fds = new Map<string, number>();
+const readBuffers = new Map<string, { buf: Buffer; tensor: ort.Tensor }>();
 const VIEW: Record<FileInput['type'], new (b: ArrayBufferLike, o: number, n: number) => ort.Tensor['data']> = {
   float32: Float32Array as never, float64: Float64Array as never, int32: Int32Array as never, int64: BigInt64Array as never,
 };
 const SIZE: Record<FileInput['type'], number> = { float32: 4, float64: 8, int32: 4, int64: 8 };
 
-function inputFd(file: string): number {
-  let fd = inputFds.get(file);
+function fileFd(file: string, flags: 'r' | 'r+'): number {
+  const key = `${flags}\0${file}`;
+  let fd = fds.get(key);
   if (fd === undefined) {
-    fd = openSync(file, 'r');
-    inputFds.set(file, fd);
-    while (inputFds.size > MAX_OPEN_INPUT_FILES) {
-      const [oldest, ofd] = inputFds.entries().next().value as [string, number];
-      inputFds.delete(oldest);
+    fd = openSync(file, flags);
+    fds.set(key, fd);
+    while (fds.size > MAX_OPEN_FILES) {
+      const [oldest, ofd] = fds.entries().next().value as [string, number];
+      fds.delete(oldest);
       closeSync(ofd);
     }
   }
@@ -187,18 +261,20 @@ function inputFd(file: string): number {
 }
 
 function fileFeeds(f: FileFeeds): Record<string, ort.Tensor> {
-  const fd = inputFd(f.file);
+  const fd = fileFd(f.file, 'r');
   const feeds: Record<string, ort.Tensor> = {};
   for (const inp of f.inputs) {
     const width = inp.rowShape.reduce((a, d) => a * d, 1);
     const want = inp.rows * width * SIZE[inp.type];
     const total = inp.padTo * width * SIZE[inp.type];
-    const key = `${inp.name}\0${inp.type}\0${total}`;
-    let buf = readBuffers.get(key);
-    if (!buf) {
-      buf = Buffer.alloc(total); // its own ArrayBuffer, offset 0: aligned for any element type
-      readBuffers.set(key, buf);
+    const key = `${inp.name}\0${inp.type}\0${inp.padTo}\0${inp.rowShape.join(',')}`;
+    let entry = readBuffers.get(key);
+    if (!entry) {
+      const buf = Buffer.alloc(total); // its own ArrayBuffer, offset 0: aligned for any element type
+      entry = { buf, tensor: new ort.Tensor(inp.type, new VIEW[inp.type](buf.buffer, buf.byteOffset, inp.padTo * width) as never, [inp.padTo, ...inp.rowShape]) };
+      readBuffers.set(key, entry);
     }
+    const { buf } = entry;
     let got = 0;
     while (got < want) {
       const n = readSync(fd, buf, got, want - got, inp.offset + got);
@@ -207,7 +283,7 @@ function fileFeeds(f: FileFeeds): Record<string, ort.Tensor> {
     }
     if (got !== want) throw new Error(`expected ${want} bytes of input "${inp.name}" at offset ${inp.offset}, found ${got}`);
     if (total > want) buf.fill(0, want);
-    feeds[inp.name] = new ort.Tensor(inp.type, new VIEW[inp.type](buf.buffer, buf.byteOffset, inp.padTo * width) as never, [inp.padTo, ...inp.rowShape]);
+    feeds[inp.name] = entry.tensor;
   }
   return feeds;
 }

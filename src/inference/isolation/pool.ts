@@ -7,7 +7,7 @@
 // A task is either batches of tensors for the ONNX runner or one batch for the LM runner
 // (LmSubmissionTask); the clock, affinity, reuse and replacement are the same for both.
 import { ArbiterError, toErrorData, type ErrorData } from '../../errors.ts';
-import { IsolatedSession, type IsolationLimits } from './runner.ts';
+import { IsolatedSession, type FileBatchOutputs, type IsolationLimits } from './runner.ts';
 import type { FileFeeds, GraphOptimizationLevel, LmModelRef, ModelRef, WireFeeds } from './protocol.ts';
 import type { LmRunTask, LmTaskResult } from '../../tasks/lm/run-task.ts';
 
@@ -22,6 +22,8 @@ export interface IsolatedPoolOptions {
   addressSpaceLimit?: 'auto' | 'prlimit' | 'ulimit' | 'none';
   /** extra V8 flags for every child (IsolatedSessionOptions.nodeFlags) */
   nodeFlags?: string[];
+  /** a child module in place of child.ts (IsolatedSessionOptions.childEntry; a test seam) */
+  childEntry?: string;
   /**
    * batches sent to a child per IPC message (default 1): with small spec batches, several per
    * message save round trips; each batch is still its own ORT run and onBatch call, in order
@@ -44,6 +46,13 @@ export interface SubmissionTask {
   /** called with batch i's outputs, in batch order, before batch i + 1 is sent */
   onBatch: (i: number, outputs: WireFeeds) => void | Promise<void>;
   fetches?: string[];
+  /**
+   * with fileFeeds: the child writes the outputs into an outputs file in `dir` (a memory-backed
+   * place, like the inputs file) and `onGroup` gets each group's (batches i, i + 1, ...) to
+   * check and read, instead of the outputs crossing IPC (task.onBatch still gets them when no
+   * outputs file can be made)
+   */
+  fileOutputs?: { dir: string; onGroup: (i: number, outputs: FileBatchOutputs[]) => void | Promise<void> };
 }
 
 /** One LM batch of a submission, for the child's LM runner. */
@@ -159,6 +168,7 @@ export class IsolatedPool {
           rssPollMs: this.#opts.rssPollMs,
           addressSpaceLimit: this.#opts.addressSpaceLimit,
           nodeFlags: this.#opts.nodeFlags,
+          ...(this.#opts.childEntry ? { childEntry: this.#opts.childEntry } : {}),
         });
       }
       slot.loaded = id;
@@ -175,17 +185,19 @@ export class IsolatedPool {
       }
       const per = this.#opts.batchesPerMessage ?? 1;
       const fromFile = task.fileFeeds;
-      const send = async (i: number): Promise<WireFeeds[]> => {
+      type Group = { file: FileBatchOutputs[] } | { wire: WireFeeds[] };
+      const send = async (i: number): Promise<Group> => {
         if (fromFile) {
           const files: FileFeeds[] = [];
           for (let j = i; j < Math.min(task.batches, i + per); j++) files.push(fromFile(j));
-          return session.runFile(files, task.fetches);
+          if (task.fileOutputs) return session.runFileOut(files, task.fetches, task.fileOutputs.dir);
+          return { wire: await session.runFile(files, task.fetches) };
         }
         const group: WireFeeds[] = [];
         for (let j = i; j < Math.min(task.batches, i + per); j++) group.push(await task.feeds(j));
-        return session.runMany(group, task.fetches);
+        return { wire: await session.runMany(group, task.fetches) };
       };
-      let ahead: Promise<WireFeeds[]> | null = null;
+      let ahead: Promise<Group> | null = null;
       try {
         let current = send(0);
         current.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
@@ -195,7 +207,9 @@ export class IsolatedPool {
           const outs = await current;
           const failedMeanwhile = this.#failed.get(id);
           if (failedMeanwhile) return { ok: false, error: failedMeanwhile };
-          for (let j = 0; j < outs.length; j++) await task.onBatch(i + j, outs[j]!);
+          // A group's outputs file is read here, before the group after `ahead` is sent.
+          if ('file' in outs) await task.fileOutputs!.onGroup(i, outs.file);
+          else for (let j = 0; j < outs.wire.length; j++) await task.onBatch(i + j, outs.wire[j]!);
           if (ahead) current = ahead;
         }
         ahead = null;

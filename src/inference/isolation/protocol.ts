@@ -1,7 +1,9 @@
 // The messages between the engine and an inference child process (see child.ts, runner.ts).
 // They travel over Node's IPC channel with `serialization: 'advanced'` (structured clone), so
 // typed arrays cross as typed arrays with one copy each way and no JSON encoding. Hidden rows
-// need not cross at all: a 'run-file' message names row ranges of a memory-backed inputs file.
+// need not cross at all: a 'run-file' message names row ranges of a memory-backed inputs file,
+// and with `out` the child writes the outputs into an outputs file the engine made and reads
+// back: the answer ('result-file') then carries only each output's name, type and dims.
 // A child hosts one of two runners, chosen by the load message: 'onnx' (one ORT session, batches
 // of tensors in and out) or 'lm' (a transformers.js model folder scored by src/tasks/lm).
 import type { ErrorData } from '../../errors.ts';
@@ -43,6 +45,28 @@ export interface FileFeeds {
   inputs: FileInput[];
 }
 
+/**
+ * Where a child writes a group's outputs (a 'run-file' with `out`): the outputs file at `file`,
+ * batch after batch, each batch's outputs in the order of its OutputMeta list, each output's raw
+ * bytes (dims' product x the type's size) right after the previous one, from offset 0. The
+ * engine, not the child, works out every offset and length from the dims it has checked.
+ */
+export interface OutputsTarget {
+  file: string;
+}
+
+/** One output of a batch whose bytes went into the outputs file. */
+export interface OutputMeta {
+  name: string;
+  type: WireTensorType;
+  dims: number[];
+}
+
+/** Bytes per element of each wire type with a fixed size (strings have none: never written to a file). */
+export const WIRE_TYPE_BYTES: Readonly<Partial<Record<WireTensorType, number>>> = Object.freeze({
+  float32: 4, float64: 8, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1,
+});
+
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
 /** A transformers.js model folder for the child's LM runner (the class transformers.js loads it as). */
@@ -66,7 +90,7 @@ export type ToChild =
   /** one or more batches, run one after another (one ORT run each): fewer IPC round trips */
   | { kind: 'run'; id: number; feeds: WireFeeds[]; fetches?: string[] }
   /** the same, with each batch's rows read from the engine's inputs file: the message holds no rows */
-  | { kind: 'run-file'; id: number; feeds: FileFeeds[]; fetches?: string[] }
+  | { kind: 'run-file'; id: number; feeds: FileFeeds[]; fetches?: string[]; out?: OutputsTarget }
   /** one LM batch (the folder is the one loaded) */
   | { kind: 'lm'; id: number; task: LmRunTask };
 
@@ -81,6 +105,8 @@ export type FromChild =
   | { kind: 'ready' }
   | { kind: 'loaded'; inputNames: string[]; outputNames: string[]; vmSizeKb: number; rssKb: number }
   | { kind: 'result'; id: number; outputs: WireFeeds[] }
+  /** a 'run-file' with `out`: batch j's outputs are in the file, laid out as OutputsTarget says */
+  | { kind: 'result-file'; id: number; outputs: OutputMeta[][] }
   /** a scored LM batch (failures come as 'error') */
   | { kind: 'lm-result'; id: number; result: LmTaskResult & { ok: true } }
   | { kind: 'error'; id: number | null; error: ErrorData };

@@ -8,12 +8,13 @@
 //   is killed as soon as it exceeds the limit (E_MEMORY_LIMIT), which catches slow growth too.
 // Whatever the child does, the engine process only ever sees a settled promise.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, ftruncateSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ArbiterError, type ErrorData } from '../../errors.ts';
-import { isLmModel, loadMessage, type FileFeeds, type FromChild, type GraphOptimizationLevel, type ModelRef, type ToChild, type WireFeeds } from './protocol.ts';
+import { isLmModel, loadMessage, WIRE_TYPE_BYTES, type FileFeeds, type FromChild, type GraphOptimizationLevel, type ModelRef, type OutputMeta, type ToChild, type WireFeeds, type WireTensorType } from './protocol.ts';
+import { createOutputsFile, removeInputsFile } from './shm-inputs.ts';
 import type { LmRunTask, LmTaskResult } from '../../tasks/lm/run-task.ts';
 
 export type { FileFeeds, FileInput, WireFeeds, WireTensor, WireTensorData, WireTensorType, GraphOptimizationLevel, LmModelRef, ModelRef } from './protocol.ts';
@@ -54,6 +55,8 @@ export interface IsolatedSessionOptions {
   addressSpaceLimit?: 'auto' | 'prlimit' | 'ulimit' | 'none';
   /** extra V8 flags for the child (memory tuning only: flags that change no value, e.g. --max-semi-space-size) */
   nodeFlags?: string[];
+  /** a child module in place of child.ts (a test seam: a child that lies about its outputs) */
+  childEntry?: string;
 }
 
 /** How the limits were enforced on this machine, for the run's record and the docs. */
@@ -136,6 +139,8 @@ interface Pending {
   /** the group's outputs (ONNX runner) or its scores (LM runner) */
   resolve: (out: unknown) => void;
   reject: (err: ArbiterError) => void;
+  /** batches in the group */
+  batches: number;
   /** starts the group's batch timer; called when the group reaches the head of the queue */
   arm: () => NodeJS.Timeout | null;
   timer: NodeJS.Timeout | null;
@@ -143,6 +148,35 @@ interface Pending {
 
 /** Groups a caller may have sent and not yet received: one running in the child, one queued behind it. */
 export const MAX_RUNS_IN_FLIGHT = 2;
+
+/**
+ * One output of a batch that the child wrote into its outputs file: its name, type and dims as
+ * the child reported them, and `readInto`, which copies its first `dst.length` bytes out of the
+ * file into `dst`. Check `type` and `dims` against what you expect first: the offset and the
+ * length of each output in the file are worked out here from them (dims' product x the type's
+ * size), never taken from the child, and `readInto` refuses to read past that length, an output
+ * with no fixed element size, or a group whose place in the file a later group has taken.
+ */
+export interface FileTensor {
+  type: WireTensorType;
+  dims: number[];
+  readInto(dst: Uint8Array): void;
+  /**
+   * Like readInto, but `dst` may run on past this output into the ones after it in the same
+   * group (one read for outputs that lie back to back), never past the group's last output.
+   */
+  readSpan(dst: Uint8Array): void;
+}
+
+export type FileBatchOutputs = Record<string, FileTensor>;
+
+/** A group's outputs file: the engine made it, keeps the only descriptor it reads through, and removes it. */
+interface OutputsSlot {
+  file: string;
+  fd: number;
+  /** the request whose outputs the file holds (or is about to): reads for any other are refused */
+  owner: number;
+}
 
 /**
  * One model loaded in one child process. The child runs groups one after another; a caller may
@@ -163,6 +197,11 @@ export class IsolatedSession {
   #exited: Promise<void>;
   #closed = false;
   #pendingLoad: { resolve: () => void; reject: (err: ArbiterError) => void; t0: number } | null = null;
+  /** one outputs file per group that may be in flight (made on first use; slot = request id mod 2) */
+  #outSlots: (OutputsSlot | null)[] = [];
+  #outSlotsClosed = false;
+  /** request id -> the outputs slot its answer is in */
+  #outOf = new Map<number, OutputsSlot>();
   /** the number of batches run and the total ms spent in run() (round trip) */
   readonly stats = { batches: 0, runMs: 0 };
 
@@ -177,6 +216,9 @@ export class IsolatedSession {
     this.#deadlineTimer = args.deadlineTimer;
     this.#rssTimer = args.rssTimer;
     this.#exited = args.exited;
+    // The child is gone: its outputs files leave the file system at once (the engine's open
+    // descriptors still read them until close()).
+    void this.#exited.then(() => this.#unlinkOutputs());
   }
 
   /** The reason this session failed, as plain data, or null while it is healthy. */
@@ -192,7 +234,8 @@ export class IsolatedSession {
     const limits = opts.limits;
     validateLimits(limits);
     const t0 = performance.now();
-    const { entry, execArgv: baseArgv } = childCommand();
+    const { entry: ownEntry, execArgv: baseArgv } = childCommand();
+    const entry = opts.childEntry ?? ownEntry;
     const execArgv = [...baseArgv, ...(opts.nodeFlags ?? [])];
     const asBytes = (limits.memoryLimitMb + (limits.addressSpaceHeadroomMb ?? DEFAULT_LIMITS.addressSpaceHeadroomMb)) * MiB;
     const { prlimit, sh, setpriv } = launcher();
@@ -341,6 +384,117 @@ export class IsolatedSession {
   }
 
   /**
+   * Like runFile, with the outputs written by the child into an outputs file in `outputsDir`
+   * (made here, one per group in flight, 0600) instead of crossing IPC: each batch's answer is a
+   * FileBatchOutputs to check and read ({ file }). Read a group's outputs before sending the
+   * group after the next one (the pool does: at most MAX_RUNS_IN_FLIGHT in flight); a later read
+   * is refused. When no outputs file can be made, the outputs come over IPC ({ wire }).
+   */
+  async runFileOut(feeds: FileFeeds[], fetches: string[] | undefined, outputsDir: string): Promise<{ file: FileBatchOutputs[] } | { wire: WireFeeds[] }> {
+    if (feeds.length === 0 && !this.#failure && !this.#closed) return { wire: [] };
+    const r = await this.#request((id) => {
+      const slot = this.#outputsSlot(id, outputsDir);
+      const msg: ToChild = { kind: 'run-file', id, feeds, ...(fetches ? { fetches } : {}), ...(slot ? { out: { file: slot.file } } : {}) };
+      return msg;
+    }, feeds.length);
+    return Array.isArray(r) ? { wire: r as WireFeeds[] } : r as { file: FileBatchOutputs[] };
+  }
+
+  /** The outputs file for request `id`, now owned by it; null when none can be made. */
+  #outputsSlot(id: number, dir: string): OutputsSlot | null {
+    if (this.#outSlotsClosed) return null;
+    const k = id % MAX_RUNS_IN_FLIGHT;
+    let slot = this.#outSlots[k] ?? null;
+    if (!slot) {
+      const made = createOutputsFile(dir);
+      if (!made) return null;
+      slot = { ...made, owner: id };
+      this.#outSlots[k] = slot;
+    } else {
+      // emptied before each group: a child that writes less than it says is caught by a short
+      // read, never answered with an earlier group's bytes
+      try {
+        ftruncateSync(slot.fd, 0);
+      } catch {
+        return null;
+      }
+    }
+    slot.owner = id;
+    this.#outOf.set(id, slot);
+    return slot;
+  }
+
+  /** A 'result-file' answer as FileTensors over the request's outputs file; an error when it does not fit. */
+  #fileOutputs(id: number, slot: OutputsSlot | undefined, metas: OutputMeta[][], batches: number): FileBatchOutputs[] | ArbiterError {
+    if (!slot) return new ArbiterError('E_WORKER_CRASH', 'the inference process answered from an outputs file it was not given');
+    if (!Array.isArray(metas) || metas.length !== batches) {
+      return new ArbiterError('E_WORKER_CRASH', `the inference process answered ${Array.isArray(metas) ? metas.length : 'no'} batches of a group of ${batches}`);
+    }
+    const out: FileBatchOutputs[] = [];
+    let at = 0; // where the next output starts in the file, from the dims checked so far
+    // where the group's last located output ends (set below, before any read can happen)
+    const group = { end: NaN };
+    try {
+      for (const batch of metas) {
+        const tensors: FileBatchOutputs = Object.create(null) as FileBatchOutputs;
+        for (const m of Array.isArray(batch) ? batch : []) {
+          const size = Object.hasOwn(WIRE_TYPE_BYTES, m.type) ? WIRE_TYPE_BYTES[m.type] : undefined;
+          const dims = Array.isArray(m.dims) ? m.dims : [];
+          const values = dims.reduce((a: number, d: unknown) => (Number.isSafeInteger(d) && (d as number) >= 0 ? a * (d as number) : NaN), 1);
+          const bytes = size !== undefined && Number.isSafeInteger(values) ? values * size : NaN;
+          if (Object.hasOwn(tensors, String(m.name))) throw new Error('an output named twice');
+          const start = at;
+          // an output whose length is unknown ends what can be located in the file: no later read
+          at = Number.isSafeInteger(bytes) ? at + bytes : NaN;
+          const refuse = (dst: Uint8Array): never => {
+            throw new ArbiterError('E_MODEL_CONTRACT', `output "${String(m.name)}" (${String(m.type)} [${dims.join(', ')}]) cannot be read as ${dst.length} bytes`);
+          };
+          tensors[String(m.name)] = {
+            type: m.type,
+            dims: [...dims],
+            readInto: (dst: Uint8Array): void => {
+              if (!Number.isSafeInteger(bytes) || !Number.isSafeInteger(start) || dst.length > bytes) refuse(dst);
+              this.#readOutputs(id, slot, start, dst);
+            },
+            readSpan: (dst: Uint8Array): void => {
+              if (!Number.isSafeInteger(start) || !Number.isSafeInteger(group.end) || start + dst.length > group.end) refuse(dst);
+              this.#readOutputs(id, slot, start, dst);
+            },
+          };
+        }
+        out.push(tensors);
+      }
+      group.end = at;
+    } catch {
+      // a malformed answer (a meta that is not an object): the child is not the one the engine started
+      return new ArbiterError('E_WORKER_CRASH', 'the inference process answered with malformed output metadata');
+    }
+    return out;
+  }
+
+  #readOutputs(id: number, slot: OutputsSlot, at: number, dst: Uint8Array): void {
+    if (this.#outSlotsClosed || slot.owner !== id) {
+      throw new ArbiterError('E_INTERNAL', 'outputs of an inference group were read after their place in the outputs file was reused or closed');
+    }
+    let got = 0;
+    while (got < dst.length) {
+      const n = readSync(slot.fd, dst, got, dst.length - got, at + got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got !== dst.length) {
+      // the child did not write what it said it wrote: it is not to be trusted with another batch
+      const err = new ArbiterError('E_WORKER_CRASH', `the inference process's outputs file is short: expected ${dst.length} bytes at offset ${at}, found ${got}`);
+      this.#fail(err);
+      throw err;
+    }
+  }
+
+  #unlinkOutputs(): void {
+    for (const slot of this.#outSlots) if (slot) removeInputsFile(slot.file);
+  }
+
+  /**
    * Score one LM batch with the folder this session loaded (an LmModelRef). Rejects like run();
    * the submission's scoring failures (E_MODEL_RUNTIME, E_MODEL_CONTRACT, ...) reject too, with
    * messages that never quote hidden data, and leave the session usable (except E_MEMORY_LIMIT).
@@ -370,6 +524,7 @@ export class IsolatedSession {
       };
       const pending: Pending = {
         id,
+        batches,
         arm,
         timer: null,
         resolve: (out) => {
@@ -431,6 +586,12 @@ export class IsolatedSession {
       if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
     }
     await this.#exited;
+    if (!this.#outSlotsClosed) {
+      this.#outSlotsClosed = true;
+      this.#unlinkOutputs();
+      for (const slot of this.#outSlots) if (slot) try { closeSync(slot.fd); } catch { /* closed */ }
+      this.#outSlots = [];
+    }
   }
 
   #onMessage(msg: FromChild): void {
@@ -453,8 +614,23 @@ export class IsolatedSession {
     this.#pending.shift();
     const next = this.#pending[0];
     if (next) next.timer = next.arm();
-    if (msg.kind === 'result') p.resolve(msg.outputs);
-    else if (msg.kind === 'lm-result') p.resolve(msg.result);
+    const outSlot = this.#outOf.get(p.id);
+    if (outSlot) this.#outOf.delete(p.id);
+    if (msg.kind === 'result') {
+      // one answer per batch sent, or the group fails: a short answer would leave batches unscored
+      if (Array.isArray(msg.outputs) && msg.outputs.length === p.batches) p.resolve(msg.outputs);
+      else {
+        const err = new ArbiterError('E_WORKER_CRASH', `the inference process answered ${Array.isArray(msg.outputs) ? msg.outputs.length : 'no'} batches of a group of ${p.batches}`);
+        this.#fail(err);
+        p.reject(err);
+      }
+    } else if (msg.kind === 'result-file') {
+      const outs = this.#fileOutputs(p.id, outSlot, msg.outputs, p.batches);
+      if (outs instanceof ArbiterError) {
+        this.#fail(outs);
+        p.reject(outs);
+      } else p.resolve({ file: outs });
+    } else if (msg.kind === 'lm-result') p.resolve(msg.result);
     else {
       const err = new ArbiterError(msg.error.code, msg.error.message, msg.error.details);
       // A model that hit its memory limit inside ORT may have left the session half-torn;
@@ -467,6 +643,7 @@ export class IsolatedSession {
   #fail(err: ArbiterError): void {
     if (this.#failure || this.#closed) return;
     this.#failure = err;
+    this.#outOf.clear();
     this.#stopTimers();
     this.#child.kill('SIGKILL');
     for (const p of this.#pending.splice(0)) {

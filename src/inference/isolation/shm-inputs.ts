@@ -6,13 +6,16 @@
 // Files are 0600, named after the engine's pid, removed when their window is done, when the
 // executor closes, and on process exit; files left by an engine that was killed (kill -9) are
 // removed by the next engine that writes one.
-import { closeSync, existsSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+// The same rules hold for the outputs files (createOutputsFile): one per in-flight group of a
+// child, which the child writes its batches' outputs into and the engine reads back (runner.ts).
+import { closeSync, constants, existsSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { InputWindow } from '../shared-inputs.ts';
 
 const PREFIX = 'arbiter-inputs-';
+const OUT_PREFIX = 'arbiter-outputs-';
 const SHM = '/dev/shm';
 
 /** Where inputs files go: /dev/shm when it is a directory here, else the OS temp dir (not memory). */
@@ -36,7 +39,7 @@ function sweepStale(dir: string): void {
   let names: string[];
   try { names = readdirSync(dir); } catch { return; }
   for (const name of names) {
-    const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
+    const m = new RegExp(`^(?:${PREFIX}|${OUT_PREFIX})(\\d+)-`).exec(name);
     if (!m) continue;
     const pid = Number(m[1]);
     if (pid === process.pid) continue;
@@ -67,14 +70,7 @@ export function columnOffsets(w: InputWindow): number[] {
 export function writeInputsFile(w: InputWindow, opts: { memoryOnly: boolean; where?: { dir: string; memory: boolean } }): string | null {
   const where = opts.where ?? inputsDir();
   if (!where.memory && opts.memoryOnly) return null;
-  if (!swept.has(where.dir)) {
-    swept.add(where.dir);
-    sweepStale(where.dir);
-  }
-  if (!exitHook) {
-    exitHook = true;
-    process.once('exit', () => { for (const f of live) removeQuietly(f); });
-  }
+  prepareDir(where.dir);
   const file = path.join(where.dir, `${PREFIX}${process.pid}-${w.id}-${randomBytes(6).toString('hex')}`);
   let fd: number | null = null;
   try {
@@ -93,12 +89,45 @@ export function writeInputsFile(w: InputWindow, opts: { memoryOnly: boolean; whe
   }
 }
 
+function prepareDir(dir: string): void {
+  if (!swept.has(dir)) {
+    swept.add(dir);
+    sweepStale(dir);
+  }
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => { for (const f of live) removeQuietly(f); });
+  }
+}
+
+let nextOutputsFile = 1;
+
+/**
+ * A new, empty outputs file in `dir` (0600, created here, never an existing path: O_EXCL and
+ * O_NOFOLLOW), for one child to write outputs into. The engine keeps the returned descriptor and
+ * reads through it only, so whatever the child does to the path (unlink, rename, a symlink in its
+ * place) cannot redirect the engine's reads. Null when it cannot be made (the caller uses IPC).
+ */
+export function createOutputsFile(dir: string): { file: string; fd: number } | null {
+  prepareDir(dir);
+  const file = path.join(dir, `${OUT_PREFIX}${process.pid}-${nextOutputsFile++}-${randomBytes(6).toString('hex')}`);
+  try {
+    // read and write: the engine reads, and empties the file before each group (runner.ts)
+    const fd = openSync(file, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    live.add(file);
+    return { file, fd };
+  } catch {
+    return null;
+  }
+}
+
+/** Remove an inputs or outputs file (its open descriptors keep working until closed). */
 export function removeInputsFile(file: string): void {
   live.delete(file);
   removeQuietly(file);
 }
 
-/** Inputs files this process has written and not yet removed (for tests). */
+/** Inputs and outputs files this process has written and not yet removed (for tests). */
 export function liveInputsFiles(): string[] {
   return [...live].filter((f) => existsSync(f));
 }

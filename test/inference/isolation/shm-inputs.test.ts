@@ -72,16 +72,19 @@ describe('shared inputs for isolated processes', () => {
     expect(liveInputsFiles()).toEqual([]);
   }, 120_000);
 
-  it('removes the inputs files of an engine that is gone, keeps those of live ones', () => {
+  it('removes the inputs and outputs files of an engine that is gone, keeps those of live ones', () => {
     const dir = tempDir('arbiter-shm-sweep-');
     mkdirSync(dir, { recursive: true });
     const dead = path.join(dir, 'arbiter-inputs-999999999-1-abc');
+    const deadOut = path.join(dir, 'arbiter-outputs-999999999-1-abc');
     const alive = path.join(dir, `arbiter-inputs-${process.ppid}-1-abc`);
-    writeFileSync(dead, 'x');
-    writeFileSync(alive, 'x');
+    const aliveOut = path.join(dir, `arbiter-outputs-${process.ppid}-1-abc`);
+    for (const f of [dead, deadOut, alive, aliveOut]) writeFileSync(f, 'x');
     const f = writeInputsFile(window(), { memoryOnly: true, where: { dir, memory: true } });
     expect(f).not.toBeNull();
     expect(existsSync(dead)).toBe(false);
+    expect(existsSync(deadOut)).toBe(false);
     expect(existsSync(alive)).toBe(true);
+    expect(existsSync(aliveOut)).toBe(true);
   });
 });
