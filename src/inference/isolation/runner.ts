@@ -9,10 +9,10 @@
 // Whatever the child does, the engine process only ever sees a settled promise.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { ArbiterError, type ErrorData } from '../../errors.ts';
+import { entryBeside } from '../entry.ts';
 import { isLmModel, loadMessage, type FileFeeds, type FromChild, type GraphOptimizationLevel, type ModelRef, type ToChild, type WireFeeds } from './protocol.ts';
 import type { LmRunTask, LmTaskResult } from '../../tasks/lm/run-task.ts';
 
@@ -97,16 +97,15 @@ function launcher(): { prlimit: string | null; sh: string | null; setpriv: strin
   return cachedLauncher;
 }
 
-/** The child's entry and the node flags it needs (tsx when running from source). */
+/** The child's entry and the node flags it needs (tsx when running from source: entry.ts). */
 function childCommand(): { entry: string; execArgv: string[] } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = fileURLToPath(new URL(fromSource ? './child.ts' : './child.js', import.meta.url));
+  const { url, execArgv: loader } = entryBeside(import.meta.url, './child');
   const execArgv: string[] = [];
   // V8 reserves ~10 GiB of address space per wasm memory for its trap handler; tsx uses wasm,
   // so without this flag no RLIMIT_AS below 32 GiB lets the child start.
   if (process.allowedNodeEnvironmentFlags.has('--disable-wasm-trap-handler')) execArgv.push('--disable-wasm-trap-handler');
-  if (fromSource) execArgv.push('--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href);
-  return { entry, execArgv };
+  execArgv.push(...loader);
+  return { entry: fileURLToPath(url), execArgv };
 }
 
 function readRssKb(pid: number): number | null {
