@@ -5,9 +5,11 @@ import HeavyFirstSequencer from './test/sequencer.ts';
  * Test files that run in a shared process: each file's fork is reused by the next (isolate:
  * false), instead of a fresh process importing the engine (ONNX Runtime, zod, apache-arrow...)
  * again for each file, which cost these ~80 files more CPU than their tests (measured: 127 s of
- * CPU isolated, 73 s shared). They run in-process code only and leave no process-wide state
- * behind (a file that sets process.env, cwd or exitCode puts it back). Files that run the
- * engine's pools, isolated children or the CLI keep a process each.
+ * CPU isolated, 73 s shared). They run in-process code (a few score through worker threads, in
+ * this process) and leave no process-wide state behind (a file that sets process.env, cwd or
+ * exitCode puts it back). The engine-heavy files (isolated children, CLI children, kill -9,
+ * limits, long LM runs) keep a process each: a full-suite isolate:false run left open dataset
+ * handles across files and one fork stalled.
  */
 const SHARED_PROCESS = [
   'test/scoring/**/*.test.ts', 'test/benchmark/**/*.test.ts', 'test/ranking/**/*.test.ts', 'test/report/**/*.test.ts',
