@@ -1,9 +1,26 @@
 import { defineConfig } from 'vitest/config';
 import HeavyFirstSequencer from './test/sequencer.ts';
 
+/**
+ * Test files that run in a shared process: each file's fork is reused by the next (isolate:
+ * false), instead of a fresh process importing the engine (ONNX Runtime, zod, apache-arrow...)
+ * again for each file, which cost these ~80 files more CPU than their tests (measured: 127 s of
+ * CPU isolated, 73 s shared). They run in-process code (a few score through worker threads, in
+ * this process) and leave no process-wide state behind (a file that sets process.env, cwd or
+ * exitCode puts it back). The engine-heavy files (isolated children, CLI children, kill -9,
+ * limits, long LM runs) keep a process each: a full-suite isolate:false run left open dataset
+ * handles across files and one fork stalled.
+ */
+const SHARED_PROCESS = [
+  'test/scoring/**/*.test.ts', 'test/benchmark/**/*.test.ts', 'test/ranking/**/*.test.ts', 'test/report/**/*.test.ts',
+  'test/models/**/*.test.ts', 'test/data/**/*.test.ts', 'test/fold/**/*.test.ts', 'test/receipts/**/*.test.ts',
+  // not test/store/lease.test.ts: it starts real processes sharing one SQLite file
+  'test/store/fl.test.ts', 'test/store/migrations.test.ts', 'test/store/store.test.ts', 'test/store/store-v5.test.ts',
+  'test/docs.test.ts', 'test/layers.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
@@ -13,6 +30,14 @@ export default defineConfig({
     // The slowest files start first (test/sequencer.ts), so neither slot idles at the end.
     sequence: { sequencer: HeavyFirstSequencer },
     // CLI tests spawn bin/arbiter.js: make it run the sources under test, never a dist/ build.
-    env: { ARBITER_FROM_SOURCE: '1' },
+    // Worker threads and isolated children start from the compiled build when it is fresh
+    // (src/inference/entry.ts; test/global-setup.ts makes it fresh first): the same code without
+    // a tsx start in each (test/inference/from-source.test.ts runs them from the sources).
+    env: { ARBITER_FROM_SOURCE: '1', ARBITER_WORKERS_FROM_BUILD: '1' },
+    globalSetup: ['test/global-setup.ts'],
+    projects: [
+      { extends: true, test: { name: 'shared-process', include: SHARED_PROCESS, isolate: false } },
+      { extends: true, test: { name: 'own-process', include: ['test/**/*.test.ts'], exclude: SHARED_PROCESS, isolate: true } },
+    ],
   },
 });

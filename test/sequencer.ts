@@ -29,6 +29,7 @@ export const HEAVY: Record<string, number> = {
   'test/run/score-job.test.ts': 27,
   'test/bin/installed-fl-demo.test.ts': 27,
   'test/receipts/forgeries.test.ts': 26,
+  'test/inference/from-source.test.ts': 25,
   'test/inference/limits.test.ts': 25,
   'test/tasks/tabular/sanity-run.test.ts': 23,
 };

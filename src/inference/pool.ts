@@ -1,13 +1,14 @@
 // The piscina pool of inference workers. Workers run TypeScript sources through tsx when arbiter
-// runs from source, plain JS when compiled. The pool is destroyed only after every task settled:
+// runs from source, plain JS when compiled (entry.ts). The pool is destroyed only after every task settled:
 // terminating a worker inside an onnxruntime call aborts the process.
 import { Piscina } from 'piscina';
 import { ArbiterError } from '../errors.ts';
+import { entryBeside } from './entry.ts';
 
 export { defaultWorkerCount } from './defaults.ts';
 
 export function workerFileUrl(): string {
-  return new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url).href;
+  return entryBeside(import.meta.url, './worker').url;
 }
 
 export function createPool(workers: number, filename = workerFileUrl()): Piscina {

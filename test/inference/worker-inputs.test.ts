@@ -18,12 +18,18 @@ type SpyRecord = {
 async function spyRun(inputWindowBytes?: number): Promise<SpyRecord[]> {
   const dir = tempDir();
   const spy = path.join(dir, 'spy.jsonl');
+  // test files can share a process (vitest.config.ts: isolate false): leave the environment as found
+  const saved = process.env.ARBITER_SPY_FILE;
   process.env.ARBITER_SPY_FILE = spy;
-  await score({
-    benchmark: path.join(REPO, 'benchmarks/tabular-demo'), workers: 2, db: path.join(dir, 'a.db'), taskRows: 1024, isolation: 'thread',
-    submissions: [path.join(REPO, 'benchmarks/tabular-demo/submissions/alice.onnx')],
-    hooks: { workerFile: pathToFileURL(path.join(REPO, 'test/run/fixtures/spy-worker.ts')).href, ...(inputWindowBytes ? { inputWindowBytes } : {}) },
-  });
+  try {
+    await score({
+      benchmark: path.join(REPO, 'benchmarks/tabular-demo'), workers: 2, db: path.join(dir, 'a.db'), taskRows: 1024, isolation: 'thread',
+      submissions: [path.join(REPO, 'benchmarks/tabular-demo/submissions/alice.onnx')],
+      hooks: { workerFile: pathToFileURL(path.join(REPO, 'test/run/fixtures/spy-worker.ts')).href, ...(inputWindowBytes ? { inputWindowBytes } : {}) },
+    });
+  } finally {
+    if (saved === undefined) delete process.env.ARBITER_SPY_FILE; else process.env.ARBITER_SPY_FILE = saved;
+  }
   return readFileSync(spy, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SpyRecord);
 }
 

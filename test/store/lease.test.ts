@@ -2,11 +2,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import {
   acquireLease, cancelQueue, claimNext, completeClaim, enqueue, ensureLeaseSchema, newHolderId, queueCounts,
   readLease, releaseClaim, releaseLease, renewClaim, renewLease,
@@ -16,8 +16,12 @@ import { mulberry32 } from '../../src/models/onnx/builder.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'arbiter-lease-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const WORKER = fileURLToPath(new URL('./lease-worker.fixture.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+// The worker fixture and the lease code it imports, bundled once to plain JS (esbuild, the
+// compiler tsx runs): each of the ~27 processes below then starts in ~0.2 s of CPU instead of
+// ~0.7 s under tsx. better-sqlite3 stays external, found through a node_modules link beside it.
+const WORKER = join(dir, 'lease-worker.mjs');
+symlinkSync(realpathSync(fileURLToPath(new URL('../../node_modules', import.meta.url))), join(dir, 'node_modules'));
+buildSync({ entryPoints: [fileURLToPath(new URL('./lease-worker.fixture.ts', import.meta.url))], outfile: WORKER, bundle: true, platform: 'node', format: 'esm', external: ['better-sqlite3'], logLevel: 'error' });
 
 function openDb(name: string): Database.Database {
   const db = new Database(join(dir, name), { timeout: 10_000 });
@@ -29,7 +33,7 @@ function openDb(name: string): Database.Database {
 
 /** Start a worker process; resolves its first stdout line as JSON. */
 function worker(dbName: string, mode: string, arg?: string): { child: ChildProcess; first: Promise<Record<string, unknown>>; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', TSX, WORKER, join(dir, dbName), mode, ...(arg ? [arg] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [WORKER, join(dir, dbName), mode, ...(arg ? [arg] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   let buf = '';
   const first = new Promise<Record<string, unknown>>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ArbiterError, type ErrorData } from '../../errors.ts';
+import { entryBeside } from '../entry.ts';
 import { isLmModel, loadMessage, WIRE_TYPE_BYTES, type FileFeeds, type FromChild, type GraphOptimizationLevel, type ModelRef, type OutputMeta, type ToChild, type WireFeeds, type WireTensorType } from './protocol.ts';
 import { createOutputsFile, removeInputsFile } from './shm-inputs.ts';
 import type { LmRunTask, LmTaskResult } from '../../tasks/lm/run-task.ts';
@@ -100,16 +101,15 @@ function launcher(): { prlimit: string | null; sh: string | null; setpriv: strin
   return cachedLauncher;
 }
 
-/** The child's entry and the node flags it needs (tsx when running from source). */
+/** The child's entry and the node flags it needs (tsx when running from source: entry.ts). */
 function childCommand(): { entry: string; execArgv: string[] } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = fileURLToPath(new URL(fromSource ? './child.ts' : './child.js', import.meta.url));
+  const { url, execArgv: loader } = entryBeside(import.meta.url, './child');
   const execArgv: string[] = [];
   // V8 reserves ~10 GiB of address space per wasm memory for its trap handler; tsx uses wasm,
   // so without this flag no RLIMIT_AS below 32 GiB lets the child start.
   if (process.allowedNodeEnvironmentFlags.has('--disable-wasm-trap-handler')) execArgv.push('--disable-wasm-trap-handler');
-  if (fromSource) execArgv.push('--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href);
-  return { entry, execArgv };
+  execArgv.push(...loader);
+  return { entry: fileURLToPath(url), execArgv };
 }
 
 function readRssKb(pid: number): number | null {
@@ -236,7 +236,9 @@ export class IsolatedSession {
     const t0 = performance.now();
     const { entry: ownEntry, execArgv: baseArgv } = childCommand();
     const entry = opts.childEntry ?? ownEntry;
-    const execArgv = [...baseArgv, ...(opts.nodeFlags ?? [])];
+    // a test's stand-in child is TypeScript even when the real child starts from the build (entry.ts)
+    const loader = opts.childEntry?.endsWith('.ts') && !baseArgv.includes('--import') ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
+    const execArgv = [...baseArgv, ...loader, ...(opts.nodeFlags ?? [])];
     const asBytes = (limits.memoryLimitMb + (limits.addressSpaceHeadroomMb ?? DEFAULT_LIMITS.addressSpaceHeadroomMb)) * MiB;
     const { prlimit, sh, setpriv } = launcher();
     // The kernel kills the child when the engine dies (see child.ts), via setpriv (util-linux).
