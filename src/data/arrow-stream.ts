@@ -56,8 +56,16 @@ export function columnShape(t: DataType): { kind: ColumnKind | 'int-other' | nul
   return { kind: scalarKind(t), width: 1 };
 }
 
-export async function openArrowStream(source: ArrowSource, what: string): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch> }> {
+/**
+ * An Arrow IPC stream's schema and record batches. The file stays open until the batches are read
+ * to the end or their iteration stops (break, throw), or until `close()`: a caller that wants the
+ * schema only, or that may stop before iterating, must call it (an open read stream is not closed
+ * by the collector, and each `score` leaked one descriptor of the hidden set before).
+ */
+export async function openArrowStream(source: ArrowSource, what: string): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch>; close: () => void }> {
   const file = sourceName(source);
+  let stream: ReturnType<typeof createReadStream> | null = null;
+  const close = (): void => { stream?.destroy(); };
   try {
     let reader: AsyncRecordBatchStreamReader;
     if (typeof source === 'string') {
@@ -66,7 +74,8 @@ export async function openArrowStream(source: ArrowSource, what: string): Promis
       if (!statSync(source).isFile()) throw new Error('the path is not a file');
       // Reads of 1 MiB, not the default 64 KiB: Arrow joins the reads that make up a record batch's
       // body, and with small reads that join dominated decoding (profile of the engine bench).
-      reader = await RecordBatchReader.from(createReadStream(source, { highWaterMark: 1 << 20 }) as unknown as NodeJS.ReadableStream & AsyncIterable<Uint8Array>) as unknown as AsyncRecordBatchStreamReader;
+      stream = createReadStream(source, { highWaterMark: 1 << 20 });
+      reader = await RecordBatchReader.from(stream as unknown as NodeJS.ReadableStream & AsyncIterable<Uint8Array>) as unknown as AsyncRecordBatchStreamReader;
     } else {
       if (source.bytes.length === 0) throw new Error('it is empty');
       reader = RecordBatchReader.from(source.bytes) as unknown as AsyncRecordBatchStreamReader;
@@ -78,10 +87,13 @@ export async function openArrowStream(source: ArrowSource, what: string): Promis
         for await (const rb of reader) yield rb as RecordBatch;
       } catch (err) {
         throw new ArbiterError('E_DATASET_INVALID', `${what} ${file}: not a readable Arrow IPC stream: ${(err as Error).message}`, { file });
+      } finally {
+        close();
       }
     })();
-    return { schema: reader.schema, batches };
+    return { schema: reader.schema, batches, close };
   } catch (err) {
+    close();
     if (err instanceof ArbiterError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'the file does not exist' : (err as Error).message;
@@ -166,7 +178,15 @@ export interface ChunkOptions {
  */
 export async function* readChunks(source: ArrowSource, requests: ColumnRequest[], chunkRows: number, what = 'dataset', opts: ChunkOptions = {}): AsyncGenerator<RowChunk> {
   const file = sourceName(source);
-  const { schema, batches } = await openArrowStream(source, what);
+  const { schema, batches, close } = await openArrowStream(source, what);
+  try {
+    yield* chunksOf(schema, batches, requests, chunkRows, file, opts);
+  } finally {
+    close();
+  }
+}
+
+async function* chunksOf(schema: Schema, batches: AsyncIterable<RecordBatch>, requests: ColumnRequest[], chunkRows: number, file: string, opts: ChunkOptions): AsyncGenerator<RowChunk> {
   checkColumns(schema, requests, file);
   const alloc = opts.allocate ?? ((r: ColumnRequest, n: number) => allocate(r.kind, n));
   const sizeAt = (start: number) => (opts.totalRows !== undefined && opts.totalRows > start ? Math.min(chunkRows, opts.totalRows - start) : chunkRows);

@@ -37,8 +37,9 @@ function inputColumnNames(b: LoadedBenchmark): string[] {
  */
 export async function writeInputs(b: LoadedBenchmark, data: PreparedDataset, out: string): Promise<{ rows: number; columns: string[] }> {
   const names = inputColumnNames(b);
-  const { batches } = await openArrowStream(data.source, 'dataset');
-  const fd = openSync(out, 'w');
+  const { batches, close } = await openArrowStream(data.source, 'dataset');
+  let fd: number;
+  try { fd = openSync(out, 'w'); } catch (e) { close(); throw e; }
   let rows = 0;
   try {
     if (out.endsWith('.arrow') || out.endsWith('.arrows')) {

@@ -122,7 +122,8 @@ export async function prepareDataset(b: LoadedBenchmark, opts: PrepareOptions = 
     const { batches } = await openArrowStream(source, 'dataset');
     assertCommitment(await commitDataset(batches, { idColumn: b.spec.dataset.idColumn }), b.spec.dataset.commitment);
   }
-  const { schema } = await openArrowStream(source, 'dataset');
+  const { schema, close } = await openArrowStream(source, 'dataset');
+  close();
   const idField = schema.fields.find((f) => f.name === b.spec.dataset.idColumn);
   const idKind: 'int64' | 'utf8' = idField && columnShape(idField.type).kind === 'utf8' ? 'utf8' : 'int64';
   const idColumn: ColumnRequest = { name: b.spec.dataset.idColumn, kind: idKind, width: 1, role: 'row id' };

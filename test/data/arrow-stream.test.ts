@@ -269,3 +269,29 @@ describe('unreadable files are E_DATASET_INVALID, never a crash', () => {
     expect([...outcomes]).toEqual(expect.arrayContaining(['all rows', 'mid-stream error', 'open error']));
   });
 });
+
+describe('the file is closed however its reader ends', () => {
+  // an fs read stream is not closed by the collector: every `score` leaked one descriptor of the
+  // hidden set (prepareDataset read its schema and dropped the stream) until the process ran out
+  const HIDDEN = path.resolve('datasets/tabular-demo/hidden.arrow');
+  const open = async (): Promise<number> => {
+    const { readdirSync, readlinkSync } = await import('node:fs');
+    await new Promise((r) => setTimeout(r, 20)); // destroy() closes on the next turns of the loop
+    return readdirSync('/proc/self/fd').filter((f) => { try { return readlinkSync(`/proc/self/fd/${f}`) === HIDDEN; } catch { return false; } }).length;
+  };
+  const features: ColumnRequest = { name: 'features', kind: 'float32', width: 32, role: 'input' };
+  it.runIf(process.platform === 'linux')('schema only, an early break, a column error, and reading to the end', async () => {
+    const before = await open();
+    for (let i = 0; i < 3; i++) {
+      const { schema, close } = await openArrowStream(HIDDEN, 'dataset');
+      expect(schema.fields.length).toBeGreaterThan(0);
+      close();
+      for await (const c of readChunks(HIDDEN, [features], 256)) { expect(c.rows).toBe(256); break; }
+      await expect((async () => { for await (const _ of readChunks(HIDDEN, [{ ...features, name: 'nope' }], 256)) { /* none */ } })()).rejects.toMatchObject({ code: 'E_DATASET_INVALID' });
+      let rows = 0;
+      for await (const c of readChunks(HIDDEN, [features], 1024)) rows += c.rows;
+      expect(rows).toBe(3000);
+    }
+    expect(await open()).toBe(before);
+  });
+});
