@@ -109,6 +109,46 @@ describe('sanity run in arbiter score', () => {
     expect(out.rows.find((x) => x.participant === 'alice')!.status).toBe('scored');
   }, 240_000);
 
+  it('a model that never finishes its sanity rows fails with E_TIMEOUT under limits.batchTimeoutMs, before scoring; the job goes on', async () => {
+    const dir = tempDir();
+    const bench = demoCopy(path.join(dir, 'bench'), 'limits:\n  batchTimeoutMs: 1500\n');
+    // The demo contract, with a Loop of 2^62 Sin steps between the features and the output.
+    const spin = buildModel({
+      inputs: [{ name: 'features', dtype: 'float32', shape: ['batch', 32] }],
+      outputs: [{ name: 'probabilities', dtype: 'float32', shape: ['batch', 4] }],
+      initializers: [
+        { name: 'W', dtype: 'float32', dims: [32, 4], data: new Float32Array(128).fill(0.1) },
+        { name: 'M', dtype: 'int64', dims: [], data: BigInt64Array.of(1n << 62n) },
+        { name: 'C', dtype: 'bool', dims: [], data: Uint8Array.of(1) },
+      ],
+      nodes: [
+        { op: 'MatMul', inputs: ['features', 'W'], outputs: ['z'] },
+        {
+          op: 'Loop', inputs: ['M', 'C', 'z'], outputs: ['zz'], attrs: {
+            body: {
+              graph: {
+                name: 'spin',
+                inputs: [{ name: 'i', dtype: 'int64', shape: [] }, { name: 'c', dtype: 'bool', shape: [] }, { name: 'x', dtype: 'float32', shape: ['batch', 4] }],
+                outputs: [{ name: 'c_out', dtype: 'bool', shape: [] }, { name: 'x_out', dtype: 'float32', shape: ['batch', 4] }],
+                nodes: [{ op: 'Identity', inputs: ['c'], outputs: ['c_out'] }, { op: 'Sin', inputs: ['x'], outputs: ['x_out'] }],
+              },
+            },
+          },
+        },
+        { op: 'Softmax', inputs: ['zz'], outputs: ['probabilities'], attrs: { axis: -1 } },
+      ],
+    });
+    writeFileSync(path.join(dir, 'spin.onnx'), spin);
+    const t0 = performance.now();
+    const r = await score({ benchmark: bench, submissions: [path.join(dir, 'spin.onnx'), path.join(DEMO, 'submissions/alice.onnx')], workers: 1, db: path.join(dir, 'a.db') });
+    const by = Object.fromEntries(r.rows.map((row) => [row.participant, row]));
+    expect([by.spin!.status, by.spin!.error?.code]).toEqual(['failed', 'E_TIMEOUT']);
+    expect(by.spin!.error!.message).toMatch(/sanity run on \d+ public rows did not finish within 1500 ms \(limits\.batchTimeoutMs\)/);
+    expect(by.alice!.status).toBe('scored');
+    // refused at admission: the spinning model never reached the scoring workers' longer clock
+    expect(performance.now() - t0).toBeLessThan(60_000);
+  }, 120_000);
+
   it('arbiter check refuses a constant model under rejectConstant in its admission rule (exit 3), and passes it by default', async () => {
     const dir = tempDir();
     const strict = demoCopy(path.join(dir, 'strict'), 'admission:\n  sanity: { rejectConstant: true }\n');
