@@ -4,7 +4,7 @@
 // one process; their ratio, and the peak RSS of each (every measurement runs in its own child
 // process, so each peak is its own). Two models over the real Qwen3 vocabulary (151,669 logits
 // per position): today's tiny class-bigram bench model, and a Qwen3-shaped decoder (hidden 256,
-// 4 layers, seeded random weights; BENCH_LM_SHAPED=0 skips it). 24 hidden demo conversations in
+// 4 layers, seeded random weights; BENCH_LM_SHAPED=0 skips it). 120 hidden demo conversations (BENCH_LM_CONV) in
 // batches of 4, timed over BENCH_LM_PASSES (default 3) passes after one untimed pass (the first
 // pass grows onnxruntime's arena to the largest batch: a one-time cost per worker and model);
 // then multiple choice (12 four-choice questions) on the tiny model.
@@ -25,7 +25,8 @@ import { loadLm, lmSessionOptions } from '../src/models/hf/load.ts';
 import { prepareChatExample } from '../src/tasks/lm/chat-score.ts';
 import { ExactSum } from '../src/tasks/lm/exact-sum.ts';
 
-const CONVERSATIONS = 24;
+/** hidden demo conversations per pass (BENCH_LM_CONV; more gives steadier ratios on a shared machine) */
+const CONVERSATIONS = Math.max(4, Number(process.env.BENCH_LM_CONV ?? 120));
 const BATCH = 4;
 /** timed passes over the batches after one untimed pass (BENCH_LM_PASSES) */
 const PASSES = Math.max(1, Number(process.env.BENCH_LM_PASSES ?? 3));
