@@ -3,7 +3,7 @@
 // fixtures/refuse-typescript.mjs preloaded (any attempt to load tsx or a .ts file throws), in a temp
 // copy of the package. The demo writes its sets, models, keys, partials and store into the user's
 // working folder and prints the rounds table: rounds 1, 2 and 4 accepted, round 3 rejected,
-// carol flagged in round 2 (as README.md shows).
+// carol flagged in round 2 (as README.md shows); `arbiter score -b fl-demo` runs the same rounds.
 import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import path from 'node:path';
@@ -52,14 +52,20 @@ describe('the installed CLI runs the federated demo', () => {
     // the rounds README.md shows: the same model hashes (the demo is seeded)
     const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
     for (const r of rows) expect(readme).toContain(`${r[0]}  ${r[1]}`);
-    // `score -b fl-demo` (it sits among the bundled benchmarks) says it is a federation and what to run, by id and by path
+    // `score -b fl-demo` (it sits among the bundled benchmarks) runs the same rounds, by id and by path
     for (const arg of ['fl-demo', `${path.join(pkg, 'benchmarks', 'fl-demo')}/`]) {
-      const failed = await run(process.execPath, [path.join(pkg, 'bin/arbiter.js'), 'score', '-b', arg], { cwd, env: userEnv(), encoding: 'utf8' })
-        .then(() => null, (err: { code: number; stderr: string }) => err);
-      expect(failed?.code).toBe(3);
-      expect(failed?.stderr).toContain('E_SPEC_NOT_FOUND');
-      expect(failed?.stderr).toContain('is a federation');
-      expect(failed?.stderr).toContain('arbiter fl demo');
+      const scored = await run(process.execPath, [path.join(pkg, 'bin/arbiter.js'), 'score', '-b', arg, '--workers', '1'], { cwd, env: userEnv(), encoding: 'utf8', timeout: 600_000 });
+      expect(scored.stderr).toContain('is the bundled federation');
+      const again = scored.stdout.split('\n').filter((l) => /^\s+\d+\s+[0-9a-f]{12}\s/.test(l)).map((l) => l.trim().split(/\s{2,}/));
+      expect(again).toEqual(rows);
     }
+    // any other federation's data stay with its parties: score refuses it and names what to run
+    cpSync(path.join(REPO, 'benchmarks', 'fl-demo'), path.join(cwd, 'other-fed'), { recursive: true });
+    const failed = await run(process.execPath, [path.join(pkg, 'bin/arbiter.js'), 'score', '-b', './other-fed'], { cwd, env: userEnv(), encoding: 'utf8' })
+      .then(() => null, (err: { code: number; stderr: string }) => err);
+    expect(failed?.code).toBe(3);
+    expect(failed?.stderr).toContain('E_SPEC_NOT_FOUND');
+    expect(failed?.stderr).toContain('is a federation');
+    expect(failed?.stderr).toContain('arbiter fl evaluate');
   }, 600_000);
 });

@@ -42,6 +42,27 @@ function roundSummary(r: RoundResult): string {
   return lines.join('\n');
 }
 
+type FlDemoFormat = 'table' | 'json' | 'csv' | 'md' | 'html';
+
+/**
+ * The bundled federation end to end and its rounds table: `arbiter fl demo`, and `arbiter score -b
+ * fl-demo` (the demo generates every party's set, so it can be run from one place). Throws; the
+ * caller reports.
+ */
+export async function runFlDemoCommand(o: { dir: string; isolation: 'process' | 'thread'; format: FlDemoFormat; workers?: number }): Promise<void> {
+  const { runFlDemo } = await import('../../federated/demo.ts');
+  const { formatRounds } = await import('../../report/rounds.ts');
+  const quiet = o.format !== 'table';
+  const r = await runFlDemo({
+    dir: o.dir, isolation: o.isolation,
+    ...(o.workers !== undefined ? { workers: o.workers } : {}),
+    log: quiet ? undefined : (l) => process.stderr.write(`${l}\n`),
+  });
+  if (!quiet) print(`fl-demo: ${r.table.rounds.length} rounds stored in ${displayPath(r.db)}\n`);
+  print(formatRounds(r.table, o.format));
+  if (!quiet) print(`\nThe same table: arbiter fl rounds fl-demo --db ${displayPath(r.db)} [--format md|csv|json|html]`);
+}
+
 export const flCommand = {
   command: 'fl <action>',
   describe: 'Federated evaluation rounds: parties score each round\'s model on local sets that never leave them (init, schema, evaluate, correct, aggregate, rounds, demo)',
@@ -256,19 +277,12 @@ export const flCommand = {
         .option('json', { type: 'boolean', default: false, describe: 'print the rounds as one JSON object' })
         .example('$0 fl demo', 'run the four rounds and print the rounds table'),
       handler: async (argv: Record<string, unknown>) => {
-        const format = argv.json ? 'json' : argv.format === 'markdown' ? 'md' : argv.format as 'table' | 'json' | 'csv' | 'md' | 'html';
+        const format = argv.json ? 'json' : argv.format === 'markdown' ? 'md' : argv.format as FlDemoFormat;
         try {
-          const { runFlDemo } = await import('../../federated/demo.ts');
-          const { formatRounds } = await import('../../report/rounds.ts');
-          const quiet = format !== 'table';
-          const r = await runFlDemo({
-            dir: argv.dir as string, isolation: argv.isolation as 'process' | 'thread',
+          await runFlDemoCommand({
+            dir: argv.dir as string, isolation: argv.isolation as 'process' | 'thread', format,
             ...(argv.workers !== undefined ? { workers: argv.workers as number } : {}),
-            log: quiet ? undefined : (l) => process.stderr.write(`${l}\n`),
           });
-          if (!quiet) print(`fl-demo: ${r.table.rounds.length} rounds stored in ${displayPath(r.db)}\n`);
-          print(formatRounds(r.table, format));
-          if (!quiet) print(`\nThe same table: arbiter fl rounds fl-demo --db ${displayPath(r.db)} [--format md|csv|json|html]`);
         } catch (err) {
           reportError(err, format === 'json');
         }

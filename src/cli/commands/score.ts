@@ -21,7 +21,21 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
     const { createProgress } = await import('../../report/progress.ts');
     const { finalSetBenchmark, withheldResult, releaseFinalSet } = await import('../../run/final-set.ts');
     const { Store } = await import('../../store/store.ts');
-    const live = loadBenchmark(args.benchmark, args.benchmarksDir);
+    let live: ReturnType<typeof loadBenchmark>;
+    try {
+      live = loadBenchmark(args.benchmark, args.benchmarksDir);
+    } catch (err) {
+      // The bundled federation sits among the bundled benchmarks: its parties' sets are generated
+      // here, so scoring it runs its rounds (as `arbiter fl demo`). Any other federation's data stay
+      // with its parties: E_SPEC_NOT_FOUND, naming `arbiter fl evaluate`.
+      const { FL_DEMO_DIR } = await import('../../federated/demo.ts');
+      const federation = (err as { code?: string; details?: { federation?: string } }).details?.federation;
+      if ((err as { code?: string }).code !== 'E_SPEC_NOT_FOUND' || federation !== path.join(FL_DEMO_DIR, 'federation.yaml') || args.set === 'final' || args.resume !== undefined) throw err;
+      process.stderr.write(`arbiter: ${args.benchmark} is the bundled federation: running its rounds, as \`arbiter fl demo\` does (docs/federated.md)\n`);
+      const { runFlDemoCommand } = await import('./fl.ts');
+      await runFlDemoCommand({ dir: path.join(path.dirname(path.resolve(args.db)), 'fl-demo'), isolation: args.isolation ?? 'process', format: args.json ? 'json' : 'table', workers: args.workers });
+      return;
+    }
     const b = args.set === 'final' ? finalSetBenchmark(live) : live;
     const progress = args.json ? null : createProgress({ total: 0, label: `scoring ${b.spec.id}` });
     let ticked = 0;
