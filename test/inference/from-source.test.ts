@@ -3,17 +3,16 @@
 // in vitest.config.ts, src/inference/entry.ts) to save a tsx start per thread and child; here they
 // start from the sources, for both task families and both isolation modes, and give the bytes of
 // the build's run.
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { score } from '../../src/run/index.ts';
 import { entryBeside } from '../../src/inference/entry.ts';
 import { wordTableLm, wordVocab, writeWordLmFolder } from '../../src/models/hf/word-models.ts';
-import { packDataset } from '../../src/data/pack.ts';
-import { FIXTURE_FEATURES, fixtureRows, goodModel } from '../../src/inference/isolation/fixtures.ts';
+import { goodModel } from '../../src/inference/isolation/fixtures.ts';
 import { freshBuild } from '../../bin/fresh-build.js';
 import { REPO, tempDir } from '../helpers.ts';
+import { writeChoiceBenchmark, writeTabularBenchmark } from './fixtures/benchmarks.ts';
 
 const KEY = 'ARBITER_WORKERS_FROM_BUILD';
 const saved = process.env[KEY];
@@ -25,60 +24,13 @@ const VOCAB = wordVocab(['the', ...ANIMALS, ...SOUNDS]);
 
 /** A multiple-choice benchmark of 6 questions "the <animal>" -> its sound among 3. */
 function lmBenchmark(dir: string): string {
-  mkdirSync(dir, { recursive: true });
   const rows = Array.from({ length: 6 }, (_, r) => ({ id: `q${r}`, context: `the ${ANIMALS[r % 3]}`, choices: SOUNDS, label: r % 3 }));
-  const jsonl = rows.map((x) => JSON.stringify(x)).join('\n') + '\n';
-  writeFileSync(path.join(dir, 'data.jsonl'), jsonl);
-  writeFileSync(path.join(dir, 'benchmark.yaml'), `id: from-source
-version: 1
-task:
-  type: multiple-choice
-  contextLength: 16
-  allowedModelTypes: [qwen3]
-dataset:
-  path: data.jsonl
-  format: choice-jsonl
-  sha256: ${createHash('sha256').update(jsonl).digest('hex')}
-batching:
-  size: 4
-metrics:
-  - name: acc_norm
-  - name: acc
-split:
-  key: from-source-key
-  publicFraction: 0.5
-`);
-  return dir;
+  return writeChoiceBenchmark(dir, { id: 'from-source', rows });
 }
 
-/** A 4-class tabular benchmark of 200 rows (test/inference/limits.test.ts's, smaller) and two models. */
+/** The 4-class tabular benchmark of test/inference/limits.test.ts, 200 rows, and two models. */
 function tabularBenchmark(dir: string): { bench: string; subs: string[] } {
-  mkdirSync(dir, { recursive: true });
-  const n = 200;
-  const x = fixtureRows(n, 3);
-  const lines = ['id,f0,f1,f2,f3,label'];
-  for (let r = 0; r < n; r++) lines.push([r + 1, ...Array.from(x.subarray(r * 4, r * 4 + 4), (v) => v.toFixed(4)), r % 4].join(','));
-  writeFileSync(path.join(dir, 'data.csv'), lines.join('\n'));
-  const packed = packDataset(path.join(dir, 'data.csv'), {
-    id: 'id',
-    columns: [
-      { name: 'id', type: 'int64', label: false, allowNaN: false },
-      { name: 'x', type: 'float32', size: FIXTURE_FEATURES, from: ['f0', 'f1', 'f2', 'f3'], label: false, allowNaN: false },
-      { name: 'label', type: 'int32', label: true, allowNaN: false },
-    ],
-  }, path.join(dir, 'data.arrow'));
-  writeFileSync(path.join(dir, 'benchmark.yaml'), `
-id: from-source-tabular
-version: 1
-task: { type: classification, numClasses: 4, labelColumn: label, output: logits }
-dataset: { path: data.arrow, sha256: ${packed.sha256} }
-model:
-  inputs: [{ name: X, column: x, dtype: float32, shape: [batch, 4] }]
-  outputs: [{ name: Y, dtype: float32, shape: [batch, 4] }]
-batching: { size: 64 }
-metrics: [{ name: log_loss }, { name: accuracy }]
-split: { key: from-source-key, publicFraction: 0.5 }
-`);
+  writeTabularBenchmark(dir, { id: 'from-source-tabular', rows: 200 });
   const subs = [7, 8].map((seed) => { const f = path.join(dir, `m${seed}.onnx`); writeFileSync(f, goodModel(seed)); return f; });
   return { bench: dir, subs };
 }

@@ -5,37 +5,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { score } from '../../src/run/index.ts';
-import { packDataset } from '../../src/data/pack.ts';
-import { FIXTURE_FEATURES, fixtureRows, goodModel, leakForeverModel, sleepForeverModel } from '../../src/inference/isolation/fixtures.ts';
+import { goodModel, leakForeverModel, sleepForeverModel } from '../../src/inference/isolation/fixtures.ts';
+import { writeTabularBenchmark } from './fixtures/benchmarks.ts';
 import { tempDir } from '../helpers.ts';
 
+/** The 600-row tabular benchmark under `limits`, with a good, a sleeping and a leaking model. */
 function makeBenchmark(dir: string, limits: string): string {
-  const n = 600;
-  const x = fixtureRows(n, 3);
-  const lines = ['id,f0,f1,f2,f3,label'];
-  for (let r = 0; r < n; r++) lines.push([r + 1, ...Array.from(x.subarray(r * 4, r * 4 + 4), (v) => v.toFixed(4)), r % 4].join(','));
-  writeFileSync(path.join(dir, 'data.csv'), lines.join('\n'));
-  const packed = packDataset(path.join(dir, 'data.csv'), {
-    id: 'id',
-    columns: [
-      { name: 'id', type: 'int64', label: false, allowNaN: false },
-      { name: 'x', type: 'float32', size: FIXTURE_FEATURES, from: ['f0', 'f1', 'f2', 'f3'], label: false, allowNaN: false },
-      { name: 'label', type: 'int32', label: true, allowNaN: false },
-    ],
-  }, path.join(dir, 'data.arrow'));
-  writeFileSync(path.join(dir, 'benchmark.yaml'), `
-id: limits-test
-version: 1
-task: { type: classification, numClasses: 4, labelColumn: label, output: logits }
-dataset: { path: data.arrow, sha256: ${packed.sha256} }
-model:
-  inputs: [{ name: X, column: x, dtype: float32, shape: [batch, 4] }]
-  outputs: [{ name: Y, dtype: float32, shape: [batch, 4] }]
-batching: { size: 64 }
-metrics: [{ name: log_loss }, { name: accuracy }]
-split: { key: limits-test-key, publicFraction: 0.5 }
-${limits}
-`);
+  writeTabularBenchmark(dir, { id: 'limits-test', rows: 600, extraYaml: limits });
   mkdirSync(path.join(dir, 'submissions'));
   writeFileSync(path.join(dir, 'submissions/a-good.onnx'), goodModel());
   writeFileSync(path.join(dir, 'submissions/b-sleeps.onnx'), sleepForeverModel());

@@ -3,14 +3,13 @@
 // for a huge tensor fails with E_MEMORY_LIMIT, the run finishes and the validator's own memory
 // stays flat; 1 or 2 workers, processes or threads, give the same bytes. Each limit is tested
 // with the other one generous, so a loaded machine cannot turn one into the other.
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { score } from '../../../src/run/index.ts';
 import { wordTableLm, wordVocab, writeWordLmFolder } from '../../../src/models/hf/word-models.ts';
 import { memoryBombLmOnnx, sleepingLmOnnx, writeGraphLmFolder } from '../../../src/inference/isolation/lm-fixtures.ts';
 import { tempDir } from '../../helpers.ts';
+import { writeChoiceBenchmark } from '../fixtures/benchmarks.ts';
 
 const ANIMALS = ['cat', 'dog', 'duck', 'cow', 'frog'];
 const SOUNDS = ['purrs', 'barks', 'quacks', 'moos', 'croaks'];
@@ -18,35 +17,12 @@ const VOCAB = wordVocab(['the', ...ANIMALS, ...SOUNDS]);
 
 /** A multiple-choice benchmark: 10 questions "the <animal>" -> its sound among 4, in batches of 4. */
 function writeBenchmark(dir: string, limits: string): string {
-  mkdirSync(dir, { recursive: true });
   const rows = Array.from({ length: 10 }, (_, r) => {
     const a = r % 5;
     const choices = [0, 1, 2, 3].map((k) => SOUNDS[(a + k + 5 - (r % 4)) % 5]!);
     return { id: `q${r}`, context: `the ${ANIMALS[a]}`, choices, label: choices.indexOf(SOUNDS[a]!) };
   });
-  const jsonl = rows.map((x) => JSON.stringify(x)).join('\n') + '\n';
-  writeFileSync(path.join(dir, 'data.jsonl'), jsonl);
-  writeFileSync(path.join(dir, 'benchmark.yaml'), `id: lm-limits
-version: 1
-task:
-  type: multiple-choice
-  contextLength: 16
-  allowedModelTypes: [qwen3]
-dataset:
-  path: data.jsonl
-  format: choice-jsonl
-  sha256: ${createHash('sha256').update(jsonl).digest('hex')}
-batching:
-  size: 4
-metrics:
-  - name: acc_norm
-  - name: acc
-split:
-  key: lm-limits-key
-  publicFraction: 0.5
-${limits}
-`);
-  return dir;
+  return writeChoiceBenchmark(dir, { id: 'lm-limits', rows, extraYaml: limits });
 }
 
 describe('LM execution limits', () => {
