@@ -16,9 +16,8 @@ export function bytesPerValue(dtype: InputDtype): number {
   return BYTES[dtype];
 }
 
-/** A typed array of `n` values of `dtype` over a new SharedArrayBuffer (zeroed). */
-export function sharedArray(dtype: InputDtype, n: number): Float32Array | Float64Array | Int32Array | BigInt64Array {
-  const sab = new SharedArrayBuffer(n * BYTES[dtype]);
+/** A typed array of `n` values of `dtype` over `sab` (its size must be n values), else a new zeroed SharedArrayBuffer. */
+export function sharedArray(dtype: InputDtype, n: number, sab = new SharedArrayBuffer(n * BYTES[dtype])): Float32Array | Float64Array | Int32Array | BigInt64Array {
   switch (dtype) {
     case 'float32': return new Float32Array(sab);
     case 'float64': return new Float64Array(sab);

@@ -29,8 +29,9 @@ export async function runScoreCommand(args: ScoreArgs): Promise<void> {
       // here, so scoring it runs its rounds (as `arbiter fl demo`). Any other federation's data stay
       // with its parties: E_SPEC_NOT_FOUND, naming `arbiter fl evaluate`.
       const { FL_DEMO_DIR } = await import('../../federated/demo.ts');
-      const federation = (err as { code?: string; details?: { federation?: string } }).details?.federation;
-      if ((err as { code?: string }).code !== 'E_SPEC_NOT_FOUND' || federation !== path.join(FL_DEMO_DIR, 'federation.yaml') || args.set === 'final' || args.resume !== undefined) throw err;
+      const { ArbiterError } = await import('../../errors.ts');
+      const bundledFederation = err instanceof ArbiterError && err.code === 'E_SPEC_NOT_FOUND' && err.details?.federation === path.join(FL_DEMO_DIR, 'federation.yaml');
+      if (!bundledFederation || args.set === 'final' || args.resume !== undefined) throw err;
       process.stderr.write(`arbiter: ${args.benchmark} is the bundled federation: running its rounds, as \`arbiter fl demo\` does (docs/federated.md)\n`);
       const { runFlDemoCommand } = await import('./fl.ts');
       await runFlDemoCommand({ dir: path.join(path.dirname(path.resolve(args.db)), 'fl-demo'), isolation: args.isolation ?? 'process', format: args.json ? 'json' : 'table', workers: args.workers });

@@ -77,8 +77,7 @@ function windowArray(kind: Exclude<ColumnRequest['kind'], 'utf8'>, n: number): C
   const bytes = n * bytesPerValue(kind);
   const i = recycled.findIndex((sab) => sab.byteLength === bytes);
   if (i < 0) return sharedArray(kind, n);
-  const [sab] = recycled.splice(i, 1);
-  return kind === 'float32' ? new Float32Array(sab!) : kind === 'float64' ? new Float64Array(sab!) : kind === 'int32' ? new Int32Array(sab!) : new BigInt64Array(sab!);
+  return sharedArray(kind, n, recycled.splice(i, 1)[0]!);
 }
 
 /** Give a finished window's shared memory back for the next window (never the whole-set window). */
