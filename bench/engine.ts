@@ -12,6 +12,7 @@ import { loadBenchmark } from '../src/benchmark/loader.ts';
 import { sha256Hex } from '../src/benchmark/canonical.ts';
 import { GRAPH_OPTIMIZATION_LEVEL } from '../src/inference/task.ts';
 import { cpuBetween, cpuSnapshot, type CpuSnapshot, type CpuSplit } from './cpu-accounting.ts';
+import { foldThreadCount } from '../src/tasks/tabular/fold-threads.ts';
 
 const BATCH = 256;
 
@@ -93,6 +94,10 @@ export async function runEngineBench(opts: { rows: number; dir: string; repo: st
 
   const raw: number[] = [];
   const modes = ['thread', 'process'] as const;
+  // Fold threads per run: what ARBITER_FOLD_THREADS (or the default for this machine's cores) gives,
+  // and each count in BENCH_FOLD_THREADS (default 0,1), so both placements of the fold are measured.
+  const asked = (process.env.BENCH_FOLD_THREADS ?? '0,1').split(',').filter(Boolean).map(Number);
+  const foldsFor = (workers: number) => [...new Set([foldThreadCount(workers), ...asked])].sort((a, b) => a - b);
   const eng: Record<string, number[]> = {};
   const startup: Record<string, number[]> = {};
   const mainCpu: Record<string, number[]> = {};
@@ -105,43 +110,47 @@ export async function runEngineBench(opts: { rows: number; dir: string; repo: st
     raw.push(await rawLoop(model, data.features, n));
     for (const isolation of modes) {
       for (const workers of [1, 2]) {
-        // Steady state: from the first folded chunk to the last one (pool start and model load excluded,
-        // as the raw loop excludes session creation); startup is reported on its own.
-        const s0 = performance.now();
-        let first: { t: number; done: number } | null = null;
-        let last = 0;
-        // The main thread's CPU from the scoring phase's start (window decode included) to the last row.
-        let cpu0: number | null = null;
-        let cpu1: number | null = null;
-        let cpuFirst: number | null = null;
-        const proc0 = { v: process.cpuUsage() };
-        const runStart = cpuSnapshot();
-        let steady0: CpuSnapshot | null = null;
-        let proc1 = proc0.v;
-        const r = await score({
-          benchmark: benchDir, submissions: [model], workers, isolation, db: path.join(dir, `bench-${rep}-${isolation}-${workers}.db`),
-          onPhase: (phase) => { if (phase === 'scoring') { cpu0 = mainThreadCpu(); proc0.v = process.cpuUsage(); } },
-          onProgress: (p) => {
-            if (p.done > 0 && !first) { steady0 = cpuSnapshot(); first = { t: performance.now(), done: p.done }; cpuFirst = mainThreadCpu(); }
-            if (p.done === p.total) {
-              const steady1 = cpuSnapshot();
-              if (runStart && steady0 && steady1) {
-                const c = cpuBetween(steady0, steady1, runStart);
-                const steadyRows = n - (first as unknown as { done: number }).done;
-                const per = (v: number) => v / steadyRows * 1e6;
-                (split[`${isolation}/${workers}`] ??= []).push({ main: per(c.main), newThreads: per(c.newThreads), oldThreads: per(c.oldThreads), children: per(c.children) });
-              }
-              last = performance.now(); cpu1 = mainThreadCpu(); proc1 = process.cpuUsage(proc0.v); }
-          },
-        });
-        if (cpu0 !== null && cpu1 !== null) (mainCpu[`${isolation}/${workers}`] ??= []).push(((cpu1 as number) - cpu0) / n * 1e6);
-        // steady state: from the first folded chunk to the last (the window decode, once per run, excluded)
-        if (cpuFirst !== null && cpu1 !== null) (steadyCpu[`${isolation}/${workers}`] ??= []).push(((cpu1 as number) - (cpuFirst as number)) / (n - (first as unknown as { done: number }).done) * 1e6);
-        if (isolation === 'process') (procCpu[`${isolation}/${workers}`] ??= []).push((proc1.user + proc1.system) / n);
-        if (r.rows[0]!.status !== 'scored' || !first) throw new Error(`bench model failed: ${JSON.stringify(r.rows[0]!.error)}`);
-        const f = first as { t: number; done: number };
-        (eng[`${isolation}/${workers}`] ??= []).push((last - f.t) / 1000 / ((n - f.done) / n));
-        (startup[`${isolation}/${workers}`] ??= []).push((f.t - s0) / 1000 - prepSecs);
+        for (const folds of foldsFor(workers)) {
+          const k = `${isolation}/${workers}/${folds}`;
+          // Steady state: from the first folded chunk to the last one (pool start and model load excluded,
+          // as the raw loop excludes session creation); startup is reported on its own.
+          const s0 = performance.now();
+          let first: { t: number; done: number } | null = null;
+          let last = 0;
+          // The main thread's CPU from the scoring phase's start (window decode included) to the last row.
+          let cpu0: number | null = null;
+          let cpu1: number | null = null;
+          let cpuFirst: number | null = null;
+          const proc0 = { v: process.cpuUsage() };
+          const runStart = cpuSnapshot();
+          let steady0: CpuSnapshot | null = null;
+          let proc1 = proc0.v;
+          const r = await score({
+            benchmark: benchDir, submissions: [model], workers, isolation, db: path.join(dir, `bench-${rep}-${isolation}-${workers}-${folds}.db`),
+            hooks: { foldThreads: folds },
+            onPhase: (phase) => { if (phase === 'scoring') { cpu0 = mainThreadCpu(); proc0.v = process.cpuUsage(); } },
+            onProgress: (p) => {
+              if (p.done > 0 && !first) { steady0 = cpuSnapshot(); first = { t: performance.now(), done: p.done }; cpuFirst = mainThreadCpu(); }
+              if (p.done === p.total && last === 0) {
+                const steady1 = cpuSnapshot();
+                if (runStart && steady0 && steady1) {
+                  const c = cpuBetween(steady0, steady1, runStart);
+                  const steadyRows = n - (first as unknown as { done: number }).done;
+                  const per = (v: number) => v / steadyRows * 1e6;
+                  (split[k] ??= []).push({ main: per(c.main), newThreads: per(c.newThreads), oldThreads: per(c.oldThreads), children: per(c.children) });
+                }
+                last = performance.now(); cpu1 = mainThreadCpu(); proc1 = process.cpuUsage(proc0.v); }
+            },
+          });
+          if (cpu0 !== null && cpu1 !== null) (mainCpu[k] ??= []).push(((cpu1 as number) - cpu0) / n * 1e6);
+          // steady state: from the first folded chunk to the last (the window decode, once per run, excluded)
+          if (cpuFirst !== null && cpu1 !== null) (steadyCpu[k] ??= []).push(((cpu1 as number) - (cpuFirst as number)) / (n - (first as unknown as { done: number }).done) * 1e6);
+          if (isolation === 'process') (procCpu[k] ??= []).push((proc1.user + proc1.system) / n);
+          if (r.rows[0]!.status !== 'scored' || !first) throw new Error(`bench model failed: ${JSON.stringify(r.rows[0]!.error)}`);
+          const f = first as { t: number; done: number };
+          (eng[k] ??= []).push((last - f.t) / 1000 / ((n - f.done) / n));
+          (startup[k] ??= []).push((f.t - s0) / 1000 - prepSecs);
+        }
       }
     }
   }
@@ -150,22 +159,29 @@ export async function runEngineBench(opts: { rows: number; dir: string; repo: st
   log(`  raw onnxruntime loop (1 thread, same session options): ${Math.round(rawRate)} rows/s, ${best(rawCpuPerRow).toFixed(3)} µs CPU/row`);
   for (const isolation of modes) {
     for (const w of [1, 2]) {
-      const rate = n / best(eng[`${isolation}/${w}`]!);
-      const k = `${isolation}/${w}`;
-      const cpu = mainCpu[k] ? `; main thread ${best(steadyCpu[k] ?? [NaN]).toFixed(3)} µs CPU/row steady, ${best(mainCpu[k]).toFixed(3)} with the run's one decode of the inputs` : '';
-      const pcpu = procCpu[k] ? ` (engine process, all its threads: ${best(procCpu[k]).toFixed(3)} µs/row)` : '';
-      log(`  engine, ${isolation === 'thread' ? 'worker threads' : 'isolated processes'}, ${w} worker${w > 1 ? 's' : ''}: ${Math.round(rate)} rows/s steady, ratio engine/raw ${(rate / rawRate).toFixed(2)}; start-up (pool, model load, first chunk) ${best(startup[k]!).toFixed(2)} s${cpu}${pcpu}`);
-      const sp = split[k];
-      if (sp) {
-        const m = (f: keyof CpuSplit) => Math.min(...sp.map((x) => x[f])).toFixed(3);
-        const workersAt = isolation === 'thread' ? `worker threads ${m('newThreads')}` : `child processes ${m('children')}, engine threads it started ${m('newThreads')}`;
-        log(`    steady CPU µs/row (best of reps): main thread ${m('main')}, ${workersAt}, runtime threads (V8 collector and compiler, libuv) ${m('oldThreads')}`);
+      for (const folds of foldsFor(w)) {
+        const k = `${isolation}/${w}/${folds}`;
+        const rate = n / best(eng[k]!);
+        const cpu = mainCpu[k] ? `; main thread ${best(steadyCpu[k] ?? [NaN]).toFixed(3)} µs CPU/row steady, ${best(mainCpu[k]).toFixed(3)} with the run's one decode of the inputs` : '';
+        const pcpu = procCpu[k] ? ` (engine process, all its threads: ${best(procCpu[k]).toFixed(3)} µs/row)` : '';
+        const foldsSay = folds === 0 ? 'fold on the main thread' : `${folds} fold thread${folds > 1 ? 's' : ''}`;
+        const dflt = folds === foldThreadCount(w) ? ', the default here' : '';
+        log(`  engine, ${isolation === 'thread' ? 'worker threads' : 'isolated processes'}, ${w} worker${w > 1 ? 's' : ''}, ${foldsSay}${dflt}: ${Math.round(rate)} rows/s steady, ratio engine/raw ${(rate / rawRate).toFixed(2)}; start-up (pool, model load, first chunk) ${best(startup[k]!).toFixed(2)} s${cpu}${pcpu}`);
+        const sp = split[k];
+        if (sp) {
+          const m = (f: keyof CpuSplit) => Math.min(...sp.map((x) => x[f])).toFixed(3);
+          const workersAt = isolation === 'thread' ? `worker and fold threads ${m('newThreads')}` : `child processes ${m('children')}, engine threads it started (fold threads) ${m('newThreads')}`;
+          log(`    steady CPU µs/row (best of reps): main thread ${m('main')}, ${workersAt}, runtime threads (V8 collector and compiler, libuv) ${m('oldThreads')}`);
+        }
       }
     }
-    log(`  scaling 2 workers / 1 worker (${isolation}): ${(best(eng[`${isolation}/1`]!) / best(eng[`${isolation}/2`]!)).toFixed(2)}x`);
+    const d = (w: number) => `${isolation}/${w}/${foldThreadCount(w)}`;
+    log(`  scaling 2 workers / 1 worker (${isolation}, default fold threads): ${(best(eng[d(1)]!) / best(eng[d(2)]!)).toFixed(2)}x`);
   }
-  // Ratios of the best runs of each; the raw loop ran back to back with the engine in every rep.
-  const ratio = (isolation: string, w: number) => (n / best(eng[`${isolation}/${w}`]!)) / rawRate;
-  const scaling = (isolation: string) => best(eng[`${isolation}/1`]!) / best(eng[`${isolation}/2`]!);
+  // Ratios of the best runs of each, with this machine's default fold threads; the raw loop ran
+  // back to back with the engine in every rep.
+  const key = (isolation: string, w: number) => `${isolation}/${w}/${foldThreadCount(w)}`;
+  const ratio = (isolation: string, w: number) => (n / best(eng[key(isolation, w)]!)) / rawRate;
+  const scaling = (isolation: string) => best(eng[key(isolation, 1)]!) / best(eng[key(isolation, 2)]!);
   log(`engine/raw: threads-1w=${ratio('thread', 1).toFixed(2)} processes-1w=${ratio('process', 1).toFixed(2)} threads-2w/1w=${scaling('thread').toFixed(2)} processes-2w/1w=${scaling('process').toFixed(2)}`);
 }

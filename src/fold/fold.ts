@@ -18,7 +18,7 @@ export interface FoldState {
   rowsFolded: number;
 }
 
-export function configuredMetrics(b: LoadedBenchmark): ConfiguredMetric[] {
+export function configuredMetrics(b: Pick<LoadedBenchmark, 'spec'>): ConfiguredMetric[] {
   return b.spec.metrics.map((m) => {
     const metric = registry.get(m.name);
     return { key: m.key ?? m.name, metric, options: metric.optionsSchema.parse(m.options ?? {}) };
@@ -30,12 +30,12 @@ export function metricsNeed(b: LoadedBenchmark, input: string): boolean {
 }
 
 /** What metrics are told at init: the class count of a classification or sequence-classification task. */
-export function metricContext(b: LoadedBenchmark): MetricContext {
+export function metricContext(b: Pick<LoadedBenchmark, 'spec'>): MetricContext {
   const t = b.spec.task;
   return 'numClasses' in t && typeof t.numClasses === 'number' ? { numClasses: t.numClasses } : {};
 }
 
-export function initFold(b: LoadedBenchmark): FoldState {
+export function initFold(b: Pick<LoadedBenchmark, 'spec'>): FoldState {
   const metrics = configuredMetrics(b);
   const ctx = metricContext(b);
   const states = {} as Record<SplitName, unknown[]>;

@@ -12,7 +12,8 @@ import type { Outcome } from '../results.ts';
 /** Where chunk states are journaled: the SQLite store, or a shard's in-memory journal. */
 export type JournalStore = Pick<Store, 'journal' | 'journalChunk'> & { readonly db?: Store['db'] };
 
-export class JournaledFold<P extends { mask: Uint8Array }> {
+/** P: a chunk's result; `json`, when set, is its states' journal JSON made already (by a fold thread). */
+export class JournaledFold<P extends { mask: Uint8Array; json?: string }> {
   /** chunks the journal already held when this fold started: they are not scored again */
   readonly journaledChunks: number;
   /** the first chunk index this fold still needs (firstChunk + journaledChunks) */
@@ -57,7 +58,7 @@ export class JournaledFold<P extends { mask: Uint8Array }> {
       try {
         const states = this.statesOf(ready);
         mergeChunk(this.fold, states, ready.mask.length);
-        const write = () => { this.guard?.(); this.store.journalChunk(this.runId, this.submissionId, this.next, ready.mask.length, JSON.stringify(states)); };
+        const write = () => { this.guard?.(); this.store.journalChunk(this.runId, this.submissionId, this.next, ready.mask.length, ready.json ?? JSON.stringify(states)); };
         if (this.guard && this.store.db) this.store.db.transaction(write)(); else write();
         this.progressed(ready.mask.length);
       } catch (err) {

@@ -17,7 +17,11 @@ import type { ErrorData } from '../errors.ts';
  * Test seams of a run: delay a finished task before it is folded (to shuffle completion order);
  * another worker module; a smaller input window (bytes of inputs) so a small set is read in several.
  */
-export interface RunHooks { afterTask?: (submission: number, chunk: number) => Promise<void> | void; workerFile?: string; inputWindowBytes?: number }
+export interface RunHooks {
+  afterTask?: (submission: number, chunk: number) => Promise<void> | void; workerFile?: string; inputWindowBytes?: number;
+  /** fold threads of a tabular run, in place of ARBITER_FOLD_THREADS or the default (tests and the bench) */
+  foldThreads?: number;
+}
 
 /** What stops and fences the scoring of a run: its cancel signal, and the lease check every journal and outcome write makes. */
 export interface RunControl { signal?: AbortSignal; guard?: () => void }

@@ -131,7 +131,7 @@ export const scoreCommand = {
     .option('workers', { alias: 'w', type: 'number', default: defaultWorkerCount(), describe: 'inference worker threads' })
     .option('db', { type: 'string', default: DEFAULT_DB, describe: 'SQLite store file' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (benchmark, run, rows) on stdout' })
-    .option('task-rows', { type: 'number', describe: 'rows per worker task, rounded to whole batches (speed only, never results)' })
+    .option('task-rows', { type: 'number', describe: 'rows per worker task, rounded to whole batches; default up to 32768, fewer for wide rows (speed only, never results)' })
     .option('receipt', { type: 'string', describe: 'where to write the run\'s receipt (default: <db folder>/receipts/<benchmark>-run-<id>.json)' })
     .option('sign', { type: 'string', describe: 'Ed25519 private key (PEM, from `arbiter keygen`) that signs the receipt' })
     .option('validator', { type: 'string', describe: 'the validator name recorded in the receipt' })

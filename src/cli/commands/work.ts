@@ -98,7 +98,7 @@ export const workCommand = {
     .option('db', { type: 'string', default: DEFAULT_DB, describe: 'SQLite store file, shared by every worker (a local disk, never NFS)' })
     .option('create', { type: 'boolean', default: false, describe: 'create a run, admit its submissions and queue them (prints the run id); scores nothing' })
     .option('submissions', { alias: 's', type: 'string', array: true, describe: 'with --create: submission files or folders (default: the benchmark\'s submissions/ folder plus everything registered)' })
-    .option('task-rows', { type: 'number', describe: 'with --create: rows per inference task, rounded to whole batches (speed only, never results)' })
+    .option('task-rows', { type: 'number', describe: 'with --create: rows per inference task, rounded to whole batches; default up to 32768, fewer for wide rows (speed only, never results)' })
     .option('run', { type: 'number', describe: 'the run to drain (default: the newest run of the benchmark that has a queue)' })
     .option('queue', { type: 'string', describe: 'the same as --run, as the queue is named: run:<id>' })
     .option('workers', { alias: 'w', type: 'number', default: defaultWorkerCount(), describe: 'inference workers of this process (it scores that many submissions at a time)' })

@@ -100,7 +100,7 @@ export function foldChunk(b: LoadedBenchmark, fold: FoldState, labels: ArrayLike
  * The metric states of one chunk alone: `labels` are the chunk's label column (class ids or
  * targets), `mask` its split bits (1 public), `output` what the submission predicted.
  */
-export function chunkStates(b: LoadedBenchmark, fold: FoldState, labels: ArrayLike<number | bigint>, mask: Uint8Array, output: ChunkOutput): ChunkStates {
+export function chunkStates(b: Pick<LoadedBenchmark, 'spec'>, fold: FoldState, labels: ArrayLike<number | bigint>, mask: Uint8Array, output: ChunkOutput): ChunkStates {
   const rows = mask.length;
   const ctx = metricContext(b);
   const out = {} as ChunkStates;

@@ -9,7 +9,7 @@ import { readChunks } from '../../data/arrow-stream.ts';
 import type { PreparedDataset } from '../../data/prepare.ts';
 import { checkNoExtraPredictions, lookupPredictions } from '../../models/predictions.ts';
 import type { AdmittedSubmission } from './admission.ts';
-import type { Executor } from '../../inference/executor.ts';
+import type { TabularEngine } from './engine.ts';
 import { initFold } from '../../fold/fold.ts';
 import { chunkStates, type ChunkOutput } from './chunk-states.ts';
 import { JournaledFold } from '../../fold/journaled-fold.ts';
@@ -31,7 +31,7 @@ import type { Outcome } from '../../results.ts';
  */
 type FoldPayload =
   | { mask: Uint8Array; labels: ArrayLike<number | bigint>; output: ChunkOutput }
-  | { mask: Uint8Array; states: ChunkStates }
+  | { mask: Uint8Array; states: ChunkStates; json?: string }
   | { mask: Uint8Array; error: unknown };
 
 /**
@@ -42,9 +42,11 @@ type FoldPayload =
  * failed, and the chunk states are in the journal.
  */
 export async function scoreTabular(
-  ctx: ScoreContext<PreparedDataset, Executor>, t: AdmittedSubmission, progressed: (rows: number) => void, ctl: RunControl = {}, range?: ChunkRange,
+  ctx: ScoreContext<PreparedDataset, TabularEngine>, t: AdmittedSubmission, progressed: (rows: number) => void, ctl: RunControl = {}, range?: ChunkRange,
 ): Promise<Outcome> {
-  const { b, data, store, runId, taskRows, executor: pool, inflight } = ctx;
+  const { b, data, store, runId, taskRows, inflight } = ctx;
+  const pool = ctx.executor?.inference;
+  const folds = ctx.executor?.folds ?? null;
   const { sub, order, predictions } = t;
   const spec = requireModel(b.spec);
   const fold = initFold(b);
@@ -92,22 +94,36 @@ export async function scoreTabular(
           modelPath: sub.blobPath, modelSha256: sub.sha256, window: w.inputs, start, rows, batchSize: spec.batching.size, padLast: spec.batching.last === 'pad',
           output: { name: out.name, rowShape: outRowShape }, out: slabs.take(),
         };
+        let released = false;
+        const release = (): void => { if (!released) { released = true; inflight.release(); } };
         const task = pool!.run(job).then(async (res) => {
           await ctx.hooks?.afterTask?.(order, index);
           if (!res.ok) { jf.fail(res.error); return; }
           const output = asOutput(slabView(job.out, res.dtype, rows * width));
-          let payload: FoldPayload;
-          try {
-            payload = { mask, states: chunkStates(b, fold, labels, mask, output) };
-          } catch (err) {
-            payload = { mask, error: err };
-          }
           fingerprint?.(index, output);
+          let payload: FoldPayload;
+          if (folds) {
+            // a fold slot before the task's slot goes back: outputs slabs stay bounded if folds lag
+            await folds.reserve();
+            release();
+            try {
+              const a = await folds.fold(labels, mask, output);
+              payload = a.ok ? { mask, states: a.states, json: a.json } : { mask, error: a.error };
+            } catch (err) {
+              payload = { mask, error: { code: 'E_INTERNAL', message: `a fold thread failed: ${toErrorData(err).message}` } };
+            }
+          } else {
+            try {
+              payload = { mask, states: chunkStates(b, fold, labels, mask, output) };
+            } catch (err) {
+              payload = { mask, error: err };
+            }
+          }
           slabs.give(job.out);
           jf.deliver(index, payload);
         }, (err: unknown) => {
           jf.fail({ code: 'E_WORKER_CRASH', message: `the worker running this submission died: ${toErrorData(err).message}` });
-        }).finally(() => inflight.release());
+        }).finally(release);
         windowTasks.push(task);
         tasks.push(task);
       }
