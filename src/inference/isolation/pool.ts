@@ -46,6 +46,8 @@ export interface SubmissionTask {
   /** called with batch i's outputs, in batch order, before batch i + 1 is sent */
   onBatch: (i: number, outputs: WireFeeds) => void | Promise<void>;
   fetches?: string[];
+  /** batches per IPC message for this task, in place of the pool's batchesPerMessage */
+  batchesPerMessage?: number;
   /**
    * with fileFeeds: the child writes the outputs into an outputs file in `dir` (a memory-backed
    * place, like the inputs file) and `onGroup` gets each group's (batches i, i + 1, ...) to
@@ -183,7 +185,7 @@ export class IsolatedPool {
         task.onResult(r);
         return { ok: true };
       }
-      const per = this.#opts.batchesPerMessage ?? 1;
+      const per = task.batchesPerMessage ?? this.#opts.batchesPerMessage ?? 1;
       const fromFile = task.fileFeeds;
       type Group = { file: FileBatchOutputs[] } | { wire: WireFeeds[] };
       const send = async (i: number): Promise<Group> => {
