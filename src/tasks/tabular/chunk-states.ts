@@ -1,5 +1,6 @@
 // The tabular kind's fold of one chunk: labels (class ids or targets), split bits and what the
-// submission produced (scores, classes or values) become per-split metric states. Pure.
+// submission produced (scores, classes or values) become per-split metric states. Pure (its
+// scratch arrays, reused from chunk to chunk, never outlive a call).
 import type { MetricBatch } from '../../../scoring/types.ts';
 import { ArbiterError } from '../../errors.ts';
 import type { LoadedBenchmark } from '../../benchmark/loader.ts';
@@ -12,9 +13,26 @@ export type ChunkOutput =
   | { kind: 'classes'; data: Float64Array }
   | { kind: 'values'; data: Float32Array | Float64Array };
 
+type ScratchArray = Int32Array | Float32Array | Float64Array;
+/**
+ * The fold's working arrays (probabilities, argmax, split indices, gathered columns), one per
+ * role, grown when a chunk needs more and reused chunk after chunk: metrics copy whatever they
+ * keep (a MetricBatch is lent for the update only), so nothing here outlives chunkStates. A
+ * 32,768-row chunk otherwise left about 1 MB of typed arrays per chunk to the collector, and
+ * their zeroing and page faults showed in the main thread's profile.
+ */
+const scratch = new Map<string, ScratchArray>();
+function scratchOf<T extends ScratchArray>(role: string, Ctor: new (n: number) => T, n: number): T {
+  let a = scratch.get(role);
+  if (!(a instanceof Ctor) || a.length < n) {
+    a = new Ctor(Math.max(n, (a?.length ?? 0) * 2));
+    scratch.set(role, a);
+  }
+  return (a as T).subarray(0, n) as T;
+}
+
 /** Softmax in float64 for one row, max-subtracted; the sum runs in a fixed order. */
-export function softmaxRows(logits: Float32Array | Float64Array, width: number): Float64Array {
-  const out = new Float64Array(logits.length);
+export function softmaxRows(logits: Float32Array | Float64Array, width: number, out = new Float64Array(logits.length)): Float64Array {
   for (let r = 0; r < logits.length / width; r++) {
     let max = -Infinity;
     for (let j = 0; j < width; j++) max = Math.max(max, logits[r * width + j]!);
@@ -26,8 +44,7 @@ export function softmaxRows(logits: Float32Array | Float64Array, width: number):
 }
 
 /** argmax per row; ties go to the lowest class index. */
-export function argmaxRows(scores: ArrayLike<number>, width: number, rows: number): Int32Array {
-  const out = new Int32Array(rows);
+export function argmaxRows(scores: ArrayLike<number>, width: number, rows: number, out = new Int32Array(rows)): Int32Array {
   for (let r = 0; r < rows; r++) {
     let best = 0;
     let bestV = scores[r * width]!;
@@ -50,14 +67,12 @@ function assertFinite(a: ArrayLike<number>, what: string): void {
 
 // One loop per element type: a single generic loop over several typed-array classes is
 // megamorphic and was a third of the main thread's fold time (engine bench profile).
-function gatherI32(src: Int32Array, idx: Int32Array): Int32Array {
-  const out = new Int32Array(idx.length);
+function gatherI32(src: Int32Array, idx: Int32Array, out: Int32Array): Int32Array {
   for (let i = 0; i < idx.length; i++) out[i] = src[idx[i]!]!;
   return out;
 }
 
-function gatherF32(src: Float32Array, width: number, idx: Int32Array): Float32Array {
-  const out = new Float32Array(idx.length * width);
+function gatherF32(src: Float32Array, width: number, idx: Int32Array, out: Float32Array): Float32Array {
   for (let i = 0; i < idx.length; i++) {
     const r = idx[i]! * width;
     for (let j = 0; j < width; j++) out[i * width + j] = src[r + j]!;
@@ -65,8 +80,7 @@ function gatherF32(src: Float32Array, width: number, idx: Int32Array): Float32Ar
   return out;
 }
 
-function gatherF64(src: Float64Array, width: number, idx: Int32Array): Float64Array {
-  const out = new Float64Array(idx.length * width);
+function gatherF64(src: Float64Array, width: number, idx: Int32Array, out: Float64Array): Float64Array {
   for (let i = 0; i < idx.length; i++) {
     const r = idx[i]! * width;
     for (let j = 0; j < width; j++) out[i * width + j] = src[r + j]!;
@@ -74,11 +88,13 @@ function gatherF64(src: Float64Array, width: number, idx: Int32Array): Float64Ar
   return out;
 }
 
-function gather<T extends Float32Array | Float64Array | Int32Array>(src: T, width: number, idx: Int32Array): T {
-  if (src instanceof Int32Array && width === 1) return gatherI32(src, idx) as T;
-  if (src instanceof Float32Array) return gatherF32(src, width, idx) as T;
-  if (src instanceof Float64Array) return gatherF64(src, width, idx) as T;
-  const out = new (src.constructor as new (n: number) => T)(idx.length * width);
+/** Rows `idx` of `src` (width values each) into the scratch array of `role`. */
+function gather(role: string, src: Float32Array | Float64Array | Int32Array, width: number, idx: Int32Array): Float32Array | Float64Array | Int32Array {
+  const n = idx.length * width;
+  if (src instanceof Int32Array && width === 1) return gatherI32(src, idx, scratchOf(role, Int32Array, n));
+  if (src instanceof Float32Array) return gatherF32(src, width, idx, scratchOf(role, Float32Array, n));
+  if (src instanceof Float64Array) return gatherF64(src, width, idx, scratchOf(role, Float64Array, n));
+  const out = scratchOf(role, Int32Array, n);
   for (let i = 0; i < idx.length; i++) {
     const r = idx[i]!;
     for (let j = 0; j < width; j++) out[i * width + j] = src[r * width + j]!;
@@ -114,25 +130,26 @@ export function chunkStates(b: Pick<LoadedBenchmark, 'spec'>, fold: FoldState, l
     let lab: Int32Array;
     if (labels instanceof Int32Array) lab = labels;
     else {
-      lab = new Int32Array(rows);
+      lab = scratchOf('labels', Int32Array, rows);
       for (let i = 0; i < rows; i++) lab[i] = Number(labels[i]!);
     }
     if (output.kind === 'classes') {
-      const cls = new Int32Array(rows);
+      const cls = scratchOf('classes', Int32Array, rows);
       for (let i = 0; i < rows; i++) cls[i] = output.data[i]!;
       full = { n: rows, numClasses: C, labels: lab, predictedClasses: cls };
       widthOf = { labels: 1, predictedClasses: 1 };
     } else {
       if (output.kind !== 'scores' || output.width !== C) throw new ArbiterError('E_MODEL_CONTRACT', `expected ${C} class scores per row, found ${output.kind === 'scores' ? output.width : 1}`);
       assertFinite(output.data, 'model outputs');
-      const probs = task.output === 'logits' ? softmaxRows(output.data, C) : output.data;
-      full = { n: rows, numClasses: C, labels: lab, probabilities: probs, predictedClasses: argmaxRows(probs, C, rows) };
+      const probs = task.output === 'logits' ? softmaxRows(output.data, C, scratchOf('softmax', Float64Array, output.data.length)) : output.data;
+      full = { n: rows, numClasses: C, labels: lab, probabilities: probs, predictedClasses: argmaxRows(probs, C, rows, scratchOf('argmax', Int32Array, rows)) };
       widthOf = { labels: 1, predictedClasses: 1, probabilities: C };
     }
   } else {
-    const targets = new Float64Array(rows);
+    const targets = scratchOf('targets', Float64Array, rows);
     for (let i = 0; i < rows; i++) targets[i] = Number(labels[i]!);
-    const preds = Float64Array.from(output.data as ArrayLike<number>);
+    const preds = scratchOf('predictions', Float64Array, rows);
+    for (let i = 0; i < rows; i++) preds[i] = Number(output.data[i]!);
     assertFinite(preds, 'model outputs');
     full = { n: rows, targets, predictions: preds };
     widthOf = { targets: 1, predictions: 1 };
@@ -142,12 +159,12 @@ export function chunkStates(b: Pick<LoadedBenchmark, 'spec'>, fold: FoldState, l
     let count = 0;
     for (let i = 0; i < rows; i++) if (mask[i] === want) count++;
     if (count === 0) continue;
-    const idx = new Int32Array(count);
+    const idx = scratchOf('rows', Int32Array, count);
     for (let i = 0, k = 0; i < rows; i++) if (mask[i] === want) idx[k++] = i;
     const batch: MetricBatch = { n: count };
     if (full.numClasses !== undefined) batch.numClasses = full.numClasses;
     for (const [field, width] of Object.entries(widthOf)) {
-      (batch as unknown as Record<string, unknown>)[field] = gather((full as unknown as Record<string, Float64Array>)[field]!, width, idx);
+      (batch as unknown as Record<string, unknown>)[field] = gather(`split ${field}`, (full as unknown as Record<string, Float64Array>)[field]!, width, idx);
     }
     const states = out[split];
     fold.metrics.forEach((m, i) => { states[i] = m.metric.update(states[i], batch, m.options); });

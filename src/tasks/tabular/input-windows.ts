@@ -15,11 +15,13 @@ const MiB = 1024 * 1024;
 /** inputs up to this size are decoded once per run, as one window */
 export const WHOLE_SET_BYTES = 256 * MiB;
 /**
- * the window of a bigger set (whole chunks); with 64 MiB the engine's peak RSS on a 400 MiB set
- * rose by about 180 MiB (two or three windows alive until the collector frees their shared
- * memory), with 16 MiB it matched the per-chunk reader's (BENCH_ONLY=stream, under tsx)
+ * the window of a bigger set (whole chunks, at least one); with 64 MiB the engine's peak RSS on a
+ * 400 MiB set rose by about 180 MiB (two or three windows alive until the collector frees their
+ * shared memory), with 16 MiB it matched the per-chunk reader's (BENCH_ONLY=stream, under tsx).
+ * With 32,768-row chunks (4 MiB of the bench's inputs) 16 MiB windows peaked at 339-349 MiB
+ * (threads) and 306-313 (processes) on the 1 GiB set, 8 MiB windows at 324-329 and 281-300.
  */
-export const WINDOW_BYTES = 16 * MiB;
+export const WINDOW_BYTES = 8 * MiB;
 
 export interface TabularWindow {
   inputs: InputWindow;
