@@ -6,7 +6,7 @@ import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ArbiterError } from '../../src/errors.ts';
 import { configuredMetrics, finalizeFold, initFold, metricsNeed, type FoldState } from '../../src/fold/fold.ts';
-import { argmaxRows, foldChunk, softmaxRows, type ChunkOutput } from '../../src/tasks/tabular/chunk-states.ts';
+import { argmaxRows, chunkStates, foldChunk, softmaxRows, type ChunkOutput } from '../../src/tasks/tabular/chunk-states.ts';
 import { gaussian, mulberry32 } from '../../src/models/onnx/builder.ts';
 import { loadBenchmark, parseBenchmark, type LoadedBenchmark } from '../../src/benchmark/loader.ts';
 import { PUBLIC } from '../../src/data/split.ts';
@@ -264,5 +264,27 @@ describe('configuration', () => {
     expect(metricsNeed(ACCURACY_ONLY, 'probabilities')).toBe(false);
     expect(metricsNeed(ACCURACY_ONLY, 'predictedClasses')).toBe(true);
     expect(metricsNeed(REGRESSION, 'predictions')).toBe(true);
+  });
+});
+
+describe('chunkStates scratch arrays', () => {
+  it('give every chunk the states it gets alone, whatever came before it (other sizes, float32 and float64 outputs, logits, regression)', () => {
+    const cases: Array<{ b: LoadedBenchmark; labels: ArrayLike<number>; mask: Uint8Array; output: ChunkOutput }> = [];
+    for (let k = 0; k < 6; k++) {
+      const d = classData(300 + 97 * k, 50 + k);
+      cases.push({ b: DEMO, labels: d.labels, mask: d.mask, output: { kind: 'scores', data: d.probs, width: 4 } });
+      cases.push({ b: DEMO, labels: d.labels, mask: d.mask, output: { kind: 'scores', data: Float64Array.from(d.probs), width: 4 } });
+      cases.push({ b: LOGITS, labels: d.labels, mask: d.mask, output: { kind: 'scores', data: d.logits, width: 4 } });
+      cases.push({ b: ACCURACY_ONLY, labels: d.labels, mask: d.mask, output: { kind: 'classes', data: Float64Array.from(argmaxRows(d.probs, 4, d.labels.length)) } });
+      cases.push({ b: REGRESSION, labels: Float64Array.from(d.logits.subarray(0, d.labels.length)), mask: d.mask, output: { kind: 'values', data: d.probs.subarray(0, d.labels.length) } });
+    }
+    const statesOf = (c: (typeof cases)[number]) => JSON.stringify(chunkStates(c.b, initFold(c.b), c.labels, c.mask, c.output));
+    // each case alone, first (the scratch arrays only ever grew for it) ...
+    const alone = cases.map((c) => statesOf(c));
+    // ... then 40 rounds of all of them interleaved, forwards and backwards: same states every time
+    for (let round = 0; round < 40; round++) {
+      const order = round % 2 === 0 ? cases.keys() : [...cases.keys()].reverse();
+      for (const i of order) expect(statesOf(cases[i]!)).toBe(alone[i]);
+    }
   });
 });

@@ -23,12 +23,12 @@ type ScratchArray = Int32Array | Float32Array | Float64Array;
  */
 const scratch = new Map<string, ScratchArray>();
 function scratchOf<T extends ScratchArray>(role: string, Ctor: new (n: number) => T, n: number): T {
-  let a = scratch.get(role);
-  if (!(a instanceof Ctor) || a.length < n) {
-    a = new Ctor(Math.max(n, (a?.length ?? 0) * 2));
-    scratch.set(role, a);
-  }
-  return (a as T).subarray(0, n) as T;
+  const key = `${role}:${Ctor.name}`; // a role may hold float32 for one submission, float64 for the next
+  const a = scratch.get(key);
+  if (a && a.length >= n) return a.subarray(0, n) as T;
+  const grown = new Ctor(Math.max(n, (a?.length ?? 0) * 2));
+  scratch.set(key, grown);
+  return grown.subarray(0, n) as T;
 }
 
 /** Softmax in float64 for one row, max-subtracted; the sum runs in a fixed order. */
