@@ -15,7 +15,11 @@ export type MetricInputKind =
   | 'rankings' // retrieval: ranked doc ids and relevance judgements
   | 'choiceLogliks'; // multiple choice: log-likelihood and UTF-8 bytes of every choice, choice count per row (+ labels)
 
-/** One batch of aligned rows. `n` rows; every present array has n (or n x numClasses) entries. */
+/**
+ * One batch of aligned rows. `n` rows; every present array has n (or n x numClasses) entries.
+ * The arrays are lent for the call only (the engine reuses them for the next batch): a metric
+ * copies whatever it keeps in its state.
+ */
 export interface MetricBatch {
   n: number;
   numClasses?: number;
