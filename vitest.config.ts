@@ -29,11 +29,15 @@ export default defineConfig({
     maxWorkers: 2,
     // The slowest files start first (test/sequencer.ts), so neither slot idles at the end.
     sequence: { sequencer: HeavyFirstSequencer },
-    // CLI tests spawn bin/arbiter.js: make it run the sources under test, never a dist/ build.
-    // Worker threads and isolated children start from the compiled build when it is fresh
-    // (src/inference/entry.ts; test/global-setup.ts makes it fresh first): the same code without
-    // a tsx start in each (test/inference/from-source.test.ts runs them from the sources).
-    env: { ARBITER_FROM_SOURCE: '1', ARBITER_WORKERS_FROM_BUILD: '1' },
+    // The test files run the sources. The processes they start run the compiled build when it is
+    // fresh, i.e. compiled from these same sources (test/global-setup.ts builds it first; a failed
+    // build stays stale and everything runs from the sources): worker threads and isolated children
+    // (ARBITER_WORKERS_FROM_BUILD, src/inference/entry.ts) and `node bin/arbiter.js` children
+    // (no ARBITER_FROM_SOURCE: bin/arbiter.js picks dist/ when fresh). That is the same code
+    // without a tsx start in each (1-2 s of CPU per CLI child, ~40 children a run).
+    // test/inference/from-source.test.ts runs workers and children from the sources;
+    // test/hostile/spec-edges.test.ts and the installed-CLI guard run a CLI child through tsx.
+    env: { ARBITER_WORKERS_FROM_BUILD: '1' },
     globalSetup: ['test/global-setup.ts'],
     projects: [
       { extends: true, test: { name: 'shared-process', include: SHARED_PROCESS, isolate: false } },
