@@ -157,10 +157,14 @@ describe('the installed CLI (compiled build, no tsx) scores every bundled benchm
     for (const r of out.rows) expect(r.submission, r.participant).toBe(DEMO_FOLDERS[`qwen-chat-demo/${r.participant}`]);
   }, 1_500_000);
 
-  // One run lifecycle for every task kind, through the installed CLI: the same rows from 1 worker,
-  // from two `arbiter work` processes draining one run, and from 3 shards (worker threads) merged, as the 2-worker
-  // `score -b` of the benchmark's own test above (in the same copy, its demo models built there).
-  it.each(['tabular-demo', 'sentiment-demo', 'choice-demo'])('%s: score with 1 worker, work with 2 processes, 3 shards + merge: the rows of a 2-worker score', async (id) => {
+  // The run lifecycle through the installed CLI, for tabular-demo and one language-model benchmark:
+  // two `arbiter work` processes draining one run, and 3 shards (worker threads) merged, each with
+  // 1 worker, give the rows of the benchmark's 2-worker `score -b` above (in the same copy, its demo
+  // models built there). Every kind, choice-demo too, goes through the same work and shard
+  // combinations in test/run/lifecycle-kinds.test.ts (the commands' functions in process, their
+  // worker threads and isolated children from dist/); here the compiled commands around them run,
+  // which take no path of their own per LM task type.
+  it.each(['tabular-demo', 'sentiment-demo'])('%s: work with 2 processes, 3 shards + merge (1 worker each): the rows of a 2-worker score', async (id) => {
     expect(scored.has(id), `${id}'s own test ran first`).toBe(true);
     const { pkg, out: reference } = scored.get(id)!;
     expect(freshBuild(pkg)).toBe(true);
@@ -171,7 +175,6 @@ describe('the installed CLI (compiled build, no tsx) scores every bundled benchm
       return r.stdout;
     };
     const rowsOf = (text: string) => JSON.stringify((JSON.parse(text) as Out).rows);
-    expect(rowsOf(await arbiter(['score', '-b', id, '--workers', '1', '--json', '--db', 'one.db']))).toBe(JSON.stringify(reference.rows));
     await arbiter(['work', id, '--create', '--db', 'work.db']);
     const drained = await Promise.all([0, 1].map(() => arbiter(['work', id, '--run', '1', '--workers', '1', '--db', 'work.db', '--json'])));
     const finished = drained.map((t) => JSON.parse(t) as { finishedHere: boolean; result: Out | null }).filter((w) => w.finishedHere);
