@@ -2,21 +2,20 @@
 // bundled tabular-demo's ONNX models): a second live `--resume` fails with E_LEASE (exit 4);
 // SIGTERM marks the run cancelled (exit 130) and `--resume` finishes it; after kill -9 the run
 // shows a dead holder and `--resume` takes it over at once, before the lease would expire.
-import { spawnSync } from 'node:child_process';
+// The process that holds the run and is stopped, signalled or killed is a real CLI child (it is
+// the point); the reference run, the second `--resume`, the resumes after it and `runs` are the
+// same command lines in this process (test/cli-in-process.ts): none of them is about its own process.
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO, tempDir } from '../helpers.ts';
+import { arbiterInProcess, type CliResult } from '../cli-in-process.ts';
+import { tempDir } from '../helpers.ts';
 import { arbiter } from './arbiter-process.fixture.ts';
 
-const BIN = path.join(REPO, 'bin/arbiter.js');
 const DELAY = { ARBITER_TEST_TASK_DELAY_MS: '60' };
 const SCORE = (db: string) => ['score', '-b', 'tabular-demo', '--isolation', 'thread', '--workers', '1', '--task-rows', '256', '--json', '--db', db];
 
-function runSync(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[]): Promise<CliResult> => arbiterInProcess(args);
 
 function journalRows(db: string): number {
   try {
@@ -32,11 +31,11 @@ async function untilJournal(db: string, n: number): Promise<void> {
   expect(journalRows(db)).toBeGreaterThanOrEqual(n);
 }
 
-const runsOf = (db: string) => JSON.parse(runSync(['runs', '--db', db, '--json']).stdout).runs;
+const runsOf = async (db: string) => JSON.parse((await cli(['runs', '--db', db, '--json'])).stdout).runs;
 
 let reference: string;
-beforeAll(() => {
-  const r = runSync([...SCORE(path.join(tempDir(), 'ref.db'))]);
+beforeAll(async () => {
+  const r = await cli([...SCORE(path.join(tempDir(), 'ref.db'))]);
   expect(r.code, r.stderr).toBe(0);
   reference = JSON.stringify(JSON.parse(r.stdout).rows);
 }, 120_000);
@@ -48,10 +47,10 @@ describe('the run lease of arbiter score', () => {
     await untilJournal(db, 2);
     // stopped, not dead: its lease is live, so nobody may take the run
     first.child.kill('SIGSTOP');
-    const second = runSync([...SCORE(db), '--resume', '1']);
+    const second = await cli([...SCORE(db), '--resume', '1']);
     expect(second.code, second.stderr).toBe(4);
     expect(JSON.parse(second.stdout).error).toMatchObject({ code: 'E_LEASE', details: { resource: 'run:1' } });
-    const held = runsOf(db)[0];
+    const held = (await runsOf(db))[0];
     expect(held).toMatchObject({ id: 1, status: 'running', mode: 'score', attended: true });
     expect(held.holders[0]).toMatchObject({ liveness: 'live' });
     expect(Number(held.holders[0].holder.split(':').at(-2))).toBe(first.child.pid);
@@ -61,14 +60,14 @@ describe('the run lease of arbiter score', () => {
     const out = await first.done;
     expect(out.code, out.stderr).toBe(130);
     expect(JSON.parse(out.stdout).error.code).toBe('E_CANCELLED');
-    expect(runsOf(db)[0]).toMatchObject({ id: 1, status: 'cancelled', reason: 'cancelled: SIGTERM received', holders: [], resume: `arbiter score -b tabular-demo --resume 1 --db ${db}` });
+    expect((await runsOf(db))[0]).toMatchObject({ id: 1, status: 'cancelled', reason: 'cancelled: SIGTERM received', holders: [], resume: `arbiter score -b tabular-demo --resume 1 --db ${db}` });
     const journaled = journalRows(db);
 
-    const resumed = runSync([...SCORE(db), '--resume', '1']);
+    const resumed = await cli([...SCORE(db), '--resume', '1']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.stringify(JSON.parse(resumed.stdout).rows)).toBe(reference);
     expect(journaled).toBeLessThan(journalRows(db));
-    expect(runsOf(db)[0]).toMatchObject({ id: 1, status: 'finished', reason: null, holders: [], resume: null });
+    expect((await runsOf(db))[0]).toMatchObject({ id: 1, status: 'finished', reason: null, holders: [], resume: null });
   }, 180_000);
 
   it('after kill -9 the run shows a dead holder, and --resume takes it over at once with identical rows', async () => {
@@ -77,15 +76,15 @@ describe('the run lease of arbiter score', () => {
     await untilJournal(db, 3);
     first.child.kill('SIGKILL');
     expect((await first.done).signal).toBe('SIGKILL');
-    const dead = runsOf(db)[0];
+    const dead = (await runsOf(db))[0];
     expect(dead).toMatchObject({ id: 1, status: 'running', attended: false, resume: `arbiter score -b tabular-demo --resume 1 --db ${db}` });
     expect(dead.holders).toEqual([{ holder: expect.stringContaining(`:${first.child.pid}:`), liveness: 'dead' }]);
-    const table = runSync(['runs', '--db', db]).stdout;
+    const table = (await cli(['runs', '--db', db])).stdout;
     expect(table).toContain('running (holder dead)');
 
     // the lease would live 30 s more; its holder is gone, so the resume does not wait
     const t0 = Date.now();
-    const resumed = runSync([...SCORE(db), '--resume', '1']);
+    const resumed = await cli([...SCORE(db), '--resume', '1']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.stringify(JSON.parse(resumed.stdout).rows)).toBe(reference);
     expect(Date.now() - t0).toBeLessThan(30_000);
