@@ -83,7 +83,7 @@ describe('arbiter fl with secure aggregation', () => {
     // no score, no count, no row id of alice's appears anywhere in the masked file: as a number or
     // a string of its own, not as four characters inside a hex or base64 token (the keys, key id,
     // spec hash and signature are new each run: [^0-9] bounds matched e.g. 'a1391f' ~7% of runs)
-    const alone = (n: number | string) => new RegExp(`(?<![0-9A-Za-z+/])${n}(?![0-9A-Za-z+/])`);
+    const alone = (n: number | string | bigint) => new RegExp(`(?<![0-9A-Za-z+/])${n}(?![0-9A-Za-z+/])`);
     for (const v of Object.values(own.localScores) as number[]) expect(text).not.toContain(String(v));
     for (const id of evalRows('alice').ids) expect(text).not.toMatch(alone(id));
     expect(text).not.toMatch(alone(own.rows));

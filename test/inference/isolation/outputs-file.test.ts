@@ -18,23 +18,25 @@ import { REPO, tempDir } from '../../helpers.ts';
 const MODEL = path.join(REPO, 'benchmarks/tabular-demo/submissions/alice.onnx');
 const LIAR = path.join(REPO, 'test/inference/isolation/lying-child.fixture.ts');
 const ROWS = 700;
+// batches of 8 rows: 88 batches, two groups (64 + 24, groupBatches) in flight per job
+const BATCH = 8;
 const limits = { ...DEFAULT_LIMITS, wallClockMs: 120_000 };
 
-function window(): InputWindow {
-  const data = sharedArray('float32', ROWS * 32) as Float32Array;
+function window(rows = ROWS): InputWindow {
+  const data = sharedArray('float32', rows * 32) as Float32Array;
   for (let i = 0; i < data.length; i++) data[i] = Math.cos(i * 0.29) * 2;
-  return new InputWindow(0, ROWS, [{ name: 'features', dtype: 'float32', rowShape: [32], data }]);
+  return new InputWindow(0, rows, [{ name: 'features', dtype: 'float32', rowShape: [32], data }]);
 }
 
 const outputsFiles = (dir: string): string[] => readdirSync(dir).filter((n) => n.startsWith('arbiter-outputs-')).map((n) => path.join(dir, n));
 
-/** One job over the whole window (batches of 32: 22 batches, two groups of 16 in flight). */
+/** One job over the whole window, in batches of BATCH rows. */
 async function runJob(ex: Executor, w: InputWindow, padLast = true): Promise<{ r: InferenceResult; out: Float32Array | Float64Array | null; slab: SharedArrayBuffer }> {
-  const slab = new OutputSlabs(ROWS * 4 * 8).take();
+  const slab = new OutputSlabs(w.rows * 4 * 8).take();
   ex.share(w);
-  const job: ChunkJob = { modelPath: MODEL, modelSha256: 'alice', window: w, start: 0, rows: ROWS, batchSize: 32, padLast, output: { name: 'probabilities', rowShape: [4] }, out: slab };
+  const job: ChunkJob = { modelPath: MODEL, modelSha256: 'alice', window: w, start: 0, rows: w.rows, batchSize: BATCH, padLast, output: { name: 'probabilities', rowShape: [4] }, out: slab };
   const r = await ex.run(job);
-  return { r, out: r.ok ? slabView(slab, r.dtype, ROWS * 4) : null, slab };
+  return { r, out: r.ok ? slabView(slab, r.dtype, w.rows * 4) : null, slab };
 }
 
 const bytesOf = (a: Float32Array | Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -78,7 +80,8 @@ describe('outputs files of isolated children', () => {
       const full = await runJob(proc, window());
       expect(full.r.ok).toBe(true);
       expect(bytesOf(full.out!).equals(bytesOf(reference.out!))).toBe(true);
-      const w = window();
+      // a long job (about 780 groups), so that the child is still at it when it is killed
+      const w = window(50_000);
       const killed = runJob(proc, w);
       process.kill(pids[0]!, 'SIGKILL');
       const k = await killed;
@@ -86,7 +89,7 @@ describe('outputs files of isolated children', () => {
       for (let n = 0; n < 100 && outputsFiles(dir).some((f) => files.includes(f)); n++) await new Promise((r) => setTimeout(r, 20));
       expect(outputsFiles(dir).filter((f) => files.includes(f))).toEqual([]);
       // the killed submission stays failed; another one (another model id) gets a new child
-      const again = await proc.run({ modelPath: MODEL, modelSha256: 'alice-2', window: w, start: 0, rows: ROWS, batchSize: 32, padLast: true, output: { name: 'probabilities', rowShape: [4] }, out: new OutputSlabs(ROWS * 4 * 8).take() });
+      const again = await proc.run({ modelPath: MODEL, modelSha256: 'alice-2', window: w, start: 0, rows: w.rows, batchSize: BATCH, padLast: true, output: { name: 'probabilities', rowShape: [4] }, out: new OutputSlabs(w.rows * 4 * 8).take() });
       expect(again.ok).toBe(true);
     } finally {
       await Promise.all([thread.close(), proc.close(), ipc.close()]);
@@ -110,7 +113,7 @@ describe('outputs files of isolated children', () => {
         try {
           const w = window();
           // 'stale' lies from its third group on: honest jobs first until two groups have gone (both outputs files hold outputs)
-          const groupsPerJob = Math.ceil(Math.ceil(ROWS / 32) / groupBatches({ batchSize: 32, output: { name: 'probabilities', rowShape: [4] } }));
+          const groupsPerJob = Math.ceil(Math.ceil(ROWS / BATCH) / groupBatches({ batchSize: BATCH, output: { name: 'probabilities', rowShape: [4] } }));
           for (let g = 0; lie === 'stale' && g < 2; g += groupsPerJob) expect((await runJob(ex, w)).r, 'stale, an honest job').toMatchObject({ ok: true });
           const { r, out, slab } = await runJob(ex, w);
           if (code === null) {
