@@ -244,6 +244,13 @@ describe('refusals', () => {
     expect(() => foldChunk(DEMO, fold, d.labels, Uint8Array.from({ length: 8 }, () => 0), { kind: 'scores', data: flat, width: 4 })).toThrow(/sums to 2, expected 1/);
   });
 
+  it('a split bit other than 0 or 1 is E_INTERNAL, not a row silently dropped', () => {
+    const mask = d.mask.slice();
+    mask[3] = 2;
+    const e = foldError(() => foldChunk(DEMO, initFold(DEMO), d.labels, mask, { kind: 'scores', data: d.probs, width: 4 }), 'E_INTERNAL');
+    expect(e.message).toBe('split bits must be 0 or 1, found a value above 1');
+  });
+
   it('a split that received no rows cannot be finalized', () => {
     const fold = initFold(DEMO);
     foldChunk(DEMO, fold, d.labels, new Uint8Array(8), { kind: 'scores', data: d.probs, width: 4 });
