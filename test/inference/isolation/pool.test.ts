@@ -98,4 +98,51 @@ describe('IsolatedPool', () => {
     expect(pool.stats.spawned).toBe(1);
     await pool.close();
   });
+
+  it('a child takes the same submission\'s next task while it runs the current one (sent after it, never interleaved), with identical outputs in batch order', async () => {
+    const pool = new IsolatedPool({ size: 1, limits: { wallClockMs: 30_000, memoryLimitMb: 512 }, batchesPerMessage: 2 });
+    const events: string[] = [];
+    const got = new Map<number, Buffer[]>();
+    const offsets = [0, 4, 0];
+    const runs = offsets.map((offset, t) => pool.run({
+      submission: 'g', model: goodModel(3), batches: 4,
+      feeds: (i) => { events.push(`send ${t}:${i}`); return feeds(offset + i); },
+      onBatch: (i, out) => {
+        events.push(`read ${t}:${i}`);
+        const list = got.get(t) ?? [];
+        expect(list.length).toBe(i); // batch order within the task
+        const y = out.Y!.data as Float32Array;
+        list.push(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+        got.set(t, list);
+      },
+    }));
+    expect(await Promise.all(runs)).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+    for (const [t, offset] of offsets.entries()) expect(Buffer.concat(got.get(t)!).equals(await reference(goodModel(3), 4, offset))).toBe(true);
+    // task 1 joined task 0 once its model was loaded, task 2 joined task 1 when task 0 ended
+    expect(pool.stats.joined).toBe(2);
+    // each task sent its groups after the one it joined had sent all of its own: never interleaved
+    const sends = events.filter((e) => e.startsWith('send')).map((e) => Number(e.slice(5, 6)));
+    expect(sends).toEqual([...sends].sort((a, b) => a - b));
+    expect(pool.stats.spawned).toBe(1);
+    await pool.close();
+  });
+
+  it('when a task fails, the task that joined it on the same child stops with the same error, and the child goes on to the next submission', async () => {
+    const pool = new IsolatedPool({ size: 1, limits: { wallClockMs: 30_000, memoryLimitMb: 512 }, batchesPerMessage: 1 });
+    const failing = pool.run({
+      submission: 'a', model: goodModel(1), batches: 3, feeds,
+      onBatch: (i) => {
+        if (i === 2) throw Object.assign(new Error('expected 8 predictions, found 7'), { code: 'E_METRIC_INPUT' });
+      },
+    });
+    const joined = pool.run({ submission: 'a', model: goodModel(1), batches: 3, feeds, onBatch: () => undefined });
+    const other = pool.run({ submission: 'b', model: goodModel(2), batches: 2, feeds, onBatch: () => undefined });
+    expect(await failing).toMatchObject({ ok: false, error: { code: 'E_METRIC_INPUT' } });
+    // the joined task ran after the failing one on the same child: it stops at the failure
+    expect(await joined).toMatchObject({ ok: false, error: { code: 'E_METRIC_INPUT' } });
+    expect(pool.failureOf('a')?.code).toBe('E_METRIC_INPUT');
+    expect(await other).toEqual({ ok: true });
+    expect(pool.stats.spawned).toBe(1);
+    await pool.close();
+  });
 });
