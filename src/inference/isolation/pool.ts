@@ -243,7 +243,6 @@ export class IsolatedPool {
       const turn = slot.sendTurn;
       let sentAll = (): void => undefined;
       slot.sendTurn = new Promise<void>((resolve) => { sentAll = resolve; });
-      this.#pump(); // with its model loaded and its turn taken, the submission's next task may join this one
       const send = async (i: number): Promise<Group> => {
         await turn; // every group, not just the first: group 1 must not overtake group 0
         await credits.take();
@@ -261,6 +260,7 @@ export class IsolatedPool {
       };
       let ahead: Promise<Group> | null = null;
       try {
+        this.#pump(); // with its model loaded and its turn taken, the submission's next task may join this one
         let current = send(0);
         current.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
         for (let i = 0; i < task.batches; i += per) {

@@ -122,7 +122,7 @@ function splitRows(mask: Uint8Array): Record<(typeof SPLITS)[number], Int32Array
     kp += m;
     kq += m ^ 1;
   }
-  if (seen > 1) throw new ArbiterError('E_INTERNAL', `split bits must be 0 or 1, found a value above 1`);
+  if (seen > 1) throw new ArbiterError('E_INTERNAL', 'split bits must be 0 or 1, found a value above 1');
   return PUBLIC === 1 ? { public: pub.subarray(0, kp), private: priv.subarray(0, kq) } : { public: priv.subarray(0, kq), private: pub.subarray(0, kp) };
 }
 

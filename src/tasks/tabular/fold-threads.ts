@@ -23,9 +23,10 @@ export const FOLD_THREADS_ENV = 'ARBITER_FOLD_THREADS';
 /**
  * Fold threads for a run with `workers` inference workers. Set by ARBITER_FOLD_THREADS; by
  * default none on 4 cores or fewer (there the inference workers need the cores, and a fold thread
- * only moves the same CPU to another thread: on 2 cores the bench's rates with and without one
- * were within the noise, from -38 % to +31 % between quiet runs), else one per 3 workers: a fold thread keeps up with about 2.5
- * inference workers of the cheapest model we bench (a 32->256->4 MLP).
+ * only moves the same CPU to another thread: on 2 cores the bench's rates with one differed
+ * from those without by -38 % to +31 % between quiet runs, noise either way), else one per 3
+ * workers: a fold thread keeps up with about 2.5 inference workers of the cheapest model we
+ * bench (a 32->256->4 MLP).
  */
 export function foldThreadCount(workers: number, env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): number {
   const set = env[FOLD_THREADS_ENV];
