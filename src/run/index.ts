@@ -2,6 +2,7 @@
 // task kind); this module keeps the engine's historical entry names for callers and tests.
 export { score, scoreWithStore, selectSubmissions, liveSubmissions } from './lifecycle.ts';
 export { finishScoredRun, openResumedRun, rankedRows, buildRows } from './finish.ts';
-export { Semaphore, scoreInLanes } from './lanes.ts';
+export { scoreInLanes } from './lanes.ts';
+export { Semaphore } from '../inference/semaphore.ts';
 export { DEFAULT_TASK_ROWS } from '../tasks/tabular/kind.ts';
 export type { ScoreRow, ScoreResult, ScoreProgress, ScoreOptions, Outcome, RunControl, ChunkRange, RunHooks } from './types.ts';

@@ -5,20 +5,6 @@ import { ArbiterError } from '../errors.ts';
 import type { Store, SubmissionRecord } from '../store/store.ts';
 import type { Outcome, RunControl, ScoreOptions } from './types.ts';
 
-/** An async counting semaphore: bounds the tasks in flight across all submissions. */
-export class Semaphore {
-  private waiting: Array<() => void> = [];
-  constructor(private free: number) {}
-  async acquire(): Promise<void> {
-    if (this.free > 0) { this.free--; return; }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next(); else this.free++;
-  }
-}
-
 /**
  * Score `todo` with up to `lanes` submissions at a time (their tasks share the pool), reporting
  * progress in rows; each outcome is journaled the moment it is known.

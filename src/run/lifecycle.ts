@@ -19,7 +19,8 @@ import { RunHold } from './run-hold.ts';
 import type { Fingerprint } from '../inference/fingerprint.ts';
 import { taskKindOf } from '../tasks/index.ts';
 import { finishScoredRun, openResumedRun } from './finish.ts';
-import { scoreInLanes, Semaphore } from './lanes.ts';
+import { scoreInLanes } from './lanes.ts';
+import { Semaphore } from '../inference/semaphore.ts';
 import type { Admitted, AnyTaskKind, Closeable, RunData } from '../tasks/task-kind.ts';
 import type { Outcome, RunControl, ScoreOptions, ScoreResult } from './types.ts';
 

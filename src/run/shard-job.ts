@@ -19,7 +19,7 @@ import { finalOutcome, type JournalStore } from '../fold/journaled-fold.ts';
 import { taskKindOf } from '../tasks/index.ts';
 import { checkWorkers, settleBeforeScoring } from './lifecycle.ts';
 import { finishScoredRun, rankedRows } from './finish.ts';
-import { Semaphore } from './lanes.ts';
+import { Semaphore } from '../inference/semaphore.ts';
 import type { Admitted, RunData } from '../tasks/task-kind.ts';
 import type { Outcome, ScoreOptions, ScoreRow } from './types.ts';
 import {

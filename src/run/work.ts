@@ -21,7 +21,7 @@ import { leaseTtlMs, runResource } from './run-hold.ts';
 import { taskKindOf } from '../tasks/index.ts';
 import { checkWorkers, settleBeforeScoring } from './lifecycle.ts';
 import { finishScoredRun, openResumedRun } from './finish.ts';
-import { Semaphore } from './lanes.ts';
+import { Semaphore } from '../inference/semaphore.ts';
 import type { AnyTaskKind, Closeable, RunData } from '../tasks/task-kind.ts';
 import type { Outcome, ScoreOptions, ScoreResult } from './types.ts';
 

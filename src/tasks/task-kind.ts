@@ -29,7 +29,7 @@ export interface RunControl { signal?: AbortSignal; guard?: () => void }
 /** Chunks [first, end) of a submission, `rows` rows in all: the slice a shard scores (src/run/shard-job.ts). */
 export interface ChunkRange { first: number; end: number; rows: number }
 
-/** Bounds the inference tasks in flight across all submissions of a run (src/run/lanes.ts Semaphore). */
+/** Bounds the inference tasks in flight across all submissions of a run (src/inference/semaphore.ts). */
 export interface TaskSlots { acquire(): Promise<void>; release(): void }
 
 /** One verdict of `arbiter check`: the rule passed with what was found, or failed with its error. */

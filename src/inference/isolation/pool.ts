@@ -10,6 +10,7 @@
 // last groups of the current one, so it never waits for the engine between two tasks.
 import { ArbiterError, toErrorData, type ErrorData } from '../../errors.ts';
 import { IsolatedSession, MAX_RUNS_IN_FLIGHT, type FileBatchOutputs, type IsolationLimits } from './runner.ts';
+import { Semaphore } from '../semaphore.ts';
 import type { FileFeeds, GraphOptimizationLevel, LmModelRef, ModelRef, WireFeeds } from './protocol.ts';
 import type { LmRunTask, LmTaskResult } from '../../tasks/lm/run-task.ts';
 
@@ -81,29 +82,16 @@ interface Slot {
   tasks: number;
   /** whether the running task is an ONNX one (a second task may join it) */
   onnx: boolean;
-  /** the groups that may be in the child at once, shared by the tasks running on it */
-  groups: GroupCredits;
+  /**
+   * credits for the groups in the child at once (MAX_RUNS_IN_FLIGHT), shared by the tasks running
+   * on it: a group takes one before it is sent and gives it back once its outputs have been read
+   * (its outputs file is then free for the group after next); first come, first served
+   */
+  groups: Semaphore;
   /** resolves when the last task to start on this child has sent its last group: the next one sends after it */
   sendTurn: Promise<void>;
 }
 
-/**
- * Credits for the groups in one child (MAX_RUNS_IN_FLIGHT): a group takes one before it is sent
- * and gives it back once its outputs have been read (its outputs file is then free for the group
- * after next). First come, first served, so two tasks on one child send in turn.
- */
-class GroupCredits {
-  #free = MAX_RUNS_IN_FLIGHT;
-  #waiting: Array<() => void> = [];
-  async take(): Promise<void> {
-    if (this.#free > 0) { this.#free--; return; }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
-  }
-  give(): void {
-    const next = this.#waiting.shift();
-    if (next) next(); else this.#free++;
-  }
-}
 
 interface Queued {
   task: PoolTask;
@@ -125,7 +113,7 @@ export class IsolatedPool {
     const per = opts.batchesPerMessage ?? 1;
     if (!Number.isInteger(per) || per < 1) throw new ArbiterError('E_USAGE', `batchesPerMessage must be a positive integer, found ${per}`);
     this.#opts = opts;
-    this.#slots = Array.from({ length: opts.size }, () => ({ session: null, loaded: null, busyWith: null, tasks: 0, onnx: false, groups: new GroupCredits(), sendTurn: Promise.resolve() }));
+    this.#slots = Array.from({ length: opts.size }, () => ({ session: null, loaded: null, busyWith: null, tasks: 0, onnx: false, groups: new Semaphore(MAX_RUNS_IN_FLIGHT), sendTurn: Promise.resolve() }));
   }
 
   /** The first error a submission failed with, or null. */
@@ -245,7 +233,7 @@ export class IsolatedPool {
       slot.sendTurn = new Promise<void>((resolve) => { sentAll = resolve; });
       const send = async (i: number): Promise<Group> => {
         await turn; // every group, not just the first: group 1 must not overtake group 0
-        await credits.take();
+        await credits.acquire();
         held++;
         if (i + per >= task.batches) sentAll();
         if (fromFile) {
@@ -273,7 +261,7 @@ export class IsolatedPool {
           if ('file' in outs) await task.fileOutputs!.onGroup(i, outs.file);
           else for (let j = 0; j < outs.wire.length; j++) await task.onBatch(i + j, outs.wire[j]!);
           held--;
-          credits.give();
+          credits.release();
           if (ahead) current = ahead;
         }
         ahead = null;
@@ -282,7 +270,7 @@ export class IsolatedPool {
         // Leave the child idle (loadNext needs that) whatever happened to this task.
         if (ahead) await ahead.catch(() => undefined);
         // groups sent and never read (a failure): nothing will read them now
-        for (; held > 0; held--) credits.give();
+        for (; held > 0; held--) credits.release();
         sentAll(); // a failed task may not have sent them all: the next one goes on
       }
     } catch (e) {
