@@ -29,23 +29,36 @@ type Options = z.infer<typeof options>;
 // `losses`, and the first row that is not a valid one stops the loop and is returned (-1: none).
 // The two loops are the same text; the arithmetic (its order included) is the metric's, so the
 // bits do not depend on which one ran.
+// A row whose values all lie in [eps, 1 - eps] clips none of them, so its clipped sum is its raw
+// sum, term by term: only the other rows take the clipping loop. The logs run in a loop of their
+// own, after the row loop: a call to Math.log inside it made every row spill its registers (the
+// loop ran at 40 ns per 4-class row; split like this, 23).
 function rowLosses32(P: Float32Array, y: Int32Array, n: number, k: number, eps: number, tol: number, losses: Float64Array): number {
   const hi = 1 - eps;
   for (let i = 0; i < n; i++) {
     const base = i * k;
     let raw = 0;
-    let sum = 0;
+    let inside = 1;
     for (let j = 0; j < k; j++) {
       const p = P[base + j]!;
-      if (!(p >= 0 && p <= 1)) return i;
+      inside &= +(p >= eps) & +(p <= hi);
       raw += p;
-      sum += p < eps ? eps : p > hi ? hi : p;
+    }
+    let sum = raw;
+    if (inside === 0) {
+      sum = 0;
+      for (let j = 0; j < k; j++) {
+        const p = P[base + j]!;
+        if (!(p >= 0 && p <= 1)) return i;
+        sum += p < eps ? eps : p > hi ? hi : p;
+      }
     }
     const c = y[i]!;
     if (!(Math.abs(raw - 1) <= tol) || !(c >= 0 && c < k)) return i;
     const p = P[base + c]!;
-    losses[i] = -Math.log((p < eps ? eps : p > hi ? hi : p) / sum);
+    losses[i] = (p < eps ? eps : p > hi ? hi : p) / sum;
   }
+  for (let i = 0; i < n; i++) losses[i] = -Math.log(losses[i]!);
   return -1;
 }
 
@@ -54,18 +67,27 @@ function rowLosses64(P: Float64Array, y: Int32Array, n: number, k: number, eps: 
   for (let i = 0; i < n; i++) {
     const base = i * k;
     let raw = 0;
-    let sum = 0;
+    let inside = 1;
     for (let j = 0; j < k; j++) {
       const p = P[base + j]!;
-      if (!(p >= 0 && p <= 1)) return i;
+      inside &= +(p >= eps) & +(p <= hi);
       raw += p;
-      sum += p < eps ? eps : p > hi ? hi : p;
+    }
+    let sum = raw;
+    if (inside === 0) {
+      sum = 0;
+      for (let j = 0; j < k; j++) {
+        const p = P[base + j]!;
+        if (!(p >= 0 && p <= 1)) return i;
+        sum += p < eps ? eps : p > hi ? hi : p;
+      }
     }
     const c = y[i]!;
     if (!(Math.abs(raw - 1) <= tol) || !(c >= 0 && c < k)) return i;
     const p = P[base + c]!;
-    losses[i] = -Math.log((p < eps ? eps : p > hi ? hi : p) / sum);
+    losses[i] = (p < eps ? eps : p > hi ? hi : p) / sum;
   }
+  for (let i = 0; i < n; i++) losses[i] = -Math.log(losses[i]!);
   return -1;
 }
 

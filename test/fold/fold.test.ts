@@ -113,6 +113,22 @@ describe('argmaxRows', () => {
     expect(Array.from(argmaxRows([-5, -1, -3, 9, 9, 9], 3, 1))).toEqual([1]);
     expect(argmaxRows([1, 2], 2, 0)).toHaveLength(0);
   });
+
+  it('float32 and float64 rows agree with a branching loop on random, tied, negative and non-finite scores', () => {
+    const width = 5;
+    const rows = 4000;
+    const rand = mulberry32(99);
+    const values = [0, -0, 1, -1, 0.5, Infinity, -Infinity, NaN, 1e-30, -3.25];
+    const s = new Float64Array(rows * width);
+    // every third row draws from a small set (ties, signed zeros, infinities, NaN), the rest are random
+    for (let i = 0; i < s.length; i++) s[i] = Math.floor(i / width) % 3 === 0 ? values[Math.floor(rand() * values.length)]! : rand() * 2 - 1;
+    const branching = (a: ArrayLike<number>): number[] => Array.from({ length: rows }, (_, r) => {
+      let best = 0;
+      for (let j = 1; j < width; j++) if (a[r * width + j]! > a[r * width + best]!) best = j;
+      return best;
+    });
+    for (const a of [s, Float32Array.from(s)]) expect(Array.from(argmaxRows(a, width, rows))).toEqual(branching(a));
+  });
 });
 
 describe('foldChunk + finalizeFold: classification (the demo spec)', () => {

@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { registry, MetricError } from '../../../scoring/index.ts';
 import type { MetricBatch } from '../../../scoring/types.ts';
+import { ExactAccumulator, exactCanonical } from '../../../scoring/exact-sum.ts';
+import type { LogLossState } from '../../../scoring/metrics/log-loss.ts';
 
 function run(name: string, batch: MetricBatch, options: Record<string, unknown> = {}, k = batch.numClasses) {
   const m = registry.get(name);
@@ -99,5 +101,45 @@ describe('log_loss', () => {
     }
     // a looser tolerance accepts it (and renormalises, as sklearn does)
     close(run('log_loss', mk([0.5, 0.6]), { sumTolerance: 0.2 }).value, -Math.log(0.5 / 1.1));
+  });
+  it('rows that clip nothing and rows that clip give the bits of the plain clipped, renormalised row loop (float32 and float64)', () => {
+    // The metric skips the clipping of rows whose values all lie in [eps, 1 - eps]; this pins that
+    // shortcut to the definition: clip every value, sum in order, -ln(p[label] / sum), exact mean.
+    const k = 4;
+    const n = 3000;
+    let seed = 7;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const P = new Float64Array(n * k);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const row = Array.from({ length: k }, () => rand());
+      const kind = i % 6;
+      if (kind === 1) row[i % k] = 0; // clipped up to eps
+      if (kind === 2) row[i % k] = 1e-300;
+      if (kind === 3) { row.fill(0); row[i % k] = 1; } // a one-hot row: 1 clipped down, zeros up
+      if (kind === 4) row[i % k] = -0;
+      const t = row.reduce((a, b) => a + b, 0);
+      for (let j = 0; j < k; j++) P[i * k + j] = kind === 3 ? row[j]! : row[j]! / t;
+      y[i] = Math.floor(rand() * k);
+    }
+    const eps = 2 ** -52;
+    // Compared as exact sums (canonical partials): a mean would round away a one-ulp row difference.
+    const reference = (Q: Float32Array | Float64Array): number[] => {
+      const losses: number[] = [];
+      for (let i = 0; i < n; i++) {
+        let sum = 0;
+        for (let j = 0; j < k; j++) sum += Math.min(Math.max(Q[i * k + j]!, eps), 1 - eps);
+        losses.push(-Math.log(Math.min(Math.max(Q[i * k + y[i]!]!, eps), 1 - eps) / sum));
+      }
+      const acc = new ExactAccumulator();
+      acc.addArray(losses);
+      return exactCanonical(acc.toState());
+    };
+    const m = registry.get('log_loss');
+    const o = m.optionsSchema.parse({});
+    for (const Q of [P, Float32Array.from(P)]) {
+      const state = m.update(m.init(o, { numClasses: k }), { n, numClasses: k, labels: y, probabilities: Q }, o) as LogLossState;
+      expect(exactCanonical(state.sum)).toEqual(reference(Q));
+    }
   });
 });
