@@ -75,18 +75,7 @@ function argmax64(s: Float64Array, width: number, rows: number, out: Int32Array)
 /** argmax per row; ties go to the lowest class index (a NaN never wins, as `>` is false for it). */
 export function argmaxRows(scores: ArrayLike<number>, width: number, rows: number, out = new Int32Array(rows)): Int32Array {
   if (scores instanceof Float32Array) argmax32(scores, width, rows, out);
-  else if (scores instanceof Float64Array) argmax64(scores, width, rows, out);
-  else {
-    for (let r = 0; r < rows; r++) {
-      let best = 0;
-      let bestV = scores[r * width]!;
-      for (let j = 1; j < width; j++) {
-        const v = scores[r * width + j]!;
-        if (v > bestV) { bestV = v; best = j; }
-      }
-      out[r] = best;
-    }
-  }
+  else argmax64(scores instanceof Float64Array ? scores : Float64Array.from(scores), width, rows, out);
   return out;
 }
 
